@@ -1,0 +1,4 @@
+export * from "./time";
+export * from "./messages";
+export * from "./sensors";
+export * from "./frames";
