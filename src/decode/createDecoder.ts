@@ -1,0 +1,257 @@
+import * as protobuf from "protobufjs";
+import "protobufjs/ext/descriptor";
+import { protoRoot } from "../schemas/protoRegistry";
+import type { DecodedMessage, SensorMessage, TopicRole } from "../types";
+import { AVFUSION_DECODERS } from "./avfusion";
+import { DecodeError, type DecodeContext, type Fields } from "./common";
+import { FOXGLOVE_DECODERS } from "./foxgloveProtobuf";
+import { createRos2Reader, ROS2_DECODERS, type Ros2Reader } from "./ros2";
+import { classifyTopic, normalizeRosName, resolveSensor, type TopicClassification, type TopicMapping } from "./topicMapping";
+
+/**
+ * One channel's raw vendor packet decoder (velodyne_msgs, pandar_msgs, nebula_msgs); stateful
+ * (e.g. it gathers packets into rotations), so one is created per channel. The shape matches
+ * `createRawPacketDecoder` in src/decode/vendor/rawPacketDecoders.ts.
+ */
+export type VendorChannelDecoder = {
+  decodeMessage(message: SensorMessage): {
+    frames: readonly DecodedMessage[];
+    /** One line per malformed packet or message. */
+    errors: readonly string[];
+    /** Set when the packets are recognised but their sensor is not supported. */
+    unsupported?: string;
+  };
+};
+
+export type VendorDecoders = {
+  /** ROS 2 schema names handled, e.g. `velodyne_msgs/msg/VelodyneScan`. */
+  schemas: readonly string[];
+  create(schemaName: string, options: { sensorId: string; topic: string }): VendorChannelDecoder;
+};
+
+export type DecoderOptions = {
+  /** Per-topic sensor id / role overrides and ignored topics. */
+  mapping?: TopicMapping;
+  /**
+   * Raw vendor packet decoders; without them those topics are skipped as "raw vendor packets:
+   * decoder not available". Hook-in: `{ schemas: RAW_PACKET_SCHEMAS, create: createRawPacketDecoder }`.
+   */
+  vendor?: VendorDecoders;
+  /**
+   * Protobuf channels whose schema data is empty (some live sources send none) are decoded with
+   * our own registry (proto/) when true (default). The recording's descriptor wins when present.
+   */
+  registryFallback?: boolean;
+};
+
+export type DecodeResult = { messages: DecodedMessage[] } | { skipped: string } | { error: string };
+
+export type TopicDecodeStats = {
+  topic: string;
+  schemaName: string;
+  role: TopicRole | null;
+  sensorId: string;
+  decoded: number;
+  skipped: number;
+  errors: number;
+  /**
+   * Values dropped inside otherwise good messages: points / radar detections with NaN or infinite
+   * values, malformed vendor packets.
+   */
+  droppedValues: number;
+  /** Why the topic is skipped, or the latest error (one line). */
+  lastReason?: string;
+};
+
+/** Live counters: updated in place by every `decode` call. */
+export type DecodeStats = {
+  decoded: number;
+  skipped: number;
+  errors: number;
+  droppedValues: number;
+  byTopic: Map<string, TopicDecodeStats>;
+};
+
+export type Decoder = {
+  decode(msg: SensorMessage): DecodeResult;
+  readonly stats: DecodeStats;
+};
+
+type ChannelState =
+  | { kind: "skip"; reason: string; schemaData: Uint8Array }
+  | { kind: "broken"; reason: string; schemaData: Uint8Array }
+  | {
+      kind: "decode";
+      schemaData: Uint8Array;
+      sensorId: string;
+      /** Bytes → plain object. */
+      read: (data: Uint8Array) => Fields;
+      /** Plain object → frames. */
+      convert: (obj: Fields, msg: SensorMessage, ctx: DecodeContext) => DecodedMessage[];
+    };
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0];
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** JSON-encoded Foxglove messages: same field names as the .proto, bytes as base64, time as {sec, nsec}. */
+function readJson(data: Uint8Array): Fields {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(data));
+  } catch (err) {
+    throw new DecodeError(`${data.length} bytes are not a JSON message (${firstLine(err)})`);
+  }
+  if (value == null || typeof value !== "object" || Array.isArray(value)) throw new DecodeError(`JSON message is not an object`);
+  return value as Fields;
+}
+
+/** A protobuf type from the recording's own FileDescriptorSet. */
+function protobufReader(msg: SensorMessage, fallback: boolean): (data: Uint8Array) => Fields {
+  const toObject = (type: protobuf.Type) => (data: Uint8Array): Fields => {
+    let decoded: protobuf.Message;
+    try {
+      decoded = type.decode(data);
+    } catch (err) {
+      throw new DecodeError(`${data.length} bytes do not decode as protobuf ${msg.schemaName} (${firstLine(err)})`);
+    }
+    return type.toObject(decoded, { longs: String, defaults: true, arrays: true }) as Fields;
+  };
+  if (msg.schemaData.length === 0) {
+    if (!fallback) throw new DecodeError(`channel has no schema data, expected a FileDescriptorSet for ${msg.schemaName}`);
+    const type = protoRoot().lookupType(msg.schemaName);
+    return toObject(type);
+  }
+  let root: protobuf.Root;
+  try {
+    root = protobuf.Root.fromDescriptor(msg.schemaData, { keepCase: true });
+    root.resolveAll();
+  } catch (err) {
+    throw new DecodeError(`schema data (${msg.schemaData.length} bytes) is not a valid FileDescriptorSet for ${msg.schemaName} (${firstLine(err)})`);
+  }
+  let type: protobuf.Type;
+  try {
+    type = root.lookupType(msg.schemaName);
+  } catch {
+    throw new DecodeError(`schema data does not define ${msg.schemaName}, expected its FileDescriptorSet`);
+  }
+  return toObject(type);
+}
+
+/**
+ * A synchronous decoder: `SensorMessage` → our frames, with per-topic counters. Never throws for
+ * bad input: unsupported topics give `{ skipped }`, bad bytes or content give `{ error }` with a
+ * one-line message `topic @ logTime: what, expected what`.
+ */
+export function createDecoder(options: DecoderOptions = {}): Decoder {
+  const mapping = options.mapping ?? {};
+  const vendorSchemas = new Set(options.vendor?.schemas ?? []);
+  const fallback = options.registryFallback ?? true;
+  const channels = new Map<string, ChannelState>();
+  const stats: DecodeStats = { decoded: 0, skipped: 0, errors: 0, droppedValues: 0, byTopic: new Map() };
+
+  const topicStats = (msg: SensorMessage, cls: TopicClassification | undefined, sensorId: string): TopicDecodeStats => {
+    let s = stats.byTopic.get(msg.topic);
+    if (!s) {
+      s = { topic: msg.topic, schemaName: msg.schemaName, role: cls?.role ?? null, sensorId, decoded: 0, skipped: 0, errors: 0, droppedValues: 0 };
+      stats.byTopic.set(msg.topic, s);
+    }
+    return s;
+  };
+
+  const setup = (msg: SensorMessage): ChannelState => {
+    const cls = classifyTopic(msg, { vendorSchemas });
+    const resolved = resolveSensor(msg.topic, cls, mapping);
+    topicStats(msg, cls, resolved.sensorId);
+    if (resolved.ignored) return { kind: "skip", reason: "ignored by the topic mapping", schemaData: msg.schemaData };
+    if (!cls.supported) return { kind: "skip", reason: cls.reason ?? `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
+    try {
+      if (msg.schemaEncoding === "protobuf") {
+        const convert = FOXGLOVE_DECODERS[msg.schemaName] ?? AVFUSION_DECODERS[msg.schemaName];
+        if (!convert) return { kind: "skip", reason: `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
+        return { kind: "decode", schemaData: msg.schemaData, sensorId: resolved.sensorId, read: protobufReader(msg, fallback), convert: (o, _m, ctx) => convert(o, ctx) };
+      }
+      if (msg.messageEncoding === "json") {
+        const convert = FOXGLOVE_DECODERS[msg.schemaName] ?? AVFUSION_DECODERS[msg.schemaName];
+        if (!convert) return { kind: "skip", reason: `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
+        return { kind: "decode", schemaData: msg.schemaData, sensorId: resolved.sensorId, read: readJson, convert: (o, _m, ctx) => convert(o, ctx) };
+      }
+      const name = normalizeRosName(msg.schemaName);
+      const text = new TextDecoder().decode(msg.schemaData);
+      if (text.trim() === "") throw new DecodeError(`channel has no schema text, expected ros2msg for ${msg.schemaName}`);
+      if (options.vendor && vendorSchemas.has(name)) {
+        const channel = options.vendor.create(name, { sensorId: resolved.sensorId, topic: msg.topic });
+        return {
+          kind: "decode",
+          schemaData: msg.schemaData,
+          sensorId: resolved.sensorId,
+          read: () => ({}),
+          convert: (_o, m, ctx) => {
+            const r = channel.decodeMessage(m);
+            if (r.unsupported !== undefined && r.frames.length === 0) throw new DecodeError(r.unsupported);
+            // A message with no frames and errors failed as a whole; otherwise bad packets are counted.
+            if (r.frames.length === 0 && r.errors.length > 0) {
+              throw new DecodeError(r.errors.length === 1 ? r.errors[0] : `${r.errors[0]} (and ${r.errors.length - 1} more)`);
+            }
+            ctx.dropped += r.errors.length;
+            return [...r.frames];
+          },
+        };
+      }
+      const reader: Ros2Reader = createRos2Reader(msg.schemaName, text);
+      const ros = ROS2_DECODERS[name];
+      if (ros) return { kind: "decode", schemaData: msg.schemaData, sensorId: resolved.sensorId, read: reader.read, convert: (o, _m, ctx) => ros(o, ctx) };
+      return { kind: "skip", reason: `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
+    } catch (err) {
+      return { kind: "broken", reason: firstLine(err), schemaData: msg.schemaData };
+    }
+  };
+
+  const decode = (msg: SensorMessage): DecodeResult => {
+    // One compiled schema per channel; re-checked when the channel's schema bytes change.
+    const key = `${msg.channelId}\u0000${msg.topic}\u0000${msg.schemaName}\u0000${msg.messageEncoding}`;
+    let state = channels.get(key);
+    if (!state || !sameBytes(state.schemaData, msg.schemaData)) {
+      state = setup(msg);
+      channels.set(key, state);
+    }
+    const ts = stats.byTopic.get(msg.topic) ?? topicStats(msg, undefined, "");
+    if (state.kind === "skip") {
+      stats.skipped++;
+      ts.skipped++;
+      ts.lastReason = state.reason;
+      return { skipped: state.reason };
+    }
+    const fail = (reason: string): DecodeResult => {
+      const error = `${msg.topic} @ ${msg.logTime}: ${reason}`;
+      stats.errors++;
+      ts.errors++;
+      ts.lastReason = error;
+      return { error };
+    };
+    if (state.kind === "broken") return fail(state.reason);
+    const ctx: DecodeContext = { topic: msg.topic, sensorId: state.sensorId, logTime: msg.logTime, dropped: 0 };
+    let messages: DecodedMessage[];
+    try {
+      messages = state.convert(state.read(msg.data), msg, ctx);
+    } catch (err) {
+      return fail(firstLine(err));
+    }
+    stats.decoded++;
+    ts.decoded++;
+    stats.droppedValues += ctx.dropped;
+    ts.droppedValues += ctx.dropped;
+    return { messages };
+  };
+
+  return { decode, stats };
+}

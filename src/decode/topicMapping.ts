@@ -1,0 +1,209 @@
+import { z } from "zod";
+import { TOPIC_ROLES, type TopicRole } from "../types";
+
+/** What a source knows about a topic before any message is decoded. */
+export type TopicInfo = {
+  topic: string;
+  schemaName: string;
+  schemaEncoding: string;
+  messageEncoding: string;
+};
+
+export type TopicClassification = {
+  /** What the topic carries; null when the schema is not one we know. */
+  role: TopicRole | null;
+  /** Whether `createDecoder` can decode its messages. */
+  supported: boolean;
+  /** Why not, when `supported` is false. */
+  reason?: string;
+};
+
+/** Serialization family of a schema, from its schema encoding (or its name when schemaless). */
+export type SchemaFamily = "protobuf" | "ros2" | "json" | "unknown";
+
+/**
+ * Accepted schemas by family: name → role. ROS 2 names are normalized to `pkg/msg/Name`. The
+ * protobuf names are also accepted with `jsonschema` + `json` (Foxglove SDK / WebSocket sources).
+ */
+export const PROTOBUF_SCHEMAS: Readonly<Record<string, TopicRole>> = {
+  "foxglove.CompressedImage": "camera",
+  "foxglove.RawImage": "camera",
+  "foxglove.PointCloud": "lidar",
+  "foxglove.RawAudio": "audio",
+  "foxglove.FrameTransform": "calibration",
+  "foxglove.FrameTransforms": "calibration",
+  "foxglove.CameraCalibration": "calibration",
+  "avfusion.RadarScan": "radar",
+  "avfusion.GroundTruth": "groundTruth",
+};
+
+export const ROS2_SCHEMAS: Readonly<Record<string, TopicRole>> = {
+  "sensor_msgs/msg/Image": "camera",
+  "sensor_msgs/msg/CompressedImage": "camera",
+  "sensor_msgs/msg/PointCloud2": "lidar",
+  "sensor_msgs/msg/CameraInfo": "calibration",
+  "tf2_msgs/msg/TFMessage": "calibration",
+};
+
+/**
+ * Raw vendor packet schemas (ROS 2). Their decoders live in src/decode/vendor/; until one is passed
+ * to `classifyTopic` / `createDecoder` as available, these topics are reported unsupported.
+ */
+export const VENDOR_PACKET_SCHEMAS: Readonly<Record<string, TopicRole | "lidarOrRadar">> = {
+  "velodyne_msgs/msg/VelodyneScan": "lidar",
+  "pandar_msgs/msg/PandarScan": "lidar",
+  "pandar_msgs/msg/PandarPacket": "lidar",
+  "nebula_msgs/msg/NebulaPackets": "lidarOrRadar",
+  "nebula_msgs/msg/NebulaPacket": "lidarOrRadar",
+};
+
+const EXPECTED_MESSAGE_ENCODING: Record<Exclude<SchemaFamily, "unknown">, string> = {
+  protobuf: "protobuf",
+  ros2: "cdr",
+  json: "json",
+};
+
+/** `sensor_msgs/Image` and `sensor_msgs/msg/Image` name the same ROS 2 type. */
+export function normalizeRosName(name: string): string {
+  const parts = name.split("/");
+  return parts.length === 2 ? `${parts[0]}/msg/${parts[1]}` : name;
+}
+
+export function schemaFamily(info: Pick<TopicInfo, "schemaName" | "schemaEncoding">): SchemaFamily {
+  switch (info.schemaEncoding) {
+    case "protobuf":
+      return "protobuf";
+    case "ros2msg":
+    case "ros2idl":
+      return "ros2";
+    case "jsonschema":
+      return "json";
+    case "":
+      // Schemaless channel: a `pkg/msg/Name` schema name still says it is ROS 2.
+      return /^[A-Za-z]\w*\/(msg\/)?[A-Za-z]\w*$/.test(info.schemaName) ? "ros2" : "unknown";
+    default:
+      return "unknown";
+  }
+}
+
+export type ClassifyOptions = {
+  /** Vendor packet schemas (e.g. `velodyne_msgs/msg/VelodyneScan`) a vendor decoder is available for. */
+  vendorSchemas?: ReadonlySet<string>;
+};
+
+function vendorRole(topic: string, kind: TopicRole | "lidarOrRadar"): TopicRole {
+  if (kind !== "lidarOrRadar") return kind;
+  return /radar/i.test(topic) ? "radar" : "lidar";
+}
+
+/** Which role a topic plays and whether we can decode it, from its schema name and encodings alone. */
+export function classifyTopic(info: TopicInfo, options: ClassifyOptions = {}): TopicClassification {
+  const family = schemaFamily(info);
+  const name = family === "ros2" ? normalizeRosName(info.schemaName) : info.schemaName;
+  const role: TopicRole | null =
+    family === "protobuf" || family === "json"
+      ? (PROTOBUF_SCHEMAS[name] ?? null)
+      : family === "ros2"
+        ? (ROS2_SCHEMAS[name] ?? (VENDOR_PACKET_SCHEMAS[name] ? vendorRole(info.topic, VENDOR_PACKET_SCHEMAS[name]) : null))
+        : null;
+
+  if (family !== "unknown" && info.messageEncoding !== EXPECTED_MESSAGE_ENCODING[family]) {
+    return {
+      role,
+      supported: false,
+      reason: `unsupported message encoding "${info.messageEncoding}" for schema ${info.schemaName || "(none)"} (expected ${EXPECTED_MESSAGE_ENCODING[family]})`,
+    };
+  }
+  if (family === "ros2" && info.schemaEncoding === "ros2idl") {
+    // No IDL parser ships with the project; ros2msg text is what rosbag2 writes by default.
+    return { role, supported: false, reason: `unsupported schema encoding "ros2idl" for schema ${info.schemaName} (expected ros2msg)` };
+  }
+  if (family === "ros2" && VENDOR_PACKET_SCHEMAS[name]) {
+    if (options.vendorSchemas?.has(name)) return { role, supported: true };
+    return { role, supported: false, reason: "raw vendor packets: decoder not available" };
+  }
+  if (role == null) {
+    const what = info.schemaName === "" ? `(no schema, encoding "${info.messageEncoding}")` : info.schemaName;
+    const enc = family === "unknown" && info.schemaEncoding !== "" ? ` with schema encoding "${info.schemaEncoding}"` : "";
+    return { role: null, supported: false, reason: `unsupported schema ${what}${enc}` };
+  }
+  return { role, supported: true };
+}
+
+// --- topic → sensor mapping -------------------------------------------------------------------
+
+/** Per-topic override: `"ignore"`, or a role and/or sensor id replacing the detected ones. */
+export const TopicOverride = z.union([
+  z.literal("ignore"),
+  z
+    .object({
+      role: z.enum(TOPIC_ROLES as [TopicRole, ...TopicRole[]]).optional(),
+      sensorId: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+$/, "sensorId: letters, digits, _ . - only")
+        .optional(),
+      ignore: z.boolean().optional(),
+    })
+    .strict(),
+]);
+export type TopicOverride = z.infer<typeof TopicOverride>;
+
+/** Topic → override, keyed by the exact topic name (`/sensors/cam_front/image`). */
+export const TopicMapping = z.record(z.string().min(1), TopicOverride);
+export type TopicMapping = z.infer<typeof TopicMapping>;
+
+export type ResolvedSensor = {
+  sensorId: string;
+  role: TopicRole | null;
+  supported: boolean;
+  reason?: string;
+  /** The mapping says to drop this topic. */
+  ignored: boolean;
+};
+
+/** Trailing topic segments that name the data, not the sensor. */
+const GENERIC_SEGMENTS = new Set([
+  "image", "image_raw", "image_rect", "image_rect_color", "image_color", "image_mono", "compressed", "raw",
+  "points", "points_raw", "pointcloud", "point_cloud", "cloud", "scan", "packets", "velodyne_packets",
+  "pandar_packets", "nebula_packets", "lidar_packets", "radar_packets", "detections", "objects", "tracks",
+  "camera_info", "calibration", "info", "audio", "audio_raw", "data", "pcm", "ground_truth", "tf", "tf_static",
+]);
+
+/** Segments that say where a sensor sits; on their own they are ambiguous (`front` of what?). */
+const PLACEMENT = /^(front|rear|back|left|right|top|bottom|center|centre|side)(_[a-z0-9]+)*$/;
+
+/**
+ * Sensor id from a topic: split on `/`, drop trailing generic segments (`image`, `points`,
+ * `compressed`, `*_packets`, `camera_info`, ...; see GENERIC_SEGMENTS) while more than one remains,
+ * take the last segment, prefix the one before it when the last only names a placement
+ * (`/sensing/radar/front_center/nebula_packets` → `radar_front_center`), and replace characters
+ * other than letters, digits and `_` by `_`. `/sensors/cam_front/image` → `cam_front`;
+ * `/velodyne_packets` → `velodyne_packets`; `/` → `root`.
+ */
+export function sensorIdFromTopic(topic: string): string {
+  const segs = topic.split("/").filter((s) => s.length > 0);
+  while (segs.length > 1 && GENERIC_SEGMENTS.has(segs[segs.length - 1].toLowerCase())) segs.pop();
+  if (segs.length === 0) return "root";
+  let id = segs[segs.length - 1];
+  if (segs.length > 1 && PLACEMENT.test(id.toLowerCase())) id = `${segs[segs.length - 2]}_${id}`;
+  return id.replace(/[^A-Za-z0-9_]/g, "_");
+}
+
+/** Sensor id and role of a topic: the mapping's override where it has one, else detected. */
+export function resolveSensor(topic: string, classify: TopicClassification, mapping: TopicMapping = {}): ResolvedSensor {
+  const override = mapping[topic];
+  const base: ResolvedSensor = {
+    sensorId: sensorIdFromTopic(topic),
+    role: classify.role,
+    supported: classify.supported,
+    ignored: false,
+  };
+  if (classify.reason !== undefined) base.reason = classify.reason;
+  if (override === undefined) return base;
+  if (override === "ignore" || override.ignore === true) return { ...base, ignored: true };
+  return {
+    ...base,
+    sensorId: override.sensorId ?? base.sensorId,
+    role: override.role ?? base.role,
+  };
+}
