@@ -1,0 +1,19 @@
+/** Vendor packet decoders: what the decode stage and the UDP drivers use. */
+export {
+  createRawPacketDecoder,
+  createUdpPacketDecoder,
+  isRawPacketSchema,
+  RAW_PACKET_SCHEMAS,
+  type RawPacketDecoder,
+  type RawPacketDecoderOptions,
+  type RawPacketModel,
+  type RawPacketResult,
+  type RawPacketStats,
+  type UdpPacketDecoder,
+} from "./rawPacketDecoders";
+export { readPacketMessage, type PacketMessage, type StampedPacket } from "./readPacketMessage";
+export { identifyPacket, type PacketIdentity } from "./identifyPacket";
+export { PacketDecodeError } from "./PacketDecodeError";
+export * from "./ars548";
+export * from "./srr520";
+export * from "./velodyne";
