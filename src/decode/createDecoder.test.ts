@@ -481,3 +481,15 @@ describe("createDecoder — skipped topics and stats", () => {
     expect(d.stats.byTopic.get("/pandar_packets")).toMatchObject({ decoded: 2, errors: 2, droppedValues: 1, role: "lidar" });
   });
 });
+
+describe("truncated CDR inside a larger buffer", () => {
+  it("is an error, not a decode that borrows the neighbouring bytes", () => {
+    const d = createDecoder();
+    const whole = ros2Message("/cam/image/compressed", "sensor_msgs/msg/CompressedImage", { header: rosHeader(0n, "cam"), format: "jpeg", data: JPEG_BYTES }, 7n);
+    // Lay the message in a bigger buffer (as in an MCAP chunk) and hand over a view cut short by 5 bytes.
+    const chunk = new Uint8Array(whole.data.length + 64);
+    chunk.set(whole.data, 0);
+    const cut = { ...whole, data: chunk.subarray(0, whole.data.length - 5) };
+    expect(err(d.decode(cut))).toMatch(/truncated|do not decode/);
+  });
+});

@@ -93,6 +93,11 @@ export function createRos2Reader(schemaName: string, schemaText: string): Ros2Re
         throw new DecodeError(`${data.length} bytes do not decode as ${schemaName} (${(err as Error).message.split("\n")[0]})`);
       }
       const trailing = data.length - reader.lastReadByteLength();
+      // @foxglove/cdr reads byte arrays as views without checking the message's own length, so a
+      // truncated message inside a larger chunk buffer can "decode" from its neighbours' bytes.
+      if (trailing < 0) {
+        throw new DecodeError(`${schemaName} needs ${reader.lastReadByteLength()} bytes but the message has ${data.length} (truncated)`);
+      }
       if (trailing > MAX_PADDING) {
         throw new DecodeError(`${trailing} bytes left after decoding ${schemaName} from ${data.length}, expected at most ${MAX_PADDING} bytes of padding`);
       }

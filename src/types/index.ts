@@ -2,3 +2,5 @@ export * from "./time";
 export * from "./messages";
 export * from "./sensors";
 export * from "./frames";
+export * from "./evidence";
+export * from "./bundles";

@@ -1,0 +1,418 @@
+import type {
+  SensorSync,
+  SensorSyncCounters,
+  SyncDiagnostics,
+  SyncedBundle,
+  TimedFrame,
+} from "../types/bundles";
+import type { Nanos } from "../types/time";
+import type { AlignByDeadlinePlan } from "./alignByDeadlineSchema";
+
+type Slot<F> = { s: Nanos; f: F };
+
+type SensorState<F> = {
+  id: string;
+  offset: Nanos;
+  tolerance: Nanos;
+  clockOffset: Nanos;
+  maxQueue: number;
+  /** Accepted frames waiting for a tick, ascending by corrected stamp. */
+  buf: Slot<F>[];
+  /** Largest corrected stamp accepted so far. */
+  newest: Nanos | undefined;
+  /** Ring of recently accepted corrected stamps, for duplicate detection of out-of-order frames. */
+  recent: Nanos[];
+  recentPos: number;
+  /** A frame was dropped as late since the last inclusion. */
+  lateSinceIncluded: boolean;
+  /** Tick of the sensor's last inclusion. */
+  includedAt: Nanos | undefined;
+  counters: SensorSyncCounters;
+};
+
+type Candidate = { t: Nanos; origin: "reference" | "fixed" | "fallback"; due: Nanos };
+
+const RECENT = 8;
+
+const ceilDiv = (a: bigint, b: bigint): bigint => (a > 0n ? (a + b - 1n) / b : a / b);
+const abs = (a: bigint): bigint => (a < 0n ? -a : a);
+
+/**
+ * The state machine behind `alignByDeadline`: pure and synchronous, driven by an explicit clock.
+ * The operator feeds it frames and clock readings; it calls `emit` with each finished bundle.
+ *
+ * Matching is deferred to emission: frames wait in small per-sensor queues, and when a tick is
+ * due each sensor's frame nearest the window centre is taken (each frame at most once). A tick is
+ * due when every sensor has moved past its window (`complete`) or the clock reaches tick +
+ * deadline (`deadline`), so a silent sensor delays a tick by at most the deadline.
+ */
+export class DeadlineAligner<F extends TimedFrame> {
+  readonly diagnostics: SyncDiagnostics = { unknownSensor: 0, malformed: 0, skippedTicks: 0, pendingTickOverflow: 0 };
+
+  readonly #plan: AlignByDeadlinePlan;
+  readonly #emit: (bundle: SyncedBundle<F>) => void;
+  readonly #states: SensorState<F>[];
+  readonly #index: Map<string, number>;
+  readonly #half: Nanos;
+  readonly #catchUpSpan: Nanos;
+  /** Per-sensor offset + tolerance: a sensor has passed tick t's window once its newest stamp ≥ t + this. */
+  readonly #reach: Nanos[];
+  /** Thresholds t + reach, cached for the tick `#thresholdTick`. */
+  #thresholdTick: Nanos | undefined;
+  readonly #thresholds: Nanos[];
+  #now: Nanos | undefined;
+  #seq = 0;
+  #initialized = false;
+  /** fixed mode: next grid tick. */
+  #nextTick: Nanos = 0n;
+  /** reference mode: ticks made by reference frames, ascending. */
+  readonly #pending: Nanos[] = [];
+  /** reference mode: last tick emitted or skipped (or the anchor before the first one). */
+  #lastTick: Nanos = 0n;
+  /** Last emitted tick, for classifying late frames. */
+  #lastEmitted: Nanos | undefined;
+
+  constructor(plan: AlignByDeadlinePlan, emit: (bundle: SyncedBundle<F>) => void) {
+    this.#plan = plan;
+    this.#emit = emit;
+    this.#half = plan.period / 2n;
+    this.#catchUpSpan = BigInt(plan.maxCatchUpTicks) * plan.period;
+    this.#reach = plan.sensors.map((s) => s.offset + s.tolerance);
+    this.#thresholds = this.#reach.slice();
+    this.#states = plan.sensors.map((s) => ({
+      ...s,
+      buf: [],
+      newest: undefined,
+      recent: [],
+      recentPos: 0,
+      lateSinceIncluded: false,
+      includedAt: undefined,
+      counters: { received: 0, included: 0, late: 0, reordered: 0, duplicate: 0, overflow: 0, unused: 0 },
+    }));
+    this.#index = new Map(plan.sensors.map((s, i) => [s.id, i]));
+  }
+
+  /** Current clock reading (ns), if any. */
+  get now(): Nanos | undefined {
+    return this.#now;
+  }
+
+  /** Frames currently queued, over all sensors. */
+  get queued(): number {
+    let n = 0;
+    for (const st of this.#states) n += st.buf.length;
+    return n;
+  }
+
+  /** Starts the tick sequence at clock time `now` (live mode: ticks come even if no frame ever does). */
+  start(now: Nanos): void {
+    this.#now = now;
+    this.#init(now);
+  }
+
+  /**
+   * One frame. `now` is the clock reading at arrival; omitted, the clock is the largest
+   * `receivedAt` seen (recording time).
+   */
+  onFrame(frame: F, now?: Nanos): void {
+    if (typeof frame.stamp !== "bigint" || typeof frame.receivedAt !== "bigint") {
+      this.diagnostics.malformed++;
+      return;
+    }
+    const clock = now ?? (this.#now === undefined || frame.receivedAt > this.#now ? frame.receivedAt : this.#now);
+    this.advance(clock);
+    const i = this.#index.get(frame.sensorId);
+    if (i === undefined) {
+      this.diagnostics.unknownSensor++;
+      return;
+    }
+    const st = this.#states[i]!;
+    st.counters.received++;
+    const s = st.clockOffset === 0n ? frame.stamp : frame.stamp - st.clockOffset;
+    if (!this.#initialized) this.#init(s - st.offset - st.tolerance);
+
+    const newest = st.newest;
+    if (newest !== undefined && s <= newest) {
+      if (s < newest - this.#plan.latenessBound) {
+        st.counters.reordered++;
+        return;
+      }
+      if (st.recent.includes(s)) {
+        st.counters.duplicate++;
+        return;
+      }
+    }
+    this.#remember(st, s);
+
+    if (s < this.#minFutureTick() + st.offset - st.tolerance) {
+      // Too old for every future window: late if it would have fallen in an emitted tick's window.
+      const last = this.#lastEmitted;
+      const supersededInLast = last !== undefined && st.includedAt === last && abs(s - (last + st.offset)) <= st.tolerance;
+      if (last !== undefined && !supersededInLast && (this.#plan.mode === "reference" || this.#onGrid(s, st))) {
+        st.counters.late++;
+        st.lateSinceIncluded = true;
+      } else {
+        st.counters.unused++;
+      }
+      return;
+    }
+
+    const buf = st.buf;
+    let k = buf.length;
+    if (k === 0 || buf[k - 1]!.s <= s) {
+      buf.push({ s, f: frame });
+    } else {
+      while (k > 0 && buf[k - 1]!.s > s) k--;
+      buf.splice(k, 0, { s, f: frame });
+    }
+    // Frames before this one and not after the next window's centre can no longer be the nearest
+    // for any tick (later ticks are farther still), so a flooding sensor keeps its queue short.
+    const next = this.#plan.mode === "fixed" ? this.#nextTick : this.#pending[0];
+    if (k > 0 && next !== undefined && s <= next + st.offset) {
+      buf.splice(0, k);
+      st.counters.unused += k;
+    }
+    if (buf.length > st.maxQueue) {
+      // Drop the oldest frame, unless it is the next tick's best match: then the one after it.
+      buf.splice(next !== undefined && this.#nearest(buf, next + st.offset) === 0 ? 1 : 0, 1);
+      st.counters.overflow++;
+    }
+
+    if (i === this.#plan.referenceIndex) {
+      const pending = this.#pending;
+      const base = pending.length > 0 ? pending[pending.length - 1]! : this.#lastTick;
+      if (s > base + this.#half) {
+        pending.push(s);
+        if (pending.length > this.#plan.maxPendingTicks) {
+          this.diagnostics.pendingTickOverflow++;
+          this.#emitTick({ t: pending[0]!, origin: "reference", due: pending[0]! + this.#plan.deadline }, "overflow");
+        }
+      }
+    }
+    this.advance(clock);
+  }
+
+  /** Moves the clock to `now` (never backwards) and emits every tick that is due. */
+  advance(now: Nanos): void {
+    if (this.#now === undefined || now > this.#now) this.#now = now;
+    if (!this.#initialized) return;
+    let c = this.#candidate();
+    if (this.#now - c.due > this.#catchUpSpan) {
+      this.#skipAhead(false);
+      c = this.#candidate();
+    }
+    let emitted = 0;
+    for (;; c = this.#candidate()) {
+      let trigger: "complete" | "deadline";
+      if (this.#isComplete(c.t)) trigger = "complete";
+      else if (this.#now >= c.due) trigger = "deadline";
+      else return;
+      this.#emitTick(c, trigger);
+      if (++emitted >= this.#plan.maxCatchUpTicks) {
+        this.#skipAhead(true);
+        emitted = 0;
+      }
+    }
+  }
+
+  /** Clock time at which the next tick becomes due (absent: nothing scheduled yet). */
+  nextDueAt(): Nanos | undefined {
+    return this.#initialized ? this.#candidate().due : undefined;
+  }
+
+  /** End of input: emits the pending ticks and those that still have queued frames in reach. */
+  flush(): void {
+    if (!this.#initialized) return;
+    for (let n = 0; n < this.#plan.maxCatchUpTicks; n++) {
+      const c = this.#candidate();
+      if (c.origin !== "reference") {
+        const reachable = this.#states.some((st) => {
+          const last = st.buf[st.buf.length - 1];
+          return last !== undefined && last.s >= c.t + st.offset - st.tolerance;
+        });
+        if (!reachable) break;
+      }
+      this.#emitTick(c, "flush");
+    }
+  }
+
+  #init(firstTick: Nanos): void {
+    this.#initialized = true;
+    const { period, origin } = this.#plan;
+    this.#nextTick = origin + ceilDiv(firstTick - origin, period) * period;
+    this.#lastTick = firstTick - period;
+  }
+
+  /** Index of the queued frame nearest `centre` (the queue is sorted, so the scan stops early). */
+  #nearest(buf: readonly Slot<F>[], centre: Nanos): number {
+    let best = 0;
+    let bestD = abs(buf[0]!.s - centre);
+    for (let k = 1; k < buf.length; k++) {
+      const d = abs(buf[k]!.s - centre);
+      if (d >= bestD) break;
+      best = k;
+      bestD = d;
+    }
+    return best;
+  }
+
+  /** Whether corrected stamp `s` lies within the sensor's tolerance of some grid tick (fixed mode). */
+  #onGrid(s: Nanos, st: SensorState<F>): boolean {
+    const { period, origin } = this.#plan;
+    let r = (s - st.offset - origin) % period;
+    if (r < 0n) r += period;
+    return r <= st.tolerance || period - r <= st.tolerance;
+  }
+
+  #remember(st: SensorState<F>, s: Nanos): void {
+    if (st.newest === undefined || s > st.newest) st.newest = s;
+    if (st.recent.length < RECENT) st.recent.push(s);
+    else st.recent[st.recentPos] = s;
+    st.recentPos = (st.recentPos + 1) % RECENT;
+  }
+
+  #candidate(): Candidate {
+    const { deadline, period } = this.#plan;
+    if (this.#plan.mode === "fixed") return { t: this.#nextTick, origin: "fixed", due: this.#nextTick + deadline };
+    const p = this.#pending[0];
+    if (p !== undefined) return { t: p, origin: "reference", due: p + deadline };
+    const t = this.#lastTick + period;
+    const ref = this.#states[this.#plan.referenceIndex]!;
+    return { t, origin: "fallback", due: t + ref.tolerance + deadline };
+  }
+
+  /** No future tick is earlier than this. */
+  #minFutureTick(): Nanos {
+    if (this.#plan.mode === "fixed") return this.#nextTick;
+    return this.#pending[0] ?? this.#lastTick + this.#half;
+  }
+
+  #isComplete(t: Nanos): boolean {
+    const thr = this.#thresholds;
+    if (this.#thresholdTick !== t) {
+      for (let i = 0; i < thr.length; i++) thr[i] = t + this.#reach[i]!;
+      this.#thresholdTick = t;
+    }
+    const states = this.#states;
+    for (let i = 0; i < states.length; i++) {
+      const newest = states[i]!.newest;
+      if (newest === undefined || newest < thr[i]!) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Skips grid/fallback ticks that no queued frame can reach: after a clock jump (keeping the
+   * last `maxCatchUpTicks` before the clock), or, when `force`d after a long run of emissions,
+   * every empty tick. Skipped ticks are counted, never emitted.
+   */
+  #skipAhead(force: boolean): void {
+    const now = this.#now;
+    if (now === undefined || this.#pending.length > 0) return;
+    const { period, maxCatchUpTicks } = this.#plan;
+    const c = this.#candidate();
+    const ticksBehind = (lag: Nanos): bigint => (lag > 0n ? lag / period : 0n);
+    // The earliest tick whose window may still hold a queued frame: never skipped.
+    let floor: Nanos | undefined;
+    for (const st of this.#states) {
+      const first = st.buf[0];
+      if (first === undefined) continue;
+      const x = first.s - st.offset - st.tolerance;
+      if (floor === undefined || x < floor) floor = x;
+    }
+    const reach = floor === undefined ? undefined : ticksBehind(floor - c.t);
+    let skip: bigint;
+    if (!force) {
+      skip = ticksBehind(now - c.due - BigInt(maxCatchUpTicks) * period);
+      if (reach !== undefined && reach < skip) skip = reach;
+    } else if (reach !== undefined) {
+      skip = reach;
+    } else {
+      // Nothing queued: every tick already due, or already passed by all sensors, is empty.
+      let newest: Nanos | undefined;
+      for (const st of this.#states) {
+        if (st.newest === undefined) continue;
+        const x = st.newest - st.offset - st.tolerance;
+        if (newest === undefined || x > newest) newest = x;
+      }
+      skip = ticksBehind(now - c.due + period);
+      if (newest !== undefined && ticksBehind(newest - c.t) > skip) skip = ticksBehind(newest - c.t);
+    }
+    if (skip <= 0n) return;
+    this.diagnostics.skippedTicks += Number(skip);
+    if (this.#plan.mode === "fixed") this.#nextTick += skip * period;
+    else this.#lastTick += skip * period;
+  }
+
+  #emitTick(c: Candidate, trigger: SyncedBundle<F>["trigger"]): void {
+    const t = c.t;
+    if (c.origin === "reference") this.#pending.shift();
+    if (this.#plan.mode === "fixed") this.#nextTick = t + this.#plan.period;
+    this.#lastTick = t;
+    this.#lastEmitted = t;
+
+    const staleAfter = this.#plan.staleAfter;
+    const sensors: SensorSync<F>[] = [];
+    const frames: F[] = [];
+    for (const st of this.#states) {
+      const centre = t + st.offset;
+      const lo = centre - st.tolerance;
+      const hi = centre + st.tolerance;
+      const buf = st.buf;
+      let best = -1;
+      let bestD = 0n;
+      for (let k = 0; k < buf.length; k++) {
+        const s = buf[k]!.s;
+        if (s < lo) continue;
+        if (s > hi) break;
+        const d = abs(s - centre);
+        if (best < 0 || d < bestD) {
+          best = k;
+          bestD = d;
+        }
+      }
+      if (best >= 0) {
+        const slot = buf[best]!;
+        buf.splice(best, 1);
+        st.counters.included++;
+        st.lateSinceIncluded = false;
+        st.includedAt = t;
+        frames.push(slot.f);
+        sensors.push({
+          sensorId: st.id,
+          status: "included",
+          frame: slot.f,
+          skew: slot.s - centre,
+          age: t - slot.s,
+          counters: { ...st.counters },
+        });
+      } else {
+        const newest = st.newest;
+        const age = newest === undefined ? undefined : t - newest;
+        const status = age === undefined || age > staleAfter ? "missing" : st.lateSinceIncluded ? "late" : "stale";
+        sensors.push({ sensorId: st.id, status, frame: undefined, skew: undefined, age, counters: { ...st.counters } });
+      }
+    }
+    // Frames that no later tick can use are discarded now, so queues hold only live candidates.
+    const future = this.#minFutureTick();
+    for (const st of this.#states) {
+      const lo = future + st.offset - st.tolerance;
+      let k = 0;
+      while (k < st.buf.length && st.buf[k]!.s < lo) k++;
+      if (k > 0) {
+        st.buf.splice(0, k);
+        st.counters.unused += k;
+      }
+    }
+    this.#emit({
+      seq: this.#seq++,
+      tick: t,
+      origin: c.origin,
+      trigger,
+      emittedAt: this.#now ?? t,
+      sensors,
+      frames,
+      diagnostics: { ...this.diagnostics },
+    });
+  }
+}
