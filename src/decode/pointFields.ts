@@ -1,5 +1,8 @@
-import { POINT_STRIDE, type Quaternion, type Vec3 } from "../types";
+import { POINT_STRIDE as SHARED_POINT_STRIDE, type Quaternion, type Vec3 } from "../types";
 import { DecodeError } from "./common";
+
+// A module-local copy: CommonJS re-exports are property getters, too slow for per-point loops.
+const POINT_STRIDE = SHARED_POINT_STRIDE;
 
 export type NumericType = "int8" | "uint8" | "int16" | "uint16" | "int32" | "uint32" | "float32" | "float64";
 

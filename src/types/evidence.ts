@@ -1,3 +1,4 @@
+import type { SyncStatus } from "./bundles";
 import type { Nanos } from "./time";
 import type { ObjectClass, SensorKind, Vec3 } from "./sensors";
 
@@ -81,6 +82,22 @@ export type FieldOfView = {
   maxRangeM: number;
 };
 
+/**
+ * A sound the audio encoder classified (siren, horn), with its direction of arrival. A two-microphone
+ * array cannot tell front from back: `bearingRad` is the front solution (−π/2..π/2) and
+ * `mirroredBearingRad` = π − bearing the other one.
+ */
+export type AcousticHazard = {
+  kind: "siren" | "horn";
+  /** Classifier probability, 0..1. */
+  probability: number;
+  /** Direction of arrival (rad, ego frame, counter-clockwise from +x); null when it cannot be estimated. */
+  bearingRad: number | null;
+  mirroredBearingRad: number | null;
+  /** Confidence of the bearing (GCC-PHAT peak height), 0..1. */
+  bearingConfidence: number;
+};
+
 /** One sensor's evidence for one tick, as its encoder produced it. */
 export type SensorEvidence = {
   sensorId: string;
@@ -95,6 +112,13 @@ export type SensorEvidence = {
   embedding?: Float32Array;
   /** Where the sensor can see; absent = everywhere within the tracker's range. */
   fieldOfView?: FieldOfView;
+  /** Acoustic hazards heard in this frame (audio encoders only); absent = the sensor cannot hear. */
+  hazards?: AcousticHazard[];
+  /**
+   * Meteorological visibility the encoder estimates from this frame (m; Infinity = clear), where
+   * it can (e.g. fog from camera contrast or LiDAR backscatter); read by scene health.
+   */
+  visibilityM?: number;
   encoder: {
     name: string;
     modelVersion: string;
@@ -105,8 +129,8 @@ export type SensorEvidence = {
   timingMs: Record<string, number>;
 };
 
-/** How a sensor's data relates to a tick (the sync stage's verdict). */
-export type EvidenceSyncStatus = "included" | "late" | "stale" | "missing";
+/** How a sensor's data relates to a tick: the sync stage's verdict (`SyncStatus`, bundles.ts). */
+export type EvidenceSyncStatus = SyncStatus;
 
 /** Per-sensor sync outcome carried along with the evidence. */
 export type EvidenceSyncInfo = {

@@ -4,3 +4,4 @@ export * from "./sensors";
 export * from "./frames";
 export * from "./evidence";
 export * from "./bundles";
+export * from "./scene";

@@ -1,0 +1,14 @@
+import type { CommandRegistrar } from "./context";
+import { registerInspect } from "./inspect";
+import { registerLive } from "./live";
+import { registerPlay } from "./play";
+import { registerReplay } from "./replay";
+import { registerSimulate } from "./simulate";
+import { registerTrain } from "./train";
+
+/**
+ * Every CLI command. To add one: write `src/cli/<name>.ts` exporting a CommandRegistrar
+ * (`(program, ctx) => program.command(...).action(...)`) and append it here. Actions throw
+ * UsageError (or any error with `exitCode = 2`) for bad input; `ctx.exitCode` sets the status.
+ */
+export const COMMANDS: CommandRegistrar[] = [registerInspect, registerReplay, registerSimulate, registerTrain, registerPlay, registerLive];

@@ -1,0 +1,108 @@
+import type { Command } from "commander";
+import { FoxgloveWsServer } from "../sinks/foxglove/FoxgloveWsServer";
+import { serveRecording, type PlaybackStats } from "../sinks/foxglove/serveRecording";
+import { parseUdpTargets, playRecordingUdp } from "../sources/bridge/udpPlayback";
+import { FileReadable } from "../sources/mcap/FileReadable";
+import type { CliContext, CommandRegistrar } from "./context";
+import { UsageError } from "./errors";
+
+type PlayFlags = {
+  serve?: string;
+  host: string;
+  udp?: string;
+  rate: string;
+  loop?: boolean;
+  topics?: string;
+  wait: boolean;
+  /** Stop after this many seconds (tests, scripted rigs). */
+  duration?: string;
+};
+
+function positive(name: string, text: string, max = Infinity): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || value > max) throw new UsageError(`${name} ${text}: expected a positive number${max < Infinity ? ` up to ${max}` : ""}`);
+  return value;
+}
+
+/** An AbortSignal that fires on Ctrl-C / SIGTERM or after `durationSec`; `dispose` removes the handlers. */
+export function stopSignal(durationSec?: number): { signal: AbortSignal; abort: () => void; dispose: () => void } {
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const timer = durationSec === undefined ? undefined : setTimeout(stop, durationSec * 1000);
+  return {
+    signal: controller.signal,
+    abort: stop,
+    dispose: () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
+function summary(stats: PlaybackStats, unit: string): string {
+  return `${stats.sent} ${unit} sent in ${stats.passes} pass(es), ${stats.skipped} skipped, max lag ${stats.maxLagMs.toFixed(1)} ms`;
+}
+
+async function run(file: string, flags: PlayFlags, ctx: CliContext): Promise<void> {
+  if ((flags.serve === undefined) === (flags.udp === undefined)) throw new UsageError("play: give exactly one of --serve PORT or --udp TARGETS");
+  const rate = positive("--rate", flags.rate);
+  const duration = flags.duration === undefined ? undefined : positive("--duration", flags.duration);
+  const topics = flags.topics?.split(",").map((t) => t.trim()).filter(Boolean);
+  let port = 0;
+  if (flags.serve !== undefined) {
+    port = Number(flags.serve);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--serve ${flags.serve}: expected a port 0..65535 (0 = any free port)`);
+  }
+  const targets = flags.udp !== undefined ? parseUdpTargets(flags.udp) : undefined;
+  const source = await FileReadable.open(file);
+  const stop = stopSignal(duration);
+  try {
+    const common = { rate, loop: flags.loop, topics, signal: stop.signal };
+    if (targets) {
+      ctx.stderr(
+        `play ${file}: UDP to ${Object.entries(targets)
+          .map(([d, t]) => `${d} ${t!.host}:${t!.port}`)
+          .join(", ")} at real time x${rate}${flags.loop ? ", looping" : ""}\n`,
+      );
+      const stats = await playRecordingUdp(source, { ...common, targets });
+      const per = Object.entries(stats.byDriver).map(([d, n]) => `${d} ${n}`).join(", ");
+      ctx.stdout(`play: ${summary(stats, "datagrams")}${per ? ` (${per})` : ""}, ${stats.untargeted} packets without a target\n`);
+      for (const e of stats.errors.slice(0, 10)) ctx.stderr(`avfusion: ${e}\n`);
+      if (stats.sent === 0) {
+        ctx.stderr(`avfusion: ${file}: no raw Velodyne / ARS548 packets for the given targets, expected a recording of nebula_msgs/msg/NebulaPackets or velodyne_msgs/msg/VelodyneScan\n`);
+        ctx.exitCode = 2;
+      }
+      return;
+    }
+    const server = await FoxgloveWsServer.listen({ host: flags.host, port });
+    try {
+      ctx.stderr(`play ${file}: serving on ${server.url} at real time x${rate}${flags.loop ? ", looping" : ""}${flags.wait ? " (waiting for a client to subscribe)" : ""}\n`);
+      const stats = await serveRecording(source, server, { ...common, waitFor: flags.wait ? "any" : "none" });
+      ctx.stdout(`play: ${summary(stats, "messages")}, ${server.stats.connections} client(s), ${server.stats.droppedSlowClient} dropped for slow clients\n`);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    stop.dispose();
+    await source.close();
+  }
+}
+
+export const registerPlay: CommandRegistrar = (program: Command, ctx: CliContext) => {
+  program
+    .command("play")
+    .description("serve a recording live: as a Foxglove WebSocket server (--serve) or as the sensors' UDP packets (--udp)")
+    .argument("<file>", "MCAP recording")
+    .option("--serve <port>", "Foxglove WebSocket server on PORT (0 = any free port, printed)")
+    .option("--host <host>", "address to serve on", "127.0.0.1")
+    .option("--udp <targets>", "send raw packets as UDP: velodyne:HOST:PORT,ars548:HOST:PORT")
+    .option("--rate <r>", "real time × r", "1")
+    .option("--loop", "start over at the end (until Ctrl-C or --duration)")
+    .option("--topics <list>", "only these topics, comma-separated")
+    .option("--no-wait", "start at once instead of waiting for a client to subscribe (--serve)")
+    .option("--duration <sec>", "stop after SEC seconds")
+    .action((file: string, flags: PlayFlags) => run(file, flags, ctx));
+};

@@ -1,0 +1,190 @@
+import * as tf from "@tensorflow/tfjs";
+import type { CameraCalibration, CameraFrame, Detection, ObjectClass, SensorEvidence } from "../../types";
+import { checkExtrinsics, type Extrinsics } from "../common/extrinsics";
+import { loadModel, ModelFileError } from "../common/modelFiles";
+import { describeFrame, EncoderInputError, type Encoder, type EncoderDiagnostics } from "../common/types";
+import { decodePeaks, headChannels, type HeadPeak } from "../lidar/centerNet";
+import { backProject, fuseDepths, groundPlaneDepth, intrinsicsOf, lineOfSightCovariance, type Intrinsics } from "./geometry";
+import { CAMERA_CLASSES, CAMERA_HEAD, CAMERA_INPUT, CAMERA_STRIDE } from "./model";
+import { cameraQuality, frameDigest, imageStats, toRgbFloat } from "./preprocess";
+import type { CameraEncoderConfig, CameraModelMetadata } from "./types";
+
+export const CAMERA_ENCODER_NAME = "camera-centernet";
+
+/** The simulator rig's front camera: optical frame (x right, y down, z forward) at (1.8, 0, 1.45) m. */
+export const DEFAULT_CAMERA_EXTRINSICS: Extrinsics = { translation: { x: 1.8, y: 0, z: 1.45 }, rotation: { x: -0.5, y: 0.5, z: -0.5, w: 0.5 } };
+
+/** The simulator's front camera intrinsics: 320×192, 80° horizontal field of view. */
+export function defaultCameraCalibration(): CameraCalibration {
+  const fx = CAMERA_INPUT.width / 2 / Math.tan((40 * Math.PI) / 180);
+  const cx = CAMERA_INPUT.width / 2;
+  const cy = CAMERA_INPUT.height / 2;
+  return {
+    kind: "cameraCalibration",
+    topic: "(default)",
+    stamp: 0n,
+    frameId: "cam_front_optical",
+    width: CAMERA_INPUT.width,
+    height: CAMERA_INPUT.height,
+    distortionModel: "plumb_bob",
+    D: [0, 0, 0, 0, 0],
+    K: [fx, 0, cx, 0, fx, cy, 0, 0, 1],
+    R: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+    P: [fx, 0, cx, 0, 0, fx, cy, 0, 0, 0, 1, 0],
+  };
+}
+
+export type CameraEncoder = Encoder<CameraFrame> & {
+  /** Replaces the intrinsics (a CameraCalibration update); the size must stay the model's input size. */
+  setCalibration(c: CameraCalibration): void;
+  /** Replaces the ego ← optical transform (a /tf update). */
+  setExtrinsics(e: Extrinsics): void;
+};
+
+/** Angular std of a detection centre (rad per pixel of error). */
+const CENTRE_SIGMA_PX = 1.5;
+
+/** One head peak → ego-frame detection, through intrinsics and extrinsics. */
+export function cameraPeakToDetection(p: HeadPeak, k: Intrinsics, e: Extrinsics, depthCal: CameraModelMetadata["depth"]): Detection {
+  const v = (p.row + p.reg[0]!) * CAMERA_STRIDE;
+  const u = (p.col + p.reg[1]!) * CAMERA_STRIDE;
+  const zNet = Math.exp(p.reg[2]!);
+  const vBottom = v + p.reg[3]! * CAMERA_STRIDE;
+  const size = { x: Math.exp(p.reg[6]!), y: Math.exp(p.reg[7]!), z: Math.exp(p.reg[8]!) };
+  // Ground-plane range of the box's bottom edge (its nearest face), moved back by half the length.
+  const zg = groundPlaneDepth(u, vBottom, k, e);
+  const ground =
+    zg === undefined || vBottom >= k.height - 1
+      ? undefined
+      : { depth: zg + size.x / 2, sigma: ((zg * zg) / (k.fy * e.translation.z)) * depthCal.bottomSigmaPx + 0.25 * size.x };
+  const fused = fuseDepths({ depth: zNet, sigma: depthCal.sigmaRel * zNet }, ground);
+  const position = backProject(u, v, fused.depth, k, e);
+  const classProbabilities: Partial<Record<ObjectClass, number>> = {};
+  CAMERA_CLASSES.forEach((c, i) => {
+    classProbabilities[c] = p.classProbs[i]!;
+  });
+  return {
+    position,
+    positionCovariance: lineOfSightCovariance(position, e.translation, fused.sigma, CENTRE_SIGMA_PX / k.fx),
+    size,
+    classProbabilities,
+    score: p.score,
+  };
+}
+
+function checkMetadata(meta: unknown, where: string): CameraModelMetadata {
+  const m = meta as Partial<CameraModelMetadata> | null;
+  const shape = m?.input?.shape;
+  if (!m || m.kind !== "camera" || !Array.isArray(shape) || shape[0] !== CAMERA_INPUT.height || shape[1] !== CAMERA_INPUT.width || shape[2] !== 3) {
+    throw new ModelFileError(`${where}: expected camera metadata with input shape [${CAMERA_INPUT.height},${CAMERA_INPUT.width},3], got kind ${String(m?.kind)} shape ${JSON.stringify(shape)}`);
+  }
+  if (!Array.isArray(m.classes) || m.classes.join(",") !== CAMERA_CLASSES.join(",")) {
+    throw new ModelFileError(`${where}: expected classes ${CAMERA_CLASSES.join(",")}, got ${JSON.stringify(m.classes)}`);
+  }
+  if (!m.quality || !(m.quality.clearContrast > m.quality.floorContrast) || !m.depth || !(m.depth.sigmaRel > 0) || !(m.depth.bottomSigmaPx > 0)) {
+    throw new ModelFileError(`${where}: quality or depth calibration missing or not positive`);
+  }
+  return m as CameraModelMetadata;
+}
+
+/** Loads `models/camera` (or `config.dir`) through `config.files` and returns the encoder. */
+export async function load(config: CameraEncoderConfig): Promise<CameraEncoder> {
+  const dir = config.dir ?? "models/camera";
+  const { model, metadata } = await loadModel(config.files, dir);
+  return cameraEncoderFromModel(model, checkMetadata(metadata, `${dir}/metadata.json`), config);
+}
+
+function checkCalibration(c: CameraCalibration): Intrinsics {
+  if (c.width !== CAMERA_INPUT.width || c.height !== CAMERA_INPUT.height) {
+    throw new RangeError(`camera calibration on ${c.topic}: ${c.width}×${c.height}, expected ${CAMERA_INPUT.width}×${CAMERA_INPUT.height} (the model's input)`);
+  }
+  return intrinsicsOf(c);
+}
+
+/**
+ * An encoder around an in-memory model (training evaluation, tests); the encoder owns `model`.
+ * Frames must be raw (rgb8, bgr8, rgba8, bgra8, mono8): decode JPEG/PNG with `decodeCameraFrame`.
+ */
+export function cameraEncoderFromModel(model: tf.LayersModel, metadata: CameraModelMetadata, config: Omit<CameraEncoderConfig, "files"> = {}): CameraEncoder {
+  let intr = checkCalibration(config.calibration ?? defaultCameraCalibration());
+  let extr = checkExtrinsics(config.extrinsics ?? DEFAULT_CAMERA_EXTRINSICS, "camera encoder extrinsics");
+  const threshold = config.scoreThreshold ?? 0.3;
+  const maxDet = config.maxDetections ?? 64;
+  const diag: EncoderDiagnostics = { frames: 0, skipped: 0 };
+  const lastDigest = new Map<string, number>();
+  const K = headChannels(CAMERA_HEAD);
+  const per = CAMERA_INPUT.width * CAMERA_INPUT.height * 3;
+  let disposed = false;
+
+  const fieldOfView = () => ({
+    originX: extr.translation.x,
+    originY: extr.translation.y,
+    azimuthMinRad: -Math.atan2(intr.width - intr.cx, intr.fx),
+    azimuthMaxRad: Math.atan2(intr.cx, intr.fx),
+    maxRangeM: 80,
+  });
+
+  return {
+    name: CAMERA_ENCODER_NAME,
+    modelVersion: metadata.modelVersion,
+    setCalibration(c) {
+      intr = checkCalibration(c);
+    },
+    setExtrinsics(e) {
+      extr = checkExtrinsics(e, "camera encoder extrinsics");
+    },
+    encode(frame) {
+      return this.encodeBatch([frame])[0]!;
+    },
+    encodeBatch(frames) {
+      if (disposed) throw new Error("camera encoder used after dispose()");
+      if (frames.length === 0) return [];
+      const t0 = performance.now();
+      const x = new Float32Array(frames.length * per);
+      const prepared = frames.map((f, i) => {
+        const t = performance.now();
+        const rgb = toRgbFloat(f, CAMERA_INPUT, x.subarray(i * per, (i + 1) * per));
+        const stats = imageStats(rgb, CAMERA_INPUT.width, CAMERA_INPUT.height);
+        const digest = frameDigest(f.data);
+        const frozen = lastDigest.get(f.sensorId) === digest;
+        lastDigest.set(f.sensorId, digest);
+        return { stats, frozen, ms: performance.now() - t };
+      });
+      const t1 = performance.now();
+      const outs = tf.tidy(() => {
+        const y = model.predict(tf.tensor4d(x, [frames.length, CAMERA_INPUT.height, CAMERA_INPUT.width, 3])) as tf.Tensor;
+        return y.dataSync() as Float32Array;
+      });
+      const inferMs = (performance.now() - t1) / frames.length;
+      const headSize = CAMERA_HEAD.height * CAMERA_HEAD.width * K;
+      void t0;
+      return frames.map((f, i): SensorEvidence => {
+        const t = performance.now();
+        const { stats, frozen } = prepared[i]!;
+        const peaks = frozen ? [] : decodePeaks(CAMERA_HEAD, outs.subarray(i * headSize, (i + 1) * headSize), threshold, maxDet);
+        const detections = peaks.map((p) => cameraPeakToDetection(p, intr, extr, metadata.depth));
+        if (frozen) {
+          diag.lastSkipReason = `${describeFrame(f)}: identical to the previous frame (frozen camera), quality 0`;
+        }
+        diag.frames++;
+        return {
+          sensorId: f.sensorId,
+          kind: "camera",
+          stamp: f.stamp,
+          detections,
+          quality: frozen ? 0 : cameraQuality(stats, metadata.quality),
+          fieldOfView: fieldOfView(),
+          encoder: { name: CAMERA_ENCODER_NAME, modelVersion: metadata.modelVersion, backend: tf.getBackend() },
+          timingMs: { preprocess: prepared[i]!.ms, infer: inferMs, decode: performance.now() - t },
+        };
+      });
+    },
+    diagnostics: () => ({ ...diag }),
+    dispose() {
+      if (!disposed) model.dispose();
+      disposed = true;
+    },
+  };
+}
+
+export { EncoderInputError };

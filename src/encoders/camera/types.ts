@@ -1,0 +1,40 @@
+import type { CameraCalibration } from "../../types";
+import type { Extrinsics } from "../common/extrinsics";
+import type { ModelFiles } from "../common/modelFiles";
+import type { ContrastCalibration } from "./preprocess";
+
+/** What `models/camera/metadata.json` holds (the parts the encoder reads are checked at load). */
+export type CameraModelMetadata = {
+  kind: "camera";
+  modelVersion: string;
+  date: string;
+  command: string;
+  input: {
+    layout: "NHWC";
+    /** [height, width, 3], RGB scaled to 0..1. */
+    shape: [number, number, number];
+    /** Intrinsics the network learnt depth with (pixels); other lenses need retraining. */
+    intrinsics: { fx: number; fy: number; cx: number; cy: number };
+  };
+  classes: string[];
+  headStride: number;
+  quality: ContrastCalibration;
+  /** Depth uncertainty: relative std of the network depth, std of the box-bottom row (pixels). */
+  depth: { sigmaRel: number; bottomSigmaPx: number };
+  training?: unknown;
+  heldOut?: unknown;
+};
+
+export type CameraEncoderConfig = {
+  files: ModelFiles;
+  /** Directory of the model inside `files`; default `models/camera`. */
+  dir?: string;
+  /** Intrinsics; default the simulator's front camera (320×192, 80° horizontal field of view). */
+  calibration?: CameraCalibration;
+  /** ego ← optical-frame transform; default the simulator rig's cam_front_optical mount. */
+  extrinsics?: Extrinsics;
+  /** Minimum centre score for a detection (0..1); default 0.3. */
+  scoreThreshold?: number;
+  /** At most this many detections per frame; default 64. */
+  maxDetections?: number;
+};

@@ -1,0 +1,71 @@
+import type { Nanos } from "../types";
+import type { CandidateRefinement, FusionCandidate, FusionHead } from "./fusionHead";
+import { MultiSensorTracker } from "./MultiSensorTracker";
+import { advance, observe, seededRandom, type SimSensor, type SimTarget } from "./syntheticEvidence";
+
+const sensor = (sensorId: string, kind: SimSensor["kind"], pd: number): SimSensor => ({
+  sensorId,
+  kind,
+  positionStdM: 0.3,
+  detectionProbability: pd,
+  clutterPerTick: 0,
+  clutterHalfWidthM: 50,
+  reportsClass: kind !== "radar",
+  quality: 1,
+});
+
+/** Records what it is shown and answers with a fixed refinement. */
+class RecordingHead implements FusionHead {
+  seen: FusionCandidate[][] = [];
+  constructor(private readonly answer: (c: FusionCandidate) => CandidateRefinement | undefined) {}
+  refine(_stamp: Nanos, candidates: readonly FusionCandidate[]): (CandidateRefinement | undefined)[] {
+    this.seen.push(candidates.map((c) => structuredClone(c)));
+    return candidates.map(this.answer);
+  }
+}
+
+describe("fusion head hook", () => {
+  it("shows each track with every sensor's outcome and the tracker's own existence", () => {
+    const head = new RecordingHead(() => undefined);
+    const tracker = new MultiSensorTracker({}, head);
+    const target: SimTarget = { x: 20, y: 0, vx: 0, vy: 0, cls: "car" };
+    const rng = seededRandom(1);
+    const first = tracker.step(observe([target], [sensor("lidar", "lidar", 1), sensor("radar", "radar", 0)], 0, 0, rng));
+    const c = head.seen[0]![0]!;
+    expect(c.trackId).toBe(first.tracks[0]!.id);
+    expect(c.isNew).toBe(true);
+    expect(c.priorExistence).toBe(0.1);
+    expect(c.modelExistence).toBe(first.tracks[0]!.existence);
+    expect(c.sensors.map((s) => [s.sensorId, s.outcome])).toEqual([
+      ["lidar", "detected"],
+      ["radar", "missed"],
+    ]);
+    expect(c.sensors[0]!.detection!.classProbabilities).toEqual({ car: expect.closeTo(0.8, 12) });
+    expect(first.diagnostics.headInvalid).toBe(0);
+  });
+
+  it("lets the head set existence and class; malformed answers are ignored and counted", () => {
+    let answer: CandidateRefinement = { existence: 0.5, classProbabilities: { truck: 0.9 } };
+    const tracker = new MultiSensorTracker({}, new RecordingHead(() => answer));
+    const target: SimTarget = { x: 20, y: 0, vx: 0, vy: 0, cls: "car" };
+    const rng = seededRandom(2);
+    const lidar = [sensor("lidar", "lidar", 1)];
+    let out = tracker.step(observe([target], lidar, 0, 0, rng));
+    expect(out.tracks[0]!.existence).toBe(0.5);
+    expect(out.tracks[0]!.classification).toBe("truck");
+    // Existence 0.5 is below confirmation (0.8), whatever the detections say.
+    advance([target], 0.1);
+    out = tracker.step(observe([target], lidar, 0.1, 1, rng));
+    expect(out.tracks[0]!.status).toBe("tentative");
+    answer = { existence: Number.NaN, classProbabilities: { car: 2 } };
+    out = tracker.step(observe([target], lidar, 0.2, 2, rng));
+    expect(out.diagnostics.headInvalid).toBe(2);
+    // The tracker's own update stands: the LiDAR hit raised existence from 0.5.
+    expect(out.tracks[0]!.existence).toBeGreaterThan(0.9);
+  });
+
+  it("has no head diagnostics without a head", () => {
+    const out = new MultiSensorTracker().step(observe([], [], 0, 0, seededRandom(3)));
+    expect(out.diagnostics.headInvalid).toBeUndefined();
+  });
+});

@@ -1,0 +1,4 @@
+export * from "./selectBackend";
+export * from "./wasmTrainingKernels";
+export * from "./tensors";
+export * from "./config";

@@ -1,0 +1,34 @@
+/** Scene stage: sensor health, visibility, degradation and SceneState assembly. */
+export { assembleScene, buildSceneState, SceneAssembler, toSceneObject, type SceneTickInput } from "./assembleScene";
+export { assessDegradation, sightSpeedKmh, DEFAULT_DEGRADATION_CONFIG, type DegradationAssessment } from "./degradation";
+export { frameDigest, digestBytes } from "./frameDigest";
+export { HazardTracker } from "./HazardTracker";
+export { HealthTimeline, type Segment, type SensorTimeline } from "./HealthTimeline";
+export { observeSensors, type DecodeCounts } from "./observeSensors";
+export {
+  degradationConfigSchema,
+  hazardConfigSchema,
+  healthConfigSchema,
+  parseDegradationConfig,
+  parseHazardConfig,
+  parseHealthConfig,
+  parseSceneConfig,
+  parseVisibilityConfig,
+  sceneConfigSchema,
+  visibilityConfigSchema,
+  type DegradationConfig,
+  type DegradationConfigInput,
+  type HazardConfig,
+  type HazardConfigInput,
+  type HealthConfig,
+  type HealthConfigInput,
+  type SceneConfig,
+  type SceneConfigInput,
+  type VisibilityConfig,
+  type VisibilityConfigInput,
+} from "./sceneConfig";
+export { toSceneJson, type SceneJson } from "./sceneJson";
+export { fromSceneProto, toSceneProto, type SceneStateProto } from "./sceneProto";
+export { SensorHealthMonitor } from "./SensorHealthMonitor";
+export { VisibilityEstimator } from "./VisibilityEstimator";
+export * from "./types";

@@ -1,0 +1,5 @@
+/** Live sources: Foxglove WebSocket client, UDP sensor drivers, and UDP playback of recordings. */
+export * from "./foxgloveWebSocketSource";
+export * from "./udpSource";
+export * from "./udpPlayback";
+export { wallClockNs } from "./clock";

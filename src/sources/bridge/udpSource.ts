@@ -1,0 +1,279 @@
+import dgram from "node:dgram";
+import type { AddressInfo } from "node:net";
+import { asyncScheduler, Observable, type SchedulerLike } from "rxjs";
+import { createUdpPacketDecoder, type RawPacketDecoderOptions, type UdpPacketDecoder } from "../../decode/vendor/rawPacketDecoders";
+import type { Nanos, PointCloudFrame, RadarFrame } from "../../types";
+import { deferOn, wallClockNs, type Deferred } from "./clock";
+
+/** Sensor families we can listen for over UDP. */
+export type UdpDriver = "velodyne" | "ars548";
+
+/** The ports the vendors' units send to by default. */
+export const DEFAULT_UDP_PORTS: Readonly<Record<UdpDriver, number>> = { velodyne: 2368, ars548: 42102 };
+
+/**
+ * Datagrams per second accepted per sensor before the rest are dropped (counted), so a flood
+ * costs bounded CPU: ≈ 4× what the fastest supported unit sends (VLS-128 ≈ 6000 packets/s at
+ * 10 Hz; ARS548 ≈ 60 lists/s at 20 Hz).
+ */
+export const DEFAULT_MAX_DATAGRAMS_PER_SEC: Readonly<Record<UdpDriver, number>> = { velodyne: 25_000, ars548: 250 };
+
+export type UdpSensorSpec = {
+  driver: UdpDriver;
+  /** 0 = ephemeral (read it from `onListening`). */
+  port: number;
+  /** Address to bind; default 0.0.0.0. */
+  host?: string;
+  /** Join this multicast group (the ARS548 sends to 224.0.2.2 by default). */
+  multicastGroup?: string;
+  /** Default `<driver>_<port>`. */
+  sensorId?: string;
+  /** Topic the frames carry; default `udp:<driver>:<port>`. */
+  topic?: string;
+  /** Vendor decoder options (model, frameId, ARS548 mounting, Velodyne cut angle, ...). */
+  decoder?: Omit<RawPacketDecoderOptions, "sensorId" | "topic">;
+  /** Default DEFAULT_MAX_DATAGRAMS_PER_SEC[driver]; Infinity = no limit. */
+  maxDatagramsPerSec?: number;
+};
+
+export type UdpSourceOptions = {
+  sensors: readonly UdpSensorSpec[];
+  /**
+   * Datagrams held between the sockets and the decoders (all sensors together; default 1024).
+   * When full the oldest is dropped and counted: memory stays bounded while the consumer is slow.
+   */
+  maxQueuedDatagrams?: number;
+  /** Called once per sensor when its socket is bound (with the bound port). */
+  onListening?: (sensor: UdpSensorSpec & { sensorId: string; topic: string }, address: AddressInfo) => void;
+  /**
+   * Kernel receive buffer per socket (SO_RCVBUF), so a stalled event loop (GC, a slow consumer)
+   * does not lose datagrams: default 4 MiB (≈ 1700 Velodyne packets); Linux caps it at
+   * net.core.rmem_max.
+   */
+  recvBufferBytes?: number;
+  /** Pass your own (createUdpStats()) to read the counters while running. */
+  stats?: UdpSourceStats;
+  /** Arrival clock (ns); default the wall clock. */
+  clock?: () => Nanos;
+};
+
+export type UdpSensorStats = {
+  sensorId: string;
+  driver: UdpDriver;
+  port: number;
+  datagrams: number;
+  bytes: number;
+  /** Datagrams handed to the decoder (= datagrams − dropped − still queued). */
+  decoded: number;
+  frames: number;
+  /** Truncated / garbage datagrams (counted and skipped). */
+  malformed: number;
+  /** Dropped by the rate limit (flood). */
+  droppedRate: number;
+  /** Dropped because the queue was full (consumer too slow). */
+  droppedQueue: number;
+  /** Arrival time of the last datagram (ns), 0 before any. */
+  lastDatagramAt: Nanos;
+};
+
+export type UdpSourceStats = {
+  sensors: Map<string, UdpSensorStats>;
+  /** Most datagrams queued at once. */
+  maxQueued: number;
+  /** One line per malformed datagram (the last 50). */
+  errors: string[];
+};
+
+export function createUdpStats(): UdpSourceStats {
+  return { sensors: new Map(), maxQueued: 0, errors: [] };
+}
+
+export type UdpFrame = RadarFrame | PointCloudFrame;
+
+type Listener = {
+  spec: UdpSensorSpec;
+  sensorId: string;
+  topic: string;
+  decoder: UdpPacketDecoder;
+  stats: UdpSensorStats;
+  socket: dgram.Socket;
+  /** Token bucket for the rate limit. */
+  tokens: number;
+  capacity: number;
+  perMs: number;
+  lastRefill: number;
+};
+
+type Queued = { listener: Listener; data: Uint8Array; at: Nanos };
+
+/**
+ * UDP sensor drivers: listens on each sensor's port like the unit sends (Velodyne 2368, ARS548
+ * 42102) and decodes datagrams with the vendor decoders into frames — ARS548 lists as they arrive,
+ * Velodyne points per rotation. Truncated / garbage datagrams are counted and skipped; a flood is
+ * cut by a per-sensor rate limit and a bounded queue, both counted. Never completes on its own;
+ * unsubscribe closes the sockets. Errors only when a port cannot be bound (one-line message).
+ */
+export function udpSource(options: UdpSourceOptions, scheduler: SchedulerLike = asyncScheduler): Observable<UdpFrame> {
+  return new Observable<UdpFrame>((subscriber) => {
+    const stats = options.stats ?? createUdpStats();
+    const clock = options.clock ?? wallClockNs;
+    const maxQueued = Math.max(1, options.maxQueuedDatagrams ?? 1024);
+    const defer = deferOn(scheduler);
+    const queue: Queued[] = [];
+    let head = 0;
+    let draining: Deferred | undefined;
+    let closed = false;
+    const listeners: Listener[] = [];
+
+    const drain = (): void => {
+      draining = undefined;
+      const end = queue.length;
+      while (head < end && !closed) {
+        const { listener, data, at } = queue[head]!;
+        queue[head++] = undefined as unknown as Queued;
+        listener.stats.decoded++;
+        const result = listener.decoder.push(data, at);
+        if (result.malformed > 0) {
+          listener.stats.malformed += result.malformed;
+          for (const e of result.errors) {
+            stats.errors.push(e);
+            if (stats.errors.length > 50) stats.errors.shift();
+          }
+        }
+        for (const frame of result.frames) {
+          listener.stats.frames++;
+          subscriber.next(frame);
+        }
+      }
+      queue.splice(0, head);
+      head = 0;
+      if (queue.length > 0 && !closed) draining = defer(drain);
+    };
+
+    const onDatagram = (l: Listener, msg: Buffer): void => {
+      if (closed) return;
+      const at = clock();
+      l.stats.datagrams++;
+      l.stats.bytes += msg.byteLength;
+      l.stats.lastDatagramAt = at;
+      if (l.perMs !== Infinity) {
+        const now = scheduler.now();
+        l.tokens = Math.min(l.capacity, l.tokens + (now - l.lastRefill) * l.perMs);
+        l.lastRefill = now;
+        if (l.tokens < 1) {
+          l.stats.droppedRate++;
+          return;
+        }
+        l.tokens -= 1;
+      }
+      if (queue.length - head >= maxQueued) {
+        const dropped = queue[head]!;
+        queue[head++] = undefined as unknown as Queued;
+        dropped.listener.stats.droppedQueue++;
+      }
+      // No copy: Node allocates a fresh buffer per datagram.
+      queue.push({ listener: l, data: new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), at });
+      stats.maxQueued = Math.max(stats.maxQueued, queue.length - head);
+      draining ??= defer(drain);
+    };
+
+    for (const spec of options.sensors) {
+      const sensorId = spec.sensorId ?? `${spec.driver}_${spec.port}`;
+      const topic = spec.topic ?? `udp:${spec.driver}:${spec.port}`;
+      const host = spec.host ?? "0.0.0.0";
+      const socket = dgram.createSocket({
+        type: host.includes(":") ? "udp6" : "udp4",
+        reuseAddr: spec.multicastGroup !== undefined,
+        recvBufferSize: options.recvBufferBytes ?? 4 << 20,
+      });
+      const rate = spec.maxDatagramsPerSec ?? DEFAULT_MAX_DATAGRAMS_PER_SEC[spec.driver];
+      const perMs = rate === Infinity ? Infinity : Math.max(0, rate) / 1000;
+      const sensorStats: UdpSensorStats = {
+        sensorId,
+        driver: spec.driver,
+        port: spec.port,
+        datagrams: 0,
+        bytes: 0,
+        decoded: 0,
+        frames: 0,
+        malformed: 0,
+        droppedRate: 0,
+        droppedQueue: 0,
+        lastDatagramAt: 0n,
+      };
+      stats.sensors.set(sensorId, sensorStats);
+      const capacity = perMs === Infinity ? Infinity : Math.max(16, rate / 10);
+      const l: Listener = {
+        spec,
+        sensorId,
+        topic,
+        decoder: createUdpPacketDecoder({
+          ...spec.decoder,
+          model: spec.decoder?.model ?? (spec.driver === "ars548" ? "ARS548" : undefined),
+          sensorId,
+          topic,
+        }),
+        stats: sensorStats,
+        socket,
+        tokens: capacity,
+        capacity,
+        perMs,
+        lastRefill: scheduler.now(),
+      };
+      listeners.push(l);
+      socket.on("message", (msg) => onDatagram(l, msg));
+      socket.on("error", (err) => {
+        if (closed) return;
+        closed = true;
+        subscriber.error(Object.assign(new Error(`UDP ${spec.driver} on ${host}:${spec.port}: ${err.message}`), { badInput: true }));
+      });
+      socket.bind(spec.port, host, () => {
+        const address = socket.address();
+        sensorStats.port = address.port;
+        if (spec.multicastGroup) {
+          try {
+            socket.addMembership(spec.multicastGroup);
+          } catch (err) {
+            subscriber.error(Object.assign(new Error(`UDP ${spec.driver}: cannot join multicast group ${spec.multicastGroup}: ${(err as Error).message}`), { badInput: true }));
+            return;
+          }
+        }
+        options.onListening?.({ ...spec, sensorId, topic }, address);
+      });
+    }
+
+    return () => {
+      closed = true;
+      draining?.unsubscribe();
+      for (const l of listeners) {
+        try {
+          l.socket.close();
+        } catch {
+          // already closed (bind failed)
+        }
+      }
+    };
+  });
+}
+
+/**
+ * Parse `velodyne:2368,ars548:42102` (driver:port, or driver alone for its default port, or
+ * driver:HOST:port to bind one address, or driver:GROUP:port to join a multicast group). Throws a one-line bad-input error naming the bad item.
+ */
+export function parseUdpListen(spec: string): UdpSensorSpec[] {
+  const out: UdpSensorSpec[] = [];
+  for (const item of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(velodyne|ars548)(?::(?:(.+):)?(\d+))?$/.exec(item);
+    const driver = m?.[1] as UdpDriver | undefined;
+    const port = m?.[3] !== undefined ? Number(m[3]) : driver ? DEFAULT_UDP_PORTS[driver] : NaN;
+    if (!m || !driver || !(port >= 0 && port <= 65535)) {
+      throw Object.assign(new Error(`--udp: "${item}", expected DRIVER[:[HOST:]PORT] with DRIVER velodyne or ars548 and PORT 0..65535`), { exitCode: 2 });
+    }
+    const host = m[2]?.replace(/^\[(.*)\]$/, "$1");
+    // A multicast address (224–239.x.x.x; the ARS548 sends to 224.0.2.2) is joined, not bound.
+    if (host !== undefined && /^2(2[4-9]|3\d)\./.test(host)) out.push({ driver, port, host: "0.0.0.0", multicastGroup: host });
+    else out.push({ driver, port, ...(host !== undefined ? { host } : {}) });
+  }
+  if (out.length === 0) throw Object.assign(new Error(`--udp: "${spec}" names no sensor, expected e.g. velodyne:2368,ars548:42102`), { exitCode: 2 });
+  return out;
+}
