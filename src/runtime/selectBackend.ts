@@ -37,6 +37,8 @@ export type SelectBackendOptions = {
 
 /** An explicitly requested backend cannot run here. The CLI maps it to exit code 2. */
 export class BackendUnavailableError extends Error {
+  /** The CLI reports it as bad input (exit 2): the user asked for a backend this machine lacks. */
+  readonly exitCode = 2;
   constructor(message: string) {
     super(message);
     this.name = "BackendUnavailableError";

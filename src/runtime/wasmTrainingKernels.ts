@@ -11,7 +11,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  * - UnsortedSegmentSum: the gradient of gather (embedding lookups, indexing a loss).
  *
  * And one that wasm has but that is slow: Conv2DBackpropInput (the input gradient, a transposed
- * convolution), 3–5× slower than the replacement here on encoder-sized layers.
+ * convolution), about 5× slower than the replacement here on the larger layers of bench/runtime.ts.
  *
  * Both conv2d gradients are an im2col / col2im in JS, straight on the wasm heap, around the wasm
  * BatchMatMul kernel in its XNNPACK fast path (no transposed operands), in chunks so the column
@@ -209,7 +209,7 @@ type Conv2DBackpropInputAttrs = Omit<Conv2DBackpropFilterAttrs, "filterShape"> &
 /**
  * dx = col2im(dy · Wᵀ): one wasm BatchMatMul (fast path) per chunk of output pixels, then a
  * scatter-add of each pixel's window back into dx. Replaces tfjs-backend-wasm's own kernel,
- * which is 2–12× slower than its forward Conv2D on encoder-sized layers (bench/runtime.ts).
+ * which is 2–11× slower than its forward Conv2D on the layers of bench/runtime.ts.
  */
 function conv2DBackpropInput(args: KernelArgs<"dy" | "filter", Conv2DBackpropInputAttrs>): tf.TensorInfo {
   const { backend, attrs } = args;
