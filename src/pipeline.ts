@@ -1,6 +1,7 @@
 import { filter, Observable, share, tap } from "rxjs";
 import { decodeFrames, type DecodeFramesOperator, type DecodeFramesOptions } from "./decode/decodeFrames";
 import { VENDOR_DECODERS } from "./decode/vendorDecoders";
+import type { AvfusionConfig } from "./config/configSchema";
 import type { RecordingInspection } from "./sources/mcap/inspectRecording";
 import { createDiagnostics, readRecording, type ReadDiagnostics, type ReadRecordingOptions } from "./sources/mcap/readRecording";
 import type { RecordingReadable } from "./sources/mcap/types";
@@ -37,6 +38,8 @@ export type PlanOptions = {
   tickHz?: number;
   /** How long a tick may wait for late frames, on the recording clock (ms); default 150. */
   deadlineMs?: number;
+  /** The config file's pipeline settings and per-sensor overrides (they win over the above). */
+  config?: AvfusionConfig;
 };
 
 /** Nominal rates per kind, used when the recording has too few messages to measure one. */
@@ -66,21 +69,27 @@ export function planPipeline(inspection: RecordingInspection, options: PlanOptio
     }
   }
   const sensors = [...bySensor.values()].sort((a, b) => a.sensorId.localeCompare(b.sensorId));
-  const tickHz = options.tickHz ?? 10;
+  const fromFile = options.config?.pipeline ?? {};
+  const tickHz = fromFile.tickHz ?? options.tickHz ?? 10;
   const sync: AlignByDeadlineOptions = {
     sensors: sensors.map((s) => {
       const rate = s.rateHz !== null && s.rateHz > 0.5 ? s.rateHz : NOMINAL_RATE_HZ[s.kind];
       // A sweep (LiDAR) or a chunk (audio) is stamped at its start and covers one period, so its
       // centre, the moment it best describes, lies half a period after the stamp.
       const offsetMs = s.kind === "lidar" || s.kind === "audio" ? -500 / rate : 0;
-      return { id: s.sensorId, offsetMs, toleranceMs: Math.max(20, 500 / rate), maxQueue: 64 };
+      const planned = { id: s.sensorId, offsetMs, toleranceMs: Math.max(20, 500 / rate), maxQueue: 64 };
+      return { ...planned, ...options.config?.sensors?.[s.sensorId] };
     }),
     tick: { mode: "fixed", rateHz: tickHz },
-    deadlineMs: options.deadlineMs ?? 150,
+    deadlineMs: fromFile.deadlineMs ?? options.deadlineMs ?? 150,
     latenessBoundMs: 200,
-    staleAfterMs: 1000,
+    staleAfterMs: fromFile.staleAfterMs ?? 1000,
     clock: "recording",
   };
+  const unknown = Object.keys(options.config?.sensors ?? {}).filter((id) => !bySensor.has(id));
+  if (unknown.length > 0) {
+    throw new RangeError(`config sensors: ${unknown.join(", ")} not in the recording, expected one of ${[...bySensor.keys()].join(", ") || "(none)"}`);
+  }
   return { sensors, sync, unused };
 }
 

@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
+import { loadConfig } from "../config/loadConfig";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording, inspectionToJson, type RecordingInspection } from "../sources/mcap/inspectRecording";
 import type { CliContext, CommandRegistrar } from "./context";
 
-type InspectFlags = { json?: boolean; scan?: boolean; crc: boolean };
+type InspectFlags = { json?: boolean; scan?: boolean; crc: boolean; config?: string };
 
 function formatNs(ns: bigint): string {
   return `${ns} ns (${new Date(Number(ns / 1_000_000n)).toISOString()})`;
@@ -47,10 +48,11 @@ export function formatInspection(i: RecordingInspection): string {
 }
 
 async function run(file: string, flags: InspectFlags, ctx: CliContext): Promise<void> {
+  const config = flags.config === undefined ? {} : await loadConfig(flags.config);
   const source = await FileReadable.open(file);
   try {
     // Same classification as the decode stage, vendor packet decoders included.
-    const result = await inspectRecording(source, { scan: flags.scan, validateCrcs: flags.crc, classify: VENDOR_CLASSIFY });
+    const result = await inspectRecording(source, { scan: flags.scan, validateCrcs: flags.crc, classify: VENDOR_CLASSIFY, mapping: config.topics });
     ctx.stdout(flags.json ? `${JSON.stringify(inspectionToJson(result), null, 2)}\n` : formatInspection(result));
     if (result.damage !== undefined) {
       ctx.stderr(`avfusion: ${result.damage}\n`);
@@ -69,5 +71,6 @@ export const registerInspect: CommandRegistrar = (program: Command, ctx: CliCont
     .option("--json", "print the stable JSON form")
     .option("--scan", "count by reading every record even when the summary has statistics")
     .option("--no-crc", "skip chunk CRC checks while scanning")
+    .option("--config <file>", "YAML/JSON config whose `topics` map topics to sensors (see README)")
     .action(async (file: string, flags: InspectFlags) => run(file, flags, ctx));
 };

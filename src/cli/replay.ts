@@ -2,6 +2,8 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { lastValueFrom, tap } from "rxjs";
 import { createPipeline, planPipeline, type PipelinePlan } from "../pipeline";
+import { loadConfig } from "../config/loadConfig";
+import { planAlignByDeadline } from "../sync/alignByDeadlineSchema";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
@@ -11,7 +13,7 @@ import { nsToMs } from "../types/time";
 import type { CliContext, CommandRegistrar } from "./context";
 import { UsageError } from "./errors";
 
-type ReplayFlags = { rate?: string; max?: boolean; tickHz: string; jsonl?: string; progress: boolean };
+type ReplayFlags = { rate?: string; max?: boolean; tickHz: string; jsonl?: string; progress: boolean; config?: string };
 
 const STATUSES: readonly SyncStatus[] = ["included", "late", "stale", "missing"];
 
@@ -57,13 +59,20 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
   const pacing = parsePacing(flags);
   const tickHz = Number(flags.tickHz);
   if (!Number.isFinite(tickHz) || tickHz <= 0 || tickHz > 1000) throw new UsageError(`--tick-hz ${flags.tickHz}: expected a rate in (0, 1000] Hz`);
+  const config = flags.config === undefined ? {} : await loadConfig(flags.config);
   const source = await FileReadable.open(file);
   try {
-    const inspection = await inspectRecording(source, { classify: VENDOR_CLASSIFY });
-    const plan = planPipeline(inspection, { tickHz });
+    const inspection = await inspectRecording(source, { classify: VENDOR_CLASSIFY, mapping: config.topics });
+    let plan: PipelinePlan;
+    try {
+      plan = planPipeline(inspection, { tickHz, config });
+      planAlignByDeadline(plan.sync); // the aligner's cross-field checks, before anything runs
+    } catch (err) {
+      throw new UsageError(`${flags.config ?? "config"}: ${(err as Error).message.split("\n")[0]}`);
+    }
     if (plan.sensors.length === 0) throw new UsageError(`${file}: no camera, LiDAR, radar or audio topic that avfusion can decode`);
     ctx.stderr(`replay ${file}: ${plan.sensors.map((s) => `${s.sensorId} (${s.kind})`).join(", ")}; ${pacing.mode === "lossless" ? "as fast as possible" : `real time x${pacing.rate}`}\n`);
-    const run = createPipeline(source, plan, { read: { pacing } });
+    const run = createPipeline(source, plan, { read: { pacing }, decode: { mapping: config.topics } });
     const counts = new Map(plan.sensors.map((s) => [s.sensorId, { included: 0, late: 0, stale: 0, missing: 0 }]));
     const expectedTicks = Math.max(1, Math.ceil(inspection.durationSec * tickHz));
     const bar = flags.progress && process.stderr.isTTY ? new SingleBar({ format: "replay [{bar}] {value}/{total} ticks {eta}s" }) : undefined;
@@ -111,6 +120,7 @@ export const registerReplay: CommandRegistrar = (program: Command, ctx: CliConte
     .option("--max", "lossless, as fast as the pipeline consumes")
     .option("--tick-hz <hz>", "fusion tick rate", "10")
     .option("--jsonl <path>", "write one JSON line per tick to PATH (- for stdout)")
+    .option("--config <file>", "YAML/JSON config: topic mapping, tick rate, per-sensor alignment (see README)")
     .option("--no-progress", "no progress bar")
     .action((file: string, flags: ReplayFlags) => run(file, flags, ctx));
 };

@@ -1,5 +1,5 @@
 import type { TypedMcapRecords } from "@mcap/core";
-import { classifyTopic, sensorIdFromTopic, type ClassifyOptions } from "../../decode/topicMapping";
+import { classifyTopic, resolveSensor, type ClassifyOptions, type TopicMapping } from "../../decode/topicMapping";
 import { nsToSec, type Nanos, type TopicRole } from "../../types";
 import { decompressHandlers } from "./decompress";
 import { McapReadError } from "./errors";
@@ -55,6 +55,8 @@ export type InspectOptions = {
   validateCrcs?: boolean;
   /** Passed to classifyTopic (e.g. vendor packet schemas that have a decoder). */
   classify?: ClassifyOptions;
+  /** Per-topic overrides (role, sensor id, ignore), as in the config file's `topics`. */
+  mapping?: TopicMapping;
 };
 
 type ChannelRec = TypedMcapRecords["Channel"];
@@ -232,8 +234,9 @@ function finish(
         messageEncoding: ch.messageEncoding,
       };
       const cls = classifyTopic(info, options.classify);
-      let reason = cls.reason;
-      let supported = cls.supported;
+      const resolved = resolveSensor(ch.topic, cls, options.mapping);
+      let reason = resolved.ignored ? "ignored by the topic mapping" : resolved.reason;
+      let supported = resolved.supported && !resolved.ignored;
       if (ch.schemaId !== 0 && !schema) {
         supported = false;
         reason = `schema ${ch.schemaId} is not defined in the file`;
@@ -244,8 +247,8 @@ function finish(
         ...info,
         messageCount,
         rateHz: rate(messageCount, spans ? spans.get(ch.id) : whole),
-        sensor: cls.role,
-        sensorId: sensorIdFromTopic(ch.topic),
+        sensor: resolved.role,
+        sensorId: resolved.sensorId,
         supported,
         ...(reason === undefined ? {} : { reason }),
       };

@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { TopicMapping } from "../decode/topicMapping";
+
+/** Per-sensor time-alignment overrides; anything left out keeps the value planned from the recording. */
+const sensorSyncOverride = z
+  .object({
+    /** Window centre relative to the tick (ms). */
+    offsetMs: z.number().finite().min(-10_000).max(10_000).optional(),
+    /** Half-width of the window (ms). */
+    toleranceMs: z.number().finite().min(0).max(10_000).optional(),
+    /** Sensor clock minus reference clock (ms), subtracted from every stamp. */
+    clockOffsetMs: z.number().finite().min(-3_600_000).max(3_600_000).optional(),
+    /** Frames held while waiting for their tick. */
+    maxQueue: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();
+
+/**
+ * The `--config FILE` of `inspect` and `replay` (YAML or JSON). Every key is optional; units are
+ * in the names. Cross-field checks of the aligner (e.g. stale limit vs tick period) run at start-up.
+ */
+export const avfusionConfigSchema = z
+  .object({
+    /** Topic → `ignore` or `{ role?, sensorId? }`, by exact topic name. */
+    topics: TopicMapping.optional(),
+    pipeline: z
+      .object({
+        /** Fusion tick rate (Hz). */
+        tickHz: z.number().positive().max(1000).optional(),
+        /** How long a tick may wait for late frames (ms, recording clock). */
+        deadlineMs: z.number().finite().min(0).max(60_000).optional(),
+        /** A sensor silent longer than this is `missing` rather than `stale` (ms). */
+        staleAfterMs: z.number().finite().min(0).max(3_600_000).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Per sensor id, alignment overrides. */
+    sensors: z.record(z.string().min(1), sensorSyncOverride).optional(),
+  })
+  .strict();
+
+export type AvfusionConfig = z.infer<typeof avfusionConfigSchema>;

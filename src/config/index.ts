@@ -1,0 +1,2 @@
+export { avfusionConfigSchema, type AvfusionConfig } from "./configSchema";
+export { ConfigError, loadConfig, parseConfig } from "./loadConfig";
