@@ -1,16 +1,28 @@
-import { filter, Observable, share, tap } from "rxjs";
+import { concatMap, defer, filter, Observable, share, tap, type OperatorFunction } from "rxjs";
 import { decodeFrames, type DecodeFramesOperator, type DecodeFramesOptions } from "./decode/decodeFrames";
 import { VENDOR_DECODERS } from "./decode/vendorDecoders";
 import type { AvfusionConfig } from "./config/configSchema";
 import type { RecordingInspection } from "./sources/mcap/inspectRecording";
-import { createDiagnostics, readRecording, type ReadDiagnostics, type ReadRecordingOptions } from "./sources/mcap/readRecording";
+import { createDiagnostics, readMessageBatches, readRecording, type ReadDiagnostics, type ReadRecordingOptions } from "./sources/mcap/readRecording";
 import type { RecordingReadable } from "./sources/mcap/types";
+import type { ModelFiles } from "./encoders/common/modelFiles";
+import { createBundleEncoder } from "./encoders/encodeBundle";
+import { createSensorEncoders } from "./encoders/sensorEncoders";
+import { MultiSensorTracker } from "./fusion/MultiSensorTracker";
+import { parseTrackerConfig, type TrackerConfigInput } from "./fusion/trackerConfig";
+import type { TrackedObjects } from "./fusion/types";
+import { SceneAssembler } from "./scene/assembleScene";
+import type { SceneConfigInput } from "./scene/sceneConfig";
+import { nsToMs } from "./types/time";
 import { alignByDeadline } from "./sync/alignByDeadline";
 import { planAlignByDeadline, type AlignByDeadlineOptions } from "./sync/alignByDeadlineSchema";
 import type {
   CalibrationUpdate,
   DecodedMessage,
+  EvidenceBundle,
   GroundTruthFrame,
+  SceneState,
+  SensorMessage,
   SensorFrame,
   SensorKind,
   SyncedBundle,
@@ -141,4 +153,212 @@ export function createPipeline(source: RecordingReadable, plan: PipelinePlan, op
     share(),
   );
   return { bundles, readDiagnostics, decodeStats: decode.stats, calibration };
+}
+
+// --- the whole pipeline: … → encoders → fusion → scene ------------------------------------------
+
+export type ScenePipelineOptions = PipelineOptions & {
+  /** Where the shipped models are read from (models/<kind>/...). */
+  models: { files: ModelFiles; dir?: string; kinds?: readonly SensorKind[] };
+  tracker?: TrackerConfigInput;
+  /** Scene assembly settings; `health.sensors` is filled from the plan unless given. */
+  scene?: Partial<SceneConfigInput>;
+  /** Ticks that may wait for the encoders at once; the reader pauses beyond it (lossless). Default 4. */
+  maxTicksInFlight?: number;
+  /** One-line notices (e.g. a sensor without a mounting in the recording). */
+  onWarning?: (line: string) => void;
+};
+
+/** Everything the pipeline knows about one tick. `scene` is the output; the rest is for tools. */
+export type SceneTick = {
+  scene: SceneState;
+  synced: SyncedBundle;
+  evidence: EvidenceBundle;
+  tracked: TrackedObjects;
+  /** Sensor id → why its included frame gave no evidence this tick. */
+  failures: Map<string, string>;
+};
+
+export type ScenePipelineRun = Omit<PipelineRun, "bundles"> & {
+  /** One scene per fusion tick, in tick order. Subscribe once. */
+  ticks: Observable<SceneTick>;
+  /** Ticks dropped because the encoders were busy (real-time pacing only). */
+  droppedTicks: () => number;
+  /** Frees the encoders' models. */
+  dispose: () => Promise<void>;
+};
+
+const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/**
+ * The whole pipeline as one pipe: recording → decode → sync → encoders → fusion → scene.
+ * Lossless pacing reads the recording only as fast as the encoders finish ticks (at most
+ * `maxTicksInFlight` waiting), so memory stays bounded on a recording of any length; real-time
+ * pacing never waits: while the encoders are busy only the newest tick is kept, and the rest are
+ * counted in `droppedTicks`.
+ */
+export function createScenePipeline(source: RecordingReadable, plan: PipelinePlan, options: ScenePipelineOptions): ScenePipelineRun {
+  planAlignByDeadline(plan.sync);
+  const tracker = parseTrackerConfig(options.tracker ?? {});
+  const sceneConfig: SceneConfigInput = {
+    ...options.scene,
+    health: {
+      ...options.scene?.health,
+      sensors:
+        options.scene?.health?.sensors ??
+        plan.sensors.map((s) => ({ id: s.sensorId, kind: s.kind, ...(s.rateHz !== null && s.rateHz > 0.5 ? { expectedRateHz: s.rateHz } : {}) })),
+    },
+  };
+  const readDiagnostics = createDiagnostics(source.name);
+  const decode = decodeFrames({ vendor: VENDOR_DECODERS, ...options.decode });
+  const calibration: CalibrationStore = { transforms: new Map(), cameras: new Map() };
+  const encoders = createSensorEncoders(calibration, {
+    files: options.models.files,
+    ...(options.models.dir !== undefined ? { modelsDir: options.models.dir } : {}),
+    ...(options.models.kinds !== undefined ? { kinds: options.models.kinds } : {}),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+  });
+  const kinds = new Map(plan.sensors.map((s) => [s.sensorId, s.kind]));
+  const encode = createBundleEncoder(encoders, kinds);
+  const pacing = options.read?.pacing ?? { mode: "lossless" };
+  const maxInFlight = options.maxTicksInFlight ?? 4;
+  let inFlight = 0;
+  let dropped = 0;
+  let wake: (() => void) | undefined;
+  const settled = (): void => {
+    inFlight--;
+    wake?.();
+  };
+
+  const messages: Observable<SensorMessage> =
+    pacing.mode === "lossless"
+      ? new Observable<SensorMessage>((subscriber) => {
+          let stopped = false;
+          (async () => {
+            for await (const batch of readMessageBatches(source, { ...options.read, diagnostics: readDiagnostics })) {
+              for (const m of batch) {
+                if (stopped) return;
+                readDiagnostics.messagesDelivered++;
+                subscriber.next(m);
+              }
+              while (inFlight > maxInFlight && !stopped) await new Promise<void>((r) => (wake = r));
+            }
+            subscriber.complete();
+          })().catch((err: unknown) => subscriber.error(err));
+          return () => {
+            stopped = true;
+            wake?.();
+          };
+        })
+      : readRecording(source, { ...options.read, diagnostics: readDiagnostics });
+
+  const synced = messages.pipe(
+    decode,
+    tap((m) => {
+      if (m.kind === "transform") calibration.transforms.set(m.childFrameId, m);
+      else if (m.kind === "cameraCalibration") calibration.cameras.set(m.frameId, m);
+      else if (m.kind === "groundTruth") options.onGroundTruth?.(m);
+    }),
+    filter(isSensorFrame),
+    alignByDeadline(plan.sync),
+  );
+
+  // Frames an encoder could not use count as failed messages of their sensor, so scene health
+  // reports the sensor FAILED (with the reason) rather than OK-but-silent.
+  const encoderErrors = new Map<string, { sensorId: string; decoded: number; errors: number; lastReason?: string }>();
+  const decodeCounts = function* (): Generator<{ sensorId: string; decoded: number; errors: number; lastReason?: string }> {
+    yield* decode.stats.byTopic.values();
+    yield* encoderErrors.values();
+  };
+
+  const ticks = defer(() => {
+    const fusion = new MultiSensorTracker(tracker);
+    const assembler = new SceneAssembler(sceneConfig);
+    const step = async (bundle: SyncedBundle): Promise<SceneTick> => {
+      const encoded = await encode(bundle);
+      for (const [sensorId, why] of encoded.failures) {
+        const e = encoderErrors.get(sensorId) ?? { sensorId, decoded: 0, errors: 0 };
+        e.errors++;
+        e.lastReason = `encoder: ${why}`;
+        encoderErrors.set(sensorId, e);
+      }
+      let t = performance.now();
+      const tracked = fusion.step(encoded.evidence);
+      const fusionMs = performance.now() - t;
+      const latencyMs: Record<string, number> = { syncWait: round3(nsToMs(bundle.emittedAt - bundle.tick)) };
+      for (const e of encoded.evidence.evidence) {
+        const total = Object.values(e.timingMs).reduce((a, b) => a + b, 0);
+        latencyMs[`encode.${e.sensorId}`] = round3(total);
+      }
+      latencyMs.encode = round3(encoded.encodeMs);
+      latencyMs.fusion = round3(fusionMs);
+      t = performance.now();
+      const scene = assembler.step({ tracked, synced: bundle, evidence: encoded.evidence, decode: decodeCounts(), latencyMs });
+      scene.latencyMs.scene = round3(performance.now() - t);
+      return { scene, synced: bundle, evidence: encoded.evidence, tracked, failures: encoded.failures };
+    };
+    const counted = (b: SyncedBundle): Promise<SceneTick> => {
+      inFlight++;
+      return step(b).finally(settled);
+    };
+    return pacing.mode === "lossless"
+      ? synced.pipe(concatMap(counted))
+      : synced.pipe(
+          // Real time: never queue behind a slow encoder; keep the newest tick, count the rest.
+          tap(() => {
+            if (inFlight > 0) dropped++;
+          }),
+          exhaustMapLatest(counted, () => dropped--),
+        );
+  });
+  return {
+    ticks: ticks.pipe(share()),
+    readDiagnostics,
+    decodeStats: decode.stats,
+    calibration,
+    droppedTicks: () => Math.max(0, dropped),
+    dispose: () => encoders.dispose(),
+  };
+}
+
+/**
+ * Like exhaustMap, but the newest value that arrived while busy is processed when the current one
+ * finishes (at most one waits; older waiting values are dropped). `onTaken` is called when a
+ * waiting value is processed after all, so the caller's drop count (counted on arrival) stays exact.
+ */
+function exhaustMapLatest<T, R>(project: (value: T) => Promise<R>, onTaken: () => void): OperatorFunction<T, R> {
+  return (source) =>
+    new Observable<R>((subscriber) => {
+      let busy = false;
+      let waiting: { value: T } | undefined;
+      let done = false;
+      const run = (value: T): void => {
+        busy = true;
+        project(value).then(
+          (r) => {
+            subscriber.next(r);
+            busy = false;
+            if (waiting) {
+              const next = waiting.value;
+              waiting = undefined;
+              onTaken();
+              run(next);
+            } else if (done) subscriber.complete();
+          },
+          (err: unknown) => subscriber.error(err),
+        );
+      };
+      const sub = source.subscribe({
+        next: (v) => {
+          if (busy) waiting = { value: v };
+          else run(v);
+        },
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => {
+          done = true;
+          if (!busy) subscriber.complete();
+        },
+      });
+      return () => sub.unsubscribe();
+    });
 }

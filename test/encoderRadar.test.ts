@@ -114,6 +114,21 @@ describe("radar encoder: frames and shapes", () => {
     enc.dispose();
   });
 
+  it("reports its field of view in the ego frame when configured", () => {
+    const q = { x: 0, y: 0, z: Math.sin(Math.PI / 4), w: Math.cos(Math.PI / 4) };
+    const enc = createRadarEncoder(buildRadarModel(1), meta(), { extrinsics: { translation: { x: 1, y: 2, z: 0.5 }, rotation: q }, fieldOfView: { azimuthHalfWidthDeg: 60, maxRangeM: 200 } });
+    const fov = enc.encode(frame([])).fieldOfView!;
+    expect(fov.originX).toBe(1);
+    expect(fov.originY).toBe(2);
+    expect(fov.azimuthMinRad).toBeCloseTo(Math.PI / 2 - Math.PI / 3, 12);
+    expect(fov.azimuthMaxRad).toBeCloseTo(Math.PI / 2 + Math.PI / 3, 12);
+    expect(fov.maxRangeM).toBe(200);
+    enc.dispose();
+    const noFov = createRadarEncoder(buildRadarModel(1), meta(), { extrinsics: SIM_EXTRINSICS });
+    expect(noFov.encode(frame([])).fieldOfView).toBeUndefined();
+    noFov.dispose();
+  });
+
   it("encodeBatch gives the same evidence as encode, frame by frame", () => {
     const enc = createRadarEncoder(buildRadarModel(2), meta(), { extrinsics: SIM_EXTRINSICS, minScore: 0 });
     const frames = [frame([obj(1, 20, 1)], [det(20, 0.05, -1)]), frame([]), frame([obj(2, 40, -3), obj(3, 5, 0.5, { rcsDbsm: -5 })])];

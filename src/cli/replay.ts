@@ -1,37 +1,43 @@
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
-import { lastValueFrom, tap } from "rxjs";
-import { createPipeline, planPipeline, type PipelinePlan } from "../pipeline";
+import { createWriteStream } from "node:fs";
+import { Writable } from "node:stream";
+import { concatMap, lastValueFrom } from "rxjs";
 import { loadConfig } from "../config/loadConfig";
-import { planAlignByDeadline } from "../sync/alignByDeadlineSchema";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
+import { createScenePipeline, planPipeline, type PipelinePlan } from "../pipeline";
+import { nodeModelFiles } from "../runtime/nodeModelFiles";
+import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
+import { toSceneJson } from "../scene/sceneJson";
+import { toSceneProto } from "../scene/sceneProto";
+import { encodeProto } from "../schemas/protoRegistry";
+import { JsonLinesSink } from "../sinks/jsonl/JsonLinesSink";
+import { FileWritable } from "../sinks/mcap/FileWritable";
+import { McapSink } from "../sinks/mcap/McapSink";
+import { toSceneUpdate } from "../sinks/mcap/sceneUpdate";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
 import type { Pacing } from "../sources/mcap/readRecording";
-import type { SyncedBundle, SyncStatus } from "../types";
-import { nsToMs } from "../types/time";
+import { planAlignByDeadline } from "../sync/alignByDeadlineSchema";
 import type { CliContext, CommandRegistrar } from "./context";
 import { UsageError } from "./errors";
+import { ReplaySummary } from "./replaySummary";
 
-type ReplayFlags = { rate?: string; max?: boolean; tickHz: string; jsonl?: string; progress: boolean; config?: string };
+type ReplayFlags = {
+  rate?: string;
+  max?: boolean;
+  tickHz: string;
+  jsonl?: string;
+  out?: string;
+  progress: boolean;
+  config?: string;
+  backend: string;
+  models: string;
+};
 
-const STATUSES: readonly SyncStatus[] = ["included", "late", "stale", "missing"];
-
-/** One JSON line per tick: what the aligner decided for each sensor. */
-export function bundleToJson(b: SyncedBundle): object {
-  return {
-    stamp: b.tick.toString(),
-    seq: b.seq,
-    trigger: b.trigger,
-    sensors: b.sensors.map((s) => ({
-      sensorId: s.sensorId,
-      kind: s.frame?.kind ?? null,
-      status: s.status,
-      ageMs: s.age === undefined ? null : nsToMs(s.age),
-      skewMs: s.skew === undefined ? null : nsToMs(s.skew),
-    })),
-  };
-}
+/** Output topics of the scene MCAP. */
+export const SCENE_TOPIC = "/avfusion/scene";
+export const SCENE_UPDATE_TOPIC = "/avfusion/scene_boxes";
 
 function parsePacing(flags: ReplayFlags): Pacing {
   if (flags.max && flags.rate !== undefined) throw new UsageError("--rate and --max exclude each other");
@@ -41,24 +47,11 @@ function parsePacing(flags: ReplayFlags): Pacing {
   return { mode: "realtime", rate };
 }
 
-function summary(plan: PipelinePlan, counts: Map<string, Record<SyncStatus, number>>, ticks: number, wallMs: number): string {
-  const lines = [`ticks: ${ticks} in ${(wallMs / 1000).toFixed(2)} s wall (${(ticks / Math.max(wallMs / 1000, 1e-9)).toFixed(0)} ticks/s)`];
-  lines.push("sensor            kind    topics  " + STATUSES.map((s) => s.padStart(9)).join(""));
-  for (const s of plan.sensors) {
-    const c = counts.get(s.sensorId)!;
-    lines.push(
-      `${s.sensorId.padEnd(18)}${s.kind.padEnd(8)}${String(s.topics.length).padStart(6)}  ` +
-        STATUSES.map((st) => String(c[st]).padStart(9)).join(""),
-    );
-  }
-  for (const u of plan.unused) lines.push(`unused topic ${u.topic}: ${u.reason}`);
-  return lines.join("\n");
-}
-
 async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<void> {
   const pacing = parsePacing(flags);
   const tickHz = Number(flags.tickHz);
   if (!Number.isFinite(tickHz) || tickHz <= 0 || tickHz > 1000) throw new UsageError(`--tick-hz ${flags.tickHz}: expected a rate in (0, 1000] Hz`);
+  const backend = parseBackendChoice(flags.backend);
   const config = flags.config === undefined ? {} : await loadConfig(flags.config);
   const source = await FileReadable.open(file);
   try {
@@ -71,39 +64,75 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
       throw new UsageError(`${flags.config ?? "config"}: ${(err as Error).message.split("\n")[0]}`);
     }
     if (plan.sensors.length === 0) throw new UsageError(`${file}: no camera, LiDAR, radar or audio topic that avfusion can decode`);
-    ctx.stderr(`replay ${file}: ${plan.sensors.map((s) => `${s.sensorId} (${s.kind})`).join(", ")}; ${pacing.mode === "lossless" ? "as fast as possible" : `real time x${pacing.rate}`}\n`);
-    const run = createPipeline(source, plan, { read: { pacing }, decode: { mapping: config.topics } });
-    const counts = new Map(plan.sensors.map((s) => [s.sensorId, { included: 0, late: 0, stale: 0, missing: 0 }]));
-    const expectedTicks = Math.max(1, Math.ceil(inspection.durationSec * tickHz));
-    const bar = flags.progress && process.stderr.isTTY ? new SingleBar({ format: "replay [{bar}] {value}/{total} ticks {eta}s" }) : undefined;
+    await selectBackend({ backend, log: (line) => ctx.stderr(`${line}\n`) });
+    ctx.stderr(
+      `replay ${file}: ${plan.sensors.map((s) => `${s.sensorId} (${s.kind})`).join(", ")}; ` +
+        `${pacing.mode === "lossless" ? "lossless, as fast as possible" : `real time x${pacing.rate}`}\n`,
+    );
+    const warned = new Set<string>();
+    const pipeline = createScenePipeline(source, plan, {
+      read: { pacing },
+      decode: { mapping: config.topics ?? {} },
+      models: { files: nodeModelFiles(), dir: flags.models },
+      onWarning: (line) => {
+        if (!warned.has(line)) ctx.stderr(`avfusion: warning: ${line}\n`);
+        warned.add(line);
+      },
+    });
+    const mcapFile = flags.out === undefined ? undefined : await FileWritable.create(flags.out);
+    const mcap = mcapFile === undefined ? undefined : await McapSink.open(mcapFile, { library: "avfusion replay" });
+    // `--jsonl -` goes through ctx.stdout (tests capture it); a path gets a file stream.
+    const jsonStream =
+      flags.jsonl === undefined
+        ? undefined
+        : flags.jsonl === "-"
+          ? new Writable({ write: (chunk: Buffer | string, _enc, done) => (ctx.stdout(chunk.toString()), done()) })
+          : createWriteStream(flags.jsonl);
+    const jsonl = jsonStream === undefined ? undefined : new JsonLinesSink(jsonStream, {});
+    const summary = new ReplaySummary();
+    const reported = new Map<string, string>();
+    const expectedTicks = Math.max(1, Math.ceil(inspection.durationSec * plan.sync.tick.rateHz));
+    const bar = flags.progress && process.stderr.isTTY ? new SingleBar({ format: "replay [{bar}] {value}/{total} ticks {eta}s", stream: process.stderr }) : undefined;
     bar?.start(expectedTicks, 0);
-    const lines: string[] = [];
     const started = performance.now();
-    let ticks = 0;
-    await lastValueFrom(
-      run.bundles.pipe(
-        tap((b) => {
-          ticks++;
-          for (const s of b.sensors) counts.get(s.sensorId)![s.status]++;
-          if (flags.jsonl !== undefined) lines.push(JSON.stringify(bundleToJson(b)));
-          bar?.update(Math.min(ticks, expectedTicks));
-        }),
-      ),
-      { defaultValue: undefined },
-    ).finally(() => bar?.stop());
-    const wallMs = performance.now() - started;
-    if (flags.jsonl === "-") ctx.stdout(lines.map((l) => `${l}\n`).join(""));
-    else if (flags.jsonl !== undefined) {
-      const { writeFile } = await import("node:fs/promises");
-      await writeFile(flags.jsonl, lines.map((l) => `${l}\n`).join(""));
+    try {
+      await lastValueFrom(
+        pipeline.ticks.pipe(
+          concatMap(async (tick) => {
+            summary.add(tick.scene);
+            for (const [sensor, why] of tick.failures) {
+              if (reported.get(sensor) !== why) ctx.stderr(`avfusion: ${sensor}: no evidence: ${why}\n`);
+              reported.set(sensor, why);
+            }
+            if (jsonl) await jsonl.write(toSceneJson(tick.scene));
+            if (mcap) {
+              await mcap.write(SCENE_TOPIC, "avfusion.SceneState", tick.scene.stamp, tick.scene.stamp, encodeProto("avfusion.SceneState", toSceneProto(tick.scene)));
+              await mcap.write(SCENE_UPDATE_TOPIC, "foxglove.SceneUpdate", tick.scene.stamp, tick.scene.stamp, encodeProto("foxglove.SceneUpdate", toSceneUpdate(tick.scene)));
+            }
+            bar?.update(Math.min(tick.scene.tick + 1, expectedTicks));
+          }),
+        ),
+        { defaultValue: undefined },
+      );
+    } finally {
+      bar?.stop();
+      await pipeline.dispose();
+      await mcap?.close();
+      await mcapFile?.close();
+      if (jsonStream) await new Promise<void>((resolve) => jsonStream.end(resolve));
     }
-    const d = run.decodeStats;
+    const wallMs = performance.now() - started;
     const out = flags.jsonl === "-" ? ctx.stderr : ctx.stdout;
-    out(`${summary(plan, counts, ticks, wallMs)}\n`);
-    out(`read: ${run.readDiagnostics.messagesDelivered} messages (${run.readDiagnostics.access ?? "?"}); decode: ${d.decoded} ok, ${d.errors} errors, ${d.skipped} skipped\n`);
-    out(`calibration: ${run.calibration.transforms.size} transforms, ${run.calibration.cameras.size} camera intrinsics\n`);
-    if (run.readDiagnostics.damage !== undefined) {
-      ctx.stderr(`avfusion: ${run.readDiagnostics.damage}\n`);
+    const d = pipeline.decodeStats;
+    out(`${summary.format(wallMs)}\n`);
+    out(
+      `read: ${pipeline.readDiagnostics.messagesDelivered} messages (${pipeline.readDiagnostics.access ?? "?"}); ` +
+        `decode: ${d.decoded} ok, ${d.errors} errors, ${d.skipped} skipped; ticks dropped while busy: ${pipeline.droppedTicks()}\n`,
+    );
+    for (const u of plan.unused) out(`unused topic ${u.topic}: ${u.reason}\n`);
+    if (flags.out !== undefined) out(`wrote ${flags.out} (${SCENE_TOPIC}, ${SCENE_UPDATE_TOPIC})\n`);
+    if (pipeline.readDiagnostics.damage !== undefined) {
+      ctx.stderr(`avfusion: ${pipeline.readDiagnostics.damage}\n`);
       ctx.exitCode = 2;
     }
   } finally {
@@ -114,13 +143,16 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
 export const registerReplay: CommandRegistrar = (program: Command, ctx: CliContext) => {
   program
     .command("replay")
-    .description("replay a recording through the pipeline (read → decode → time alignment) and summarise each sensor's part in every tick")
+    .description("replay a recording through the whole pipeline (decode → sync → encoders → fusion → scene) and summarise it")
     .argument("<file>", "MCAP recording")
-    .option("--rate <r>", "real time × r (default 1)")
-    .option("--max", "lossless, as fast as the pipeline consumes")
-    .option("--tick-hz <hz>", "fusion tick rate", "10")
-    .option("--jsonl <path>", "write one JSON line per tick to PATH (- for stdout)")
+    .option("--rate <r>", "real time × r (default 1); ticks are dropped to the newest while the pipeline is busy")
+    .option("--max", "lossless, as fast as the pipeline consumes (deterministic)")
+    .option("--out <file>", "write the scene states and foxglove.SceneUpdate boxes to an MCAP file")
+    .option("--jsonl <path>", "write one scene state per line to PATH (- for stdout)")
     .option("--config <file>", "YAML/JSON config: topic mapping, tick rate, per-sensor alignment (see README)")
+    .option("--tick-hz <hz>", "fusion tick rate", "10")
+    .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
+    .option("--models <dir>", "directory of the shipped models", "models")
     .option("--no-progress", "no progress bar")
     .action((file: string, flags: ReplayFlags) => run(file, flags, ctx));
 };

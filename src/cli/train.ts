@@ -1,36 +1,14 @@
-import * as fs from "fs/promises";
 import * as path from "path";
 import type { Command } from "commander";
-import { saveModel, ModelFileError, type ModelFiles } from "../encoders/common/modelFiles";
+import { saveModel } from "../encoders/common/modelFiles";
+import { nodeModelFiles } from "../runtime/nodeModelFiles";
+
+export { nodeModelFiles };
 import { TRAINERS } from "../encoders/train";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { loadScenario } from "../sim/loadScenario";
 import type { CliContext, CommandRegistrar } from "./context";
 import { UsageError } from "./errors";
-
-/**
- * ModelFiles on the local file system, paths relative to the working directory. Lives here, at the
- * edge, because encoders never import fs (DESIGN.md convention 2); the run command and benchmarks
- * use it to load shipped models: `loadRadarEncoder({ files: nodeModelFiles(), dir: "models/radar" })`.
- */
-export function nodeModelFiles(root = "."): ModelFiles {
-  return {
-    read: async (p) => {
-      const file = path.resolve(root, p);
-      try {
-        return new Uint8Array(await fs.readFile(file));
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
-        throw new ModelFileError(`model file ${file}: cannot read (${code})`);
-      }
-    },
-    write: async (p, data) => {
-      const file = path.resolve(root, p);
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(file, data);
-    },
-  };
-}
 
 type TrainFlags = { modality: string; out: string; seed: string; quick?: boolean; backend: string; maxMinutes: string; epochs?: string };
 

@@ -115,6 +115,8 @@ function radarScan(o: Fields, ctx: DecodeContext): RadarFrame {
     receivedAt: ctx.logTime,
     detections,
     objects,
+    // The radar's own ego-speed input (0 when not reported): the tracker's ego-motion source.
+    egoSpeedMps: numField(o, "ego_speed_mps", what),
   };
 }
 

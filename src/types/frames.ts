@@ -84,6 +84,8 @@ export type RadarFrame = FrameBase & {
   kind: "radar";
   detections: RadarDetection[];
   objects: RadarObject[];
+  /** Ego speed over ground the radar used for its over-ground velocities (m/s), where it reports one. */
+  egoSpeedMps?: number;
 };
 
 export type AudioFrame = FrameBase & {

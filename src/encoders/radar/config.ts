@@ -15,6 +15,13 @@ export const radarEncoderConfigSchema = z.object({
     .default(true)
     .describe("move the track reference point (the near face) to the expected box centre along the line of sight"),
   maxBatch: z.number().int().min(1).max(4096).default(256).describe("tracks per inference batch"),
+  fieldOfView: z
+    .object({
+      azimuthHalfWidthDeg: z.number().gt(0).max(180).describe("half the horizontal opening (deg), about the radar's +x"),
+      maxRangeM: z.number().positive().describe("maximum detection range (m)"),
+    })
+    .optional()
+    .describe("where the radar can see, reported in the evidence so fusion counts misses only there; absent = not reported"),
 });
 
 export type RadarEncoderConfig = z.infer<typeof radarEncoderConfigSchema>;

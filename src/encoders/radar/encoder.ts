@@ -85,12 +85,25 @@ export function createRadarEncoder(model: tf.LayersModel, metadata: RadarModelMe
     });
     const q = radarQuality(frame);
     diag.frames++;
+    const fov = cfg.fieldOfView;
+    const wrap = (a: number): number => Math.atan2(Math.sin(a), Math.cos(a));
     return {
       sensorId: frame.sensorId,
       kind: "radar",
       stamp: frame.stamp,
       detections,
       quality: q.quality,
+      ...(fov
+        ? {
+            fieldOfView: {
+              originX: ext.translation.x,
+              originY: ext.translation.y,
+              azimuthMinRad: wrap(yaw - (fov.azimuthHalfWidthDeg * Math.PI) / 180),
+              azimuthMaxRad: wrap(yaw + (fov.azimuthHalfWidthDeg * Math.PI) / 180),
+              maxRangeM: fov.maxRangeM,
+            },
+          }
+        : {}),
       encoder: { name: RADAR_ENCODER_NAME, modelVersion: metadata.modelVersion, backend: tf.getBackend() },
       timingMs: { preprocess: p.prepMs, infer: inferMs, postprocess: performance.now() - t0 },
     };
