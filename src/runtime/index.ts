@@ -2,3 +2,4 @@ export * from "./selectBackend";
 export * from "./wasmTrainingKernels";
 export * from "./tensors";
 export * from "./config";
+export { nodeModelFiles } from "./nodeModelFiles";
