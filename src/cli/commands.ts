@@ -1,4 +1,5 @@
 import type { CommandRegistrar } from "./context";
+import { registerEval } from "./eval";
 import { registerInspect } from "./inspect";
 import { registerLive } from "./live";
 import { registerPlay } from "./play";
@@ -11,4 +12,4 @@ import { registerTrain } from "./train";
  * (`(program, ctx) => program.command(...).action(...)`) and append it here. Actions throw
  * UsageError (or any error with `exitCode = 2`) for bad input; `ctx.exitCode` sets the status.
  */
-export const COMMANDS: CommandRegistrar[] = [registerInspect, registerReplay, registerSimulate, registerTrain, registerPlay, registerLive];
+export const COMMANDS: CommandRegistrar[] = [registerInspect, registerReplay, registerEval, registerSimulate, registerTrain, registerPlay, registerLive];
