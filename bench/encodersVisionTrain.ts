@@ -1,7 +1,7 @@
 /*
  * Trains the camera or LiDAR encoder and writes models/<kind>/ (until `avfusion train` calls
  * trainCamera / trainLidar itself):
- *   node --require ./bench/register.js bench/encodersVisionTrain.ts lidar [--steps N] [--minutes M] [--seeds N] [--out models]
+ *   node --require ./bench/register.js bench/encodersVisionTrain.ts lidar [--steps N] [--minutes M] [--seeds N] [--seed-from A] [--out models]
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -9,7 +9,9 @@ import { selectBackend } from "../src/runtime/selectBackend";
 import { loadScenarioFile } from "./encodersVisionScenarios";
 import type { ModelFiles } from "../src/encoders/common/modelFiles";
 import { trainLidar } from "../src/encoders/train/lidar/trainLidar";
-import { trainCamera } from "../src/encoders/train/camera/trainCamera";
+import { calibrateAndEvaluateCamera, trainCamera } from "../src/encoders/train/camera/trainCamera";
+import { saveModel } from "../src/encoders/common/modelFiles";
+import type { CameraModelMetadata } from "../src/encoders/camera/types";
 import { loadModel } from "../src/encoders/common/modelFiles";
 
 function fsModelFiles(root: string): ModelFiles {
@@ -36,7 +38,8 @@ async function main(): Promise<void> {
   const command = `node --require ./bench/register.js bench/encodersVisionTrain.ts ${args.join(" ")}`;
   const log = (l: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${l}`);
   const nSeeds = num("seeds");
-  const seeds = nSeeds !== undefined ? Array.from({ length: nSeeds }, (_, i) => i + 1) : undefined;
+  const seedFrom = num("seed-from") ?? 1;
+  const seeds = nSeeds !== undefined ? Array.from({ length: nSeeds }, (_, i) => i + seedFrom) : undefined;
   const common = {
     files,
     command,
@@ -49,6 +52,18 @@ async function main(): Promise<void> {
     ...(num("lr") !== undefined ? { learningRate: num("lr")! } : {}),
     ...(num("heldout") !== undefined ? { heldOutSeeds: Array.from({ length: num("heldout")! }, (_, i) => 9001 + i) } : {}),
   };
+  if (kind === "camera-eval") {
+    // Re-calibrate the depth uncertainty and re-evaluate the shipped camera weights (unchanged).
+    const { model, metadata } = await loadModel(files, "models/camera");
+    const m = metadata as CameraModelMetadata;
+    const heldOutScenarios = ["highway-clear", "urban-crossing"].map((n) => loadScenarioFile(path.join(root, "recordings/scenarios", `${n}.yaml`)));
+    const out = await calibrateAndEvaluateCamera(model, m.quality, m.training, { heldOutScenarios, command: m.command, log, ...(common.heldOutSeeds ? { heldOutSeeds: common.heldOutSeeds } : {}) });
+    out.metadata.modelVersion = m.modelVersion;
+    out.metadata.date = m.date;
+    out.metadata.heldOut = { ...(out.metadata.heldOut as object), evaluatedBy: command };
+    await saveModel(model, out.metadata, files, "models/camera");
+    return;
+  }
   // --resume: continue from the weights already in models/<kind>.
   const resume = args.includes("--resume") ? await loadModel(files, `models/${kind}`) : undefined;
   const resumeOpts = resume ? { initModel: resume.model, previousTraining: { ...((resume.metadata as { training?: object }).training ?? {}), heldOut: (resume.metadata as { heldOut?: unknown }).heldOut } } : {};
@@ -59,7 +74,7 @@ async function main(): Promise<void> {
     const heldOutScenarios = ["highway-clear", "urban-crossing"].map((n) => loadScenarioFile(path.join(root, "recordings/scenarios", `${n}.yaml`)));
     await trainCamera({ ...common, ...resumeOpts, heldOutScenarios });
   } else {
-    console.error("usage: encodersVisionTrain.ts lidar|camera [--steps N] [--minutes M] [--seeds N] [--heldout N] [--batch B] [--every S] [--lr LR] [--out DIR] [--resume]");
+    console.error("usage: encodersVisionTrain.ts lidar|camera|camera-eval [--steps N] [--minutes M] [--seeds N] [--seed-from A] [--heldout N] [--batch B] [--every S] [--lr LR] [--out DIR] [--resume]");
     process.exit(2);
   }
 }

@@ -139,7 +139,6 @@ export function cameraEncoderFromModel(model: tf.LayersModel, metadata: CameraMo
     encodeBatch(frames) {
       if (disposed) throw new Error("camera encoder used after dispose()");
       if (frames.length === 0) return [];
-      const t0 = performance.now();
       const x = new Float32Array(frames.length * per);
       const prepared = frames.map((f, i) => {
         const t = performance.now();
@@ -157,7 +156,6 @@ export function cameraEncoderFromModel(model: tf.LayersModel, metadata: CameraMo
       });
       const inferMs = (performance.now() - t1) / frames.length;
       const headSize = CAMERA_HEAD.height * CAMERA_HEAD.width * K;
-      void t0;
       return frames.map((f, i): SensorEvidence => {
         const t = performance.now();
         const { stats, frozen } = prepared[i]!;
@@ -188,3 +186,6 @@ export function cameraEncoderFromModel(model: tf.LayersModel, metadata: CameraMo
 }
 
 export { EncoderInputError };
+
+/** Same as `load`, under the name the other encoders use (`loadRadarEncoder`, ...). */
+export const loadCameraEncoder = load;

@@ -22,7 +22,7 @@ export const CAMERA_HEAD: HeadLayout = { height: CAMERA_INPUT.height / CAMERA_ST
 
 /**
  * Image CNN, 192×320×3 → 24×40 head: three stride-2 stages of 3×3 convolutions (no transposed
- * convolutions), receptive field ≈ 70 px, ~90k parameters.
+ * convolutions), receptive field ≈ 70 px, ~105k parameters.
  */
 export function createCameraModel(seed = 1): tf.LayersModel {
   const init = (k: number) => tf.initializers.heNormal({ seed: seed * 100 + k });

@@ -164,3 +164,6 @@ function concat(parts: readonly Float32Array[]): Float32Array {
   }
   return out;
 }
+
+/** Same as `load`, under the name the other encoders use (`loadRadarEncoder`, ...). */
+export const loadLidarEncoder = load;

@@ -16,7 +16,7 @@ export const LIDAR_HEAD: HeadLayout = { height: BEV.rows / LIDAR_STRIDE, width: 
 
 /**
  * BEV CNN, 128×128×5 → 32×32 head: two stride-2 stages of 3×3 convolutions (no transposed
- * convolutions, which are slow on wasm), receptive field ≈ 12 m, ~75k parameters.
+ * convolutions, which are slow on wasm), receptive field ≈ 12 m, ~87k parameters.
  */
 export function createLidarModel(seed = 1): tf.LayersModel {
   const init = (k: number) => tf.initializers.heNormal({ seed: seed * 100 + k });

@@ -1,6 +1,8 @@
 import { trainAudio } from "./trainAudio";
 import { trainRadar } from "./trainRadar";
 import type { Trainer } from "./types";
+import { cameraTrainer } from "./camera/cameraTrainer";
+import { lidarTrainer } from "./lidar/lidarTrainer";
 
 export type { TrainOptions, TrainResult, Trainer } from "./types";
 
@@ -8,4 +10,6 @@ export type { TrainOptions, TrainResult, Trainer } from "./types";
 export const TRAINERS: Record<string, Trainer> = {
   radar: trainRadar,
   audio: trainAudio,
+  camera: cameraTrainer,
+  lidar: lidarTrainer,
 };

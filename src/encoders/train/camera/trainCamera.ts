@@ -137,6 +137,63 @@ export function calibrateCameraDepth(model: tf.LayersModel, samples: readonly Ca
   return { sigmaRel: Number.isFinite(sigmaRel) && sigmaRel > 0 ? sigmaRel : 0.2, bottomSigmaPx: Number.isFinite(bottomSigmaPx) && bottomSigmaPx > 0 ? bottomSigmaPx : 2 };
 }
 
+/** Validation drives for the depth-uncertainty calibration: neither trained on nor held out. */
+export const CAMERA_CALIBRATION_SEEDS: readonly number[] = range(8001, 8008);
+
+/**
+ * Calibrates the depth uncertainty on validation drives, evaluates on the held-out drives and
+ * scenarios, and assembles the metadata. Used after training and to re-evaluate shipped weights.
+ */
+export async function calibrateAndEvaluateCamera(
+  model: tf.LayersModel,
+  quality: CameraModelMetadata["quality"],
+  training: unknown,
+  o: Pick<TrainCameraOptions, "heldOutScenarios" | "command" | "log" | "seed" | "heldOutSeeds" | "durationS"> & { calibrationSeeds?: readonly number[] },
+): Promise<{ metadata: CameraModelMetadata; evaluation: CameraEvaluation }> {
+  const log = o.log ?? (() => undefined);
+  const heldOutSeeds = o.heldOutSeeds ?? range(9001, 9016);
+  const durationS = o.durationS ?? 20;
+  const calibrationSeeds = o.calibrationSeeds ?? CAMERA_CALIBRATION_SEEDS;
+  const calib: CameraSample[] = [];
+  for (const s of calibrationSeeds) calib.push(...(await cameraSamples(clearCopy(simDrive(s, durationS)), { everyS: 1 })));
+  const depth = calibrateCameraDepth(model, calib);
+  log(`depth calibration on ${calib.length} validation frames (seeds ${calibrationSeeds[0]}..${calibrationSeeds[calibrationSeeds.length - 1]}): relative std ${depth.sigmaRel.toFixed(3)}, box-bottom std ${depth.bottomSigmaPx.toFixed(2)} px`);
+  const k = intrinsicsOf(defaultCameraCalibration());
+  const date = new Date().toISOString();
+  const metadata: CameraModelMetadata = {
+    kind: "camera",
+    modelVersion: `camera-centernet-${date.slice(0, 10)}-s${o.seed ?? 1}`,
+    date,
+    command: o.command ?? "trainCamera()",
+    input: { layout: "NHWC", shape: [CAMERA_INPUT.height, CAMERA_INPUT.width, 3], intrinsics: { fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy } },
+    classes: [...CAMERA_CLASSES],
+    headStride: CAMERA_STRIDE,
+    quality,
+    depth,
+  };
+  // The evaluation encoder shares `model`; it is not disposed here (the caller owns the model).
+  const encoder = cameraEncoderFromModel(model, metadata, { scoreThreshold: 0.05 });
+  const held: CameraSample[] = [];
+  for (const s of heldOutSeeds) held.push(...(await cameraSamples(clearCopy(simDrive(s, durationS)), { everyS: 1 })));
+  for (const sc of o.heldOutScenarios ?? []) held.push(...(await cameraSamples(sc, { everyS: 1 })));
+  const evaluation = evaluateCamera(encoder, held, 40);
+  log(`held-out: car AP@2m within 40 m ${evaluation.carAp2m.toFixed(3)} (AP@4m ${evaluation.carAp4m.toFixed(3)}) over ${evaluation.carGt} cars in ${evaluation.frames} frames; ${JSON.stringify(evaluation.perClassAp2m)}`);
+  const fogScenes = heldOutSeeds.slice(0, 3).map((s) => simDrive(s, 6));
+  const qualityByVisibility = await cameraQualityByVisibility(encoder, fogScenes, [undefined, 1000, 500, 250, 120, 60, 30]);
+  log(`quality by visibility: ${qualityByVisibility.map((q) => `${q.visibilityM}: ${q.quality.toFixed(3)}`).join(", ")}`);
+  metadata.training = training;
+  metadata.heldOut = {
+    seeds: [...heldOutSeeds],
+    scenarios: (o.heldOutScenarios ?? []).map((s) => s.name),
+    weather: "random seeds forced to clear daylight; named scenarios as written",
+    metric: "centre-distance AP at 2 m in the ego xy plane (nuScenes calc_ap: 101-point PR, min recall 0.1, min precision 0.1); GT = cars within 40 m of the ego origin, ≥ 6 visible pixels, ≥ 10 % visible, centre in the image; predictions beyond 40 m dropped, predictions near other (occluded, off-screen, far) cars ignored",
+    depthCalibrationSeeds: [...calibrationSeeds],
+    ...evaluation,
+    qualityByVisibility,
+  };
+  return { metadata, evaluation };
+}
+
 export type TrainCameraResult = { metadata: CameraModelMetadata; evaluation: CameraEvaluation; model: tf.LayersModel };
 
 /** Trains the camera CenterNet on rendered frames, evaluates on held-out clear-day data, writes models/camera when `files` is given. */
@@ -186,36 +243,8 @@ export async function trainCamera(o: TrainCameraOptions = {}): Promise<TrainCame
     },
   });
   log(`trained ${fit.steps} steps in ${fit.wallS.toFixed(0)} s, loss ${fit.finalLoss.toFixed(4)}`);
-  // Depth uncertainty from clear-day training frames (not the held-out ones).
-  const calib = train.filter((s) => !Number.isFinite(s.visibilityM) && !s.night).slice(0, 400);
-  const depth = calibrateCameraDepth(model, calib);
-  log(`depth calibration on ${calib.length} training frames: relative std ${depth.sigmaRel.toFixed(3)}, box-bottom std ${depth.bottomSigmaPx.toFixed(2)} px`);
   train.length = 0;
-
-  const k = intrinsicsOf(defaultCameraCalibration());
-  const date = new Date().toISOString();
-  const command = o.command ?? "trainCamera()";
-  const metadata: CameraModelMetadata = {
-    kind: "camera",
-    modelVersion: `camera-centernet-${date.slice(0, 10)}-s${seed}`,
-    date,
-    command,
-    input: { layout: "NHWC", shape: [CAMERA_INPUT.height, CAMERA_INPUT.width, 3], intrinsics: { fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy } },
-    classes: [...CAMERA_CLASSES],
-    headStride: CAMERA_STRIDE,
-    quality,
-    depth,
-  };
-  const encoder = cameraEncoderFromModel(model, metadata, { scoreThreshold: 0.05 });
-  const held: CameraSample[] = [];
-  for (const s of heldOutSeeds) held.push(...(await cameraSamples(clearCopy(simDrive(s, durationS)), { everyS: 1 })));
-  for (const sc of o.heldOutScenarios ?? []) held.push(...(await cameraSamples(sc, { everyS: 1 })));
-  const evaluation = evaluateCamera(encoder, held, 40);
-  log(`held-out: car AP@2m within 40 m ${evaluation.carAp2m.toFixed(3)} (AP@4m ${evaluation.carAp4m.toFixed(3)}) over ${evaluation.carGt} cars in ${evaluation.frames} frames; ${JSON.stringify(evaluation.perClassAp2m)}`);
-  const fogScenes = heldOutSeeds.slice(0, 3).map((s) => simDrive(s, 6));
-  const qualityByVisibility = await cameraQualityByVisibility(encoder, fogScenes, [undefined, 1000, 500, 250, 120, 60, 30]);
-  log(`quality by visibility: ${qualityByVisibility.map((q) => `${q.visibilityM}: ${q.quality.toFixed(3)}`).join(", ")}`);
-  metadata.training = {
+  const training = {
     backend: tf.getBackend(),
     trainScenarios: `randomScenario(seed, ${durationS} s) for seeds ${trainSeeds[0]}..${trainSeeds[trainSeeds.length - 1]} (${trainSeeds.length}; clear, fog 30–1000 m, night as drawn), a frame every ${everyS} s through JPEG, left/right mirroring`,
     trainSeeds: [...trainSeeds],
@@ -228,14 +257,7 @@ export async function trainCamera(o: TrainCameraOptions = {}): Promise<TrainCame
     lossCurve: fit.lossCurve,
     ...(o.initModel ? { resumedFrom: o.previousTraining ?? "an earlier model of the same architecture" } : {}),
   };
-  metadata.heldOut = {
-    seeds: [...heldOutSeeds],
-    scenarios: (o.heldOutScenarios ?? []).map((s) => s.name),
-    weather: "random seeds forced to clear daylight; named scenarios as written",
-    metric: "centre-distance AP at 2 m in the ego xy plane (nuScenes calc_ap: 101-point PR, min recall 0.1, min precision 0.1); GT = cars within 40 m of the ego origin, ≥ 6 visible pixels, ≥ 10 % visible, centre in the image; predictions beyond 40 m dropped, predictions near other (occluded, off-screen, far) cars ignored",
-    ...evaluation,
-    qualityByVisibility,
-  };
+  const { metadata, evaluation } = await calibrateAndEvaluateCamera(model, quality, training, { ...o, heldOutSeeds, durationS, seed });
   if (o.files) await saveModel(model, metadata, o.files, o.outDir ?? "models/camera");
   return { metadata, evaluation, model };
 }
