@@ -132,27 +132,36 @@ function isSensorFrame(m: DecodedMessage): m is SensorFrame {
 }
 
 /**
- * The pipeline as one pipe: recording → decode → time alignment. Calibration and ground truth
- * are side channels: kept in `calibration` / passed to `onGroundTruth`, not aligned.
- * Encoders, fusion and scene assembly join this pipe as their stages land (see README).
+ * decode → side channels → time alignment, shared by both pipelines: calibration is kept in the
+ * returned store and ground truth goes to `onGroundTruth`; only sensor frames are aligned.
+ */
+function decodeAndAlign(plan: PipelinePlan, options: PipelineOptions) {
+  const decode = decodeFrames({ vendor: VENDOR_DECODERS, ...options.decode });
+  const calibration: CalibrationStore = { transforms: new Map(), cameras: new Map() };
+  const operator: OperatorFunction<SensorMessage, SyncedBundle> = (messages) =>
+    messages.pipe(
+      decode,
+      tap((m) => {
+        if (m.kind === "transform") calibration.transforms.set(m.childFrameId, m);
+        else if (m.kind === "cameraCalibration") calibration.cameras.set(m.frameId, m);
+        else if (m.kind === "groundTruth") options.onGroundTruth?.(m);
+      }),
+      filter(isSensorFrame),
+      alignByDeadline(plan.sync),
+    );
+  return { operator, decodeStats: decode.stats, calibration };
+}
+
+/**
+ * The pipe stopped after time alignment: recording → decode → sync, for tools that need aligned
+ * frames only. Calibration and ground truth are side channels (`calibration`, `onGroundTruth`).
  */
 export function createPipeline(source: RecordingReadable, plan: PipelinePlan, options: PipelineOptions = {}): PipelineRun {
   planAlignByDeadline(plan.sync); // fail at start-up, not mid-run
   const readDiagnostics = createDiagnostics(source.name);
-  const decode = decodeFrames({ vendor: VENDOR_DECODERS, ...options.decode });
-  const calibration: CalibrationStore = { transforms: new Map(), cameras: new Map() };
-  const bundles = readRecording(source, { ...options.read, diagnostics: readDiagnostics }).pipe(
-    decode,
-    tap((m) => {
-      if (m.kind === "transform") calibration.transforms.set(m.childFrameId, m);
-      else if (m.kind === "cameraCalibration") calibration.cameras.set(m.frameId, m);
-      else if (m.kind === "groundTruth") options.onGroundTruth?.(m);
-    }),
-    filter(isSensorFrame),
-    alignByDeadline(plan.sync),
-    share(),
-  );
-  return { bundles, readDiagnostics, decodeStats: decode.stats, calibration };
+  const aligned = decodeAndAlign(plan, options);
+  const bundles = readRecording(source, { ...options.read, diagnostics: readDiagnostics }).pipe(aligned.operator, share());
+  return { bundles, readDiagnostics, decodeStats: aligned.decodeStats, calibration: aligned.calibration };
 }
 
 // --- the whole pipeline: … → encoders → fusion → scene ------------------------------------------
@@ -210,8 +219,7 @@ export function createScenePipeline(source: RecordingReadable, plan: PipelinePla
     },
   };
   const readDiagnostics = createDiagnostics(source.name);
-  const decode = decodeFrames({ vendor: VENDOR_DECODERS, ...options.decode });
-  const calibration: CalibrationStore = { transforms: new Map(), cameras: new Map() };
+  const { operator: align, decodeStats, calibration } = decodeAndAlign(plan, options);
   const encoders = createSensorEncoders(calibration, {
     files: options.models.files,
     ...(options.models.dir !== undefined ? { modelsDir: options.models.dir } : {}),
@@ -252,22 +260,13 @@ export function createScenePipeline(source: RecordingReadable, plan: PipelinePla
         })
       : readRecording(source, { ...options.read, diagnostics: readDiagnostics });
 
-  const synced = messages.pipe(
-    decode,
-    tap((m) => {
-      if (m.kind === "transform") calibration.transforms.set(m.childFrameId, m);
-      else if (m.kind === "cameraCalibration") calibration.cameras.set(m.frameId, m);
-      else if (m.kind === "groundTruth") options.onGroundTruth?.(m);
-    }),
-    filter(isSensorFrame),
-    alignByDeadline(plan.sync),
-  );
+  const synced = messages.pipe(align);
 
   // Frames an encoder could not use count as failed messages of their sensor, so scene health
   // reports the sensor FAILED (with the reason) rather than OK-but-silent.
   const encoderErrors = new Map<string, { sensorId: string; decoded: number; errors: number; lastReason?: string }>();
   const decodeCounts = function* (): Generator<{ sensorId: string; decoded: number; errors: number; lastReason?: string }> {
-    yield* decode.stats.byTopic.values();
+    yield* decodeStats.byTopic.values();
     yield* encoderErrors.values();
   };
 
@@ -314,7 +313,7 @@ export function createScenePipeline(source: RecordingReadable, plan: PipelinePla
   return {
     ticks: ticks.pipe(share()),
     readDiagnostics,
-    decodeStats: decode.stats,
+    decodeStats,
     calibration,
     droppedTicks: () => Math.max(0, dropped),
     dispose: () => encoders.dispose(),
