@@ -1,11 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
-import { McapStreamReader, type DecompressHandlers, type TypedMcapRecords } from "@mcap/core";
-import { loadDecompressHandlers } from "@mcap/support";
 import { createDecoder } from "../src/decode/createDecoder";
 import { createRos2Reader } from "../src/decode/ros2";
 import { classifyTopic } from "../src/decode/topicMapping";
 import type { SensorMessage } from "../src/types";
+import { readAllMessages as readAll } from "./readAllMessages";
 
 /**
  * Real recordings from ../shared/data/recordings-external (see its README): rosbag2-written MCAP
@@ -25,41 +24,6 @@ function findMcap(dir: string): string[] {
     .sort();
 }
 
-let handlers: DecompressHandlers;
-beforeAll(async () => {
-  handlers = await loadDecompressHandlers();
-});
-
-/** Every message of a file as a SensorMessage, in file order. */
-function readAll(file: string): SensorMessage[] {
-  const reader = new McapStreamReader({ decompressHandlers: handlers });
-  reader.append(fs.readFileSync(file));
-  const schemas = new Map<number, TypedMcapRecords["Schema"]>();
-  const channels = new Map<number, TypedMcapRecords["Channel"]>();
-  const out: SensorMessage[] = [];
-  for (let rec; (rec = reader.nextRecord()); ) {
-    if (rec.type === "Schema") schemas.set(rec.id, rec);
-    else if (rec.type === "Channel") channels.set(rec.id, rec);
-    else if (rec.type === "Message") {
-      const ch = channels.get(rec.channelId)!;
-      const schema = schemas.get(ch.schemaId);
-      out.push({
-        topic: ch.topic,
-        schemaName: schema?.name ?? "",
-        schemaEncoding: schema?.encoding ?? "",
-        messageEncoding: ch.messageEncoding,
-        schemaData: schema?.data ?? new Uint8Array(0),
-        channelId: ch.id,
-        logTime: rec.logTime,
-        publishTime: rec.publishTime,
-        sequence: rec.sequence,
-        data: rec.data,
-      });
-    }
-  }
-  expect(reader.done()).toBe(true);
-  return out;
-}
 
 const rosbag2Files = findMcap(path.join(DATA, "rosbag2-test-mcap"));
 const nebulaFiles = findMcap(path.join(DATA, "nebula-mcap"));
@@ -79,8 +43,8 @@ describeData("real recordings: ROS 2 generic decode path", () => {
     expect(nebulaFiles).toHaveLength(7);
   });
 
-  it.each(cdrFiles.map((f) => [path.relative(DATA, f), f]))("every message of %s decodes", (_name, file) => {
-    const msgs = readAll(file);
+  it.each(cdrFiles.map((f) => [path.relative(DATA, f), f]))("every message of %s decodes", async (_name, file) => {
+    const msgs = await readAll(file);
     expect(msgs.length).toBeGreaterThan(0);
     const readers = new Map<number, ReturnType<typeof createRos2Reader>>();
     for (const m of msgs) {
@@ -96,14 +60,14 @@ describeData("real recordings: ROS 2 generic decode path", () => {
     }
   });
 
-  it("decodes known values: talker /topic strings and cdr_test BasicTypes", () => {
-    const talker = readAll(rosbag2Files.find((f) => f.endsWith("talker.mcap"))!);
+  it("decodes known values: talker /topic strings and cdr_test BasicTypes", async () => {
+    const talker = await readAll(rosbag2Files.find((f) => f.endsWith("talker.mcap"))!);
     const topic = talker.filter((m) => m.topic === "/topic");
     expect(topic).toHaveLength(10);
     const r = createRos2Reader(topic[0].schemaName, new TextDecoder().decode(topic[0].schemaData));
     expect(r.read(topic[0].data)).toEqual({ data: expect.stringMatching(/^Hello, world! \d+$/) });
 
-    const cdr = readAll(rosbag2Files.find((f) => f.endsWith("cdr_test_0.mcap"))!);
+    const cdr = await readAll(rosbag2Files.find((f) => f.endsWith("cdr_test_0.mcap"))!);
     expect(cdr.filter((m) => m.topic === "/test_topic")).toHaveLength(3);
     expect(cdr.filter((m) => m.topic === "/array_topic")).toHaveLength(4);
     const basic = cdr.find((m) => m.topic === "/test_topic")!;
@@ -111,8 +75,8 @@ describeData("real recordings: ROS 2 generic decode path", () => {
     expect(Object.keys(fields)).toEqual(expect.arrayContaining(["bool_value", "float64_value", "int64_value", "uint8_value"]));
   });
 
-  it("service event topics: the event message is rebuilt from the .srv schema rosbag2 stores", () => {
-    const msgs = readAll(rosbag2Files.find((f) => f.includes("service_events"))!).filter((m) => m.topic === "/test_service1/_service_event");
+  it("service event topics: the event message is rebuilt from the .srv schema rosbag2 stores", async () => {
+    const msgs = (await readAll(rosbag2Files.find((f) => f.includes("service_events"))!)).filter((m) => m.topic === "/test_service1/_service_event");
     expect(msgs).toHaveLength(4);
     const r = createRos2Reader(msgs[0].schemaName, new TextDecoder().decode(msgs[0].schemaData));
     type Ev = { info: { event_type: number; stamp: { sec: number }; sequence_number: bigint }; request: object[]; response: object[] };
@@ -128,8 +92,8 @@ describeData("real recordings: ROS 2 generic decode path", () => {
     expect(evs[0].request[0]).toMatchObject({ bool_value: false, string_value: "" });
   });
 
-  it("vendor packets decode generically (VelodyneScan: 1206-byte packets)", () => {
-    const msgs = readAll(nebulaFiles.find((f) => f.endsWith("velodyne-vlp16.mcap"))!);
+  it("vendor packets decode generically (VelodyneScan: 1206-byte packets)", async () => {
+    const msgs = await readAll(nebulaFiles.find((f) => f.endsWith("velodyne-vlp16.mcap"))!);
     expect(msgs).toHaveLength(4);
     const r = createRos2Reader(msgs[0].schemaName, new TextDecoder().decode(msgs[0].schemaData));
     const scan = r.read(msgs[0].data) as { header: { frame_id: string }; packets: { data: Uint8Array }[] };
@@ -141,8 +105,8 @@ describeData("real recordings: ROS 2 generic decode path", () => {
 });
 
 describeData("real recordings: createDecoder", () => {
-  it("wrong_rmw_test: every channel gives a clear unsupported message encoding", () => {
-    const msgs = readAll(rosbag2Files.find((f) => f.includes("wrong_rmw_test"))!);
+  it("wrong_rmw_test: every channel gives a clear unsupported message encoding", async () => {
+    const msgs = await readAll(rosbag2Files.find((f) => f.includes("wrong_rmw_test"))!);
     expect(msgs.length).toBe(7);
     const d = createDecoder();
     for (const m of msgs) {
@@ -153,8 +117,8 @@ describeData("real recordings: createDecoder", () => {
     expect(d.stats).toMatchObject({ decoded: 0, errors: 0, skipped: 7 });
   });
 
-  it.each(nebulaFiles.map((f) => [path.basename(f), f]))("%s: vendor topic classified, skipped without error", (_name, file) => {
-    const msgs = readAll(file);
+  it.each(nebulaFiles.map((f) => [path.basename(f), f]))("%s: vendor topic classified, skipped without error", async (_name, file) => {
+    const msgs = await readAll(file);
     const d = createDecoder();
     for (const m of msgs) {
       const cls = classifyTopic(m);
@@ -164,10 +128,10 @@ describeData("real recordings: createDecoder", () => {
     expect(d.stats.errors).toBe(0);
   });
 
-  it("rosbag2 test topics (test_msgs, std_msgs, rcl_interfaces) are skipped as unsupported schemas, not errors", () => {
+  it("rosbag2 test topics (test_msgs, std_msgs, rcl_interfaces) are skipped as unsupported schemas, not errors", async () => {
     const d = createDecoder();
     for (const file of cdrFiles.filter((f) => f.includes("rosbag2-test-mcap"))) {
-      for (const m of readAll(file)) {
+      for (const m of await readAll(file)) {
         const r = d.decode(m);
         expect(r).toEqual({ skipped: `unsupported schema ${m.schemaName}` });
       }

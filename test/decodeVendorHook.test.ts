@@ -1,33 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
-import { McapStreamReader, type TypedMcapRecords } from "@mcap/core";
-import { loadDecompressHandlers } from "@mcap/support";
 import { createDecoder } from "../src/decode/createDecoder";
 import { createRawPacketDecoder, RAW_PACKET_SCHEMAS } from "../src/decode/vendor/rawPacketDecoders";
-import type { SensorMessage } from "../src/types";
+import { readAllMessages as readAll } from "./readAllMessages";
 
 /** The vendor packet decoders (src/decode/vendor) plugged into createDecoder, on the real nebula recordings. */
 const DATA = path.resolve(__dirname, "../../shared/data/recordings-external/nebula-mcap");
 const describeData = fs.existsSync(DATA) ? describe : describe.skip;
 if (!fs.existsSync(DATA)) console.warn(`decodeVendorHook: ${DATA} not found; skipping`);
 
-async function readAll(file: string): Promise<SensorMessage[]> {
-  const reader = new McapStreamReader({ decompressHandlers: await loadDecompressHandlers() });
-  reader.append(fs.readFileSync(file));
-  const schemas = new Map<number, TypedMcapRecords["Schema"]>();
-  const channels = new Map<number, TypedMcapRecords["Channel"]>();
-  const out: SensorMessage[] = [];
-  for (let rec; (rec = reader.nextRecord()); ) {
-    if (rec.type === "Schema") schemas.set(rec.id, rec);
-    else if (rec.type === "Channel") channels.set(rec.id, rec);
-    else if (rec.type === "Message") {
-      const ch = channels.get(rec.channelId)!;
-      const schema = schemas.get(ch.schemaId)!;
-      out.push({ topic: ch.topic, schemaName: schema.name, schemaEncoding: schema.encoding, messageEncoding: ch.messageEncoding, schemaData: schema.data, channelId: ch.id, logTime: rec.logTime, publishTime: rec.publishTime, sequence: rec.sequence, data: rec.data });
-    }
-  }
-  return out;
-}
 
 describeData("createDecoder with the vendor packet decoders", () => {
   it("velodyne-vlp16.mcap gives point clouds through the decode stage", async () => {

@@ -3,44 +3,18 @@
  * the larger chunk buffer, as an MCAP reader hands them out), flipped bytes and zeroed runs. The
  * decoders must never throw, every error is one line, and no frame carries a non-finite position.
  */
-import { McapIndexedReader, type McapTypes } from "@mcap/core";
-import { loadDecompressHandlers } from "@mcap/support";
-import { existsSync, promises as fs } from "fs";
+import { existsSync } from "fs";
 import path from "path";
 import { POINT_STRIDE, type SensorFrame, type SensorMessage } from "../src/types";
 import { createRawPacketDecoder } from "../src/decode/vendor/rawPacketDecoders";
+import { readAllMessages } from "./readAllMessages";
 
 const DIR = path.resolve(__dirname, "../../shared/data/recordings-external/nebula-mcap");
 const haveData = existsSync(DIR);
 if (!haveData) console.warn(`vendorFuzz.test: skipped, ${DIR} not found (shared data absent)`);
 const describeData = haveData ? describe : describe.skip;
 
-async function messagesOf(name: string): Promise<SensorMessage[]> {
-  const buf = await fs.readFile(path.join(DIR, name));
-  const readable: McapTypes.IReadable = {
-    size: async () => BigInt(buf.byteLength),
-    read: async (offset, length) => buf.subarray(Number(offset), Number(offset + length)),
-  };
-  const reader = await McapIndexedReader.Initialize({ readable, decompressHandlers: await loadDecompressHandlers() });
-  const out: SensorMessage[] = [];
-  for await (const m of reader.readMessages()) {
-    const channel = reader.channelsById.get(m.channelId)!;
-    const schema = reader.schemasById.get(channel.schemaId)!;
-    out.push({
-      topic: channel.topic,
-      schemaName: schema.name,
-      schemaEncoding: schema.encoding,
-      messageEncoding: channel.messageEncoding,
-      schemaData: schema.data,
-      channelId: channel.id,
-      logTime: m.logTime,
-      publishTime: m.publishTime,
-      sequence: m.sequence,
-      data: m.data,
-    });
-  }
-  return out;
-}
+const messagesOf = (name: string): Promise<SensorMessage[]> => readAllMessages(path.join(DIR, name), "indexed");
 
 function allFinite(frame: SensorFrame): boolean {
   if (frame.kind === "lidar") {
