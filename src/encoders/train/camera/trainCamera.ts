@@ -10,32 +10,11 @@ import { saveModel, type ModelFiles } from "../../common/modelFiles";
 import { buildHeadTargets, decodePeaks, headChannels } from "../../lidar/centerNet";
 import { centreDistanceAp, type ApSample } from "../lidar/centreDistanceAp";
 import { fitCenterNet } from "../lidar/fitCenterNet";
-import { argmaxClass, clearCopy } from "../lidar/trainLidar";
+import { argmaxClass, clearCopy, type CenterNetTrainingOptions } from "../lidar/trainLidar";
 import { simDrive } from "../lidar/lidarData";
 import { cameraFrameOf, cameraHeadObjects, cameraSamples, isCameraTarget, rgbToFloat, type CameraSample } from "./cameraData";
 
-export type TrainCameraOptions = {
-  files?: ModelFiles;
-  outDir?: string;
-  /** Random-scenario seeds to train on (clear, fog, night as drawn). Default 1..100. */
-  trainSeeds?: readonly number[];
-  /** Held-out random-scenario seeds, evaluated in clear daylight. Default 9001..9016. */
-  heldOutSeeds?: readonly number[];
-  heldOutScenarios?: readonly Scenario[];
-  durationS?: number;
-  everyS?: number;
-  steps?: number;
-  batchSize?: number;
-  learningRate?: number;
-  maxMinutes?: number;
-  seed?: number;
-  command?: string;
-  log?: (line: string) => void;
-  /** Continue training these weights (same architecture) instead of a fresh initialisation. */
-  initModel?: tf.LayersModel;
-  /** The `training` record of the run that produced `initModel`, kept in the new metadata. */
-  previousTraining?: unknown;
-};
+export type TrainCameraOptions = CenterNetTrainingOptions;
 
 export type CameraEvaluation = {
   /** Centre-distance AP at 2 m for cars within `maxRangeM` (the target's figure). */

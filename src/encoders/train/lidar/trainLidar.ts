@@ -10,13 +10,14 @@ import { centreDistanceAp, type ApSample } from "./centreDistanceAp";
 import { fitCenterNet } from "./fitCenterNet";
 import { gridToFloat, lidarHeadObjects, lidarSamples, simDrive, type LidarSample } from "./lidarData";
 
-export type TrainLidarOptions = {
+/** Options of both CenterNet trainings (LiDAR here, camera in ../camera/trainCamera.ts). */
+export type CenterNetTrainingOptions = {
   /** Where the model goes (`saveModel` layout); omit to train and evaluate without writing. */
   files?: ModelFiles;
   outDir?: string;
-  /** Random-scenario seeds to train on (clear and degraded as `randomScenario` draws them). Default 1..120. */
+  /** Random-scenario seeds to train on (clear and degraded as `randomScenario` draws them). Default: LiDAR 1..120, camera 1..100. */
   trainSeeds?: readonly number[];
-  /** Held-out random-scenario seeds, evaluated in clear air. Default 9001..9016. */
+  /** Held-out random-scenario seeds, evaluated in clear air (and daylight for the camera). Default 9001..9016. */
   heldOutSeeds?: readonly number[];
   /** Held-out named scenarios (e.g. recordings/scenarios/highway-clear.yaml), evaluated as they are. */
   heldOutScenarios?: readonly Scenario[];
@@ -36,6 +37,8 @@ export type TrainLidarOptions = {
   /** The `training` record of the run that produced `initModel`, kept in the new metadata. */
   previousTraining?: unknown;
 };
+
+export type TrainLidarOptions = CenterNetTrainingOptions;
 
 export type LidarEvaluation = {
   carAp2m: number;
