@@ -20,12 +20,6 @@ export type EncodedTick = {
   failures: Map<string, string>;
 };
 
-function kindOf(bundle: SyncedBundle, sensorId: string, known: Map<string, SensorKind>): SensorKind {
-  const s = bundle.sensors.find((x) => x.sensorId === sensorId);
-  const kind = s?.frame?.kind ?? known.get(sensorId);
-  return kind ?? "radar";
-}
-
 /**
  * The encoder stage for one tick: every included frame through its modality's encoder. Camera
  * frames are decompressed first (sharp, asynchronous); a frame an encoder rejects is reported in
@@ -61,7 +55,8 @@ export function createBundleEncoder(encoders: SensorEncoders, sensorKinds: Reado
     }
     const sync: EvidenceSyncInfo[] = synced.sensors.map((s) => ({
       sensorId: s.sensorId,
-      kind: kindOf(synced, s.sensorId, known),
+      // Every aligned sensor comes from the plan, so its kind is known; "radar" only guards the type.
+      kind: known.get(s.sensorId) ?? "radar",
       status: s.status,
       skew: s.skew ?? 0n,
     }));
