@@ -6,11 +6,13 @@ import type { RecordingInspection } from "./sources/mcap/inspectRecording";
 import { createDiagnostics, readMessageBatches, readRecording, type ReadDiagnostics, type ReadRecordingOptions } from "./sources/mcap/readRecording";
 import type { RecordingReadable } from "./sources/mcap/types";
 import type { ModelFiles } from "./encoders/common/modelFiles";
-import { createBundleEncoder } from "./encoders/encodeBundle";
+import { createBundleEncoder, type EncodedTick } from "./encoders/encodeBundle";
 import { createSensorEncoders } from "./encoders/sensorEncoders";
 import { MultiSensorTracker } from "./fusion/MultiSensorTracker";
 import { parseTrackerConfig, type TrackerConfigInput } from "./fusion/trackerConfig";
+import type { FusionHead } from "./fusion/fusionHead";
 import type { TrackedObjects } from "./fusion/types";
+import type { DecodeCounts } from "./scene/observeSensors";
 import { SceneAssembler } from "./scene/assembleScene";
 import type { SceneConfigInput } from "./scene/sceneConfig";
 import { nsToMs } from "./types/time";
@@ -166,17 +168,24 @@ export function createPipeline(source: RecordingReadable, plan: PipelinePlan, op
 
 // --- the whole pipeline: … → encoders → fusion → scene ------------------------------------------
 
-export type ScenePipelineOptions = PipelineOptions & {
-  /** Where the shipped models are read from (models/<kind>/...). */
-  models: { files: ModelFiles; dir?: string; kinds?: readonly SensorKind[] };
+/** Tracker, fusion head and scene settings: everything after the encoders. */
+export type FusionStageOptions = {
   tracker?: TrackerConfigInput;
+  /** A late-fusion head that refines each track's existence and class (e.g. the shipped learned head). */
+  fusionHead?: FusionHead;
   /** Scene assembly settings; `health.sensors` is filled from the plan unless given. */
   scene?: Partial<SceneConfigInput>;
-  /** Ticks that may wait for the encoders at once; the reader pauses beyond it (lossless). Default 4. */
-  maxTicksInFlight?: number;
-  /** One-line notices (e.g. a sensor without a mounting in the recording). */
-  onWarning?: (line: string) => void;
 };
+
+export type ScenePipelineOptions = PipelineOptions &
+  FusionStageOptions & {
+    /** Where the shipped models are read from (models/<kind>/...). */
+    models: { files: ModelFiles; dir?: string; kinds?: readonly SensorKind[] };
+    /** Ticks that may wait for the encoders at once; the reader pauses beyond it (lossless). Default 4. */
+    maxTicksInFlight?: number;
+    /** One-line notices (e.g. a sensor without a mounting in the recording). */
+    onWarning?: (line: string) => void;
+  };
 
 /** Everything the pipeline knows about one tick. `scene` is the output; the rest is for tools. */
 export type SceneTick = {
@@ -199,26 +208,69 @@ export type ScenePipelineRun = Omit<PipelineRun, "bundles"> & {
 
 const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
-/**
- * The whole pipeline as one pipe: recording → decode → sync → encoders → fusion → scene.
- * Lossless pacing reads the recording only as fast as the encoders finish ticks (at most
- * `maxTicksInFlight` waiting), so memory stays bounded on a recording of any length; real-time
- * pacing never waits: while the encoders are busy only the newest tick is kept, and the rest are
- * counted in `droppedTicks`.
- */
-export function createScenePipeline(source: RecordingReadable, plan: PipelinePlan, options: ScenePipelineOptions): ScenePipelineRun {
-  planAlignByDeadline(plan.sync);
-  const tracker = parseTrackerConfig(options.tracker ?? {});
-  const sceneConfig: SceneConfigInput = {
-    ...options.scene,
+/** The scene's health settings for a plan: one monitored sensor per planned sensor, at its measured rate. */
+export function sceneConfigForPlan(plan: PipelinePlan, scene?: Partial<SceneConfigInput>): SceneConfigInput {
+  return {
+    ...scene,
     health: {
-      ...options.scene?.health,
+      ...scene?.health,
       sensors:
-        options.scene?.health?.sensors ??
+        scene?.health?.sensors ??
         plan.sensors.map((s) => ({ id: s.sensorId, kind: s.kind, ...(s.rateHz !== null && s.rateHz > 0.5 ? { expectedRateHz: s.rateHz } : {}) })),
     },
   };
-  const readDiagnostics = createDiagnostics(source.name);
+}
+
+/** One tick through fusion and scene assembly, given the encoders' output. */
+export type FusionStage = (encoded: EncodedTick, decode?: Iterable<DecodeCounts>) => SceneTick;
+
+/**
+ * Everything after the encoders: tracker (+ optional fusion head) → scene assembler, stateful
+ * across ticks, synchronous. Separate from the encoders so that tools can run the encoders once
+ * and fuse the same evidence several ways (evaluation ablations, fusion-head training).
+ */
+export function createFusionStage(plan: PipelinePlan, options: FusionStageOptions = {}): FusionStage {
+  const fusion = new MultiSensorTracker(parseTrackerConfig(options.tracker ?? {}), options.fusionHead);
+  const assembler = new SceneAssembler(sceneConfigForPlan(plan, options.scene));
+  return (encoded, decode) => {
+    const bundle = encoded.synced;
+    let t = performance.now();
+    const tracked = fusion.step(encoded.evidence);
+    const fusionMs = performance.now() - t;
+    const latencyMs: Record<string, number> = { syncWait: round3(nsToMs(bundle.emittedAt - bundle.tick)) };
+    for (const e of encoded.evidence.evidence) {
+      const total = Object.values(e.timingMs).reduce((a, b) => a + b, 0);
+      latencyMs[`encode.${e.sensorId}`] = round3(total);
+    }
+    latencyMs.encode = round3(encoded.encodeMs);
+    latencyMs.fusion = round3(fusionMs);
+    t = performance.now();
+    const scene = assembler.step({ tracked, synced: bundle, evidence: encoded.evidence, decode, latencyMs });
+    scene.latencyMs.scene = round3(performance.now() - t);
+    return { scene, synced: bundle, evidence: encoded.evidence, tracked, failures: encoded.failures };
+  };
+}
+
+/** Where the scene pipeline's messages come from, and how it paces them. */
+export type MessageFeed = {
+  /**
+   * `lossless`: the feed pauses while more than `maxTicksInFlight` ticks wait for the encoders
+   * (it calls `waitForRoom` between batches). `latest`: it never waits; while the encoders are busy
+   * only the newest tick is kept and the others are counted as dropped (real time, live sensors).
+   */
+  mode: "lossless" | "latest";
+  /** The feed, given a function that resolves once the pipeline has room (use it in lossless mode). */
+  messages: (waitForRoom: () => Promise<void>) => Observable<SensorMessage>;
+  readDiagnostics: ReadDiagnostics;
+};
+
+/**
+ * The whole pipeline over any message feed: decode → sync → encoders → fusion → scene. The
+ * recording variant is `createScenePipeline`; live bridges build a `latest` feed from their sources.
+ */
+export function createScenePipelineFromFeed(feed: MessageFeed, plan: PipelinePlan, options: ScenePipelineOptions): ScenePipelineRun {
+  planAlignByDeadline(plan.sync);
+  parseTrackerConfig(options.tracker ?? {}); // fail at start-up, not on the first tick
   const { operator: align, decodeStats, calibration } = decodeAndAlign(plan, options);
   const encoders = createSensorEncoders(calibration, {
     files: options.models.files,
@@ -228,51 +280,29 @@ export function createScenePipeline(source: RecordingReadable, plan: PipelinePla
   });
   const kinds = new Map(plan.sensors.map((s) => [s.sensorId, s.kind]));
   const encode = createBundleEncoder(encoders, kinds);
-  const pacing = options.read?.pacing ?? { mode: "lossless" };
   const maxInFlight = options.maxTicksInFlight ?? 4;
   let inFlight = 0;
   let dropped = 0;
-  let wake: (() => void) | undefined;
+  const waiters: (() => void)[] = [];
   const settled = (): void => {
     inFlight--;
-    wake?.();
+    for (const w of waiters.splice(0)) w();
   };
-
-  const messages: Observable<SensorMessage> =
-    pacing.mode === "lossless"
-      ? new Observable<SensorMessage>((subscriber) => {
-          let stopped = false;
-          (async () => {
-            for await (const batch of readMessageBatches(source, { ...options.read, diagnostics: readDiagnostics })) {
-              for (const m of batch) {
-                if (stopped) return;
-                readDiagnostics.messagesDelivered++;
-                subscriber.next(m);
-              }
-              while (inFlight > maxInFlight && !stopped) await new Promise<void>((r) => (wake = r));
-            }
-            subscriber.complete();
-          })().catch((err: unknown) => subscriber.error(err));
-          return () => {
-            stopped = true;
-            wake?.();
-          };
-        })
-      : readRecording(source, { ...options.read, diagnostics: readDiagnostics });
-
-  const synced = messages.pipe(align);
+  const waitForRoom = async (): Promise<void> => {
+    while (inFlight > maxInFlight) await new Promise<void>((r) => waiters.push(r));
+  };
 
   // Frames an encoder could not use count as failed messages of their sensor, so scene health
   // reports the sensor FAILED (with the reason) rather than OK-but-silent.
-  const encoderErrors = new Map<string, { sensorId: string; decoded: number; errors: number; lastReason?: string }>();
-  const decodeCounts = function* (): Generator<{ sensorId: string; decoded: number; errors: number; lastReason?: string }> {
+  const encoderErrors = new Map<string, DecodeCounts>();
+  const decodeCounts = function* (): Generator<DecodeCounts> {
     yield* decodeStats.byTopic.values();
     yield* encoderErrors.values();
   };
 
   const ticks = defer(() => {
-    const fusion = new MultiSensorTracker(tracker);
-    const assembler = new SceneAssembler(sceneConfig);
+    const fuse = createFusionStage(plan, options);
+    const synced = feed.messages(waitForRoom).pipe(align);
     const step = async (bundle: SyncedBundle): Promise<SceneTick> => {
       const encoded = await encode(bundle);
       for (const [sensorId, why] of encoded.failures) {
@@ -281,26 +311,13 @@ export function createScenePipeline(source: RecordingReadable, plan: PipelinePla
         e.lastReason = `encoder: ${why}`;
         encoderErrors.set(sensorId, e);
       }
-      let t = performance.now();
-      const tracked = fusion.step(encoded.evidence);
-      const fusionMs = performance.now() - t;
-      const latencyMs: Record<string, number> = { syncWait: round3(nsToMs(bundle.emittedAt - bundle.tick)) };
-      for (const e of encoded.evidence.evidence) {
-        const total = Object.values(e.timingMs).reduce((a, b) => a + b, 0);
-        latencyMs[`encode.${e.sensorId}`] = round3(total);
-      }
-      latencyMs.encode = round3(encoded.encodeMs);
-      latencyMs.fusion = round3(fusionMs);
-      t = performance.now();
-      const scene = assembler.step({ tracked, synced: bundle, evidence: encoded.evidence, decode: decodeCounts(), latencyMs });
-      scene.latencyMs.scene = round3(performance.now() - t);
-      return { scene, synced: bundle, evidence: encoded.evidence, tracked, failures: encoded.failures };
+      return fuse(encoded, decodeCounts());
     };
     const counted = (b: SyncedBundle): Promise<SceneTick> => {
       inFlight++;
       return step(b).finally(settled);
     };
-    return pacing.mode === "lossless"
+    return feed.mode === "lossless"
       ? synced.pipe(concatMap(counted))
       : synced.pipe(
           // Real time: never queue behind a slow encoder; keep the newest tick, count the rest.
@@ -312,12 +329,51 @@ export function createScenePipeline(source: RecordingReadable, plan: PipelinePla
   });
   return {
     ticks: ticks.pipe(share()),
-    readDiagnostics,
+    readDiagnostics: feed.readDiagnostics,
     decodeStats,
     calibration,
     droppedTicks: () => Math.max(0, dropped),
     dispose: () => encoders.dispose(),
   };
+}
+
+/**
+ * The whole pipeline as one pipe: recording → decode → sync → encoders → fusion → scene.
+ * Lossless pacing reads the recording only as fast as the encoders finish ticks (at most
+ * `maxTicksInFlight` waiting), so memory stays bounded on a recording of any length; real-time
+ * pacing never waits: while the encoders are busy only the newest tick is kept, and the rest are
+ * counted in `droppedTicks`.
+ */
+export function createScenePipeline(source: RecordingReadable, plan: PipelinePlan, options: ScenePipelineOptions): ScenePipelineRun {
+  const readDiagnostics = createDiagnostics(source.name);
+  const pacing = options.read?.pacing ?? { mode: "lossless" };
+  const feed: MessageFeed =
+    pacing.mode === "lossless"
+      ? {
+          mode: "lossless",
+          readDiagnostics,
+          messages: (waitForRoom) =>
+            new Observable<SensorMessage>((subscriber) => {
+              let stopped = false;
+              (async () => {
+                for await (const batch of readMessageBatches(source, { ...options.read, diagnostics: readDiagnostics })) {
+                  for (const m of batch) {
+                    if (stopped) return;
+                    readDiagnostics.messagesDelivered++;
+                    subscriber.next(m);
+                  }
+                  await waitForRoom();
+                  if (stopped) return;
+                }
+                subscriber.complete();
+              })().catch((err: unknown) => subscriber.error(err));
+              return () => {
+                stopped = true;
+              };
+            }),
+        }
+      : { mode: "latest", readDiagnostics, messages: () => readRecording(source, { ...options.read, diagnostics: readDiagnostics }) };
+  return createScenePipelineFromFeed(feed, plan, options);
 }
 
 /**
