@@ -9,7 +9,7 @@ const ROOT = path.resolve(__dirname, "..");
 const DIR = path.join(ROOT, "docs", "readme");
 const ORDER = [
   "head", "status", "pipeline", "mcap", "decode", "vendor", "sync", "runtime", "encoders", "encoders-vision",
-  "fusion", "scene", "sim", "bridge", "eval",
+  "fusion", "scene", "sim", "bridge", "eval", "bench",
 ];
 
 function assemble() {
