@@ -47,7 +47,7 @@ async function lidarEncoder(): Promise<LidarEncoder> {
   if (has("lidar")) return loadLidar({ files });
   return lidarEncoderFromModel(createLidarModel(1), {
     kind: "lidar", modelVersion: "untrained", date: "", command: "", input: { layout: "NHWC", shape: [BEV.rows, BEV.cols, BEV.channels], cellM: 0.5, xMinM: 0, yHalfM: 32, channels: [] },
-    classes: [...LIDAR_CLASSES], headStride: 4, quality: { farReturnsClear: 3000, backscatterFullScale: 0.03 },
+    classes: [...LIDAR_CLASSES], headStride: 4, quality: { farFractionClear: 0.088, backscatterFullScale: 0.03 },
   });
 }
 

@@ -118,6 +118,8 @@ export type PipelineOptions = {
   decode?: DecodeFramesOptions;
   /** Called with each ground-truth message (evaluation reads it; the pipeline does not). */
   onGroundTruth?: (gt: GroundTruthFrame) => void;
+  /** Called synchronously as the aligner emits each bundle (instrumentation: benchmarks stamp wall time here). */
+  onAligned?: (bundle: SyncedBundle) => void;
 };
 
 /** A running pipeline: its output and the live counters of each stage. */
@@ -136,8 +138,9 @@ function isSensorFrame(m: DecodedMessage): m is SensorFrame {
 /**
  * decode → side channels → time alignment, shared by both pipelines: calibration is kept in the
  * returned store and ground truth goes to `onGroundTruth`; only sensor frames are aligned.
+ * Exported for tools that drive the stages themselves (bench/pipelineOverhead.ts).
  */
-function decodeAndAlign(plan: PipelinePlan, options: PipelineOptions) {
+export function decodeAndAlign(plan: PipelinePlan, options: PipelineOptions) {
   const decode = decodeFrames({ vendor: VENDOR_DECODERS, ...options.decode });
   const calibration: CalibrationStore = { transforms: new Map(), cameras: new Map() };
   const operator: OperatorFunction<SensorMessage, SyncedBundle> = (messages) =>
@@ -150,6 +153,7 @@ function decodeAndAlign(plan: PipelinePlan, options: PipelineOptions) {
       }),
       filter(isSensorFrame),
       alignByDeadline(plan.sync),
+      tap((b) => options.onAligned?.(b)),
     );
   return { operator, decodeStats: decode.stats, calibration };
 }
@@ -195,7 +199,16 @@ export type SceneTick = {
   tracked: TrackedObjects;
   /** Sensor id → why its included frame gave no evidence this tick. */
   failures: Map<string, string>;
+  /** Wall-clock stamps of this tick's way through the stages (set by the scene pipeline, not by `createFusionStage`). */
+  timing?: TickTiming;
 };
+
+/**
+ * `performance.now()` readings (ms) for one tick: when the aligner emitted its bundle, when the
+ * encoders started and finished it, and when fusion + scene assembly finished. `encodeStartMs −
+ * alignedMs` is the time the tick queued behind earlier ticks.
+ */
+export type TickTiming = { alignedMs: number; encodeStartMs: number; encodeEndMs: number; sceneMs: number };
 
 export type ScenePipelineRun = Omit<PipelineRun, "bundles"> & {
   /** One scene per fusion tick, in tick order. Subscribe once. */
@@ -302,23 +315,37 @@ export function createScenePipelineFromFeed(feed: MessageFeed, plan: PipelinePla
 
   const ticks = defer(() => {
     const fuse = createFusionStage(plan, options);
-    const synced = feed.messages(waitForRoom).pipe(align);
+    const alignedAt = new WeakMap<SyncedBundle, number>();
+    const synced = feed.messages(waitForRoom).pipe(
+      align,
+      tap((b) => alignedAt.set(b, performance.now())),
+    );
     const step = async (bundle: SyncedBundle): Promise<SceneTick> => {
+      const encodeStartMs = performance.now();
       const encoded = await encode(bundle);
+      const encodeEndMs = performance.now();
       for (const [sensorId, why] of encoded.failures) {
         const e = encoderErrors.get(sensorId) ?? { sensorId, decoded: 0, errors: 0 };
         e.errors++;
         e.lastReason = `encoder: ${why}`;
         encoderErrors.set(sensorId, e);
       }
-      return fuse(encoded, decodeCounts());
+      const tick = fuse(encoded, decodeCounts());
+      tick.timing = { alignedMs: alignedAt.get(bundle) ?? encodeStartMs, encodeStartMs, encodeEndMs, sceneMs: performance.now() };
+      return tick;
     };
     const counted = (b: SyncedBundle): Promise<SceneTick> => {
       inFlight++;
       return step(b).finally(settled);
     };
     return feed.mode === "lossless"
-      ? synced.pipe(concatMap(counted))
+      ? synced.pipe(
+          // Counted on arrival, not when concatMap starts it: the ticks waiting inside concatMap are
+          // what `waitForRoom` must bound (counting only the running one let the reader run ahead
+          // of the encoders through the whole recording).
+          tap(() => inFlight++),
+          concatMap((b) => step(b).finally(settled)),
+        )
       : synced.pipe(
           // Real time: never queue behind a slow encoder; keep the newest tick, count the rest.
           tap(() => {

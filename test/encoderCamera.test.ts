@@ -5,7 +5,8 @@ import { decodeCameraFrame } from "../src/encoders/camera/decodeImage";
 import { cameraEncoderFromModel, cameraPeakToDetection, DEFAULT_CAMERA_EXTRINSICS, defaultCameraCalibration, load } from "../src/encoders/camera/encoder";
 import { backProject, fuseDepths, groundPlaneDepth, intrinsicsOf, lineOfSightCovariance, projectEgoPoint } from "../src/encoders/camera/geometry";
 import { CAMERA_CLASSES, CAMERA_INPUT, createCameraModel } from "../src/encoders/camera/model";
-import { cameraQuality, frameDigest, imageStats, toRgbFloat } from "../src/encoders/camera/preprocess";
+import { cameraInput, cameraQuality, frameDigest, imageStats, toRgbFloat } from "../src/encoders/camera/preprocess";
+import { spaceToDepthIndex } from "../src/runtime/convChain";
 import type { CameraModelMetadata } from "../src/encoders/camera/types";
 import { memoryModelFiles, saveModel, type ModelFiles } from "../src/encoders/common/modelFiles";
 import { EncoderInputError } from "../src/encoders/common/types";
@@ -139,6 +140,24 @@ describe("preprocess", () => {
     const mono = toRgbFloat(rawFrame(new Uint8Array(320 * 192).fill(51), { format: "mono8", step: 320 }), CAMERA_INPUT);
     expect(mono[0]).toBeCloseTo(0.2, 6);
     expect(mono[2]).toBeCloseTo(0.2, 6);
+  });
+
+  test("cameraInput writes the hwc or space-to-depth input and the same statistics as imageStats, in one pass", () => {
+    const f = rawFrame(noiseImage(11), { format: "bgr8" });
+    const hwc = toRgbFloat(f, CAMERA_INPUT);
+    const a = new Float32Array(hwc.length);
+    const b = new Float32Array(hwc.length);
+    const statsHwc = cameraInput(f, CAMERA_INPUT, a, "hwc");
+    const statsS2d = cameraInput(f, CAMERA_INPUT, b, "spaceToDepth");
+    expect(a).toEqual(hwc);
+    const ref = imageStats(hwc, 320, 192);
+    expect(statsHwc).toEqual(ref);
+    expect(statsS2d).toEqual(ref);
+    expect(ref.contrast).toBeGreaterThan(1);
+    // Pixel (5, 7) channel 2 (blue; bgr8 byte 0) sits at block (2, 3), sub-position (1, 1).
+    expect(b[spaceToDepthIndex(5, 7, 2, 320, 3)]).toBe(hwc[(5 * 320 + 7) * 3 + 2]);
+    expect(b[spaceToDepthIndex(5, 7, 2, 320, 3)]).toBe(Math.fround(f.data[(5 * 320 + 7) * 3]! / 255));
+    expect([...b].sort()).toEqual([...hwc].sort());
   });
 
   test("wrong sizes, short buffers and undecoded JPEG are one-line EncoderInputErrors", () => {

@@ -6,7 +6,7 @@ import { EncoderInputError } from "../src/encoders/common/types";
 import { buildHeadTargets, decodePeaks, headChannels } from "../src/encoders/lidar/centerNet";
 import { DEFAULT_LIDAR_EXTRINSICS, lidarEncoderFromModel, lidarPeaksToDetections, lidarQuality, load } from "../src/encoders/lidar/encoder";
 import { createLidarModel, LIDAR_CLASSES, LIDAR_HEAD } from "../src/encoders/lidar/model";
-import { BEV, pointsToBev } from "../src/encoders/lidar/preprocess";
+import { BEV, COVERAGE_SECTORS, pointsToBev } from "../src/encoders/lidar/preprocess";
 import type { LidarModelMetadata } from "../src/encoders/lidar/types";
 import { lidarSamples, simDrive, sweepFrame } from "../src/encoders/train/lidar/lidarData";
 import { lidarTrainer } from "../src/encoders/train/lidar/lidarTrainer";
@@ -24,7 +24,7 @@ const META: LidarModelMetadata = {
   input: { layout: "NHWC", shape: [BEV.rows, BEV.cols, BEV.channels], cellM: BEV.cell, xMinM: BEV.xMin, yHalfM: 32, channels: [] },
   classes: [...LIDAR_CLASSES],
   headStride: 4,
-  quality: { farReturnsClear: 3000, backscatterFullScale: 0.03 },
+  quality: { farFractionClear: 0.088, backscatterFullScale: 0.03 },
 };
 
 const frame = (points: number[], count = points.length / 4): PointCloudFrame => ({
@@ -107,15 +107,32 @@ describe("head decoding", () => {
 });
 
 describe("quality", () => {
-  test("falls with fewer far returns and with near-range backscatter", () => {
+  test("falls with a smaller fraction of far returns, with empty forward sectors and with near-range backscatter", () => {
     const q = META.quality;
-    const clear = lidarQuality({ valid: 38000, invalid: 0, far: 3000, nearAirborne: 0, meanRange: 11 }, q);
-    const fog120 = lidarQuality({ valid: 38000, invalid: 0, far: 1300, nearAirborne: 190, meanRange: 9 }, q);
-    const fog30 = lidarQuality({ valid: 44000, invalid: 0, far: 0, nearAirborne: 700, meanRange: 5 }, q);
+    const all = COVERAGE_SECTORS;
+    const clear = lidarQuality({ valid: 38000, invalid: 0, far: 3420, nearAirborne: 0, meanRange: 11, sectorsSeen: all }, q);
+    const fog120 = lidarQuality({ valid: 38000, invalid: 0, far: 1300, nearAirborne: 190, meanRange: 9, sectorsSeen: all }, q);
+    const fog30 = lidarQuality({ valid: 44000, invalid: 0, far: 0, nearAirborne: 700, meanRange: 5, sectorsSeen: all }, q);
     expect(clear).toBe(1);
-    expect(fog120).toBeCloseTo((1300 / 3000) * (1 - 190 / 38000 / 0.03), 6);
+    expect(fog120).toBeCloseTo((1300 / 38000 / 0.088) * (1 - 190 / 38000 / 0.03), 6);
     expect(fog30).toBe(0);
-    expect(lidarQuality({ valid: 0, invalid: 0, far: 0, nearAirborne: 0, meanRange: 0 }, q)).toBe(0);
+    // A third of the sweep's resolution, the same scene: the same quality.
+    const coarse = lidarQuality({ valid: 12667, invalid: 0, far: 433, nearAirborne: 63, meanRange: 9, sectorsSeen: all }, q);
+    const fine = lidarQuality({ valid: 38000, invalid: 0, far: 1300, nearAirborne: 190, meanRange: 9, sectorsSeen: all }, q);
+    expect(coarse).toBeCloseTo(fine, 2);
+    // A blocked window: 6 of the 18 forward sectors empty.
+    const blocked = lidarQuality({ valid: 30000, invalid: 0, far: 2700, nearAirborne: 0, meanRange: 11, sectorsSeen: all - 6 }, q);
+    expect(blocked).toBeCloseTo(12 / 18, 6);
+    expect(lidarQuality({ valid: 0, invalid: 0, far: 0, nearAirborne: 0, meanRange: 0, sectorsSeen: 0 }, q)).toBe(0);
+  });
+
+  test("forward coverage counts the sectors ahead that hold a return", () => {
+    // Points 10 m from the sensor at −85°, −45°, 0°, 45°, 85° (forward sectors), and one behind.
+    const pts: number[] = [];
+    for (const deg of [-85, -45, 0, 45, 85, 180]) pts.push(10 * Math.cos((deg * Math.PI) / 180), 10 * Math.sin((deg * Math.PI) / 180), -1.8, 10);
+    const { stats } = pointsToBev(Float32Array.from(pts), 6, DEFAULT_LIDAR_EXTRINSICS);
+    expect(stats.sectorsSeen).toBe(5);
+    expect(stats.valid).toBe(6);
   });
 });
 
@@ -169,7 +186,8 @@ test("smoke training → save → load gives identical outputs", async () => {
   expect(baseMetadataSchema.safeParse(t.metadata).success).toBe(true);
   expect(t.summary[0]).toMatch(/^lidar: held-out car AP@2m \d\.\d{3} over \d+ cars in \d+ sweeps \(target ≥ 0\.8\)$/);
   const r = { model: t.model, metadata: t.metadata as unknown as LidarModelMetadata };
-  expect(r.metadata.quality.farReturnsClear).toBeGreaterThan(0);
+  expect(r.metadata.quality.farFractionClear).toBeGreaterThan(0);
+  expect(r.metadata.quality.farFractionClear).toBeLessThan(1);
   expect((r.metadata.training as { steps: number }).steps).toBe(2);
   const files = memoryModelFiles();
   await saveModel(r.model, r.metadata, files, "models/lidar");
@@ -214,6 +232,37 @@ if (!shipped) console.warn(`encoderLidar.test: ${shippedDir}/model.json absent; 
     expect(best.classProbabilities.car).toBeGreaterThan(0.5);
     expect(best.size!.x).toBeGreaterThan(3.5);
     expect(best.size!.x).toBeLessThan(5.5);
+    enc.dispose();
+  });
+
+  test("clear-air quality does not depend on the LiDAR's resolution; a blocked window lowers it", async () => {
+    const enc = await load({ files: fsFiles });
+    const scenes = [50_010, 50_011].map((s) => simDrive(s, 3));
+    const sweeps = (azimuthResolutionDeg: number, beams: number): PointCloudFrame[] =>
+      scenes.flatMap((sc) => [
+        ...lidarSamples({ ...sc, sensors: { ...sc.sensors, lidar: { ...sc.sensors.lidar, azimuthResolutionDeg, beams } }, weather: { night: false } }, { everyS: 1.5, keepFrames: true }),
+      ]).map((smp) => smp.frame!);
+    const mean = (frames: PointCloudFrame[]): number => frames.reduce((a, f) => a + enc.encode(f).quality, 0) / frames.length;
+    const fine = sweeps(0.2, 32); // the training LiDAR, ~38k points
+    const coarse = sweeps(0.6, 32); // the default recording's, ~13k points
+    const dense = sweeps(0.2, 64);
+    expect(coarse[0]!.count).toBeLessThan(fine[0]!.count / 2.5);
+    const [qFine, qCoarse, qDense] = [mean(fine), mean(coarse), mean(dense)];
+    expect(qFine).toBeGreaterThan(0.85);
+    expect(qCoarse).toBeGreaterThan(0.85);
+    expect(qDense).toBeGreaterThan(0.85);
+    expect(Math.abs(qFine - qCoarse)).toBeLessThan(0.05);
+    // Mud on the window: no returns between 0° and 70° (front-left), as the lidar-dropout scenario's fault.
+    const blocked = coarse.map((f) => {
+      const keep: number[] = [];
+      for (let i = 0; i < f.count; i++) {
+        const az = (Math.atan2(f.points[i * 4 + 1]!, f.points[i * 4]!) * 180) / Math.PI;
+        if (az >= 0 && az <= 70) continue;
+        keep.push(...f.points.subarray(i * 4, i * 4 + 4));
+      }
+      return { ...f, count: keep.length / 4, points: Float32Array.from(keep) };
+    });
+    expect(mean(blocked)).toBeLessThan(qCoarse - 0.25);
     enc.dispose();
   });
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { main } from "../src/cli/main";
@@ -37,12 +37,90 @@ describe("avfusion eval", () => {
   });
 
   it("rejects an unknown pipeline and a recording without ground truth with exit 2", async () => {
-    expect((await cli("eval", DEFAULT, "--pipelines", "naive")).code).toBe(2);
+    const bad = await cli("eval", DEFAULT, "--pipelines", "fused,bogus");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--pipelines fused,bogus: "bogus" is not one of fused, tracker, naive, camera, lidar, radar/);
     const noGt = resolve(__dirname, "../../shared/data/mcap-conformance/OneMessage/OneMessage.mcap");
     if (!existsSync(noGt)) return console.warn(`evalCli: ${noGt} not found; skipping the no-ground-truth case`);
     const r = await cli("eval", noGt);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/OneMessage\.mcap: no sensor topic avfusion can decode/);
     expect(r.err.trim().split("\n").filter((l) => l.startsWith("avfusion:") && !l.startsWith("avfusion: backend"))).toHaveLength(1);
+  });
+});
+
+describe("avfusion eval --suite", () => {
+  it("runs a tiny suite: per-run and aggregated results for every pipeline, robustness, health and targets", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "avfusion-suite-"));
+    const suiteFile = join(dir, "tiny.yaml");
+    writeFileSync(
+      suiteFile,
+      [
+        "name: tiny",
+        "durationS: 2.5",
+        "conditions: [clear, lidar-missing]",
+        "drives:",
+        "  - scenario: highway-clear",
+        "recovery:",
+        "  drive: highway-clear",
+        "  outages: [{ sensor: lidar, fromS: 0.8, toS: 1.5 }]",
+        "",
+      ].join("\n"),
+    );
+    const r = await cli("eval", "--suite", suiteFile, "--json", "--cache", join(dir, "cache"), "--fusion-head", "none");
+    expect(r.err).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    const pipelines = ["fused", "naive", "camera", "lidar", "radar"];
+    expect(report.fusedHead).toBe("tracker");
+    // One entry per recording × condition × pipeline, in the issue's shape.
+    expect(report.results.map((e: { condition: string; pipeline: string }) => `${e.condition}/${e.pipeline}`)).toEqual(
+      ["clear", "lidar-missing"].flatMap((c) => pipelines.map((p) => `${c}/${p}`)),
+    );
+    for (const e of report.results) {
+      expect(e.recording).toBe("highway-clear");
+      expect(Object.keys(e)).toEqual(expect.arrayContaining(["recording", "condition", "pipeline", "mAP", "apByClass", "ate", "ave"]));
+      expect(e.apByClass).toHaveProperty("car");
+      expect(e.frames).toBe(25);
+    }
+    const at = (c: string, p: string) => report.results.find((e: { condition: string; pipeline: string }) => e.condition === c && e.pipeline === p);
+    // LiDAR-only with the LiDAR absent detects nothing; with it present, it does.
+    expect(at("lidar-missing", "lidar").mAP).toBe(0);
+    expect(at("clear", "lidar").mAP).toBeGreaterThan(0);
+    // Camera-only and radar-only runs do not depend on the LiDAR: same evidence, same scores.
+    expect(at("lidar-missing", "radar").mAP).toBe(at("clear", "radar").mAP);
+    expect(report.aggregate.map((a: { condition: string }) => a.condition)).toEqual(expect.arrayContaining(["clear", "lidar-missing", "all"]));
+    expect(Object.keys(report.siren)).toEqual(expect.arrayContaining(["precision", "recall", "medianBearingErrorDeg"]));
+    const ratio = report.robustness.rows.find((x: { pipeline: string; condition: string }) => x.pipeline === "lidar" && x.condition === "lidar-missing");
+    expect(ratio.ratio).toBe(0);
+    const h = report.health.find((x: { condition: string }) => x.condition === "lidar-missing");
+    expect(h.cadence.expectedScenes).toBe(25);
+    expect(h.cadence.scenes).toBeGreaterThanOrEqual(25);
+    expect(h.missing.kind).toBe("lidar");
+    expect(h.missing.missingShare).toBeGreaterThan(0.9);
+    expect(report.recovery).toHaveLength(1);
+    expect(report.recovery[0].kind).toBe("lidar");
+    expect(report.recovery[0].readmittedAfterMs).not.toBeNull();
+    expect(report.targets.map((t: { target: string }) => t.target)).toEqual(
+      expect.arrayContaining(["sensor missing: fused mAP >= 0.7 x full", "sensor missing: reported MISSING within one deadline", "sensor back: re-admitted within 1 s"]),
+    );
+    for (const t of report.targets) expect([true, false, null]).toContain(t.pass);
+    expect(report.run.backend).toMatch(/wasm|tensorflow|cpu/);
+    // Second run: the recordings come from the cache (nothing simulated again).
+    const again = await cli("eval", "--suite", suiteFile, "--cache", join(dir, "cache"), "--fusion-head", "none", "--pipelines", "fused,lidar");
+    expect(again.code).toBe(0);
+    expect(again.err).not.toMatch(/simulated/);
+    expect(again.out).toMatch(/### Targets \(issue 6\)/);
+  }, 600_000);
+
+  it("a bad suite file is one line and exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "avfusion-suite-"));
+    const suiteFile = join(dir, "bad.yaml");
+    writeFileSync(suiteFile, "name: bad\ndurationS: 2\nconditions: [fog]\ndrives: [{ random: 5 }]\n");
+    const r = await cli("eval", "--suite", suiteFile);
+    expect(r.code).toBe(2);
+    const lines = r.err.trim().split("\n").filter((l) => l.startsWith("avfusion:") && !l.startsWith("avfusion: backend") && !l.startsWith("avfusion: fused"));
+    expect(lines).toEqual([expect.stringMatching(/^avfusion: suite .*bad\.yaml: conditions\.0: expected clear, fog-<V>m .* \(and 1 more\)$/)]);
+    expect((await cli("eval", DEFAULT, "--suite", "smoke")).code).toBe(2);
   });
 });

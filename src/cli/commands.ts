@@ -1,3 +1,4 @@
+import { registerBench } from "./bench";
 import type { CommandRegistrar } from "./context";
 import { registerEval } from "./eval";
 import { registerInspect } from "./inspect";
@@ -12,4 +13,4 @@ import { registerTrain } from "./train";
  * (`(program, ctx) => program.command(...).action(...)`) and append it here. Actions throw
  * UsageError (or any error with `exitCode = 2`) for bad input; `ctx.exitCode` sets the status.
  */
-export const COMMANDS: CommandRegistrar[] = [registerInspect, registerReplay, registerEval, registerSimulate, registerTrain, registerPlay, registerLive];
+export const COMMANDS: CommandRegistrar[] = [registerInspect, registerReplay, registerEval, registerSimulate, registerTrain, registerPlay, registerLive, registerBench];

@@ -1,90 +1,154 @@
 import type { Command } from "commander";
-import { mkdir, writeFile } from "node:fs/promises";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { basename, join } from "node:path";
-import { lastValueFrom, toArray } from "rxjs";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
-import { buildEvalReport, formatEvalMarkdown, resultEntry, type EvalPipeline } from "../eval/evalReport";
+import { captureEncodedTicks } from "../eval/cachedFusion";
+import { buildEvalReport, EVAL_PIPELINES, formatEvalMarkdown, resultEntry, type EvalPipeline, type EvalResultEntry } from "../eval/evalReport";
 import { evaluateScenes } from "../eval/evaluateScenes";
-import { evaluateSiren } from "../eval/evaluateSiren";
-import { createScenePipeline, planPipeline } from "../pipeline";
+import { evaluateSiren, type SirenMetrics } from "../eval/evaluateSiren";
+import { defaultPipelines, fuseForPipelines, loadSuite, runSuite } from "../eval/runSuite";
+import { formatSuiteMarkdown } from "../eval/suiteReport";
+import type { FusionHead } from "../fusion/fusionHead";
+import { createNaiveFusionHead, loadFusionHead, type LearnedFusionHead } from "../fusion";
+import { planPipeline } from "../pipeline";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
-import type { GroundTruthFrame, SceneState, SensorKind } from "../types";
 import type { CliContext, CommandRegistrar } from "./context";
 import { UsageError } from "./errors";
 
-type EvalFlags = { json?: boolean; report?: string; pipelines: string; condition?: string; backend: string; models: string };
-
-/** Which encoders each evaluated pipeline runs. `naive` (score-averaging fusion) is not built yet. */
-const PIPELINE_KINDS: Partial<Record<EvalPipeline, readonly SensorKind[]>> = {
-  fused: ["camera", "lidar", "radar", "audio"],
-  camera: ["camera"],
-  lidar: ["lidar"],
-  radar: ["radar"],
+type EvalFlags = {
+  json?: boolean;
+  report?: string;
+  pipelines?: string;
+  condition?: string;
+  backend: string;
+  models: string;
+  suite?: string | boolean;
+  cache: string;
+  fusionHead: string;
+  evidenceCache: boolean;
 };
 
-async function replayForEval(file: string, kinds: readonly SensorKind[], models: string): Promise<{ scenes: SceneState[]; groundTruth: GroundTruthFrame[] }> {
-  const source = await FileReadable.open(file);
-  try {
-    const plan = planPipeline(await inspectRecording(source, { classify: VENDOR_CLASSIFY }));
-    if (plan.sensors.length === 0) throw new UsageError(`${file}: no sensor topic avfusion can decode`);
-    const groundTruth: GroundTruthFrame[] = [];
-    const run = createScenePipeline(source, plan, {
-      read: { pacing: { mode: "lossless" } },
-      models: { files: nodeModelFiles(), dir: models, kinds },
-      onGroundTruth: (gt) => groundTruth.push(gt),
-    });
-    try {
-      const ticks = await lastValueFrom(run.ticks.pipe(toArray()));
-      return { scenes: ticks.map((t) => t.scene), groundTruth };
-    } finally {
-      await run.dispose();
-    }
-  } finally {
-    await source.close();
+function parsePipelines(list: string | undefined, hasLearned: boolean): EvalPipeline[] {
+  if (list === undefined) return defaultPipelines(hasLearned);
+  const out = list.split(",").map((p) => p.trim());
+  for (const p of out) {
+    if (!(EVAL_PIPELINES as readonly string[]).includes(p)) throw new UsageError(`--pipelines ${list}: "${p}" is not one of ${EVAL_PIPELINES.join(", ")}`);
   }
+  return out as EvalPipeline[];
 }
 
-async function run(files: string[], flags: EvalFlags, ctx: CliContext): Promise<void> {
-  const pipelines = flags.pipelines.split(",").map((p) => p.trim()) as EvalPipeline[];
-  for (const p of pipelines) {
-    if (!(p in PIPELINE_KINDS)) {
-      throw new UsageError(`--pipelines ${flags.pipelines}: "${p}" is not one of ${Object.keys(PIPELINE_KINDS).join(", ")} (naive fusion is not built yet)`);
-    }
+/** The learned head when asked for (`learned`) or by default when models/fusion exists; undefined = the tracker alone. */
+async function learnedHead(flags: EvalFlags, ctx: CliContext): Promise<LearnedFusionHead | undefined> {
+  if (flags.fusionHead !== "auto" && flags.fusionHead !== "learned" && flags.fusionHead !== "none") {
+    throw new UsageError(`--fusion-head ${flags.fusionHead}: expected auto, learned or none`);
   }
-  await selectBackend({ backend: parseBackendChoice(flags.backend), log: (line) => ctx.stderr(`${line}\n`) });
-  const entries = [];
-  const sirens = [];
+  const shipped = existsSync(join(flags.models, "fusion", "model.json"));
+  if (flags.fusionHead === "none" || (flags.fusionHead === "auto" && !shipped)) {
+    ctx.stderr(`eval: fused = tracker alone (${flags.fusionHead === "none" ? "--fusion-head none" : `no learned head in ${flags.models}/fusion`})\n`);
+    return undefined;
+  }
+  const head = await loadFusionHead(nodeModelFiles(), flags.models);
+  ctx.stderr(`eval: fused = tracker + learned head ${head.metadata.modelVersion} from ${flags.models}/fusion\n`);
+  return head;
+}
+
+async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, head: FusionHead | undefined): Promise<void> {
+  const pipelines = parsePipelines(flags.pipelines ?? "fused", head !== undefined);
+  const entries: EvalResultEntry[] = [];
+  const sirens: SirenMetrics[] = [];
   for (const file of files) {
     const condition = flags.condition ?? basename(file).replace(/\.mcap$/, "");
-    for (const pipeline of pipelines) {
-      ctx.stderr(`eval ${file} (${condition}) with the ${pipeline} pipeline\n`);
-      const { scenes, groundTruth } = await replayForEval(file, PIPELINE_KINDS[pipeline]!, flags.models);
-      if (groundTruth.length === 0) throw new UsageError(`${file}: no ground truth (avfusion.GroundTruth) to evaluate against`);
-      entries.push(resultEntry({ recording: file, condition, pipeline }, evaluateScenes(groundTruth, scenes)));
-      if (pipeline === "fused") sirens.push(evaluateSiren(groundTruth, scenes));
+    const source = await FileReadable.open(file);
+    try {
+      const plan = planPipeline(await inspectRecording(source, { classify: VENDOR_CLASSIFY }));
+      if (plan.sensors.length === 0) throw new UsageError(`${file}: no sensor topic avfusion can decode`);
+      ctx.stderr(`eval ${file} (${condition}): encoders once, then ${pipelines.join(", ")}\n`);
+      const captured = await captureEncodedTicks(source, plan, { models: { files: nodeModelFiles(), dir: flags.models } });
+      if (captured.groundTruth.length === 0) throw new UsageError(`${file}: no ground truth (avfusion.GroundTruth) to evaluate against`);
+      const scenes = fuseForPipelines(plan, captured.ticks, { pipelines, learnedHead: head, naiveHead: createNaiveFusionHead() });
+      for (const [pipeline, s] of scenes) {
+        entries.push(resultEntry({ recording: file, condition, pipeline }, evaluateScenes(captured.groundTruth, s)));
+        if (pipeline === "fused") sirens.push(evaluateSiren(captured.groundTruth, s));
+      }
+    } finally {
+      await source.close();
     }
   }
   const report = buildEvalReport(entries, sirens);
   const markdown = formatEvalMarkdown(report);
   ctx.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${markdown}\n`);
-  if (flags.report !== undefined) {
-    await mkdir(flags.report, { recursive: true });
-    await writeFile(join(flags.report, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(join(flags.report, "report.md"), `${markdown}\n`);
+  writeReport(flags.report, report, markdown);
+}
+
+function writeReport(dir: string | undefined, report: object, markdown: string): void {
+  if (dir === undefined) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(dir, "report.md"), `${markdown}\n`);
+}
+
+async function evalSuite(loaded: ReturnType<typeof loadSuite>, flags: EvalFlags, ctx: CliContext, head: FusionHead | undefined, backend: string): Promise<void> {
+  const { suite, file } = loaded;
+  const pipelines = parsePipelines(flags.pipelines, head !== undefined);
+  const t0 = performance.now();
+  const report = await runSuite(suite, {
+    suiteFile: file,
+    cacheDir: flags.cache,
+    evidenceCache: flags.evidenceCache,
+    models: { files: nodeModelFiles(), dir: flags.models },
+    pipelines,
+    learnedHead: head,
+    naiveHead: createNaiveFusionHead(),
+    log: (line) => ctx.stderr(`${line}\n`),
+  });
+  const wallS = (performance.now() - t0) / 1000;
+  const load = loadavg().map((x) => x.toFixed(2)).join(" ");
+  const withRun = { ...report, run: { backend, wallS: Math.round(wallS * 10) / 10, loadAverage: loadavg() } };
+  const markdown = `${formatSuiteMarkdown(report)}\n_suite ${suite.name}, backend ${backend}, ${wallS.toFixed(0)} s wall, load average ${load}_\n`;
+  ctx.stdout(flags.json ? `${JSON.stringify(withRun, null, 2)}\n` : markdown);
+  writeReport(flags.report, withRun, markdown);
+}
+
+async function run(files: string[], flags: EvalFlags, ctx: CliContext): Promise<void> {
+  const suite = flags.suite === true ? "standard" : flags.suite === false ? undefined : flags.suite;
+  if (suite !== undefined && files.length > 0) throw new UsageError(`eval: give recordings or --suite, not both`);
+  if (suite === undefined && files.length === 0) throw new UsageError(`eval: expected recordings (FILE...) or --suite [NAME]`);
+  if (flags.suite !== undefined && flags.condition !== undefined) throw new UsageError(`--condition: the suite names its own conditions`);
+  const loaded = suite !== undefined ? loadSuite(suite) : undefined; // bad suite files fail before the backend starts
+  if (flags.pipelines !== undefined) parsePipelines(flags.pipelines, true);
+  let backend = "";
+  await selectBackend({
+    backend: parseBackendChoice(flags.backend),
+    log: (line) => {
+      backend = line;
+      ctx.stderr(`${line}\n`);
+    },
+  });
+  const head = await learnedHead(flags, ctx);
+  try {
+    if (loaded !== undefined) await evalSuite(loaded, flags, ctx, head, backend.replace(/^avfusion: backend /, ""));
+    else await evalFiles(files, flags, ctx, head);
+  } finally {
+    head?.dispose();
   }
 }
 
 export const registerEval: CommandRegistrar = (program: Command, ctx: CliContext) => {
   program
     .command("eval")
-    .description("replay recordings with ground truth and compute nuScenes-style detection metrics and siren metrics")
-    .argument("<files...>", "MCAP recordings with an avfusion.GroundTruth topic (e.g. from `avfusion simulate`)")
+    .description("replay recordings with ground truth (or the held-out suite) and compute nuScenes-style detection, siren and robustness metrics")
+    .argument("[files...]", "MCAP recordings with an avfusion.GroundTruth topic (e.g. from `avfusion simulate`)")
+    .option("--suite [name]", "run the held-out scenario suite recordings/suite/NAME.yaml (default standard) or a suite file")
+    .option("--cache <dir>", "where the suite's simulated recordings are kept", "tmp/suite-cache")
+    .option("--no-evidence-cache", "do not keep (or read) the encoders' output beside the suite's recordings")
     .option("--json", "print the JSON report")
     .option("--report <dir>", "also write report.json and report.md to DIR")
-    .option("--pipelines <list>", "comma-separated: fused,camera,lidar,radar", "fused")
+    .option("--pipelines <list>", `comma-separated, of ${EVAL_PIPELINES.join(",")} (default: fused for files, all for --suite)`)
+    .option("--fusion-head <which>", "what `fused` runs: auto (learned head when models/fusion exists), learned, none (tracker alone)", "auto")
     .option("--condition <name>", "condition label for every file (default: the file name)")
     .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
     .option("--models <dir>", "directory of the shipped models", "models")

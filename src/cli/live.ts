@@ -1,16 +1,47 @@
 import type { Command } from "commander";
+import { createWriteStream } from "node:fs";
+import { Writable } from "node:stream";
 import type { Subscription } from "rxjs";
-import { createDecoder } from "../decode/createDecoder";
+import { loadConfig } from "../config/loadConfig";
+import type { AvfusionConfig } from "../config/configSchema";
+import { udpInput, wsInput, type LiveInput, type Mounting } from "../live/liveInputs";
+import { publishLiveTick, SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../live/liveOutputs";
+import { startLive, type LiveTick } from "../live/liveSession";
+import { nodeModelFiles } from "../runtime/nodeModelFiles";
+import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
+import { toSceneJson } from "../scene/sceneJson";
+import { toSceneProto } from "../scene/sceneProto";
+import { encodeProto } from "../schemas/protoRegistry";
 import { FoxgloveWsServer } from "../sinks/foxglove/FoxgloveWsServer";
-import { VENDOR_DECODERS } from "../decode/vendorDecoders";
-import { createBridgeStats, foxgloveWebSocketSource, type ConnectionStatus } from "../sources/bridge/foxgloveWebSocketSource";
-import { createUdpStats, parseUdpListen, udpSource } from "../sources/bridge/udpSource";
-import type { SensorKind } from "../types";
+import { JsonLinesSink } from "../sinks/jsonl/JsonLinesSink";
+import { FileWritable } from "../sinks/mcap/FileWritable";
+import { McapSink } from "../sinks/mcap/McapSink";
+import { toSceneUpdate } from "../sinks/mcap/sceneUpdate";
+import { parseUdpListen } from "../sources/bridge/udpSource";
+import type { SensorHealthStatus, SensorKind } from "../types";
 import type { CliContext, CommandRegistrar } from "./context";
 import { UsageError } from "./errors";
 import { stopSignal } from "./play";
 
-type LiveFlags = { frames?: string; connect?: string; udp?: string; serve?: string; host: string; duration?: string; json?: boolean; interval: string };
+type LiveFlags = {
+  frames?: string;
+  connect?: string;
+  udp?: string;
+  serve?: string;
+  host: string;
+  duration?: string;
+  json?: boolean;
+  interval: string;
+  jsonl?: string;
+  out?: string;
+  config?: string;
+  backend: string;
+  models: string;
+  tickHz?: string;
+  warmup: string;
+  queue: string;
+  mount: string[];
+};
 
 /** One sensor in a per-interval summary. */
 export type LiveSensorLine = {
@@ -22,6 +53,8 @@ export type LiveSensorLine = {
   rate: number;
   /** No frame this interval, or the connection is down. */
   missing: boolean;
+  /** The scene's health status of the sensor at the last tick of the interval (absent before the first tick). */
+  status?: SensorHealthStatus;
 };
 
 /** What `live` prints each interval (one JSON line with --json). */
@@ -31,20 +64,46 @@ export type LiveSummary = {
   /** `connected`, `connecting`, `disconnected`, `failed` (WebSocket) or `listening` (UDP). */
   state: string;
   sensors: LiveSensorLine[];
-  /** Counters since start: dropped (slow consumer / flood), malformed (skipped), decode errors. */
+  /** Bridge counters since start: dropped (slow consumer / flood), malformed (skipped); decode errors of the decode stage. */
   dropped: number;
   malformed: number;
   decodeErrors: number;
+  /** Scene figures (absent when no tick came yet): scene ticks in the interval, ticks dropped while busy (since start), objects and degradation at the last tick. */
+  ticks?: number;
+  droppedTicks?: number;
+  objects?: number;
+  degradation?: string;
+  reconnects?: number;
 };
 
 export function formatLiveSummary(s: LiveSummary): string {
   const sensors = s.sensors.length
-    ? s.sensors.map((x) => `${x.sensorId} ${x.kind} ${x.missing ? "MISSING" : `${x.rate.toFixed(1)}/s`}`).join(", ")
+    ? s.sensors
+        .map((x) => `${x.sensorId} ${x.kind} ${x.missing ? (x.status === "STALE" ? "STALE" : "MISSING") : `${x.rate.toFixed(1)}/s${x.status !== undefined && x.status !== "OK" ? ` ${x.status}` : ""}`}`)
+        .join(", ")
     : "no sensors yet";
-  return `[${s.t.toFixed(0).padStart(4)} s] ${s.state.padEnd(12)} ${sensors} | dropped ${s.dropped}, malformed ${s.malformed}, decode errors ${s.decodeErrors}`;
+  const scene = s.ticks === undefined ? "" : ` | scene ${s.ticks} ticks, ${s.objects ?? 0} objects, ${s.degradation ?? "?"}, ${s.droppedTicks ?? 0} ticks dropped`;
+  const reconnects = s.reconnects ? `, reconnects ${s.reconnects}` : "";
+  return `[${s.t.toFixed(0).padStart(4)} s] ${s.state.padEnd(12)} ${sensors}${scene} | dropped ${s.dropped}, malformed ${s.malformed}, decode errors ${s.decodeErrors}${reconnects}`;
 }
 
-type Counter = { kind: SensorKind; total: number; interval: number };
+/** `--mount SENSOR=X,Y,Z[,YAW_DEG]` (m, degrees) → mounting. */
+export function parseMount(text: string): [string, Mounting] {
+  const m = /^([A-Za-z0-9_]+)=(.+)$/.exec(text.trim());
+  const nums = m ? m[2]!.split(",").map(Number) : [];
+  if (!m || (nums.length !== 3 && nums.length !== 4) || !nums.every(Number.isFinite)) {
+    throw new UsageError(`--mount ${text}: expected SENSOR=X,Y,Z[,YAW_DEG] (metres in base_link, yaw in degrees), e.g. velodyne_2368=1.2,0,1.9`);
+  }
+  return [m[1]!, { x: nums[0]!, y: nums[1]!, z: nums[2]!, yawRad: ((nums[3] ?? 0) * Math.PI) / 180 }];
+}
+
+function positiveNumber(name: string, text: string, min: number, max: number): number {
+  const v = Number(text);
+  if (!(Number.isFinite(v) && v >= min && v <= max)) throw new UsageError(`${name} ${text}: expected a number in [${min}, ${max}]`);
+  return v;
+}
+
+type Counter = { kind: SensorKind; seen: number; interval: number };
 
 async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
   if ((flags.connect === undefined) === (flags.udp === undefined)) throw new UsageError("live: give exactly one of --connect ws://HOST:PORT or --udp SENSORS");
@@ -55,135 +114,203 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
   if (flags.connect !== undefined && !/^wss?:\/\/[^/\s]+/.test(flags.connect)) throw new UsageError(`--connect ${flags.connect}: expected ws://HOST:PORT`);
   const maxFrames = flags.frames === undefined ? Infinity : Number(flags.frames);
   if (!(Number.isInteger(maxFrames) && maxFrames > 0) && maxFrames !== Infinity) throw new UsageError(`--frames ${flags.frames}: expected a positive integer`);
+  const tickHz = flags.tickHz === undefined ? undefined : positiveNumber("--tick-hz", flags.tickHz, 0.1, 1000);
+  const warmupMs = positiveNumber("--warmup", flags.warmup, 0.05, 60) * 1000;
+  const perTopic = positiveNumber("--queue", flags.queue, 1, 10_000);
+  if (!Number.isInteger(perTopic)) throw new UsageError(`--queue ${flags.queue}: expected an integer`);
   const udpSpecs = flags.udp !== undefined ? parseUdpListen(flags.udp) : undefined;
+  const mountings = new Map(flags.mount.map(parseMount));
+  if (mountings.size > 0 && !udpSpecs) throw new UsageError("--mount: only with --udp (WebSocket sources send their own /tf)");
   let servePort: number | undefined;
   if (flags.serve !== undefined) {
     servePort = Number(flags.serve);
     if (!Number.isInteger(servePort) || servePort < 0 || servePort > 65535) throw new UsageError(`--serve ${flags.serve}: expected a port 0..65535 (0 = any free port)`);
-    if (udpSpecs) throw new UsageError("--serve: only with --connect for now (UDP frames are not re-published yet)");
   }
-  const server = servePort === undefined ? undefined : await FoxgloveWsServer.listen({ host: flags.host, port: servePort });
-  if (server) ctx.stderr(`live: passing input topics through on ${server.url}\n`);
+  const backend = parseBackendChoice(flags.backend);
+  const config: AvfusionConfig = flags.config === undefined ? {} : await loadConfig(flags.config);
+  if (udpSpecs) {
+    const ids = udpSpecs.map((s) => s.sensorId ?? `${s.driver}_${s.port}`);
+    for (const id of mountings.keys()) if (!ids.includes(id)) throw new UsageError(`--mount ${id}: no such UDP sensor, expected one of ${ids.join(", ")}`);
+  }
+  await selectBackend({ backend, log: (line) => ctx.stderr(`${line}\n`) });
 
-  const counters = new Map<string, Counter>();
-  let frames = 0;
-  const count = (sensorId: string, kind: SensorKind): void => {
-    let c = counters.get(sensorId);
-    if (!c) counters.set(sensorId, (c = { kind, total: 0, interval: 0 }));
-    c.total++;
-    c.interval++;
-    if (++frames >= maxFrames) stop.abort();
-  };
-  let state = udpSpecs ? "listening" : "connecting";
-  let dropped = (): number => 0;
-  let malformed = (): number => 0;
-  let decodeErrors = (): number => 0;
+  const server = servePort === undefined ? undefined : await FoxgloveWsServer.listen({ host: flags.host, port: servePort, name: "avfusion live" });
+  if (server) ctx.stderr(`live: serving the scene (${SCENE_TOPIC}, ${SCENE_UPDATE_TOPIC}, /avfusion/health) and passing input topics through on ${server.url}\n`);
+
+  const warnedMount = new Set<string>();
+  let input: LiveInput;
+  if (udpSpecs) {
+    input = udpInput({
+      sensors: udpSpecs,
+      mountings,
+      onListening: (s, a) => {
+        ctx.stderr(`live: ${s.driver} listening on ${a.address}:${a.port} (${s.sensorId})\n`);
+      },
+    });
+    for (const s of udpSpecs) {
+      const id = s.sensorId ?? `${s.driver}_${s.port}`;
+      if (mountings.has(id)) continue;
+      warnedMount.add(id);
+      ctx.stderr(`avfusion: warning: ${id}: no mounting (--mount ${id}=X,Y,Z[,YAW_DEG]); the encoder's default mounting is used\n`);
+    }
+  } else {
+    input = wsInput({ url: flags.connect!, perTopic, ...(config.topics ? { mapping: config.topics } : {}) });
+  }
+
+  const mcapFile = flags.out === undefined ? undefined : await FileWritable.create(flags.out);
+  const mcap = mcapFile === undefined ? undefined : await McapSink.open(mcapFile, { library: "avfusion live" });
+  const jsonStream =
+    flags.jsonl === undefined
+      ? undefined
+      : flags.jsonl === "-"
+        ? new Writable({ write: (chunk: Buffer | string, _enc, done) => (ctx.stdout(chunk.toString()), done()) })
+        : createWriteStream(flags.jsonl);
+  const jsonl = jsonStream === undefined ? undefined : new JsonLinesSink(jsonStream, {});
+  // Summaries go to stderr when the scene JSON lines take stdout.
+  const out = flags.jsonl === "-" ? ctx.stderr : ctx.stdout;
+
   const stop = stopSignal(duration);
   let failure: Error | undefined;
-  let subscription: Subscription;
+  const session = startLive({
+    input,
+    models: { files: nodeModelFiles(), dir: flags.models },
+    config,
+    ...(tickHz !== undefined ? { tickHz } : {}),
+    warmupMs,
+    onMessage: server ? (m) => server.publish(m) : undefined,
+    onNotice: (line) => {
+      const mountWarning = /^warning: (\S+): no transform for frame/.exec(line);
+      if (mountWarning && warnedMount.has(mountWarning[1]!)) return;
+      if (!flags.json || line.startsWith("warning")) ctx.stderr(`live: ${line}\n`);
+    },
+    onPlan: (plan) =>
+      ctx.stderr(
+        `live: plan ${plan.sensors.map((s) => `${s.sensorId} (${s.kind}${s.rateHz !== null ? ` ${s.rateHz.toFixed(1)} Hz` : ""})`).join(", ")}; ticks at ${plan.sync.tick.rateHz} Hz, deadline ${plan.sync.deadlineMs} ms\n`,
+      ),
+  });
+
+  const counters = new Map<string, Counter>();
+  let intervalTicks = 0;
+  let lastTick: LiveTick | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  const writeTick = async (tick: LiveTick): Promise<void> => {
+    if (jsonl) await jsonl.write(toSceneJson(tick.scene));
+    if (mcap) {
+      await mcap.write(SCENE_TOPIC, "avfusion.SceneState", tick.scene.stamp, tick.scene.stamp, encodeProto("avfusion.SceneState", toSceneProto(tick.scene)));
+      await mcap.write(SCENE_UPDATE_TOPIC, "foxglove.SceneUpdate", tick.scene.stamp, tick.scene.stamp, encodeProto("foxglove.SceneUpdate", toSceneUpdate(tick.scene)));
+    }
+  };
+  const subscription: Subscription = session.ticks.subscribe({
+    next: (tick) => {
+      intervalTicks++;
+      lastTick = tick;
+      if (server) publishLiveTick(server, tick, session.stats().droppedTicks);
+      if (jsonl || mcap) writing = writing.then(() => writeTick(tick)).catch((e: Error) => void (failure ??= e));
+    },
+    error: (e: Error) => {
+      failure = e;
+      stop.abort();
+    },
+  });
 
   const started = performance.now();
   let lastReport = started;
-  const report = (): void => {
+  const report = (): LiveSummary => {
     const now = performance.now();
-    const elapsed = (now - started) / 1000;
-    // Rates over the time that really passed: a busy event loop stretches the interval.
     const spanSec = Math.max(1e-3, (now - lastReport) / 1000);
     lastReport = now;
+    const st = session.stats();
+    const plan = session.plan();
+    for (const s of plan?.sensors ?? []) if (!counters.has(s.sensorId)) counters.set(s.sensorId, { kind: s.kind, seen: 0, interval: 0 });
+    for (const [id, n] of st.decodedBySensor) {
+      const c = counters.get(id);
+      if (!c) continue;
+      c.interval = n - c.seen;
+      c.seen = n;
+    }
+    const bridge = input.counters();
+    const health = new Map(lastTick?.scene.health.sensors.map((h) => [h.sensorId, h.status]) ?? []);
     const summary: LiveSummary = {
-      t: Math.round(elapsed * 10) / 10,
-      state,
+      t: Math.round(((now - started) / 1000) * 10) / 10,
+      state: st.connection,
       sensors: [...counters.entries()].map(([sensorId, c]) => ({
         sensorId,
         kind: c.kind,
         frames: c.interval,
         rate: c.interval / spanSec,
-        missing: c.interval === 0 || (state !== "connected" && state !== "listening"),
+        missing: c.interval === 0 || (st.connection !== "connected" && st.connection !== "listening"),
+        ...(health.has(sensorId) ? { status: health.get(sensorId)! } : {}),
       })),
-      dropped: dropped(),
-      malformed: malformed(),
-      decodeErrors: decodeErrors(),
+      dropped: bridge.dropped,
+      malformed: bridge.malformed,
+      decodeErrors: st.decodeErrors,
+      ...(lastTick
+        ? { ticks: intervalTicks, droppedTicks: st.droppedTicks, objects: lastTick.scene.objects.length, degradation: lastTick.scene.health.degradation, reconnects: bridge.reconnects }
+        : {}),
     };
+    intervalTicks = 0;
     for (const c of counters.values()) c.interval = 0;
-    ctx.stdout(`${flags.json ? JSON.stringify(summary) : formatLiveSummary(summary)}\n`);
+    out(`${flags.json ? JSON.stringify(summary) : formatLiveSummary(summary)}\n`);
+    return summary;
   };
-  const onStatus = (s: ConnectionStatus): void => {
-    state = s.state;
-    if (flags.json) return;
-    if (s.state === "connected") ctx.stderr(`live: connected to ${s.url} (${s.serverName})${s.downtimeNs !== undefined ? ` after ${(Number(s.downtimeNs) / 1e9).toFixed(1)} s down` : ""}\n`);
-    else if (s.state === "disconnected") ctx.stderr(`live: ${s.url}: ${s.reason}; retrying in ${s.retryInMs} ms\n`);
-  };
-
-  if (udpSpecs) {
-    const stats = createUdpStats();
-    dropped = () => [...stats.sensors.values()].reduce((n, s) => n + s.droppedRate + s.droppedQueue, 0);
-    malformed = () => [...stats.sensors.values()].reduce((n, s) => n + s.malformed, 0);
-    subscription = udpSource({
-      sensors: udpSpecs,
-      stats,
-      onListening: (s, a) => {
-        ctx.stderr(`live: ${s.driver} listening on ${a.address}:${a.port} (${s.sensorId})\n`);
-      },
-    }).subscribe({ next: (f) => count(f.sensorId, f.kind), error: (e: Error) => (failure = e) });
-  } else {
-    const stats = createBridgeStats();
-    const decoder = createDecoder({ vendor: VENDOR_DECODERS });
-    dropped = () => stats.dropped;
-    malformed = () => stats.malformed;
-    decodeErrors = () => decoder.stats.errors;
-    subscription = foxgloveWebSocketSource({ url: flags.connect!, stats }).subscribe({
-      next: (e) => {
-        if (e.type === "status") onStatus(e.status);
-        else if (e.type === "message") {
-          server?.publish({ ...e.message, logTime: e.message.publishTime });
-          const result = decoder.decode(e.message);
-          if (!("messages" in result)) return;
-          for (const m of result.messages) {
-            if (m.kind === "camera" || m.kind === "lidar" || m.kind === "radar" || m.kind === "audio") count(m.sensorId, m.kind);
-          }
-        }
-      },
-      error: (e: Error) => (failure = e),
-    });
-  }
+  const framePoll =
+    maxFrames === Infinity
+      ? undefined
+      : setInterval(() => {
+          let n = 0;
+          for (const v of session.stats().decodedBySensor.values()) n += v;
+          if (n >= maxFrames) stop.abort();
+        }, 20);
 
   const timer = setInterval(report, intervalSec * 1000);
   try {
     await new Promise<void>((resolve) => {
       if (stop.signal.aborted) return resolve();
       stop.signal.addEventListener("abort", () => resolve(), { once: true });
-      // A fatal source error (port in use, reconnects exhausted) ends the run too.
-      const poll = setInterval(() => {
-        if (failure) {
-          clearInterval(poll);
-          resolve();
-        }
-      }, 50);
-      stop.signal.addEventListener("abort", () => clearInterval(poll), { once: true });
     });
   } finally {
     clearInterval(timer);
+    if (framePoll) clearInterval(framePoll);
     subscription.unsubscribe();
     stop.dispose();
+    await writing;
+    await mcap?.close();
+    await mcapFile?.close();
+    if (jsonStream) await new Promise<void>((resolve) => jsonStream.end(resolve));
     await server?.close();
   }
   if (failure) throw failure;
   // The last, partial interval too, so the lines add up to every frame seen.
   report();
   if (!flags.json) {
-    const totals = [...counters.entries()].map(([id, c]) => `${id} ${c.total}`).join(", ");
-    ctx.stdout(`live: frames per sensor: ${totals || "none"}; dropped ${dropped()}, malformed ${malformed()}, decode errors ${decodeErrors()}\n`);
+    const st = session.stats();
+    const totals = [...st.decodedBySensor.entries()].map(([id, n]) => `${id} ${n}`).join(", ");
+    const b = input.counters();
+    out(
+      `live: frames per sensor: ${totals || "none"}; scene ticks ${st.ticks}, ${st.droppedTicks} dropped while busy; ` +
+        `bridge dropped ${b.dropped}, malformed ${b.malformed}, reconnects ${b.reconnects}; decode errors ${st.decodeErrors}\n`,
+    );
+    if (flags.out !== undefined) out(`wrote ${flags.out} (${SCENE_TOPIC}, ${SCENE_UPDATE_TOPIC})\n`);
   }
 }
 
 export const registerLive: CommandRegistrar = (program: Command, ctx: CliContext) => {
   program
     .command("live")
-    .description("consume live sensors (Foxglove WebSocket or UDP) and print a per-second summary of decoded frames per sensor and the connection status")
+    .description("run the whole fusion pipeline on live sensors (Foxglove WebSocket or UDP), print a per-interval summary, serve / write the fused scene")
     .option("--connect <url>", "Foxglove WebSocket server, ws://HOST:PORT")
     .option("--udp <sensors>", "listen for UDP packets: velodyne[:[HOST:]PORT],ars548[:[HOST:]PORT] (defaults 2368, 42102)")
-    .option("--serve <port>", "with --connect: re-serve the input topics as a Foxglove WebSocket server on PORT (0 = any free port)")
+    .option("--serve <port>", "serve the scene, health and the input topics as a Foxglove WebSocket server on PORT (0 = any free port)")
     .option("--host <host>", "address for --serve", "127.0.0.1")
+    .option("--jsonl <path>", "write one scene state per line to PATH (- for stdout; the summaries then go to stderr)")
+    .option("--out <file>", "write the scene states and foxglove.SceneUpdate boxes to an MCAP file")
+    .option("--config <file>", "YAML/JSON config: topic mapping, tick rate, per-sensor alignment (see README)")
+    .option("--tick-hz <hz>", "fusion tick rate (default 10)")
+    .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
+    .option("--models <dir>", "directory of the shipped models", "models")
+    .option("--mount <sensor=x,y,z[,yawDeg]>", "with --udp: a sensor's mounting in base_link (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("--warmup <sec>", "seconds of input watched before planning sensors and rates", "1")
+    .option("--queue <n>", "with --connect: messages kept per topic while the pipeline is busy (older ones dropped)", "16")
     .option("--duration <sec>", "stop after SEC seconds (default: until Ctrl-C)")
     .option("--frames <n>", "stop after N decoded frames (all sensors together)")
     .option("--interval <sec>", "summary interval", "1")

@@ -6,6 +6,7 @@ import { concatMap, lastValueFrom } from "rxjs";
 import { loadConfig } from "../config/loadConfig";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
 import { createScenePipeline, planPipeline, type PipelinePlan } from "../pipeline";
+import { parseFusionHeadChoice, selectFusionHead } from "../fusion/head/selectHead";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { toSceneJson } from "../scene/sceneJson";
@@ -33,6 +34,7 @@ type ReplayFlags = {
   config?: string;
   backend: string;
   models: string;
+  fusionHead?: string;
 };
 
 /** Output topics of the scene MCAP. */
@@ -52,6 +54,7 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
   const tickHz = Number(flags.tickHz);
   if (!Number.isFinite(tickHz) || tickHz <= 0 || tickHz > 1000) throw new UsageError(`--tick-hz ${flags.tickHz}: expected a rate in (0, 1000] Hz`);
   const backend = parseBackendChoice(flags.backend);
+  const headChoice = flags.fusionHead === undefined ? undefined : parseFusionHeadChoice(flags.fusionHead);
   const config = flags.config === undefined ? {} : await loadConfig(flags.config);
   const source = await FileReadable.open(file);
   try {
@@ -69,8 +72,11 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
       `replay ${file}: ${plan.sensors.map((s) => `${s.sensorId} (${s.kind})`).join(", ")}; ` +
         `${pacing.mode === "lossless" ? "lossless, as fast as possible" : `real time x${pacing.rate}`}\n`,
     );
+    const fusionHead = await selectFusionHead(nodeModelFiles(), flags.models, headChoice);
+    ctx.stderr(`${fusionHead.line}\n`);
     const warned = new Set<string>();
     const pipeline = createScenePipeline(source, plan, {
+      ...(fusionHead.head !== undefined ? { fusionHead: fusionHead.head } : {}),
       read: { pacing },
       decode: { mapping: config.topics ?? {} },
       models: { files: nodeModelFiles(), dir: flags.models },
@@ -117,6 +123,7 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
     } finally {
       bar?.stop();
       await pipeline.dispose();
+      fusionHead.dispose();
       await mcap?.close();
       await mcapFile?.close();
       if (jsonStream) await new Promise<void>((resolve) => jsonStream.end(resolve));
@@ -153,6 +160,7 @@ export const registerReplay: CommandRegistrar = (program: Command, ctx: CliConte
     .option("--tick-hz <hz>", "fusion tick rate", "10")
     .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
     .option("--models <dir>", "directory of the shipped models", "models")
+    .option("--fusion-head <head>", "late-fusion head: learned|naive|none (default: learned when <models>/fusion exists, else none)")
     .option("--no-progress", "no progress bar")
     .action((file: string, flags: ReplayFlags) => run(file, flags, ctx));
 };

@@ -1,6 +1,8 @@
 import * as path from "path";
 import type { Command } from "commander";
-import { saveModel } from "../encoders/common/modelFiles";
+import { ModelFileError, saveModel } from "../encoders/common/modelFiles";
+import { decodeDrive, driveFileName, encodeDrive, generateDrive, type DriveSpec, type FusionDrive } from "../fusion/train/drives";
+import { trainFusionHead } from "../fusion/train/trainFusion";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 
 export { nodeModelFiles };
@@ -10,11 +12,27 @@ import { loadScenario } from "../sim/loadScenario";
 import type { CliContext, CommandRegistrar } from "./context";
 import { UsageError } from "./errors";
 
-type TrainFlags = { modality: string; out: string; seed: string; quick?: boolean; backend: string; maxMinutes: string; epochs?: string };
+type TrainFlags = {
+  modality?: string;
+  fusion?: boolean;
+  out: string;
+  seed: string;
+  quick?: boolean;
+  backend: string;
+  maxMinutes: string;
+  epochs?: string;
+  data: string;
+  models: string;
+  drives?: string;
+};
 
 async function run(flags: TrainFlags, ctx: CliContext): Promise<void> {
-  const trainer = TRAINERS[flags.modality];
-  if (!trainer) throw new UsageError(`--modality ${flags.modality}: expected one of ${Object.keys(TRAINERS).join("|")}`);
+  if (flags.fusion && flags.modality !== undefined) throw new UsageError("--fusion and --modality: give one of them");
+  if (!flags.fusion && flags.modality === undefined) throw new UsageError(`train: expected --modality ${Object.keys(TRAINERS).join("|")} or --fusion`);
+  if (flags.fusion) return runFusion(flags, ctx);
+  const modality = flags.modality!;
+  const trainer = TRAINERS[modality];
+  if (!trainer) throw new UsageError(`--modality ${modality}: expected one of ${Object.keys(TRAINERS).join("|")}`);
   const seed = Number(flags.seed);
   if (flags.seed.trim() === "" || !Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff) {
     throw new UsageError(`--seed ${flags.seed}: expected an integer 0..2147483647`);
@@ -26,7 +44,7 @@ async function run(flags: TrainFlags, ctx: CliContext): Promise<void> {
   const epochs = flags.epochs === undefined ? undefined : Number(flags.epochs);
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError(`--epochs ${flags.epochs}: expected a positive integer`);
   const selection = await selectBackend({ backend: parseBackendChoice(flags.backend), log: (l) => ctx.stderr(`${l}\n`) });
-  const command = ["avfusion", "train", "--modality", flags.modality, "--out", flags.out, "--seed", String(seed), ...(flags.quick ? ["--quick"] : []), "--backend", flags.backend, "--max-minutes", String(maxMinutes), ...(epochs !== undefined ? ["--epochs", String(epochs)] : [])].join(" ");
+  const command = ["avfusion", "train", "--modality", modality, "--out", flags.out, "--seed", String(seed), ...(flags.quick ? ["--quick"] : []), "--backend", flags.backend, "--max-minutes", String(maxMinutes), ...(epochs !== undefined ? ["--epochs", String(epochs)] : [])].join(" ");
   const result = await trainer({
     seed,
     quick: !!flags.quick,
@@ -37,7 +55,65 @@ async function run(flags: TrainFlags, ctx: CliContext): Promise<void> {
     budgetSeconds: maxMinutes === 0 ? Infinity : maxMinutes * 60,
     ...(epochs !== undefined ? { epochs } : {}),
   });
-  const dir = path.join(flags.out, flags.modality);
+  const dir = path.join(flags.out, modality);
+  await saveModel(result.model, result.metadata, nodeModelFiles(), dir);
+  result.model.dispose();
+  for (const line of result.summary) ctx.stdout(`${line}\n`);
+  ctx.stdout(`wrote ${dir}/model.json, weights.bin, metadata.json\n`);
+}
+
+function parseCommon(flags: TrainFlags): { seed: number; maxMinutes: number; epochs: number | undefined } {
+  const seed = Number(flags.seed);
+  if (flags.seed.trim() === "" || !Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff) {
+    throw new UsageError(`--seed ${flags.seed}: expected an integer 0..2147483647`);
+  }
+  const maxMinutes = Number(flags.maxMinutes);
+  if (flags.maxMinutes.trim() === "" || !Number.isFinite(maxMinutes) || maxMinutes < 0) {
+    throw new UsageError(`--max-minutes ${flags.maxMinutes}: expected minutes ≥ 0 (0 = no limit)`);
+  }
+  const epochs = flags.epochs === undefined ? undefined : Number(flags.epochs);
+  if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError(`--epochs ${flags.epochs}: expected a positive integer`);
+  return { seed, maxMinutes, epochs };
+}
+
+/**
+ * `train --fusion`: simulated drives (seeds 20000–29999) through the real encoders with a
+ * capturing head, cached in --data (one JSON file per drive, reused when present), then the
+ * fusion head trained on them and written to <out>/fusion/.
+ */
+async function runFusion(flags: TrainFlags, ctx: CliContext): Promise<void> {
+  const { seed, maxMinutes, epochs } = parseCommon(flags);
+  const drives = flags.drives === undefined ? undefined : Number(flags.drives);
+  if (drives !== undefined && (!Number.isInteger(drives) || drives < 1 || drives > 9000)) throw new UsageError(`--drives ${flags.drives}: expected an integer 1..9000`);
+  const selection = await selectBackend({ backend: parseBackendChoice(flags.backend), log: (l) => ctx.stderr(`${l}\n`) });
+  const command = ["avfusion", "train", "--fusion", "--out", flags.out, "--seed", String(seed), ...(flags.quick ? ["--quick"] : []), ...(drives !== undefined ? ["--drives", String(drives)] : []), "--backend", flags.backend, "--max-minutes", String(maxMinutes), ...(epochs !== undefined ? ["--epochs", String(epochs)] : [])].join(" ");
+  const cache = nodeModelFiles(flags.data);
+  const encoderFiles = nodeModelFiles();
+  const loadDrive = async (spec: DriveSpec): Promise<FusionDrive> => {
+    const name = driveFileName(spec);
+    try {
+      return decodeDrive(await cache.read(name), path.join(flags.data, name));
+    } catch (err) {
+      if (!(err instanceof ModelFileError)) throw err;
+    }
+    const t = performance.now();
+    const drive = await generateDrive(spec, { files: encoderFiles, dir: flags.models });
+    await cache.write(name, encodeDrive(drive));
+    ctx.stderr(`fusion: generated ${path.join(flags.data, name)} (${drive.ticks.length} ticks, ${((performance.now() - t) / 1000).toFixed(1)} s)\n`);
+    return drive;
+  };
+  const result = await trainFusionHead({
+    seed,
+    quick: !!flags.quick,
+    loadDrive,
+    log: (line) => ctx.stderr(`${line}\n`),
+    command,
+    backend: selection.backend,
+    budgetSeconds: maxMinutes === 0 ? Infinity : maxMinutes * 60,
+    ...(epochs !== undefined ? { epochs } : {}),
+    ...(drives !== undefined ? { trainDrives: drives } : {}),
+  });
+  const dir = path.join(flags.out, "fusion");
   await saveModel(result.model, result.metadata, nodeModelFiles(), dir);
   result.model.dispose();
   for (const line of result.summary) ctx.stdout(`${line}\n`);
@@ -47,8 +123,12 @@ async function run(flags: TrainFlags, ctx: CliContext): Promise<void> {
 export const registerTrain: CommandRegistrar = (program: Command, ctx: CliContext) => {
   program
     .command("train")
-    .description("train an encoder on simulated drives, evaluate it on held-out drives, write models/<kind>/")
-    .requiredOption("--modality <kind>", `which encoder: ${Object.keys(TRAINERS).join("|")}`)
+    .description("train an encoder (--modality) or the late-fusion head (--fusion) on simulated drives, evaluate on held-out drives, write models/<kind>/")
+    .option("--modality <kind>", `which encoder: ${Object.keys(TRAINERS).join("|")}`)
+    .option("--fusion", "train the learned late-fusion head (models/fusion/) on drives run through the shipped encoders")
+    .option("--data <dir>", "--fusion: cache of the simulated drives (generated when missing)", "tmp/fusion-data")
+    .option("--models <dir>", "--fusion: where the encoders' models are read from", "models")
+    .option("--drives <n>", "--fusion: training drives (seeds 20000…); default 60")
     .option("--out <dir>", "output directory; the model goes to <dir>/<kind>/", "models")
     .option("--seed <n>", "seed for data order and initial weights", "1")
     .option("--quick", "a few steps on a few short drives (smoke test, not for shipping)")

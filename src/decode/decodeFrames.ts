@@ -7,6 +7,8 @@ export type DecodeFramesOptions = DecoderOptions & {
   onError?: (error: string, msg: SensorMessage) => void;
   /** Called once per topic the first time it is skipped (unsupported schema, ignored). */
   onSkippedTopic?: (topic: string, reason: string) => void;
+  /** Instrumentation: called after each message with the wall time its decode took (ms); unset = not timed. */
+  onTiming?: (ms: number, msg: SensorMessage) => void;
 };
 
 export type DecodeFramesOperator = OperatorFunction<SensorMessage, DecodedMessage> & {
@@ -22,10 +24,13 @@ export type DecodeFramesOperator = OperatorFunction<SensorMessage, DecodedMessag
 export function decodeFrames(options: DecodeFramesOptions = {}): DecodeFramesOperator {
   const decoder = createDecoder(options);
   const reported = new Set<string>();
+  const onTiming = options.onTiming;
   const operator = (source: Observable<SensorMessage>): Observable<DecodedMessage> =>
     source.pipe(
       mergeMap((msg) => {
+        const started = onTiming ? performance.now() : 0;
         const result = decoder.decode(msg);
+        if (onTiming) onTiming(performance.now() - started, msg);
         if ("messages" in result) return result.messages;
         if ("error" in result) options.onError?.(result.error, msg);
         else if (!reported.has(msg.topic)) {

@@ -5,8 +5,13 @@
 import type { SceneDetectionMetrics } from "./evaluateScenes";
 import { mergeSirenMetrics, type SirenMetrics } from "./evaluateSiren";
 
-export type EvalPipeline = "fused" | "camera" | "lidar" | "radar" | "naive";
-export const EVAL_PIPELINES: readonly EvalPipeline[] = ["fused", "camera", "lidar", "radar", "naive"];
+/**
+ * `fused`: the full pipeline (tracker + learned head when one is shipped); `tracker`: the tracker
+ * without a head; `naive`: the tracker with the score-averaging head; camera/lidar/radar: the
+ * tracker fed that modality only.
+ */
+export type EvalPipeline = "fused" | "tracker" | "naive" | "camera" | "lidar" | "radar";
+export const EVAL_PIPELINES: readonly EvalPipeline[] = ["fused", "tracker", "naive", "camera", "lidar", "radar"];
 
 /** One recording × pipeline. */
 export type EvalResultEntry = {

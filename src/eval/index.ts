@@ -1,4 +1,4 @@
-/** Evaluation: nuScenes-style detection metrics (devkit-exact), siren metrics, reports. Pure, no IO. */
+/** Evaluation: nuScenes-style detection metrics (devkit-exact), siren metrics, reports, the held-out suite. Pure, no IO (runSuite.ts, not exported here, keeps the suite cache). */
 export type { DetectionConfig, DetectionMetricData, DetectionMetrics, EvalBox, TpMetric } from "./types";
 export { TP_METRICS } from "./types";
 export { accumulate, calcAp, calcTp, maxRecallInd, noPredictions, groupBySample, CURVE_POINTS } from "./accumulate";
@@ -35,3 +35,30 @@ export {
   type SirenSummary,
 } from "./evalReport";
 export { linspace01, npInterp, npMean, npNanMean, npSum, pairwiseSum, pyMod, pyRound } from "./numpyMath";
+export { captureEncodedTicks, fuseCached, onlyModality, type CachedTick, type CapturedRun, type FuseCachedOptions } from "./cachedFusion";
+export {
+  applyCondition,
+  expandSuite,
+  parseCondition,
+  parseSuite,
+  recoveryRun,
+  SUITE_MIN_RANDOM_SEED,
+  SuiteError,
+  validateSuite,
+  type SuiteCondition,
+  type SuiteDefinition,
+  type SuiteRun,
+} from "./suite";
+export {
+  aggregateResults,
+  buildSuiteReport,
+  checkTargets,
+  formatSuiteMarkdown,
+  missingSensorMeasure,
+  recoveryMeasure,
+  sceneCadence,
+  type AggregateEntry,
+  type SuiteReport,
+  type TargetCheck,
+} from "./suiteReport";
+// runSuite.ts (the suite's recording and evidence cache) does IO: import it directly.

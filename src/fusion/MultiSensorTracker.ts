@@ -1,7 +1,7 @@
 import { nsToSec, OBJECT_CLASSES, type EvidenceBundle, type FieldOfView, type Nanos, type ObjectClass, type SensorEvidence, type SensorKind } from "../types";
 import { assignMeasurements, clusterMeasurements, type GateParams, type PositionHypothesis } from "./associate";
 import { classVectorOf, combine, discount, ignorance, pignistic, UNKNOWN_INDEX, type ClassVector } from "./classBelief";
-import type { CandidateSensor, FusionCandidate, FusionHead } from "./fusionHead";
+import type { CandidateRefinement, CandidateSensor, FusionCandidate, FusionHead } from "./fusionHead";
 import { chiSquareQuantile } from "./gating";
 import { H_POSITION, H_VELOCITY, predict, update, type EgoStep, type KalmanState } from "./kalman";
 import { toMeasurement, type Measurement } from "./toMeasurement";
@@ -229,7 +229,7 @@ export class MultiSensorTracker {
       track.existence = Math.min(cfg.maxExistence, Math.max(1e-9, p));
       if (hits !== undefined && hits.size > 0) track.hits++;
       if (candidates !== undefined && seen !== undefined) {
-        candidates.push(this.candidateOf(track, isNew, prior, seen));
+        candidates.push(this.candidateOf(track, isNew, prior, seen, bundle.stamp, ego));
       }
     }
     if (this.head !== undefined && candidates !== undefined) this.applyHead(bundle.stamp, all, candidates, diag);
@@ -264,11 +264,12 @@ export class MultiSensorTracker {
     };
   }
 
-  private candidateOf(track: Track, isNew: boolean, prior: number, sensors: CandidateSensor[]): FusionCandidate {
+  private candidateOf(track: Track, isNew: boolean, prior: number, sensors: CandidateSensor[], tick: Nanos, ego: EgoStep | undefined): FusionCandidate {
     const probabilities = pignistic(track.classes);
     const classProbabilities: Partial<Record<ObjectClass, number>> = {};
     for (let i = 0; i < OBJECT_CLASSES.length; i++) if (i !== UNKNOWN_INDEX) classProbabilities[OBJECT_CLASSES[i]!] = probabilities[i]!;
     const x = track.state.x;
+    const atTick = this.positionAt(track, tick, ego);
     return {
       trackId: track.id,
       isNew,
@@ -276,9 +277,47 @@ export class MultiSensorTracker {
       modelExistence: track.existence,
       position: { x: x[0]!, y: x[1]!, z: track.z },
       velocity: { x: x[2]!, y: x[3]!, z: 0 },
+      stamp: track.t,
+      tickPosition: { x: atTick.x, y: atTick.y, z: track.z },
+      hits: track.hits,
+      ageSec: Math.max(0, nsToSec(tick - track.firstSeen)),
       classProbabilities,
       sensors: sensors.sort((a, b) => (a.sensorId < b.sensorId ? -1 : a.sensorId > b.sensorId ? 1 : 0)),
     };
+  }
+
+  /** The track's x,y extrapolated (on a copy) to `t`, in the ego frame at `t`. */
+  private positionAt(track: Track, t: Nanos, ego: EgoStep | undefined): { x: number; y: number } {
+    if (t === track.t) return { x: track.state.x[0]!, y: track.state.x[1]! };
+    const state: KalmanState = { x: Float64Array.from(track.state.x), P: Float64Array.from(track.state.P) };
+    predict(state, nsToSec(t - track.t), this.config.accelerationNoise, ego);
+    return { x: state.x[0]!, y: state.x[1]! };
+  }
+
+  /**
+   * A head's refined position as a pseudo-measurement: the offset from the track's position at the
+   * tick is applied at the track's own time with R = variance·I. Returns false when malformed;
+   * an offset outside the association gate is skipped (not counted as malformed).
+   */
+  private applyPosition(track: Track, candidate: FusionCandidate, p: NonNullable<CandidateRefinement["position"]>): boolean {
+    if (p === null || typeof p !== "object") return false;
+    const { x, y, varianceM2 } = p;
+    if (!Number.isFinite(x) || !Number.isFinite(y) || !Number.isFinite(varianceM2) || Math.abs(x) > 1e5 || Math.abs(y) > 1e5 || !(varianceM2 >= 1e-6 && varianceM2 <= 1e6)) {
+      return false;
+    }
+    const zx = track.state.x[0]! + (x - candidate.tickPosition.x);
+    const zy = track.state.x[1]! + (y - candidate.tickPosition.y);
+    const P = track.state.P;
+    const s00 = P[0]! + varianceM2;
+    const s01 = P[1]!;
+    const s11 = P[5]! + varianceM2;
+    const det = s00 * s11 - s01 * s01;
+    const dx = zx - track.state.x[0]!;
+    const dy = zy - track.state.x[1]!;
+    const d2 = (s11 * dx * dx - 2 * s01 * dx * dy + s00 * dy * dy) / det;
+    if (!(det > 0) || !(d2 <= this.gate.gate)) return true;
+    update(track.state, H_POSITION, [zx, zy], [varianceM2, 0, 0, varianceM2]);
+    return true;
   }
 
   /** Apply the head's refinements; a malformed one is ignored and counted. */
@@ -305,6 +344,7 @@ export class MultiSensorTracker {
         if (values.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)) track.classes = classVectorOf(r.classProbabilities);
         else invalid++;
       }
+      if (r.position !== undefined && !this.applyPosition(track, candidates[i]!, r.position)) invalid++;
     }
     diag.headInvalid = invalid;
   }

@@ -69,3 +69,66 @@ describe("fusion head hook", () => {
     expect(out.diagnostics.headInvalid).toBeUndefined();
   });
 });
+
+describe("fusion head position refinement", () => {
+  const lidarOnly = [sensor("lidar", "lidar", 1)];
+  const setup = (answer: (c: FusionCandidate) => CandidateRefinement | undefined) => {
+    const head = new RecordingHead(answer);
+    return { head, tracker: new MultiSensorTracker({}, head) };
+  };
+
+  it("shows the candidate's stamp, its position at the tick, hits and age", () => {
+    const { head, tracker } = setup(() => undefined);
+    const target: SimTarget = { x: 20, y: 0, vx: 5, vy: 0, cls: "car" };
+    const rng = seededRandom(4);
+    tracker.step(observe([target], lidarOnly, 0, 0, rng));
+    advance([target], 0.1);
+    tracker.step(observe([target], lidarOnly, 0.1, 1, rng));
+    const c = head.seen[1]![0]!;
+    expect(c.hits).toBe(2);
+    expect(c.ageSec).toBeCloseTo(0.1, 9);
+    expect(typeof c.stamp).toBe("bigint");
+    expect(c.tickPosition.x).toBeCloseTo(c.position.x, 6); // the tick and the LiDAR share the stamp here
+  });
+
+  it("applies a refined position as a pseudo-measurement weighted by its variance", () => {
+    let variance = 0.01;
+    const { tracker } = setup((c) => ({ position: { x: c.tickPosition.x + 0.5, y: c.tickPosition.y, varianceM2: variance } }));
+    const plain = new MultiSensorTracker();
+    const target: SimTarget = { x: 20, y: 0, vx: 0, vy: 0, cls: "car" };
+    const a = tracker.step(observe([target], lidarOnly, 0, 0, seededRandom(5)));
+    const b = plain.step(observe([target], lidarOnly, 0, 0, seededRandom(5)));
+    // LiDAR σ 0.3 m (variance 0.09) vs the head's 0.01: the track moves 0.09/(0.09+0.01) of the way.
+    const px = b.tracks[0]!.positionCovariance[0]!;
+    expect(a.tracks[0]!.position.x - b.tracks[0]!.position.x).toBeCloseTo((0.5 * px) / (px + variance), 6);
+    expect(a.diagnostics.headInvalid).toBe(0);
+    variance = 1e6;
+    const t2 = setup((c) => ({ position: { x: c.tickPosition.x + 0.5, y: c.tickPosition.y, varianceM2: variance } })).tracker;
+    const c = t2.step(observe([target], lidarOnly, 0, 0, seededRandom(5)));
+    expect(Math.abs(c.tracks[0]!.position.x - b.tracks[0]!.position.x)).toBeLessThan(1e-6);
+  });
+
+  it("ignores and counts malformed positions; skips (uncounted) a position outside the gate", () => {
+    const answers: (CandidateRefinement["position"] | null)[] = [
+      { x: Number.NaN, y: 0, varianceM2: 1 },
+      { x: 0, y: 0, varianceM2: -1 },
+      { x: 1e9, y: 0, varianceM2: 1 },
+      null,
+    ];
+    for (const p of answers) {
+      const { tracker } = setup(() => ({ position: p as CandidateRefinement["position"] }));
+      const plain = new MultiSensorTracker();
+      const target: SimTarget = { x: 20, y: 0, vx: 0, vy: 0, cls: "car" };
+      const a = tracker.step(observe([target], lidarOnly, 0, 0, seededRandom(6)));
+      const b = plain.step(observe([target], lidarOnly, 0, 0, seededRandom(6)));
+      expect(a.diagnostics.headInvalid).toBe(1);
+      expect(a.tracks[0]!.position).toEqual(b.tracks[0]!.position);
+    }
+    const far = setup((c) => ({ position: { x: c.tickPosition.x + 30, y: c.tickPosition.y, varianceM2: 0.01 } })).tracker;
+    const target: SimTarget = { x: 20, y: 0, vx: 0, vy: 0, cls: "car" };
+    const a = far.step(observe([target], lidarOnly, 0, 0, seededRandom(6)));
+    const b = new MultiSensorTracker().step(observe([target], lidarOnly, 0, 0, seededRandom(6)));
+    expect(a.diagnostics.headInvalid).toBe(0);
+    expect(a.tracks[0]!.position).toEqual(b.tracks[0]!.position);
+  });
+});

@@ -41,6 +41,14 @@ export type FusionCandidate = {
   /** Filter state at its latest measurement (ego frame, m and m/s over ground). */
   position: Vec3;
   velocity: Vec3;
+  /** Time of `position` / `velocity` (the track's latest measurement), ns. */
+  stamp: Nanos;
+  /** The position extrapolated (not stored) to the tick stamp, in the tick's ego frame (what the tick reports). */
+  tickPosition: Vec3;
+  /** Ticks with at least one associated detection, this one included. */
+  hits: number;
+  /** Seconds from the track's first detection to the tick stamp (0 when born this tick). */
+  ageSec: number;
   classProbabilities: Partial<Record<ObjectClass, number>>;
   /** One entry per sensor with evidence this tick (tracked kinds), sorted by sensor id. */
   sensors: CandidateSensor[];
@@ -51,6 +59,13 @@ export type CandidateRefinement = {
   existence?: number;
   /** Replaces the track's class belief (probabilities 0..1; mass left over = no opinion). */
   classProbabilities?: Partial<Record<ObjectClass, number>>;
+  /**
+   * A refined position at the tick stamp (ego frame of the tick, m), with the variance (m²) of its
+   * error per axis. The tracker applies it as a pseudo-measurement of x,y (Kalman update with
+   * R = variance·I) of the offset `position − tickPosition` at the track's own time; it is skipped
+   * when it is more than the gate away from the track (a chi-square test on the innovation).
+   */
+  position?: { x: number; y: number; varianceM2: number };
 };
 
 export type FusionHead = {

@@ -9,3 +9,15 @@ export { chiSquareQuantile } from "./gating";
 export type { FusedTrack, FusionDiagnostics, SensorFusionDiagnostics, SensorMeasurementRecord, TrackedObjects, TrackStatus } from "./types";
 export { polarDetection, type PolarMeasurement, type SensorMount } from "./polarDetection";
 export type { CandidateRefinement, CandidateSensor, FusionCandidate, FusionHead } from "./fusionHead";
+export {
+  createLearnedFusionHead,
+  createNaiveFusionHead,
+  loadFusionHead,
+  selectFusionHead,
+  parseFusionHeadChoice,
+  candidateFeatures,
+  FUSION_HEAD_CHOICES,
+  type FusionHeadChoice,
+  type LearnedFusionHead,
+  type FusionHeadMetadata,
+} from "./head";

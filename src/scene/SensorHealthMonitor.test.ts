@@ -55,6 +55,32 @@ describe("SensorHealthMonitor", () => {
     expect(reports[32]![0]!.since).toBe(tickAt(32));
   });
 
+  it("in fog, a low-quality sensor that drops out comes back DEGRADED, never passing through OK (as in test/sceneFaultSchedule)", () => {
+    const m = new SensorHealthMonitor({ sensors: [{ id: "lidar", kind: "lidar" }], staleAgeMs: 250, recoverTicks: 3, recoverMs: 200 });
+    // 0..9 alive at quality 0.02; 10..24 silent (sync stale, then missing after 1 s); 25.. back, still 0.02.
+    const reports = run(m, 0, 32, (i) =>
+      i < 10 || i >= 25 ? [included("lidar", { quality: 0.02 })] : [{ sensorId: "lidar", status: i < 20 ? "stale" : "missing", age: msToNs((i - 9) * 100) }],
+    );
+    const s = statusOf(reports);
+    expect(s).toEqual([
+      ...Array(10).fill("DEGRADED"),
+      "DEGRADED", "DEGRADED", ...Array(8).fill("STALE"), ...Array(5).fill("MISSING"),
+      // Frames again at 25: used at once (included), the status follows after 3 ticks / 200 ms.
+      "MISSING", "MISSING", ...Array(5).fill("DEGRADED"),
+    ]);
+    expect(reports[25]![0]!.included).toBe(true);
+    expect(reports[27]![0]!.reason).toBe("encoder quality 0.02 (degraded below 0.5, recovers at ≥ 0.6)");
+  });
+
+  it("a DEGRADED sensor back from an outage is judged on its new frames: DEGRADED while they are poor, OK once good", () => {
+    const m = new SensorHealthMonitor({ sensors: [{ id: "cam", kind: "camera" }], recoverTicks: 1, recoverMs: 0 });
+    // Low quality, then silent (missing): the low-quality verdict is kept from the last frame seen.
+    const reports = run(m, 0, 6, (i) =>
+      i < 2 ? [included("cam", { quality: 0.2 })] : i < 4 ? [{ sensorId: "cam", status: "missing", age: msToNs(1500) }] : [included("cam", { quality: i === 4 ? 0.3 : 0.9 })],
+    );
+    expect(statusOf(reports, "cam")).toEqual(["DEGRADED", "DEGRADED", "MISSING", "MISSING", "DEGRADED", "OK"]);
+  });
+
   it("reports a never-seen sensor MISSING at the first tick", () => {
     const m = new SensorHealthMonitor({ sensors: [{ id: "cam", kind: "camera" }, { id: "lidar", kind: "lidar" }] });
     const [r] = run(m, 0, 1, () => [included("lidar")]);

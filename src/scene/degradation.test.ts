@@ -20,6 +20,9 @@ describe("assessDegradation: the rule table", () => {
     ["two cameras do not make two modalities", [report("c1", "camera", "OK"), report("c2", "camera", "OK"), report("r", "radar", "DEGRADED")], null, "DEGRADED", "reduce speed to 60 km/h and increase following distance"],
     ["camera degraded, LiDAR healthy, radar stale", rig("DEGRADED", "OK", "STALE"), null, "DEGRADED", "reduce speed to 60 km/h and increase following distance"],
     ["fog: camera and LiDAR degraded, radar healthy, V = 50 m", rig("DEGRADED", "DEGRADED", "OK"), 50, "DEGRADED", "reduce speed to 50 km/h and increase following distance"],
+    // As in test/sceneFaultSchedule's fog run while the camera is frozen (V estimated 43 m).
+    ["fog, camera frozen: LiDAR degraded, radar healthy, V = 43 m", rig("FAILED", "DEGRADED", "OK"), 43, "DEGRADED", "reduce speed to 40 km/h and increase following distance"],
+    ["fog, LiDAR dropped: camera degraded, radar healthy, V = 36 m", rig("DEGRADED", "MISSING", "OK"), 36, "DEGRADED", "reduce speed to 40 km/h and increase following distance"],
     ["all healthy but V = 80 m", rig("OK", "OK", "OK"), 80, "DEGRADED", "reduce speed to 70 km/h"],
     ["V = 10 m", rig("OK", "OK", "OK"), 10, "MINIMAL_RISK", "stop in lane (minimal risk manoeuvre)"],
     ["only radar left", rig("FAILED", "MISSING", "OK"), null, "MINIMAL_RISK", "stop in lane (minimal risk manoeuvre)"],

@@ -2,6 +2,7 @@
 export { assembleScene, buildSceneState, SceneAssembler, toSceneObject, type SceneTickInput } from "./assembleScene";
 export { assessDegradation, sightSpeedKmh, DEFAULT_DEGRADATION_CONFIG, type DegradationAssessment } from "./degradation";
 export { frameDigest, digestBytes } from "./frameDigest";
+export { checkFaultSchedule, type FaultResponse, type FaultScheduleCheck, type ScheduledFault, type UnscheduledTransition } from "./faultSchedule";
 export { HazardTracker } from "./HazardTracker";
 export { HealthTimeline, type Segment, type SensorTimeline } from "./HealthTimeline";
 export { observeSensors, type DecodeCounts } from "./observeSensors";
@@ -14,6 +15,7 @@ export {
   parseHealthConfig,
   parseSceneConfig,
   parseVisibilityConfig,
+  qualityCurveSchema,
   sceneConfigSchema,
   visibilityConfigSchema,
   type DegradationConfig,
@@ -22,6 +24,8 @@ export {
   type HazardConfigInput,
   type HealthConfig,
   type HealthConfigInput,
+  type QualityCurve,
+  type QualityCurveInput,
   type SceneConfig,
   type SceneConfigInput,
   type VisibilityConfig,
@@ -30,5 +34,6 @@ export {
 export { toSceneJson, type SceneJson } from "./sceneJson";
 export { fromSceneProto, toSceneProto, type SceneStateProto } from "./sceneProto";
 export { SensorHealthMonitor } from "./SensorHealthMonitor";
-export { VisibilityEstimator } from "./VisibilityEstimator";
+export { VisibilityEstimator, visibilityFromQuality } from "./VisibilityEstimator";
+export { loadQualityCurves, qualityCurveFromMetadata, VISIBILITY_KINDS, type VisibilityKind } from "./qualityCurves";
 export * from "./types";

@@ -76,8 +76,51 @@ export const healthConfigSchema = z
     }
   });
 
+/** One point of an encoder's measured quality-versus-visibility curve; `"clear"` is clear air (read as `maxVisibilityM`). */
+const qualityPointSchema = z.object({
+  visibilityM: z.union([z.number().positive({ error: "must be > 0 m" }).finite(), z.literal("clear")], { error: 'expected a visibility in m or "clear"' }),
+  quality: z.number({ error: "expected a quality in 0..1" }).min(0, { error: "must be ≥ 0" }).max(1, { error: "must be ≤ 1" }),
+});
+
+const pointV = (p: { visibilityM: number | "clear" }): number => (p.visibilityM === "clear" ? Infinity : p.visibilityM);
+
+/**
+ * An encoder's quality as a function of meteorological visibility, as measured when the model was
+ * trained (`heldOut.qualityByVisibility` in models/<kind>/metadata.json). Inverted to estimate the
+ * visibility from a frame's quality when the encoder gives no `visibilityM` itself. Quality must
+ * not fall as visibility rises, or the curve cannot be inverted.
+ */
+export const qualityCurveSchema = z
+  .array(qualityPointSchema)
+  .min(2, { error: "expected at least two points" })
+  .max(64)
+  .superRefine((points, ctx) => {
+    const sorted = [...points].sort((a, b) => pointV(a) - pointV(b));
+    for (let i = 1; i < sorted.length; i++) {
+      const a = sorted[i - 1]!;
+      const b = sorted[i]!;
+      if (pointV(a) === pointV(b)) {
+        ctx.addIssue({ code: "custom", message: `visibility ${String(a.visibilityM)} appears more than once` });
+        return;
+      }
+      if (b.quality < a.quality) {
+        ctx.addIssue({
+          code: "custom",
+          message: `quality falls from ${a.quality} at ${String(a.visibilityM)} m to ${b.quality} at ${String(b.visibilityM)} m; expected quality not to fall as visibility rises (the curve is inverted)`,
+        });
+        return;
+      }
+    }
+  });
+
+export type QualityCurve = z.output<typeof qualityCurveSchema>;
+
 export const visibilityConfigSchema = z
   .object({
+    fromQuality: z
+      .object({ camera: qualityCurveSchema.optional(), lidar: qualityCurveSchema.optional() })
+      .default({})
+      .describe("per kind: quality-versus-visibility curve, inverted for sensors whose encoder gives no visibilityM; none by default"),
     minVisibilityM: z.number().positive().max(1_000).default(1).describe("estimates are clamped to at least this (m), (0, 1000]"),
     maxVisibilityM: z.number().positive().max(1_000_000).default(10_000).describe("... and at most this; clear air reads as this (m)"),
     worseningTauMs: ms(0, 600_000).default(500).describe("smoothing time constant while visibility drops (ms); short, so fog is reported fast"),
@@ -128,6 +171,7 @@ export const sceneConfigSchema = z.object({
 
 export type HealthConfigInput = z.input<typeof healthConfigSchema>;
 export type HealthConfig = z.output<typeof healthConfigSchema>;
+export type QualityCurveInput = z.input<typeof qualityCurveSchema>;
 export type VisibilityConfigInput = z.input<typeof visibilityConfigSchema>;
 export type VisibilityConfig = z.output<typeof visibilityConfigSchema>;
 export type DegradationConfigInput = z.input<typeof degradationConfigSchema>;

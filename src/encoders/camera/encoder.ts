@@ -6,7 +6,8 @@ import { describeFrame, EncoderInputError, type Encoder, type EncoderDiagnostics
 import { decodePeaks, headChannels, type HeadPeak } from "../lidar/centerNet";
 import { backProject, fuseDepths, groundPlaneDepth, intrinsicsOf, lineOfSightCovariance, type Intrinsics } from "./geometry";
 import { CAMERA_CLASSES, CAMERA_HEAD, CAMERA_INPUT, CAMERA_STRIDE } from "./model";
-import { cameraQuality, frameDigest, imageStats, toRgbFloat } from "./preprocess";
+import { convChainOf } from "../../runtime/convChain";
+import { cameraInput, cameraQuality, frameDigest } from "./preprocess";
 import type { CameraEncoderConfig, CameraModelMetadata } from "./types";
 
 export const CAMERA_ENCODER_NAME = "camera-centernet";
@@ -115,6 +116,13 @@ export function cameraEncoderFromModel(model: tf.LayersModel, metadata: CameraMo
   const K = headChannels(CAMERA_HEAD);
   const per = CAMERA_INPUT.width * CAMERA_INPUT.height * 3;
   let disposed = false;
+  // The layers as one fused conv2d each, the stem on the space-to-depth image (convChain.ts);
+  // a model that is not a plain conv chain runs through predict.
+  const chain = convChainOf(model, { spaceToDepthStem: config.spaceToDepthStem ?? true });
+  const layout = typeof chain !== "string" && chain.spaceToDepth ? "spaceToDepth" : "hwc";
+  const inShape: [number, number, number] = typeof chain !== "string" ? chain.inputShape : [CAMERA_INPUT.height, CAMERA_INPUT.width, 3];
+  // Input images live in one buffer reused across calls (tf.tensor copies it into the backend).
+  let inputBuf = new Float32Array(per);
 
   const fieldOfView = () => ({
     originX: extr.translation.x,
@@ -139,11 +147,11 @@ export function cameraEncoderFromModel(model: tf.LayersModel, metadata: CameraMo
     encodeBatch(frames) {
       if (disposed) throw new Error("camera encoder used after dispose()");
       if (frames.length === 0) return [];
-      const x = new Float32Array(frames.length * per);
+      if (inputBuf.length < frames.length * per) inputBuf = new Float32Array(frames.length * per);
+      const x = inputBuf.subarray(0, frames.length * per);
       const prepared = frames.map((f, i) => {
         const t = performance.now();
-        const rgb = toRgbFloat(f, CAMERA_INPUT, x.subarray(i * per, (i + 1) * per));
-        const stats = imageStats(rgb, CAMERA_INPUT.width, CAMERA_INPUT.height);
+        const stats = cameraInput(f, CAMERA_INPUT, x.subarray(i * per, (i + 1) * per), layout);
         const digest = frameDigest(f.data);
         const frozen = lastDigest.get(f.sensorId) === digest;
         lastDigest.set(f.sensorId, digest);
@@ -151,7 +159,8 @@ export function cameraEncoderFromModel(model: tf.LayersModel, metadata: CameraMo
       });
       const t1 = performance.now();
       const outs = tf.tidy(() => {
-        const y = model.predict(tf.tensor4d(x, [frames.length, CAMERA_INPUT.height, CAMERA_INPUT.width, 3])) as tf.Tensor;
+        const input = tf.tensor4d(x, [frames.length, ...inShape]);
+        const y = typeof chain !== "string" ? chain.run(input) : (model.predict(input) as tf.Tensor);
         return y.dataSync() as Float32Array;
       });
       const inferMs = (performance.now() - t1) / frames.length;
@@ -179,7 +188,10 @@ export function cameraEncoderFromModel(model: tf.LayersModel, metadata: CameraMo
     },
     diagnostics: () => ({ ...diag }),
     dispose() {
-      if (!disposed) model.dispose();
+      if (!disposed) {
+        if (typeof chain !== "string") chain.dispose();
+        model.dispose();
+      }
       disposed = true;
     },
   };

@@ -11,11 +11,8 @@ const CHANNELS: Partial<Record<CameraFrame["format"], number>> = { rgb8: 3, bgr8
 /** Whether the frame still has to go through `decodeCameraFrame` (JPEG / PNG). */
 export const isCompressed = (f: CameraFrame): boolean => f.format === "jpeg" || f.format === "png";
 
-/**
- * Raw frame → float RGB 0..1, row-major [height, width, 3]. Throws a one-line EncoderInputError
- * for compressed frames, a size other than `expect`, or a buffer shorter than step × height.
- */
-export function toRgbFloat(frame: CameraFrame, expect: { width: number; height: number }, out?: Float32Array): Float32Array {
+/** Checks a raw frame against the model's input size; returns its layout. Throws a one-line EncoderInputError. */
+function rawLayout(frame: CameraFrame, expect: { width: number; height: number }): { ch: number; step: number; bgr: boolean } {
   const where = describeFrame(frame);
   if (isCompressed(frame)) throw new EncoderInputError(`${where}: ${frame.format} frame not decoded; pass it through decodeCameraFrame first`);
   const ch = CHANNELS[frame.format];
@@ -28,25 +25,66 @@ export function toRgbFloat(frame: CameraFrame, expect: { width: number; height: 
   if (step < W * ch || frame.data.length < step * (H - 1) + W * ch) {
     throw new EncoderInputError(`${where}: ${frame.data.length} bytes with step ${step} is too short for ${W}×${H} ${frame.format}`);
   }
-  const rgb = out ?? new Float32Array(W * H * 3);
-  const d = frame.data;
-  const bgr = frame.format === "bgr8" || frame.format === "bgra8";
-  for (let v = 0; v < H; v++) {
-    let s = v * step;
-    let o = v * W * 3;
-    for (let u = 0; u < W; u++, s += ch, o += 3) {
-      if (ch === 1) {
-        rgb[o] = rgb[o + 1] = rgb[o + 2] = d[s]! / 255;
-      } else {
-        rgb[o] = d[s + (bgr ? 2 : 0)]! / 255;
-        rgb[o + 1] = d[s + 1]! / 255;
-        rgb[o + 2] = d[s + (bgr ? 0 : 2)]! / 255;
-      }
-    }
-  }
+  return { ch, step, bgr: frame.format === "bgr8" || frame.format === "bgra8" };
+}
+
+/**
+ * Raw frame → float RGB 0..1, row-major [height, width, 3]. Throws a one-line EncoderInputError
+ * for compressed frames, a size other than `expect`, or a buffer shorter than step × height.
+ */
+export function toRgbFloat(frame: CameraFrame, expect: { width: number; height: number }, out?: Float32Array): Float32Array {
+  const rgb = out ?? new Float32Array(frame.width * frame.height * 3);
+  cameraInput(frame, expect, rgb, "hwc");
   return rgb;
 }
 
+/**
+ * Layout of the model input: `hwc` is [height, width, 3]; `spaceToDepth` is [height/2, width/2, 12]
+ * where channel (a·2 + b)·3 + c of block (i, j) is channel c of pixel (2i + a, 2j + b) (see
+ * src/runtime/convChain.ts, which rewrites the stem convolution for it).
+ */
+export type CameraInputLayout = "hwc" | "spaceToDepth";
+
+/**
+ * Raw frame → model input (float RGB 0..1 in `layout`, written into `out`) and its image
+ * statistics, in one pass over the pixels. The statistics equal `imageStats` of the hwc image.
+ * Throws like `toRgbFloat`.
+ */
+export function cameraInput(frame: CameraFrame, expect: { width: number; height: number }, out: Float32Array, layout: CameraInputLayout): ImageStats {
+  const { ch, step, bgr } = rawLayout(frame, expect);
+  const { width: W, height: H } = frame;
+  if (out.length < W * H * 3) throw new RangeError(`cameraInput: output holds ${out.length} floats, expected ${W * H * 3}`);
+  if (layout === "spaceToDepth" && (W % 2 !== 0 || H % 2 !== 0)) throw new RangeError(`cameraInput: space-to-depth needs an even size, got ${W}×${H}`);
+  const d = frame.data;
+  const bw = Math.floor(W / 4);
+  const bh = Math.floor(H / 4);
+  const sums = new Float64Array(bw * bh * 3);
+  const ro = ch === 1 ? 0 : bgr ? 2 : 0;
+  const go = ch === 1 ? 0 : 1;
+  const bo = ch === 1 ? 0 : bgr ? 0 : 2;
+  const s2d = layout === "spaceToDepth";
+  for (let v = 0; v < H; v++) {
+    let s = v * step;
+    const rowBase = s2d ? (v >> 1) * (W >> 1) * 12 + (v & 1) * 6 : v * W * 3;
+    const by = v >> 2;
+    const inBlocks = by < bh;
+    for (let u = 0; u < W; u++, s += ch) {
+      const o = s2d ? rowBase + (u >> 1) * 12 + (u & 1) * 3 : rowBase + u * 3;
+      // Division, not multiplication by 1/255: the same float32 values as before.
+      out[o] = d[s + ro]! / 255;
+      out[o + 1] = d[s + go]! / 255;
+      out[o + 2] = d[s + bo]! / 255;
+      const bx = u >> 2;
+      if (inBlocks && bx < bw) {
+        const b = (by * bw + bx) * 3;
+        sums[b] += out[o]!;
+        sums[b + 1] += out[o + 1]!;
+        sums[b + 2] += out[o + 2]!;
+      }
+    }
+  }
+  return statsFromBlockSums(sums, bw, bh);
+}
 /** FNV-1a over the pixel bytes: equal digests on consecutive frames mean a frozen camera (real sensors never repeat their noise). */
 export function frameDigest(data: Uint8Array): number {
   let h = 0x811c9dc5;
@@ -74,10 +112,7 @@ export type ImageStats = {
 export function imageStats(rgb: Float32Array, W: number, H: number): ImageStats {
   const bw = Math.floor(W / 4);
   const bh = Math.floor(H / 4);
-  const lum = new Float32Array(bw * bh);
-  const dark = new Float32Array(bw * bh);
-  let lumSum = 0;
-  let darkSum = 0;
+  const sums = new Float64Array(bw * bh * 3);
   for (let by = 0; by < bh; by++) {
     for (let bx = 0; bx < bw; bx++) {
       let r = 0;
@@ -91,14 +126,29 @@ export function imageStats(rgb: Float32Array, W: number, H: number): ImageStats 
           b += rgb[o + 2]!;
         }
       }
-      const k = (255 / 16);
-      const L = (0.299 * r + 0.587 * g + 0.114 * b) * k;
-      const dch = Math.min(r, g, b) * k;
-      lum[by * bw + bx] = L;
-      dark[by * bw + bx] = dch;
-      lumSum += L;
-      darkSum += dch;
+      const i = (by * bw + bx) * 3;
+      sums[i] = r;
+      sums[i + 1] = g;
+      sums[i + 2] = b;
     }
+  }
+  return statsFromBlockSums(sums, bw, bh);
+}
+
+/** Statistics from the RGB sums (0..1 units) of each 4×4 block, [bh, bw, 3]. */
+function statsFromBlockSums(sums: Float64Array, bw: number, bh: number): ImageStats {
+  const lum = new Float32Array(bw * bh);
+  let lumSum = 0;
+  let darkSum = 0;
+  const k = 255 / 16;
+  for (let i = 0; i < bw * bh; i++) {
+    const r = sums[i * 3]!;
+    const g = sums[i * 3 + 1]!;
+    const b = sums[i * 3 + 2]!;
+    const L = (0.299 * r + 0.587 * g + 0.114 * b) * k;
+    lum[i] = L;
+    lumSum += L;
+    darkSum += Math.min(r, g, b) * k;
   }
   // Only the rows from a third of the way down: the sky has no structure in any weather.
   let grad = 0;

@@ -37,4 +37,9 @@ export type CameraEncoderConfig = {
   scoreThreshold?: number;
   /** At most this many detections per frame; default 64. */
   maxDetections?: number;
+  /**
+   * Run the stem convolution on the space-to-depth image (same result up to float rounding,
+   * faster on wasm; src/runtime/convChain.ts); default true. False runs the layers as trained.
+   */
+  spaceToDepthStem?: boolean;
 };

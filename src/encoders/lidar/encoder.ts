@@ -1,11 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { POINT_STRIDE, type Detection, type ObjectClass, type PointCloudFrame, type SensorEvidence } from "../../types";
 import { checkExtrinsics, type Extrinsics } from "../common/extrinsics";
+import { convChainOf } from "../../runtime/convChain";
 import { loadModel, ModelFileError } from "../common/modelFiles";
 import { describeFrame, EncoderInputError, type Encoder, type EncoderDiagnostics } from "../common/types";
 import { decodePeaks, headChannels, type HeadPeak } from "./centerNet";
 import { LIDAR_CLASSES, LIDAR_HEAD, LIDAR_STRIDE } from "./model";
-import { BEV, BEV_Y_HALF, pointsToBev, type ReturnStats } from "./preprocess";
+import { BEV, BEV_Y_HALF, COVERAGE_SECTORS, pointsToBev, type ReturnStats } from "./preprocess";
 import type { LidarEncoderConfig, LidarModelMetadata } from "./types";
 
 /** Where the simulator's rig mounts the LiDAR (ego ← lidar_top), used when no extrinsics are given. */
@@ -46,12 +47,19 @@ export function lidarPeaksToDetections(peaks: readonly HeadPeak[]): Detection[] 
   });
 }
 
-/** Sweep quality from return statistics: far returns vs a clear-air sweep, and fog backscatter near the sensor. */
+/**
+ * Sweep quality from return statistics, independent of the LiDAR's resolution:
+ * - the fraction of its own returns that lie beyond 30 m, relative to a clear-air sweep's (fog
+ *   removes far returns first); a coarser or finer unit scales near and far returns alike;
+ * - the fraction of forward azimuth sectors with any return (a blocked window);
+ * - 1 − fog backscatter: the fraction of returns airborne within 12 m, at full scale.
+ */
 export function lidarQuality(stats: ReturnStats, calib: LidarModelMetadata["quality"]): number {
   if (stats.valid === 0) return 0;
-  const farRatio = Math.min(1, stats.far / Math.max(1, calib.farReturnsClear));
+  const farTerm = Math.min(1, stats.far / stats.valid / calib.farFractionClear);
+  const coverage = stats.sectorsSeen / COVERAGE_SECTORS;
   const backscatter = Math.min(1, stats.nearAirborne / stats.valid / calib.backscatterFullScale);
-  return Math.max(0, Math.min(1, farRatio * (1 - backscatter)));
+  return Math.max(0, Math.min(1, farTerm * coverage * (1 - backscatter)));
 }
 
 function checkMetadata(meta: unknown, where: string): LidarModelMetadata {
@@ -63,8 +71,8 @@ function checkMetadata(meta: unknown, where: string): LidarModelMetadata {
   if (!Array.isArray(m.classes) || m.classes.join(",") !== LIDAR_CLASSES.join(",")) {
     throw new ModelFileError(`${where}: expected classes ${LIDAR_CLASSES.join(",")}, got ${JSON.stringify(m.classes)}`);
   }
-  if (!m.quality || !(m.quality.farReturnsClear > 0) || !(m.quality.backscatterFullScale > 0)) {
-    throw new ModelFileError(`${where}: quality calibration missing or not positive`);
+  if (!m.quality || !(m.quality.farFractionClear > 0 && m.quality.farFractionClear <= 1) || !(m.quality.backscatterFullScale > 0)) {
+    throw new ModelFileError(`${where}: quality calibration missing or out of range: expected 0 < farFractionClear ≤ 1 and backscatterFullScale > 0, got ${JSON.stringify(m.quality)}`);
   }
   return m as LidarModelMetadata;
 }
@@ -85,13 +93,19 @@ export function lidarEncoderFromModel(model: tf.LayersModel, metadata: LidarMode
   let disposed = false;
   const K = headChannels(LIDAR_HEAD);
 
-  const prepare = (frame: PointCloudFrame): { grid: Float32Array; stats: ReturnStats; ms: number } => {
+  const perGrid = BEV.rows * BEV.cols * BEV.channels;
+  // The layers as one fused conv2d each, bit-identical to predict (src/runtime/convChain.ts).
+  const chain = convChainOf(model);
+  // The input grids live in one buffer reused across calls (tf.tensor copies it into the backend).
+  let inputBuf = new Float32Array(perGrid);
+
+  const prepare = (frame: PointCloudFrame, out: Float32Array): { stats: ReturnStats; ms: number } => {
     if (disposed) throw new Error("lidar encoder used after dispose()");
     const t0 = performance.now();
     if (!Number.isInteger(frame.count) || frame.count < 0 || frame.points.length < frame.count * POINT_STRIDE) {
       throw new EncoderInputError(`${describeFrame(frame)}: expected ${frame.count} points × ${POINT_STRIDE} floats, got ${frame.points.length} floats`);
     }
-    const { grid, stats } = pointsToBev(frame.points, frame.count, extrinsics);
+    const { stats } = pointsToBev(frame.points, frame.count, extrinsics, out);
     if (frame.count > 0 && stats.valid === 0) {
       throw new EncoderInputError(`${describeFrame(frame)}: all ${frame.count} points are NaN or infinite; expected finite x, y, z`);
     }
@@ -100,7 +114,7 @@ export function lidarEncoderFromModel(model: tf.LayersModel, metadata: LidarMode
       diag.lastSkipReason = `${describeFrame(frame)}: ${stats.invalid} of ${frame.count} points not finite`;
     }
     if (frame.count === 0) diag.lastSkipReason = `${describeFrame(frame)}: empty cloud (quality 0)`;
-    return { grid, stats, ms: performance.now() - t0 };
+    return { stats, ms: performance.now() - t0 };
   };
 
   const finish = (frame: PointCloudFrame, out: Float32Array, stats: ReturnStats, timing: Record<string, number>): SensorEvidence => {
@@ -120,13 +134,14 @@ export function lidarEncoderFromModel(model: tf.LayersModel, metadata: LidarMode
     };
   };
 
-  const infer = (grids: Float32Array[]): Float32Array[] =>
+  const infer = (n: number): Float32Array[] =>
     tf.tidy(() => {
-      const x = tf.tensor4d(concat(grids), [grids.length, BEV.rows, BEV.cols, BEV.channels]);
-      const y = model.predict(x) as tf.Tensor;
+      const x = tf.tensor4d(inputBuf.subarray(0, n * perGrid), [n, BEV.rows, BEV.cols, BEV.channels]);
+      const y = typeof chain !== "string" ? chain.run(x) : (model.predict(x) as tf.Tensor);
+      // dataSync returns a fresh copy of the backend's memory: views into it stay valid.
       const all = y.dataSync() as Float32Array;
       const per = LIDAR_HEAD.height * LIDAR_HEAD.width * K;
-      return grids.map((_, i) => all.slice(i * per, (i + 1) * per));
+      return Array.from({ length: n }, (_, i) => all.subarray(i * per, (i + 1) * per));
     });
 
   return {
@@ -140,29 +155,22 @@ export function lidarEncoderFromModel(model: tf.LayersModel, metadata: LidarMode
     },
     encodeBatch(frames) {
       if (frames.length === 0) return [];
-      const prepared = frames.map(prepare);
+      if (inputBuf.length < frames.length * perGrid) inputBuf = new Float32Array(frames.length * perGrid);
+      const prepared = frames.map((f, i) => prepare(f, inputBuf.subarray(i * perGrid, (i + 1) * perGrid)));
       const t0 = performance.now();
-      const outs = infer(prepared.map((p) => p.grid));
+      const outs = infer(frames.length);
       const inferMs = (performance.now() - t0) / frames.length;
       return frames.map((f, i) => finish(f, outs[i]!, prepared[i]!.stats, { preprocess: prepared[i]!.ms, infer: inferMs }));
     },
     diagnostics: () => ({ ...diag }),
     dispose() {
-      if (!disposed) model.dispose();
+      if (!disposed) {
+        if (typeof chain !== "string") chain.dispose();
+        model.dispose();
+      }
       disposed = true;
     },
   };
-}
-
-function concat(parts: readonly Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Same as `load`, under the name the other encoders use (`loadRadarEncoder`, ...). */

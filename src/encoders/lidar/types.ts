@@ -11,8 +11,13 @@ export type LidarModelMetadata = {
   input: { layout: "NHWC"; shape: [number, number, number]; cellM: number; xMinM: number; yHalfM: number; channels: string[] };
   classes: string[];
   headStride: number;
-  /** Quality calibration: returns beyond 30 m in a clear-air sweep (median over training sweeps). */
-  quality: { farReturnsClear: number; backscatterFullScale: number };
+  /**
+   * Quality calibration: `farFractionClear`, the fraction of a clear-air sweep's returns that lie
+   * beyond 30 m (median over the training sweeps; resolution-independent), and the backscatter
+   * fraction that counts as fully blind. `farReturnsClear` (the count, which depends on the
+   * LiDAR's resolution) is informative only.
+   */
+  quality: { farFractionClear: number; backscatterFullScale: number; farReturnsClear?: number };
   training?: unknown;
   heldOut?: unknown;
 };

@@ -114,7 +114,40 @@ type Queued = { listener: Listener; data: Uint8Array; at: Nanos };
  * unsubscribe closes the sockets. Errors only when a port cannot be bound (one-line message).
  */
 export function udpSource(options: UdpSourceOptions, scheduler: SchedulerLike = asyncScheduler): Observable<UdpFrame> {
-  return new Observable<UdpFrame>((subscriber) => {
+  return listenUdp<UdpFrame>(options, scheduler, (listener, data, at, stats, next) => {
+    const result = listener.decoder.push(data, at);
+    if (result.malformed > 0) {
+      listener.stats.malformed += result.malformed;
+      for (const e of result.errors) {
+        stats.errors.push(e);
+        if (stats.errors.length > 50) stats.errors.shift();
+      }
+    }
+    for (const frame of result.frames) {
+      listener.stats.frames++;
+      next(frame);
+    }
+  });
+}
+
+/** One datagram as received, after the rate limit and the queue (`udpDatagrams`). */
+export type UdpDatagram = { sensorId: string; topic: string; driver: UdpDriver; data: Uint8Array; receivedAt: Nanos };
+
+/**
+ * The same sockets, rate limit and bounded queue as `udpSource`, but the datagrams are emitted
+ * as received instead of decoded (for consumers that decode them elsewhere, e.g. the live pipeline's
+ * decode stage). `frames` and `malformed` stay 0 in the stats.
+ */
+export function udpDatagrams(options: UdpSourceOptions, scheduler: SchedulerLike = asyncScheduler): Observable<UdpDatagram> {
+  return listenUdp<UdpDatagram>(options, scheduler, (listener, data, at, _stats, next) =>
+    next({ sensorId: listener.sensorId, topic: listener.topic, driver: listener.spec.driver, data, receivedAt: at }),
+  );
+}
+
+type Handle<T> = (listener: Listener, data: Uint8Array, at: Nanos, stats: UdpSourceStats, next: (value: T) => void) => void;
+
+function listenUdp<T>(options: UdpSourceOptions, scheduler: SchedulerLike, handle: Handle<T>): Observable<T> {
+  return new Observable<T>((subscriber) => {
     const stats = options.stats ?? createUdpStats();
     const clock = options.clock ?? wallClockNs;
     const maxQueued = Math.max(1, options.maxQueuedDatagrams ?? 1024);
@@ -124,6 +157,7 @@ export function udpSource(options: UdpSourceOptions, scheduler: SchedulerLike = 
     let draining: Deferred | undefined;
     let closed = false;
     const listeners: Listener[] = [];
+    const emit = (value: T): void => subscriber.next(value);
 
     const drain = (): void => {
       draining = undefined;
@@ -132,18 +166,7 @@ export function udpSource(options: UdpSourceOptions, scheduler: SchedulerLike = 
         const { listener, data, at } = queue[head]!;
         queue[head++] = undefined as unknown as Queued;
         listener.stats.decoded++;
-        const result = listener.decoder.push(data, at);
-        if (result.malformed > 0) {
-          listener.stats.malformed += result.malformed;
-          for (const e of result.errors) {
-            stats.errors.push(e);
-            if (stats.errors.length > 50) stats.errors.shift();
-          }
-        }
-        for (const frame of result.frames) {
-          listener.stats.frames++;
-          subscriber.next(frame);
-        }
+        handle(listener, data, at, stats, emit);
       }
       queue.splice(0, head);
       head = 0;

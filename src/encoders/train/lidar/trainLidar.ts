@@ -123,7 +123,9 @@ export async function trainLidar(o: TrainLidarOptions = {}): Promise<TrainLidarR
   });
   const clearFar = train.filter((s) => !Number.isFinite(s.visibilityM)).map((s) => s.stats.far).sort((a, b) => a - b);
   const farReturnsClear = clearFar.length ? clearFar[Math.floor(clearFar.length / 2)]! : 3000;
-  log(`training set: ${train.length} sweeps; clear-air median far returns ${farReturnsClear}`);
+  const clearFraction = train.filter((s) => !Number.isFinite(s.visibilityM) && s.stats.valid > 0).map((s) => s.stats.far / s.stats.valid).sort((a, b) => a - b);
+  const farFractionClear = clearFraction.length ? +clearFraction[Math.floor(clearFraction.length / 2)]!.toFixed(4) : 0.088;
+  log(`training set: ${train.length} sweeps; clear-air median far returns ${farReturnsClear} (${farFractionClear} of the returns)`);
 
   const model = o.initModel ?? createLidarModel(seed);
   const per = BEV.rows * BEV.cols * BEV.channels;
@@ -158,7 +160,7 @@ export async function trainLidar(o: TrainLidarOptions = {}): Promise<TrainLidarR
     input: { layout: "NHWC", shape: [BEV.rows, BEV.cols, BEV.channels], cellM: BEV.cell, xMinM: BEV.xMin, yHalfM: (BEV.cols * BEV.cell) / 2, channels: ["occupancy", "maxHeight/4m", "meanIntensity/255", "log1p(count)/log(33)", "groundReturn"] },
     classes: [...LIDAR_CLASSES],
     headStride: LIDAR_STRIDE,
-    quality: { farReturnsClear, backscatterFullScale: 0.03 },
+    quality: { farFractionClear, backscatterFullScale: 0.03, farReturnsClear },
   };
   // Evaluate through a second encoder that shares nothing with `model`'s lifetime.
   const encoder = lidarEncoderFromModel(model, metadata, { scoreThreshold: 0.05 });

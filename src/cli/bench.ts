@@ -1,0 +1,126 @@
+import type { Command } from "commander";
+import { promises as fsp } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { compareToBaseline, formatComparison, parseBaseline, type Baseline } from "../benchmark/baseline";
+import { machineInfo } from "../benchmark/machine";
+import { writeReport } from "../benchmark/markdown";
+import { buildReport, formatText, type SeriesByScenario } from "../benchmark/report";
+import { runScenario } from "../benchmark/runScenario";
+import { BENCH_SCENARIO_SPECS, cachedRecording, parseScenarioList } from "../benchmark/scenarios";
+import type { ScenarioResult } from "../benchmark/types";
+import { nodeModelFiles } from "../runtime/nodeModelFiles";
+import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
+import type { CliContext, CommandRegistrar } from "./context";
+import { UsageError } from "./errors";
+
+type BenchFlags = {
+  scenario: string;
+  duration: string;
+  json?: boolean;
+  report?: string;
+  baseline?: string;
+  saveBaseline?: string;
+  backend: string;
+  models: string;
+  cache: string;
+  warmup: string;
+};
+
+/** What ran after the encoders. The learned head (src/fusion/head) is not wired into the bench yet. */
+const FUSION_HEAD = "none (tracker: Kalman updates + Bayesian existence)";
+
+async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
+  let names;
+  try {
+    names = parseScenarioList(flags.scenario);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const durationS = Number(flags.duration);
+  if (flags.duration.trim() === "" || !Number.isFinite(durationS) || durationS < 1 || durationS > 600) {
+    throw new UsageError(`--duration ${flags.duration}: expected seconds, 1 <= S <= 600`);
+  }
+  const warmup = Number(flags.warmup);
+  if (flags.warmup.trim() === "" || !Number.isInteger(warmup) || warmup < 0 || warmup > 1000) {
+    throw new UsageError(`--warmup ${flags.warmup}: expected a whole number of ticks, 0..1000`);
+  }
+  const backend = parseBackendChoice(flags.backend);
+  let baseline: Baseline | undefined;
+  if (flags.baseline !== undefined) {
+    let text: string;
+    try {
+      text = await fsp.readFile(flags.baseline, "utf8");
+    } catch (err) {
+      throw new UsageError(`--baseline ${flags.baseline}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"}), expected a JSON file from --save-baseline`);
+    }
+    baseline = parseBaseline(text, flags.baseline);
+  }
+  const log = (line: string): void => ctx.stderr(`${line}\n`);
+  const selection = await selectBackend({ backend, log });
+  const machine = machineInfo();
+  const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), "avfusion-bench-"));
+  const results: ScenarioResult[] = [];
+  const series: SeriesByScenario = {};
+  const models = { files: nodeModelFiles(), dir: flags.models };
+  try {
+    if (warmup > 0) {
+      // Unmeasured: JIT, wasm kernels and file caches warm up on the first scenario's drive.
+      const spec = BENCH_SCENARIO_SPECS[names[0]!];
+      const file = await cachedRecording(spec.build(durationS), flags.cache, log);
+      await runScenario({ ...spec, mode: "lossless" }, file, { models, scratchDir: scratch, maxTicks: warmup });
+    }
+    for (const name of names) {
+      const spec = BENCH_SCENARIO_SPECS[name];
+      const file = await cachedRecording(spec.build(durationS), flags.cache, log);
+      const { result, series: s } = await runScenario(spec, file, {
+        models,
+        scratchDir: scratch,
+        onWarning: (line) => log(`avfusion: warning: ${line}`),
+      });
+      results.push(result);
+      series[name] = s;
+      log(
+        `bench ${name}: ${result.ticks} ticks in ${result.wallS.toFixed(1)} s (${result.realtimeFactor.toFixed(2)}× real time; CPU ${result.cpuS.toFixed(1)} s = ${result.cpuRealtimeFactor.toFixed(2)}×), ` +
+          `e2e p50 ${result.e2e.p50Ms.toFixed(1)} ms, p99 ${result.e2e.p99Ms.toFixed(1)} ms, load ${result.loadAvgStart[0]}`,
+      );
+    }
+  } finally {
+    await fsp.rm(scratch, { recursive: true, force: true });
+  }
+  const report = buildReport(results, { backend: selection.backend, fusionHead: FUSION_HEAD, machine, durationS });
+  const comparison = baseline === undefined ? undefined : compareToBaseline(report, baseline);
+  if (flags.json) {
+    const out = comparison === undefined ? report : { ...report, baselineComparison: { file: flags.baseline, rows: comparison } };
+    ctx.stdout(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    ctx.stdout(`${formatText(report)}\n`);
+    if (comparison !== undefined && baseline !== undefined) ctx.stdout(`\n${formatComparison(comparison, baseline, report, flags.baseline ?? "")}\n`);
+  }
+  if (flags.report !== undefined) {
+    const files = await writeReport(flags.report, report, series);
+    log(`wrote ${files.length} files to ${flags.report} (report.md, report.json, SVG plots)`);
+  }
+  if (flags.saveBaseline !== undefined) {
+    await fsp.mkdir(path.dirname(flags.saveBaseline), { recursive: true });
+    await fsp.writeFile(flags.saveBaseline, `${JSON.stringify(report, null, 2)}\n`);
+    log(`saved baseline ${flags.saveBaseline}`);
+  }
+}
+
+export const registerBench: CommandRegistrar = (program: Command, ctx: CliContext) => {
+  program
+    .command("bench")
+    .description("latency benchmark: simulated scenarios through the whole pipeline; e2e and per-stage HDR percentiles, deadline misses, throughput, memory")
+    .option("--scenario <name>", "nominal|dense|fog|dropout|flood|live|all, or a comma-separated list", "nominal")
+    .option("--duration <s>", "seconds of simulated drive per scenario", "10")
+    .option("--json", "print the results as JSON")
+    .option("--report <dir>", "write report.md, report.json and SVG plots to DIR")
+    .option("--baseline <file>", "print every figure as a ratio to a saved baseline")
+    .option("--save-baseline <file>", "save this run's JSON as a baseline (e.g. bench/baselines/<name>.json)")
+    .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
+    .option("--models <dir>", "directory of the shipped models", "models")
+    .option("--warmup <ticks>", "ticks of an unmeasured warm-up run before the scenarios (0 = none)", "10")
+    .option("--cache <dir>", "where simulated recordings are kept between runs", path.join("tmp", "bench-cache"))
+    .action((flags: BenchFlags) => run(flags, ctx));
+};

@@ -1,0 +1,318 @@
+/**
+ * The suite's report: per recording × condition × pipeline results (the `avfusion eval --json`
+ * entries), their means per condition and overall, robustness ratios, the scene cadence and health
+ * measurements of the sensor-missing and recovery drives, and the issue 6 targets with pass/fail.
+ * Pure: no IO, no clock.
+ */
+import type { Nanos, SceneState, SensorKind } from "../types";
+import { buildEvalReport, EVAL_PIPELINES, type EvalPipeline, type EvalResultEntry, type RobustnessRow, type SirenSummary } from "./evalReport";
+import type { SirenMetrics } from "./evaluateSiren";
+
+const msBetween = (a: Nanos, b: Nanos): number => Number(b - a) / 1e6;
+
+/** Scene cadence of one run: scene states emitted against the drive's length × tick rate. */
+export type CadenceMeasure = { scenes: number; expectedScenes: number; ratio: number };
+
+export function sceneCadence(scenes: readonly SceneState[], durationS: number, tickHz: number): CadenceMeasure {
+  const expectedScenes = Math.round(durationS * tickHz);
+  return { scenes: scenes.length, expectedScenes, ratio: expectedScenes > 0 ? scenes.length / expectedScenes : 0 };
+}
+
+/** How a sensor missing from the start of a drive is reported. */
+export type MissingMeasure = {
+  kind: SensorKind;
+  /** Stamp of the first scene reporting it MISSING, minus the drive start (ms); null if never. */
+  firstMissingMs: number | null;
+  /** First scene's stamp minus the drive start (ms). */
+  firstSceneMs: number | null;
+  /** Share of the scenes that report it MISSING. */
+  missingShare: number;
+  /** Its statuses over the run, in order of first appearance. */
+  statuses: string[];
+};
+
+export function missingSensorMeasure(scenes: readonly SceneState[], kind: SensorKind, start: Nanos): MissingMeasure {
+  let firstMissingMs: number | null = null;
+  let missing = 0;
+  const statuses: string[] = [];
+  for (const s of scenes) {
+    const h = s.health.sensors.find((x) => x.kind === kind);
+    const status = h?.status ?? "absent";
+    if (!statuses.includes(status)) statuses.push(status);
+    if (status === "MISSING") {
+      missing++;
+      if (firstMissingMs === null) firstMissingMs = msBetween(start, s.stamp);
+    }
+  }
+  return { kind, firstMissingMs, firstSceneMs: scenes.length ? msBetween(start, scenes[0]!.stamp) : null, missingShare: scenes.length ? missing / scenes.length : 0, statuses };
+}
+
+/** One outage of the recovery drive: when the health noticed it and when the sensor was re-admitted. */
+export type RecoveryMeasure = {
+  kind: SensorKind;
+  fromS: number;
+  toS: number;
+  /** First scene after `fromS` with the sensor not OK, minus fromS (ms); null if never. */
+  detectedAfterMs: number | null;
+  /** Its status then. */
+  detectedStatus: string | null;
+  /** First scene after `toS` with the sensor OK and included, minus toS (ms); null if never. */
+  readmittedAfterMs: number | null;
+};
+
+export function recoveryMeasure(scenes: readonly SceneState[], kind: SensorKind, start: Nanos, fromS: number, toS: number): RecoveryMeasure {
+  const from = start + BigInt(Math.round(fromS * 1e9));
+  const to = start + BigInt(Math.round(toS * 1e9));
+  let detectedAfterMs: number | null = null;
+  let detectedStatus: string | null = null;
+  let readmittedAfterMs: number | null = null;
+  for (const s of scenes) {
+    const h = s.health.sensors.find((x) => x.kind === kind);
+    if (!h) continue;
+    if (detectedAfterMs === null && s.stamp >= from && s.stamp < to && h.status !== "OK") {
+      detectedAfterMs = msBetween(from, s.stamp);
+      detectedStatus = h.status;
+    }
+    if (readmittedAfterMs === null && s.stamp >= to && h.status === "OK" && h.included) readmittedAfterMs = msBetween(to, s.stamp);
+  }
+  return { kind, fromS, toS, detectedAfterMs, detectedStatus, readmittedAfterMs };
+}
+
+/** Mean over the drives of one condition × pipeline. */
+export type AggregateEntry = {
+  condition: string;
+  pipeline: EvalPipeline;
+  recordings: number;
+  mAP: number | null;
+  nds: number | null;
+  apByClass: Record<string, number | null>;
+  ate: number | null;
+  ave: number | null;
+};
+
+function mean(xs: readonly (number | null | undefined)[]): number | null {
+  const v = xs.filter((x): x is number => typeof x === "number" && Number.isFinite(x));
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+}
+
+/** Per condition × pipeline means over the recordings (nulls left out); condition `all` pools every condition. */
+export function aggregateResults(entries: readonly EvalResultEntry[]): AggregateEntry[] {
+  const conditions: string[] = [];
+  for (const e of entries) if (!conditions.includes(e.condition)) conditions.push(e.condition);
+  const out: AggregateEntry[] = [];
+  for (const condition of [...conditions, "all"]) {
+    for (const pipeline of EVAL_PIPELINES) {
+      const these = entries.filter((e) => e.pipeline === pipeline && (condition === "all" || e.condition === condition));
+      if (!these.length) continue;
+      const classes: string[] = [];
+      for (const e of these) for (const c of Object.keys(e.apByClass)) if (!classes.includes(c)) classes.push(c);
+      const apByClass: Record<string, number | null> = {};
+      for (const c of classes) apByClass[c] = mean(these.map((e) => e.apByClass[c]));
+      out.push({
+        condition,
+        pipeline,
+        recordings: these.length,
+        mAP: mean(these.map((e) => e.mAP)),
+        nds: mean(these.map((e) => e.nds)),
+        apByClass,
+        ate: mean(these.map((e) => e.ate)),
+        ave: mean(these.map((e) => e.ave)),
+      });
+    }
+  }
+  return out;
+}
+
+/** One issue 6 target, measured. */
+export type TargetCheck = {
+  target: string;
+  condition: string | null;
+  /** The measured value and what it is compared with. */
+  value: number | null;
+  threshold: number | null;
+  pass: boolean | null;
+  detail: string;
+};
+
+export type SuiteHealthRecord = {
+  recording: string;
+  condition: string;
+  cadence: CadenceMeasure;
+  missing?: MissingMeasure;
+};
+
+export type SuiteReport = {
+  suite: { name: string; durationS: number; tickHz: number; deadlineMs: number; drives: string[]; conditions: string[] };
+  /** What the `fused` pipeline is: the learned head, or the tracker alone when no head is shipped. */
+  fusedHead: "learned" | "tracker";
+  results: EvalResultEntry[];
+  aggregate: AggregateEntry[];
+  siren: SirenSummary;
+  robustness: { metric: "nds" | "mAP"; cleanCondition: string; rows: RobustnessRow[] };
+  health: SuiteHealthRecord[];
+  recovery: RecoveryMeasure[];
+  targets: TargetCheck[];
+};
+
+const SINGLE: readonly EvalPipeline[] = ["camera", "lidar", "radar"];
+
+/** The issue 6 robustness targets, from the aggregate table and the health measurements. */
+export function checkTargets(
+  aggregate: readonly AggregateEntry[],
+  health: readonly SuiteHealthRecord[],
+  recovery: readonly RecoveryMeasure[],
+  options: { cleanCondition: string; deadlineMs: number },
+): TargetCheck[] {
+  const get = (condition: string, pipeline: EvalPipeline): AggregateEntry | undefined => aggregate.find((a) => a.condition === condition && a.pipeline === pipeline);
+  const out: TargetCheck[] = [];
+  const conditions = [...new Set(aggregate.map((a) => a.condition))].filter((c) => c !== "all");
+  const clean = options.cleanCondition;
+  for (const c of conditions) {
+    const fused = get(c, "fused")?.mAP ?? null;
+    const singles = SINGLE.map((p) => ({ p, v: get(c, p)?.mAP ?? null })).filter((x): x is { p: EvalPipeline; v: number } => x.v !== null);
+    if (fused === null || !singles.length) continue;
+    const best = singles.reduce((a, b) => (b.v > a.v ? b : a));
+    const strict = c === clean;
+    out.push({
+      target: strict ? "fused mAP > best single sensor (clear)" : "fused mAP >= best single sensor",
+      condition: c,
+      value: fused,
+      threshold: best.v,
+      pass: strict ? fused > best.v : fused >= best.v,
+      detail: `fused ${fused.toFixed(3)} vs ${best.p} ${best.v.toFixed(3)}`,
+    });
+  }
+  const cleanFused = get(clean, "fused");
+  for (const c of conditions.filter((x) => /^fog-50m$/.test(x))) {
+    const fog = get(c, "fused");
+    const car = fog?.apByClass.car ?? null;
+    const carClean = cleanFused?.apByClass.car ?? null;
+    const ratio = car !== null && carClean !== null && carClean > 0 ? car / carClean : null;
+    const cam = get(c, "camera")?.apByClass.car ?? null;
+    const camClean = get(clean, "camera")?.apByClass.car ?? null;
+    const camRatio = cam !== null && camClean !== null && camClean > 0 ? cam / camClean : null;
+    out.push({
+      target: "fog 50 m: fused car AP >= 0.8 x clear",
+      condition: c,
+      value: ratio,
+      threshold: 0.8,
+      pass: ratio === null ? null : ratio >= 0.8,
+      detail: `fused car AP ${fmt(car)} / ${fmt(carClean)}; camera-only car AP ${fmt(cam)} / ${fmt(camClean)} = ${fmt(camRatio, 2)}`,
+    });
+  }
+  for (const c of conditions.filter((x) => /-missing$/.test(x))) {
+    const v = get(c, "fused")?.mAP ?? null;
+    const full = cleanFused?.mAP ?? null;
+    const ratio = v !== null && full !== null && full > 0 ? v / full : null;
+    out.push({ target: "sensor missing: fused mAP >= 0.7 x full", condition: c, value: ratio, threshold: 0.7, pass: ratio === null ? null : ratio >= 0.7, detail: `fused mAP ${fmt(v)} / ${fmt(full)}` });
+    const recs = health.filter((h) => h.condition === c);
+    const cadence = recs.map((h) => h.cadence);
+    const minRatio = cadence.length ? Math.min(...cadence.map((x) => x.ratio)) : null;
+    out.push({
+      target: "sensor missing: scene states at the tick rate",
+      condition: c,
+      value: minRatio,
+      threshold: 1,
+      pass: minRatio === null ? null : cadence.every((x) => x.scenes >= x.expectedScenes),
+      detail: cadence.map((x) => `${x.scenes}/${x.expectedScenes}`).join(", ") + " scenes",
+    });
+    const firsts = recs.map((h) => h.missing?.firstMissingMs ?? null);
+    const worst = firsts.some((x) => x === null) ? null : Math.max(...(firsts as number[]));
+    out.push({
+      target: "sensor missing: reported MISSING within one deadline",
+      condition: c,
+      value: worst,
+      threshold: options.deadlineMs,
+      pass: worst === null ? false : worst <= options.deadlineMs,
+      detail:
+        recs
+          .map((h) => (h.missing ? `first MISSING at ${fmt(h.missing.firstMissingMs, 0)} ms (first scene ${fmt(h.missing.firstSceneMs, 0)} ms), ${(h.missing.missingShare * 100).toFixed(0)} % of scenes` : "not measured"))
+          .join("; ") + " after the drive start",
+    });
+  }
+  for (const r of recovery) {
+    out.push({
+      target: "sensor back: re-admitted within 1 s",
+      condition: `${r.kind} out ${r.fromS}-${r.toS} s`,
+      value: r.readmittedAfterMs,
+      threshold: 1000,
+      pass: r.readmittedAfterMs === null ? false : r.readmittedAfterMs < 1000,
+      detail: `noticed ${r.detectedStatus ?? "never"} after ${fmt(r.detectedAfterMs, 0)} ms; OK and included ${fmt(r.readmittedAfterMs, 0)} ms after it came back`,
+    });
+  }
+  return out;
+}
+
+function fmt(x: number | null | undefined, digits = 3): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits);
+}
+
+export function buildSuiteReport(input: {
+  suite: SuiteReport["suite"];
+  fusedHead: SuiteReport["fusedHead"];
+  entries: readonly EvalResultEntry[];
+  sirens: readonly SirenMetrics[];
+  health: readonly SuiteHealthRecord[];
+  recovery: readonly RecoveryMeasure[];
+  cleanCondition?: string;
+}): SuiteReport {
+  const cleanCondition = input.cleanCondition ?? "clear";
+  const base = buildEvalReport(input.entries, [...input.sirens], { cleanCondition, robustnessMetric: "mAP" });
+  const aggregate = aggregateResults(input.entries);
+  return {
+    suite: input.suite,
+    fusedHead: input.fusedHead,
+    results: base.results,
+    aggregate,
+    siren: base.siren,
+    robustness: base.robustness,
+    health: [...input.health],
+    recovery: [...input.recovery],
+    targets: checkTargets(aggregate, input.health, input.recovery, { cleanCondition, deadlineMs: input.suite.deadlineMs }),
+  };
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** Markdown: the ablation table (mean mAP per condition × pipeline, car AP in brackets), robustness, targets, siren. */
+export function formatSuiteMarkdown(r: SuiteReport): string {
+  const pipelines = EVAL_PIPELINES.filter((p) => r.aggregate.some((a) => a.pipeline === p));
+  const conditions = [...new Set(r.aggregate.map((a) => a.condition))];
+  const out: string[] = [];
+  out.push(`### Ablation: mean mAP (car AP) over ${r.suite.drives.length} drives × ${r.suite.durationS} s, suite \`${r.suite.name}\`\n`);
+  out.push(`\`fused\` = ${r.fusedHead === "learned" ? "tracker + learned fusion head" : "tracker alone (no learned head shipped)"}; \`tracker\` = tracker, no head; \`naive\` = score-averaging head; camera/lidar/radar = the tracker fed that modality's evidence only.\n`);
+  out.push(
+    table(
+      ["condition", ...pipelines],
+      conditions.map((c) => [
+        c,
+        ...pipelines.map((p) => {
+          const a = r.aggregate.find((x) => x.condition === c && x.pipeline === p);
+          return a ? `${fmt(a.mAP)} (${fmt(a.apByClass.car ?? null)})` : "–";
+        }),
+      ]),
+    ),
+  );
+  const conds = [...new Set(r.robustness.rows.map((x) => x.condition))];
+  out.push(`\n\n### Robustness: mAP in condition / mAP in ${r.robustness.cleanCondition}\n`);
+  out.push(
+    table(
+      ["pipeline", ...conds],
+      pipelines.map((p) => [p, ...conds.map((c) => fmt(r.robustness.rows.find((x) => x.pipeline === p && x.condition === c)?.ratio ?? null, 2))]),
+    ),
+  );
+  out.push("\n\n### Targets (issue 6)\n");
+  out.push(table(["target", "condition", "measured", "threshold", "pass", "detail"], r.targets.map((t) => [t.target, t.condition ?? "", fmt(t.value), fmt(t.threshold), t.pass === null ? "n/a" : t.pass ? "PASS" : "FAIL", t.detail])));
+  const s = r.siren;
+  out.push("\n\n### Siren (fused runs pooled)\n");
+  out.push(
+    table(
+      ["ticks", "precision", "recall", "false-alarm rate", "median bearing error (nearer of front/back)"],
+      [[String(s.ticks), fmt(s.precision), fmt(s.recall), fmt(s.falseAlarmRate), `${fmt(s.medianBearingErrorDeg, 1)}°`]],
+    ),
+  );
+  return out.join("\n") + "\n";
+}

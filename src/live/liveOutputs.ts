@@ -1,0 +1,111 @@
+import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../cli/replay";
+import { toSceneProto } from "../scene/sceneProto";
+import { toSceneUpdate } from "../sinks/mcap/sceneUpdate";
+import { protobufRecord, type FoxgloveWsServer, type PublishRecord } from "../sinks/foxglove/FoxgloveWsServer";
+import type { SensorHealthStatus, SensorKind } from "../types";
+import type { LiveTick } from "./liveSession";
+
+export { SCENE_TOPIC, SCENE_UPDATE_TOPIC };
+/** JSON health of the live pipeline: the scene's sensor health plus the bridge's counters and connection. */
+export const HEALTH_TOPIC = "/avfusion/health";
+
+export type LiveHealthSensor = {
+  sensorId: string;
+  kind: SensorKind;
+  status: SensorHealthStatus;
+  reason: string;
+  ageMs: number | null;
+  rateHz: number | null;
+  /** As in the scene: aligner drops plus the bridge's drops for this sensor's topics. */
+  dropped: number;
+  /** As in the scene: decode errors plus the bridge's malformed packets for this sensor's topics. */
+  malformed: number;
+  /** Arrival of the frame used this tick → scene ready (ms); null when none was used. */
+  arrivalToSceneMs: number | null;
+};
+
+/** One `/avfusion/health` message (JSON). */
+export type LiveHealth = {
+  /** Tick stamp (ns, decimal string). */
+  stamp: string;
+  tick: number;
+  epoch: number;
+  connection: string;
+  degradation: string;
+  recommendedFallback: string;
+  /** Ticks dropped to the newest while the encoders were busy, so far. */
+  droppedTicks: number;
+  bridge: { received: number; dropped: number; malformed: number; reconnects: number };
+  /** Source clock − arrival clock (ms). */
+  clockOffsetMs: number;
+  sensors: LiveHealthSensor[];
+};
+
+export function liveHealth(tick: LiveTick, droppedTicks: number): LiveHealth {
+  const h = tick.scene.health;
+  return {
+    stamp: tick.scene.stamp.toString(),
+    tick: tick.scene.tick,
+    epoch: tick.epoch,
+    connection: tick.connection,
+    degradation: h.degradation,
+    recommendedFallback: h.recommendedFallback,
+    droppedTicks,
+    bridge: { received: tick.bridge.received, dropped: tick.bridge.dropped, malformed: tick.bridge.malformed, reconnects: tick.bridge.reconnects },
+    clockOffsetMs: Number(tick.clockOffsetNs) / 1e6,
+    sensors: h.sensors.map((s) => ({
+      sensorId: s.sensorId,
+      kind: s.kind,
+      status: s.status,
+      reason: s.reason,
+      ageMs: s.ageMs,
+      rateHz: s.rateHz,
+      dropped: s.dropped,
+      malformed: s.malformed,
+      arrivalToSceneMs: tick.arrivalToSceneMs[s.sensorId] ?? null,
+    })),
+  };
+}
+
+const HEALTH_SCHEMA = new TextEncoder().encode(
+  JSON.stringify({
+    title: "avfusion live health",
+    type: "object",
+    properties: {
+      stamp: { type: "string" },
+      tick: { type: "integer" },
+      epoch: { type: "integer" },
+      connection: { type: "string" },
+      degradation: { type: "string" },
+      recommendedFallback: { type: "string" },
+      droppedTicks: { type: "integer" },
+      bridge: { type: "object" },
+      clockOffsetMs: { type: "number" },
+      sensors: { type: "array", items: { type: "object" } },
+    },
+  }),
+);
+
+export function healthRecord(health: LiveHealth, logTime: bigint): PublishRecord {
+  return {
+    topic: HEALTH_TOPIC,
+    schemaName: "avfusion.LiveHealth",
+    schemaEncoding: "jsonschema",
+    schemaData: HEALTH_SCHEMA,
+    messageEncoding: "json",
+    data: new TextEncoder().encode(JSON.stringify(health)),
+    logTime,
+  };
+}
+
+/**
+ * Publishes one live tick on a Foxglove WebSocket server: `/avfusion/scene` (avfusion.SceneState,
+ * as replay's --out writes it), `/avfusion/scene_boxes` (foxglove.SceneUpdate) and `/avfusion/health`
+ * (JSON), all stamped with the tick stamp.
+ */
+export function publishLiveTick(server: FoxgloveWsServer, tick: LiveTick, droppedTicks: number): void {
+  const stamp = tick.scene.stamp;
+  server.publish(protobufRecord(SCENE_TOPIC, "avfusion.SceneState", toSceneProto(tick.scene), stamp));
+  server.publish(protobufRecord(SCENE_UPDATE_TOPIC, "foxglove.SceneUpdate", toSceneUpdate(tick.scene), stamp));
+  server.publish(healthRecord(liveHealth(tick, droppedTicks), stamp));
+}
