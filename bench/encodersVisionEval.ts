@@ -6,8 +6,11 @@
  * LiDAR quality by fog visibility on held-out seeds (and with a 0.6° LiDAR).
  *
  *   node --require ./bench/register.js bench/encodersVisionEval.ts [lidar] [camera] [--camera-stem s2d|trained|both]
+ *   node --require ./bench/register.js bench/encodersVisionEval.ts lidar-calibration
  *
- * Writes nothing.
+ * `lidar-calibration` recomputes the LiDAR quality constant farFractionClear as trainLidar does:
+ * the median, over the clear-air training sweeps (seeds 1–100, 20 s, one a second), of the
+ * fraction of returns beyond 30 m. Writes nothing.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -34,7 +37,23 @@ const recorded = (kind: string): { carAp2m: number; carGt: number; frames: numbe
   (JSON.parse(fs.readFileSync(path.join(root, "models", kind, "metadata.json"), "utf8")) as { heldOut: never }).heldOut;
 const t = (): string => `${(performance.now() / 1000).toFixed(0)} s, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`;
 
+function lidarCalibration(): void {
+  const fractions: number[] = [];
+  const counts: number[] = [];
+  for (let s = 1; s <= 100; s++) {
+    const sc = simDrive(s, 20);
+    if (sc.weather.visibilityM !== undefined && Number.isFinite(sc.weather.visibilityM)) continue;
+    for (const smp of lidarSamples(sc, { everyS: 1, offsetS: 0.05 + ((s * 0.37) % 1) })) {
+      fractions.push(smp.stats.far / smp.stats.valid);
+      counts.push(smp.stats.far);
+    }
+  }
+  const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor(p * xs.length)]!;
+  console.log(`lidar quality calibration: ${fractions.length} clear training sweeps; far-return fraction median ${q(fractions, 0.5).toFixed(4)} (p5 ${q(fractions, 0.05).toFixed(4)}, p95 ${q(fractions, 0.95).toFixed(4)}); far-return count median ${q(counts, 0.5)} [${t()}]`);
+}
+
 async function main(): Promise<void> {
+  if (args.includes("lidar-calibration")) return lidarCalibration();
   await selectBackend({ backend: "wasm" });
   const files = nodeModelFiles();
   if (want("lidar")) {

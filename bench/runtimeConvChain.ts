@@ -52,6 +52,33 @@ async function main(): Promise<void> {
           `process CPU median ${pct(cpu[k]!, 50).toFixed(2)} ms, min ${Math.min(...cpu[k]!).toFixed(2)} ms`,
       );
     }
+    // Per layer: process CPU time of each fused conv2d alone, on its real input.
+    const chain = convChainOf(model);
+    if (typeof chain === "string") throw new Error(chain);
+    const layerLines: string[] = [];
+    tf.tidy(() => {
+      let x: tf.Tensor4D = tf.tensor4d(data, [1, ...shape] as [number, number, number, number]);
+      for (const layer of model.layers.slice(1)) {
+        const input = x;
+        const cpuMs: number[] = [];
+        const y = layer.apply(input) as tf.Tensor4D;
+        for (let r = 0; r < Math.max(20, REPS / 4); r++) {
+          const c0 = process.cpuUsage();
+          const z = layer.apply(input) as tf.Tensor4D;
+          z.dataSync();
+          const c = process.cpuUsage(c0);
+          cpuMs.push((c.user + c.system) / 1000);
+          z.dispose();
+        }
+        const [kh, kw] = (layer.getWeights()[0] as tf.Tensor).shape;
+        const macs = y.shape[1]! * y.shape[2]! * y.shape[3]! * input.shape[3]! * kh! * kw!;
+        const med = pct(cpuMs, 50);
+        layerLines.push(`  ${layer.name.padEnd(16)} ${JSON.stringify(input.shape.slice(1))} → ${JSON.stringify(y.shape.slice(1))}: CPU median ${med.toFixed(2)} ms, ${(macs / 1e6).toFixed(1)} M multiply-adds, ${((2 * macs) / med / 1e6).toFixed(1)} GFLOP/s`);
+        x = y;
+      }
+    });
+    console.log(`${kind} per layer (layer.apply + dataSync):\n${layerLines.join("\n")}`);
+    chain.dispose();
     model.dispose();
   }
   console.log(`# load after ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);

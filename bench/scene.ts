@@ -154,7 +154,7 @@ async function faultsMain(seeds: number[]): Promise<void> {
   const base = loadScenario("health-fog-dropout");
   const fmt = (v: number | null): string => (v === null ? "never" : `${Math.round(v)}`);
   console.log(`scene health vs fault schedule: ${base.name} (${base.durationS} s; ${base.faults.map((f) => `${f.type} ${f.sensor}${"fromS" in f ? ` ${f.fromS}–${f.toS ?? "end"} s` : ""}`).join(", ")}); node ${process.version}, load ${load()}`);
-  console.log("seed+shift  weather           ticks maxGap  lidar: stale missing included readmitted(as)  camera: failed readmitted(as)  unscheduled  visibility(median m)  levels  sim+pipeline s  load");
+  console.log("seed+shift  weather           ticks maxGap  lidar: stale missing included readmitted(as)  camera: failed readmitted(as)  unscheduled  visibility(median m)  levels (changes)  sim+pipeline s  load");
   for (const [i, seed] of seeds.entries()) {
     // Fault times move off the 100 ms tick grid from one seed to the next (0, 37, 74, 11, ... ms),
     // so the detection and re-admission times sample the grid phase too.
@@ -165,6 +165,8 @@ async function faultsMain(seeds: number[]): Promise<void> {
       { label: `fog ${base.weather.visibilityM ?? "-"} m`, scenario: fog },
       { label: "clear", scenario: inClearAir(fog) },
       { label: "clear, no faults", scenario: { ...inClearAir(fog), faults: [] } },
+      // Visibility near the nominal limit: the estimate hovers around 150 m (level hold test).
+      { label: "fog 250 m, no faults", scenario: { ...fog, faults: [], weather: { visibilityM: 250, night: false } } },
     ];
     for (const v of variants) {
       const run = await runScenarioThroughPipeline(v.scenario);
@@ -175,6 +177,7 @@ async function faultsMain(seeds: number[]): Promise<void> {
       const vis = states.map((s) => s.health.visibilityM ?? NaN).sort((a, b) => a - b);
       const levels = new Map<string, number>();
       for (const s of states) levels.set(s.health.degradation, (levels.get(s.health.degradation) ?? 0) + 1);
+      const levelChanges = states.filter((s, i) => i > 0 && s.health.degradation !== states[i - 1]!.health.degradation).length;
       console.log(
         [
           `${seed}${shiftS ? ` +${Math.round(shiftS * 1000)}ms` : ""}`.padEnd(11),
@@ -185,7 +188,7 @@ async function faultsMain(seeds: number[]): Promise<void> {
           f ? `  ${fmt(f.detectedAfterStartMs)} ${fmt(f.readmittedAfterEndMs)}(${f.readmittedAs ?? "-"}) ms` : "  -",
           `  ${c.unscheduled.length}${c.unscheduled.length ? ` [${c.unscheduled.map((u) => `${u.sensorId} ${u.from}→${u.to} at ${u.atMs} ms`).join("; ")}]` : ""}`,
           `  ${Math.round(vis[Math.floor(vis.length / 2)]!)}`,
-          `  ${[...levels].map(([k, n]) => `${k} ${n}`).join(", ")}`,
+          `  ${[...levels].map(([k, n]) => `${k} ${n}`).join(", ")} (${levelChanges} changes)`,
           `  ${(run.simMs / 1000).toFixed(1)}+${(run.pipelineMs / 1000).toFixed(1)}`,
           `  ${load()}`,
         ].join(" "),

@@ -29,7 +29,7 @@ describe("avfusion bench", () => {
   it("runs a 1 s lossless and a real-time scenario and prints the documented JSON, report and baseline", async () => {
     const report = join(dir, "report");
     const baseline = join(dir, "baselines", "test.json");
-    const r = await cli("bench", "--scenario", "nominal,live", "--duration", "1", "--warmup", "0", "--json", "--cache", cache, "--report", report, "--save-baseline", baseline);
+    const r = await cli("bench", "--scenario", "nominal,live", "--duration", "1", "--warmup", "0", "--json", "--cache", cache, "--report", report, "--save-baseline", baseline, "--fusion-head", "naive");
     expect(r.err).not.toMatch(/internal error/);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out);
@@ -39,6 +39,7 @@ describe("avfusion bench", () => {
     expect(json.machine.loadAvg).toHaveLength(3);
     expect(typeof json.machine.cpuModel).toBe("string");
     expect(json.mainScenario).toBe("nominal");
+    expect(json.fusionHead).toMatch(/^naive \(score averaging/);
     expectOrdered(json.e2e);
     // A frame waits at least for its tick's deadline-aligned emission: e2e from the sensor stamp exceeds the sync wait.
     expect(json.e2e.p50Ms).toBeGreaterThan(json.stages.syncWait.p50Ms);
@@ -54,6 +55,10 @@ describe("avfusion bench", () => {
     expect(nominal.ticks).toBeLessThanOrEqual(12);
     expect(nominal.droppedTicks).toBe(0);
     expect(nominal.recording.sensors).toHaveLength(4);
+    // What the pipeline adds after alignment is part of, and less than, the e2e from the sensor stamp.
+    expect(nominal.afterSync.p50Ms).toBeGreaterThan(0);
+    expect(nominal.afterSync.p50Ms).toBeLessThan(nominal.e2e.p50Ms);
+    expect(nominal.cpuS).toBeGreaterThan(0);
     const live = json.scenarios.live;
     expect(live.mode).toBe("realtime");
     expect(live.ticks).toBeGreaterThan(0);
@@ -81,6 +86,7 @@ describe("avfusion bench", () => {
   it.each([
     [["--scenario", "foggy"], /^avfusion: --scenario foggy: expected all or a comma-separated list of nominal, dense, fog, dropout, flood, live\n$/],
     [["--duration", "0.5"], /^avfusion: --duration 0\.5: expected seconds, 1 <= S <= 600\n$/],
+    [["--fusion-head", "bogus"], /^avfusion: --fusion-head bogus: expected one of learned\|naive\|none\n$/],
     [["--warmup", "-1"], /^avfusion: --warmup -1: expected a whole number of ticks, 0\.\.1000\n$/],
     [["--baseline", join(dir, "missing.json")], /^avfusion: --baseline .*missing\.json: cannot read \(ENOENT\), expected a JSON file from --save-baseline\n$/],
   ])("rejects %j with one line and exit code 2", async (args, message) => {

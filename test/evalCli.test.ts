@@ -110,6 +110,7 @@ describe("avfusion eval --suite", () => {
     const again = await cli("eval", "--suite", suiteFile, "--cache", join(dir, "cache"), "--fusion-head", "none", "--pipelines", "fused,lidar");
     expect(again.code).toBe(0);
     expect(again.err).not.toMatch(/simulated/);
+    expect(again.err).toMatch(/highway-clear @ clear: 26 ticks read from the evidence cache/);
     expect(again.out).toMatch(/### Targets \(issue 6\)/);
   }, 600_000);
 
@@ -122,5 +123,9 @@ describe("avfusion eval --suite", () => {
     const lines = r.err.trim().split("\n").filter((l) => l.startsWith("avfusion:") && !l.startsWith("avfusion: backend") && !l.startsWith("avfusion: fused"));
     expect(lines).toEqual([expect.stringMatching(/^avfusion: suite .*bad\.yaml: conditions\.0: expected clear, fog-<V>m .* \(and 1 more\)$/)]);
     expect((await cli("eval", DEFAULT, "--suite", "smoke")).code).toBe(2);
+    // Asking for the learned head where none is shipped is bad input, not a silent fallback.
+    const noHead = await cli("eval", DEFAULT, "--fusion-head", "learned", "--models", dir);
+    expect(noHead.code).toBe(2);
+    expect(noHead.err).toMatch(/fusion\/model\.json/);
   });
 });

@@ -167,9 +167,11 @@ describe("scene health against the scenario's fault schedule (simulator → real
     for (const s of all) expect([reportOf(s, radar).status, reportOf(s, radar).included]).toEqual(["MISSING", false]);
     expect(reportOf(all[0]!, radar).reason).toBe("never seen (sync: missing)");
     // Camera and LiDAR are healthy (the freeze and the dropout each leave one of them): NOMINAL but
-    // for the ticks where one of them is down as well.
+    // while one of them is down as well, and until the level's hold has passed after its return
+    // (sensor re-admission within 1 s, then degradation.recoverMs).
     const levels = all.map((s) => s.health.degradation);
-    const bothUp = all.filter((s, i) => !during(s, FROZEN.fromS, FROZEN.toS! + 1) && !during(s, DROPOUT.fromS, DROPOUT.toS! + 1) && levels[i] !== "NOMINAL");
+    const after = 1 + run.scene.degradation.recoverMs / 1000;
+    const bothUp = all.filter((s, i) => !during(s, FROZEN.fromS, FROZEN.toS! + after) && !during(s, DROPOUT.fromS, DROPOUT.toS! + after) && levels[i] !== "NOMINAL");
     expect(bothUp).toEqual([]);
     // Camera frozen (FAILED) and radar gone: LiDAR is the only forward modality left.
     const cam = sensorOf(clear, "camera");

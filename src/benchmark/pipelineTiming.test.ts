@@ -3,6 +3,7 @@ import { concatMap, lastValueFrom, Observable, toArray } from "rxjs";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
 import { createScenePipelineFromFeed, planPipeline, type MessageFeed } from "../pipeline";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
+import { selectBackend } from "../runtime/selectBackend";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
 import { createDiagnostics, readRecording } from "../sources/mcap/readRecording";
@@ -15,6 +16,7 @@ const ROOT = path.resolve(__dirname, "../..");
 
 describe("pipeline instrumentation for the bench", () => {
   it("times every decode, stamps each tick's way through the stages, and bounds the ticks waiting in lossless mode", async () => {
+    await selectBackend({ log: () => undefined }); // wasm here; tfjs's default (pure JS) is ~30× slower
     const source = await FileReadable.open(DEFAULT);
     try {
       const inspection = await inspectRecording(source, { classify: VENDOR_CLASSIFY });

@@ -54,9 +54,14 @@ export function formatText(report: BenchReport): string {
         `${String(e.missed50ms).padStart(7)}${String(e.missed100ms).padStart(7)}${f2(r.tickInterval.jitterMs).padStart(8)}${f2(r.peakRssMb).padStart(8)}  ${r.loadAvgStart[0]}`,
     );
   }
-  lines.push("", "e2e from arrival (log time) instead of sensor stamp, p50 / p99 ms; CPU s and recording time / CPU time:");
+  lines.push("", "scenario   from arrival p50 / p99   after sync p50 / p99 (>100 ms)   CPU s  rec. time / CPU time");
   for (const r of Object.values(report.scenarios)) {
-    lines.push(`  ${r.scenario.padEnd(10)}${f2(r.e2eFromArrival.p50Ms).padStart(8)} ${f2(r.e2eFromArrival.p99Ms).padStart(8)}   CPU ${f2(r.cpuS).padStart(6)} s  ${f2(r.cpuRealtimeFactor)}×`);
+    const a = r.afterSync;
+    lines.push(
+      `  ${r.scenario.padEnd(10)}${f2(r.e2eFromArrival.p50Ms).padStart(9)} / ${f2(r.e2eFromArrival.p99Ms).padEnd(9)}` +
+        `${f2(a.p50Ms).padStart(10)} / ${f2(a.p99Ms).padEnd(8)} (${a.missed100ms}/${a.count})`.padEnd(34) +
+        `${f2(r.cpuS).padStart(7)}  ${f2(r.cpuRealtimeFactor)}×`,
+    );
   }
   lines.push("", "per stage, ms per tick (p50 / p99):");
   const names = [...new Set(Object.values(report.scenarios).flatMap((r) => orderedStages(r.stages)))];

@@ -1,10 +1,10 @@
 import { promises as fsp } from "fs";
 import * as path from "path";
-import { concatMap, lastValueFrom, take, tap } from "rxjs";
+import { concatMap, lastValueFrom, Observable, take, tap } from "rxjs";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
 import type { ModelFiles } from "../encoders/common/modelFiles";
 import type { FusionHead } from "../fusion/fusionHead";
-import { createScenePipeline, createScenePipelineFromFeed, planPipeline, type ScenePipelineRun, type SceneTick } from "../pipeline";
+import { createScenePipelineFromFeed, planPipeline, type MessageFeed, type ScenePipelineRun, type SceneTick } from "../pipeline";
 import { encodeProto } from "../schemas/protoRegistry";
 import { toSceneProto } from "../scene/sceneProto";
 import { FileWritable } from "../sinks/mcap/FileWritable";
@@ -12,8 +12,8 @@ import { McapSink } from "../sinks/mcap/McapSink";
 import { toSceneUpdate } from "../sinks/mcap/sceneUpdate";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
-import { createDiagnostics, readRecording } from "../sources/mcap/readRecording";
-import type { SyncedBundle } from "../types";
+import { createDiagnostics, readMessageBatches, readRecording } from "../sources/mcap/readRecording";
+import type { SensorMessage, SyncedBundle } from "../types";
 import { nsToMs } from "../types/time";
 import { intervalSummary, LatencyRecorder } from "./histogram";
 import { loadAvg } from "./machine";
@@ -29,7 +29,7 @@ const MODEL_LOAD_MS = 20;
 
 export const E2E_DEFINITIONS = {
   lossless:
-    "per included frame: (bundle emission − frame stamp) on the recording clock (transport + sync wait) + the tick's own decode, encode, fusion, scene and sink times; queueing and other ticks' interleaved work are left out (lossless playback reads ahead of real time)",
+    "per included frame: (bundle emission − frame stamp) on the recording clock (transport + sync wait) + the tick's decode time + wall time from the bundle's emission to its scene written by the sink; the bench plays the recording one tick at a time (the next message is read once the previous tick is through the sink), so no tick waits behind or overlaps another",
   realtime:
     "per included frame: wall time when the sink had written its scene state − wall time at which the frame's stamp was played (first message's wall time + (stamp − first log time)); includes queueing and drops",
 } as const;
@@ -75,6 +75,7 @@ export async function runScenario(spec: BenchScenario, file: string, options: Ru
   };
   const e2e = new LatencyRecorder([50, 100], true);
   const fromArrival = new LatencyRecorder([50, 100]);
+  const afterSync = new LatencyRecorder([50, 100]);
   const bySensor = new Map<string, LatencyRecorder>();
   const series: ScenarioSeries = { tickTimeS: [], tickE2eMs: [], e2eMs: e2e.samples, counted: [] };
   const emitted: number[] = [];
@@ -92,11 +93,17 @@ export async function runScenario(spec: BenchScenario, file: string, options: Ru
     // Decode time of the messages delivered since the previous bundle = this tick's decode share.
     let decodeSinceBundle = 0;
     const decodeOfTick = new WeakMap<SyncedBundle, number>();
+    // Lossless: one tick at a time through the whole pipeline and the sink (see E2E_DEFINITIONS).
+    let alignedCount = 0;
+    let sunkCount = 0;
+    const sinkWaiters: (() => void)[] = [];
+    const allSunk = (): Promise<void> => new Promise((resolve) => (sunkCount >= alignedCount ? resolve() : sinkWaiters.push(resolve)));
     const common = {
       decode: { onTiming: (ms: number) => void (decodeSinceBundle += ms) },
       onAligned: (b: SyncedBundle) => {
         decodeOfTick.set(b, decodeSinceBundle);
         decodeSinceBundle = 0;
+        alignedCount++;
       },
       models: options.models,
       ...(options.fusionHead ? { fusionHead: options.fusionHead } : {}),
@@ -105,21 +112,39 @@ export async function runScenario(spec: BenchScenario, file: string, options: Ru
     // Real time: the wall time at which the first message was played, and its log time.
     let play: { wallMs: number; logTime: bigint } | undefined;
     const readDiagnostics = createDiagnostics(source.name);
-    pipeline =
+    const feed: MessageFeed =
       spec.mode === "lossless"
-        ? createScenePipeline(source, plan, { ...common, read: { pacing: { mode: "lossless" } } })
-        : createScenePipelineFromFeed(
-            {
-              mode: "latest",
-              readDiagnostics,
-              messages: () =>
-                readRecording(source, { pacing: { mode: "realtime", rate: 1 }, diagnostics: readDiagnostics }).pipe(
-                  tap((m) => void (play ??= { wallMs: performance.now(), logTime: m.logTime })),
-                ),
-            },
-            plan,
-            common,
-          );
+        ? {
+            mode: "lossless",
+            readDiagnostics,
+            messages: () =>
+              new Observable<SensorMessage>((subscriber) => {
+                let stopped = false;
+                (async () => {
+                  for await (const batch of readMessageBatches(source, { diagnostics: readDiagnostics })) {
+                    for (const m of batch) {
+                      if (stopped) return;
+                      readDiagnostics.messagesDelivered++;
+                      subscriber.next(m);
+                      if (alignedCount > sunkCount) await allSunk();
+                    }
+                  }
+                  subscriber.complete();
+                })().catch((err: unknown) => subscriber.error(err));
+                return () => {
+                  stopped = true;
+                };
+              }),
+          }
+        : {
+            mode: "latest",
+            readDiagnostics,
+            messages: () =>
+              readRecording(source, { pacing: { mode: "realtime", rate: 1 }, diagnostics: readDiagnostics }).pipe(
+                tap((m) => void (play ??= { wallMs: performance.now(), logTime: m.logTime })),
+              ),
+          };
+    pipeline = createScenePipelineFromFeed(feed, plan, common);
 
     await fsp.mkdir(options.scratchDir, { recursive: true });
     const out = await FileWritable.create(sinkFile);
@@ -166,9 +191,10 @@ export async function runScenario(spec: BenchScenario, file: string, options: Ru
         stage("scene").record(lat.scene ?? 0);
         stage("sink").record(sinkMs);
         stage("overhead").record(decodeMs + (lat.fusion ?? 0) + (lat.scene ?? 0) + sinkMs);
-        const computeMs = decodeMs + encodeMs + (lat.fusion ?? 0) + (lat.scene ?? 0) + sinkMs;
+        const computeMs = decodeMs + (sinkEnd - t.alignedMs);
         const latency = (from: bigint): number =>
           spec.mode === "realtime" ? sinkEnd - playedAt(from) : nsToMs(tick.synced.emittedAt - from) + computeMs;
+        if (frames.length > 0) afterSync.record(latency(tick.synced.emittedAt));
         for (const f of frames) {
           const ms = latency(f.stamp);
           fromArrival.record(latency(f.receivedAt));
@@ -187,6 +213,8 @@ export async function runScenario(spec: BenchScenario, file: string, options: Ru
         series.tickE2eMs.push(worst);
         series.counted.push(counted);
       }
+      sunkCount++;
+      if (sunkCount >= alignedCount) for (const w of sinkWaiters.splice(0)) w();
     };
     try {
       const ticks = options.maxTicks === undefined ? pipeline.ticks : pipeline.ticks.pipe(take(options.maxTicks));
@@ -199,7 +227,7 @@ export async function runScenario(spec: BenchScenario, file: string, options: Ru
     const cpu = process.cpuUsage(cpuStart);
     const cpuS = (cpu.user + cpu.system) / 1e6;
     const durationS = inspection.durationSec;
-    const diag = spec.mode === "lossless" ? pipeline.readDiagnostics : readDiagnostics;
+    const diag = readDiagnostics;
     const result: ScenarioResult = {
       scenario: spec.name,
       description: spec.description,
@@ -223,6 +251,7 @@ export async function runScenario(spec: BenchScenario, file: string, options: Ru
       cpuRealtimeFactor: round2(durationS / Math.max(cpuS, 1e-9)),
       e2e: { ...e2e.summary(), ...e2e.deadlineMisses() },
       e2eFromArrival: { ...fromArrival.summary(), ...fromArrival.deadlineMisses() },
+      afterSync: { ...afterSync.summary(), ...afterSync.deadlineMisses() },
       e2eBySensor: Object.fromEntries(
         [...bySensor].sort(([a], [b]) => a.localeCompare(b)).map(([id, r]) => {
           const s = r.summary();

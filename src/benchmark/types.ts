@@ -54,6 +54,11 @@ export type ScenarioResult = {
   e2e: E2eSummary;
   /** The same, measured from the frame's arrival (log time) instead of its sensor stamp: the pipeline's own share. */
   e2eFromArrival: E2eSummary;
+  /**
+   * One sample per tick: from the aligner's emission of the bundle (recording clock, played in real
+   * time) to its scene written — what the pipeline adds after time alignment (decode share, queue, encoders, fusion, scene, sink).
+   */
+  afterSync: E2eSummary;
   e2eBySensor: Record<string, { p50Ms: number; p99Ms: number; maxMs: number; count: number }>;
   /** Per tick, ms: decode, syncWait, queue (real time only), encode, encode.<sensor>, fusion, scene, sink, overhead. */
   stages: Record<string, StageSummary>;

@@ -9,6 +9,7 @@ import { buildReport, formatText, type SeriesByScenario } from "../benchmark/rep
 import { runScenario } from "../benchmark/runScenario";
 import { BENCH_SCENARIO_SPECS, cachedRecording, parseScenarioList } from "../benchmark/scenarios";
 import type { ScenarioResult } from "../benchmark/types";
+import { parseFusionHeadChoice, selectFusionHead } from "../fusion/head/selectHead";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import type { CliContext, CommandRegistrar } from "./context";
@@ -25,10 +26,9 @@ type BenchFlags = {
   models: string;
   cache: string;
   warmup: string;
+  fusionHead?: string;
 };
 
-/** What ran after the encoders. The learned head (src/fusion/head) is not wired into the bench yet. */
-const FUSION_HEAD = "none (tracker: Kalman updates + Bayesian existence)";
 
 async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
   let names;
@@ -46,6 +46,7 @@ async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
     throw new UsageError(`--warmup ${flags.warmup}: expected a whole number of ticks, 0..1000`);
   }
   const backend = parseBackendChoice(flags.backend);
+  const headChoice = flags.fusionHead === undefined ? undefined : parseFusionHeadChoice(flags.fusionHead);
   let baseline: Baseline | undefined;
   if (flags.baseline !== undefined) {
     let text: string;
@@ -63,12 +64,14 @@ async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
   const results: ScenarioResult[] = [];
   const series: SeriesByScenario = {};
   const models = { files: nodeModelFiles(), dir: flags.models };
+  const head = await selectFusionHead(models.files, flags.models, headChoice);
+  log(head.line);
   try {
     if (warmup > 0) {
       // Unmeasured: JIT, wasm kernels and file caches warm up on the first scenario's drive.
       const spec = BENCH_SCENARIO_SPECS[names[0]!];
       const file = await cachedRecording(spec.build(durationS), flags.cache, log);
-      await runScenario({ ...spec, mode: "lossless" }, file, { models, scratchDir: scratch, maxTicks: warmup });
+      await runScenario({ ...spec, mode: "lossless" }, file, { models, scratchDir: scratch, maxTicks: warmup, ...(head.head ? { fusionHead: head.head } : {}) });
     }
     for (const name of names) {
       const spec = BENCH_SCENARIO_SPECS[name];
@@ -76,6 +79,7 @@ async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
       const { result, series: s } = await runScenario(spec, file, {
         models,
         scratchDir: scratch,
+        ...(head.head ? { fusionHead: head.head } : {}),
         onWarning: (line) => log(`avfusion: warning: ${line}`),
       });
       results.push(result);
@@ -86,9 +90,10 @@ async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
       );
     }
   } finally {
+    head.dispose();
     await fsp.rm(scratch, { recursive: true, force: true });
   }
-  const report = buildReport(results, { backend: selection.backend, fusionHead: FUSION_HEAD, machine, durationS });
+  const report = buildReport(results, { backend: selection.backend, fusionHead: head.line.replace(/^fusion head: /, ""), machine, durationS });
   const comparison = baseline === undefined ? undefined : compareToBaseline(report, baseline);
   if (flags.json) {
     const out = comparison === undefined ? report : { ...report, baselineComparison: { file: flags.baseline, rows: comparison } };
@@ -120,6 +125,7 @@ export const registerBench: CommandRegistrar = (program: Command, ctx: CliContex
     .option("--save-baseline <file>", "save this run's JSON as a baseline (e.g. bench/baselines/<name>.json)")
     .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
     .option("--models <dir>", "directory of the shipped models", "models")
+    .option("--fusion-head <name>", "learned|naive|none; default: learned when <models>/fusion/model.json exists, else none")
     .option("--warmup <ticks>", "ticks of an unmeasured warm-up run before the scenarios (0 = none)", "10")
     .option("--cache <dir>", "where simulated recordings are kept between runs", path.join("tmp", "bench-cache"))
     .action((flags: BenchFlags) => run(flags, ctx));

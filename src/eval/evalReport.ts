@@ -113,20 +113,23 @@ function meanOf(values: readonly (number | null)[]): number | null {
 /**
  * Per pipeline and condition: the mean score over that condition's recordings divided by the
  * same pipeline's mean score in `cleanCondition`. Rows in pipeline order, then condition
- * first-seen order (the clean condition itself has ratio 1).
+ * first-seen order (the clean condition itself has ratio 1). `paired` (the suite, where the same
+ * drive runs in several conditions): the clean mean is taken over the recordings that also ran in
+ * that condition, so a drive run in clear air only does not shift every ratio.
  */
-export function robustnessRatios(entries: readonly EvalResultEntry[], cleanCondition = "clear", metric: "nds" | "mAP" = "nds"): RobustnessRow[] {
+export function robustnessRatios(entries: readonly EvalResultEntry[], cleanCondition = "clear", metric: "nds" | "mAP" = "nds", paired = false): RobustnessRow[] {
   const conditions: string[] = [];
   for (const e of entries) if (!conditions.includes(e.condition)) conditions.push(e.condition);
   const rows: RobustnessRow[] = [];
   for (const pipeline of EVAL_PIPELINES) {
     const mine = entries.filter((e) => e.pipeline === pipeline);
     if (!mine.length) continue;
-    const clean = meanOf(mine.filter((e) => e.condition === cleanCondition).map((e) => e[metric]));
+    const cleanEntries = mine.filter((e) => e.condition === cleanCondition);
     for (const condition of conditions) {
       const these = mine.filter((e) => e.condition === condition);
       if (!these.length) continue;
       const score = meanOf(these.map((e) => e[metric]));
+      const clean = meanOf((paired ? cleanEntries.filter((c) => these.some((e) => e.recording === c.recording)) : cleanEntries).map((e) => e[metric]));
       rows.push({ pipeline, condition, score, cleanScore: clean, ratio: score !== null && clean !== null && clean !== 0 ? score / clean : null });
     }
   }
@@ -140,7 +143,7 @@ export function robustnessRatios(entries: readonly EvalResultEntry[], cleanCondi
 export function buildEvalReport(
   entries: readonly EvalResultEntry[],
   siren: SirenMetrics | readonly SirenMetrics[],
-  options: { cleanCondition?: string; robustnessMetric?: "nds" | "mAP" } = {},
+  options: { cleanCondition?: string; robustnessMetric?: "nds" | "mAP"; pairedRobustness?: boolean } = {},
 ): EvalReport {
   const cleanCondition = options.cleanCondition ?? "clear";
   const metric = options.robustnessMetric ?? "nds";
@@ -148,7 +151,7 @@ export function buildEvalReport(
   return {
     results: [...entries],
     siren: sirenSummary(pooled),
-    robustness: { metric, cleanCondition, rows: robustnessRatios(entries, cleanCondition, metric) },
+    robustness: { metric, cleanCondition, rows: robustnessRatios(entries, cleanCondition, metric, options.pairedRobustness ?? false) },
   };
 }
 

@@ -1,10 +1,10 @@
-import { Observable } from "rxjs";
+import { Observable, type Subscription } from "rxjs";
 import { createBridgeStats, foxgloveWebSocketSource, type BridgeStats, type ConnectionStatus, type FoxgloveWsSourceOptions } from "../sources/bridge/foxgloveWebSocketSource";
-import { createUdpStats, udpDatagrams, type UdpSensorSpec, type UdpSourceOptions, type UdpSourceStats } from "../sources/bridge/udpSource";
+import { createUdpStats, udpDatagrams, udpSource, type UdpSensorSpec, type UdpSourceOptions, type UdpSourceStats } from "../sources/bridge/udpSource";
 import { wallClockNs } from "../sources/bridge/clock";
 import type { TopicMapping } from "../decode/topicMapping";
-import type { FrameTransform, Nanos, SensorMessage } from "../types";
-import { packetMessage, transformsMessage } from "./frameMessages";
+import type { FrameTransform, Nanos, PointCloudFrame, SensorMessage } from "../types";
+import { packetMessage, pointCloudMessage, transformsMessage } from "./frameMessages";
 
 /** Connection state of a live input: WebSocket states, or `listening` for UDP. */
 export type LiveConnectionState = "connecting" | "connected" | "disconnected" | "failed" | "listening";
@@ -115,50 +115,69 @@ export type UdpInputOptions = Omit<UdpSourceOptions, "stats" | "clock"> & {
 };
 
 /**
- * UDP sensor drivers as a live input. Each datagram (after the per-sensor rate limit and the
- * bounded queue of `udpDatagrams`) becomes one `nebula_msgs/msg/NebulaPackets` message holding
- * that one packet, stamped with its arrival, so it is decoded by the pipeline's decode stage with
- * the same vendor decoders as a raw-packet recording on replay (Velodyne rotations assembled
- * across messages, ARS548 lists as they arrive; malformed packets count as decode errors of the
- * sensor). Stamps are arrival times: the units' own clocks (Velodyne time past the hour without
- * PPS, an ARS548 without PTP, a replayed recording) are not wall-clock times, and two sensors need
- * not share one. Topics are `udp:<driver>:<port>`, sensor ids `<driver>_<port>` unless given.
+ * UDP sensor drivers as a live input, through the same sockets, per-sensor rate limits and
+ * bounded queues as `udpSource`. Velodyne: the driver assembles rotations (`udpSource`), each
+ * becomes a lossless `foxglove.PointCloud` message. ARS548: each datagram becomes one
+ * `nebula_msgs/msg/NebulaPackets` message holding that packet, decoded by the pipeline's decode
+ * stage with the same vendor decoder as a packet recording on replay (malformed packets count as
+ * the sensor's decode errors). Stamps are arrival times (an ARS548 list at its datagram's
+ * arrival, a Velodyne rotation at its first packet's): the units' own clocks (Velodyne time past
+ * the hour without PPS, an ARS548 without PTP, a replayed recording) are not wall-clock times,
+ * and two sensors need not share one. Topics are `udp:<driver>:<port>`, sensor ids
+ * `<driver>_<port>` unless given.
  */
 export function udpInput(options: UdpInputOptions): LiveInput {
   const stats = options.stats ?? createUdpStats();
-  const sensors: UdpSensorSpec[] = options.sensors.map((s) => ({ ...s, sensorId: s.sensorId ?? `${s.driver}_${s.port}` }));
+  const sensors: UdpSensorSpec[] = options.sensors.map((s) => ({ ...s, sensorId: s.sensorId ?? `${s.driver}_${s.port}`, decoder: { ...s.decoder, frameId: s.decoder?.frameId ?? s.sensorId ?? `${s.driver}_${s.port}` } }));
   const topicOf = new Map(sensors.map((s) => [s.sensorId!, s.topic ?? `udp:${s.driver}:${s.port}`]));
   const roleOf = new Map(sensors.map((s) => [s.sensorId!, s.driver === "ars548" ? ("radar" as const) : ("lidar" as const)]));
+  const channelOf = new Map(sensors.map((s, i) => [s.sensorId!, i]));
+  const lidar = sensors.filter((s) => s.driver === "velodyne");
+  const radar = sensors.filter((s) => s.driver !== "velodyne");
   const events = new Observable<LiveInputEvent>((subscriber) => {
     const sequences = new Map<string, number>();
     const mounted = new Set<string>();
-    const sub = udpDatagrams({ ...options, sensors, stats, clock: wallClockNs }).subscribe({
-      next: (d) => {
-        const sequence = sequences.get(d.sensorId) ?? 0;
-        sequences.set(d.sensorId, sequence + 1);
-        const frameId = d.sensorId;
-        const mount = options.mountings?.get(d.sensorId);
-        if (mount && !mounted.has(d.sensorId)) {
-          mounted.add(d.sensorId);
-          const tf: FrameTransform = {
-            kind: "transform",
-            topic: "/tf",
-            stamp: d.receivedAt,
+    const emit = (sensorId: string, frameId: string, arrival: Nanos, make: (sequence: number) => SensorMessage): void => {
+      const sequence = sequences.get(sensorId) ?? 0;
+      sequences.set(sensorId, sequence + 1);
+      const mount = options.mountings?.get(sensorId);
+      if (mount && !mounted.has(sensorId)) {
+        mounted.add(sensorId);
+        const tf: FrameTransform = {
+          kind: "transform",
+          topic: "/tf",
+          stamp: arrival,
             parentFrameId: options.baseFrame ?? "base_link",
             childFrameId: frameId,
             translation: { x: mount.x, y: mount.y, z: mount.z },
             rotation: { x: 0, y: 0, z: Math.sin(mount.yawRad / 2), w: Math.cos(mount.yawRad / 2) },
           };
-          subscriber.next({ type: "message", message: transformsMessage([tf], { logTime: d.receivedAt }), arrival: d.receivedAt });
-        }
-        const message = packetMessage(d.topic, d.data, { frameId, stamp: d.receivedAt, sequence, channelId: sensors.findIndex((s) => s.sensorId === d.sensorId) });
-        subscriber.next({ type: "message", message, arrival: d.receivedAt });
-      },
-      error: (err: unknown) => subscriber.error(err),
-      complete: () => subscriber.complete(),
-    });
+        subscriber.next({ type: "message", message: transformsMessage([tf], { logTime: arrival }), arrival });
+      }
+      subscriber.next({ type: "message", message: make(sequence), arrival });
+    };
+    const fail = (err: unknown): void => subscriber.error(err);
+    const subs: Subscription[] = [];
+    if (lidar.length > 0) {
+      subs.push(
+        udpSource({ ...options, sensors: lidar, stats, clock: wallClockNs }).subscribe({
+          next: (f) => emit(f.sensorId, f.frameId, f.stamp, (sequence) => pointCloudMessage(f as PointCloudFrame, { logTime: f.stamp, sequence, channelId: channelOf.get(f.sensorId)! })),
+          error: fail,
+        }),
+      );
+    }
+    if (radar.length > 0) {
+      subs.push(
+        udpDatagrams({ ...options, sensors: radar, stats, clock: wallClockNs }).subscribe({
+          next: (d) => emit(d.sensorId, d.sensorId, d.receivedAt, (sequence) => packetMessage(d.topic, d.data, { frameId: d.sensorId, stamp: d.receivedAt, sequence, channelId: channelOf.get(d.sensorId)! })),
+          error: fail,
+        }),
+      );
+    }
     if (!subscriber.closed) subscriber.next({ type: "status", state: "listening", line: `listening for ${sensors.map((s) => s.sensorId).join(", ")}`, at: wallClockNs() });
-    return () => sub.unsubscribe();
+    return () => {
+      for (const sub of subs) sub.unsubscribe();
+    };
   });
   return {
     name: `udp ${sensors.map((s) => s.sensorId).join(", ")}`,
@@ -168,15 +187,17 @@ export function udpInput(options: UdpInputOptions): LiveInput {
       const byTopic = new Map<string, BridgeTopicCounters>();
       let received = 0;
       let dropped = 0;
+      let malformed = 0;
       for (const s of stats.sensors.values()) {
         const topic = topicOf.get(s.sensorId) ?? `udp:${s.driver}:${s.port}`;
         const d = s.droppedRate + s.droppedQueue;
-        byTopic.set(topic, { received: s.datagrams, dropped: d, malformed: 0 });
+        // Velodyne packets are checked by the driver; ARS548 packets by the decode stage (decode errors).
+        byTopic.set(topic, { received: s.datagrams, dropped: d, malformed: s.malformed });
         received += s.datagrams;
         dropped += d;
+        malformed += s.malformed;
       }
-      // Malformed packets are found by the decode stage (decode errors of the sensor).
-      return { received, dropped, malformed: 0, reconnects: 0, byTopic };
+      return { received, dropped, malformed, reconnects: 0, byTopic };
     },
   };
 }

@@ -1,7 +1,7 @@
 import { defer, map, type OperatorFunction } from "rxjs";
 import type { FusedTrack, TrackedObjects } from "../fusion/types";
 import { absNs, nsToMs, type EvidenceBundle, type Nanos, type SensorFrame, type SyncedBundle } from "../types";
-import { assessDegradation } from "./degradation";
+import { assessDegradation, DegradationHold } from "./degradation";
 import { observeSensors, type DecodeCounts } from "./observeSensors";
 import { parseSceneConfig, type SceneConfig, type SceneConfigInput } from "./sceneConfig";
 import { SensorHealthMonitor } from "./SensorHealthMonitor";
@@ -82,12 +82,14 @@ export class SceneAssembler {
   readonly health: SensorHealthMonitor;
   private readonly visibility: VisibilityEstimator;
   private readonly hazards: HazardTracker;
+  private readonly degradation: DegradationHold;
 
   constructor(config: SceneConfigInput | SceneConfig) {
     this.config = parseSceneConfig(config);
     this.health = new SensorHealthMonitor(this.config.health);
     this.visibility = new VisibilityEstimator(this.config.visibility);
     this.hazards = new HazardTracker(this.config.hazards);
+    this.degradation = new DegradationHold(this.config.degradation.recoverMs);
   }
 
   step(input: SceneTickInput): SceneState {
@@ -95,7 +97,7 @@ export class SceneAssembler {
     const observations = observeSensors(input);
     const sensors = this.health.update(tracked.stamp, observations);
     const visibilityM = this.visibility.update(tracked.stamp, observations, sensors);
-    const degradation = assessDegradation(sensors, visibilityM, this.config.degradation);
+    const degradation = this.degradation.step(tracked.stamp, assessDegradation(sensors, visibilityM, this.config.degradation));
     const heard = (input.evidence?.evidence ?? []).flatMap((e) => e.hazards ?? []);
     const hazards = this.hazards.update(tracked.stamp, heard);
     let maxSkew = 0n;

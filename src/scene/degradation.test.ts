@@ -1,5 +1,5 @@
 import type { SensorKind } from "../types";
-import { assessDegradation, sightSpeedKmh, DEFAULT_DEGRADATION_CONFIG } from "./degradation";
+import { assessDegradation, DegradationHold, sightSpeedKmh, DEFAULT_DEGRADATION_CONFIG } from "./degradation";
 import { parseDegradationConfig } from "./sceneConfig";
 import type { SensorHealthReport, SensorHealthStatus } from "./types";
 
@@ -64,5 +64,44 @@ describe("sightSpeedKmh", () => {
     expect(sightSpeedKmh(100, DEFAULT_DEGRADATION_CONFIG)).toBe(80);
     expect(sightSpeedKmh(1e6, DEFAULT_DEGRADATION_CONFIG)).toBe(130);
     expect(sightSpeedKmh(0, DEFAULT_DEGRADATION_CONFIG)).toBe(0);
+  });
+});
+
+describe("DegradationHold: the level does not flap", () => {
+  const T0 = 1_000_000_000n;
+  const tick = (i: number): bigint => T0 + BigInt(i) * 100_000_000n; // 10 Hz
+  const all = rig("OK", "OK", "OK");
+
+  it("a visibility estimate hovering around the nominal limit gives one DEGRADED episode, not one per dip", () => {
+    const hold = new DegradationHold(1000);
+    // 148..160 m, like the estimate measured in 250 m fog (health-fog-dropout without faults), then clear.
+    const v = [160, 149, 152, 155, 148, 151, 153, 149, 150, 156, 152, 149, ...Array(12).fill(400)];
+    const levels = v.map((x, i) => hold.step(tick(i), assessDegradation(all, x)).level);
+    const raw = v.map((x) => assessDegradation(all, x).level);
+    const changes = (ls: string[]) => ls.filter((l, i) => i > 0 && l !== ls[i - 1]).length;
+    expect(changes(raw)).toBe(8);
+    // DEGRADED from the first dip (tick 1) until 1 s of clear air (ticks 12..22) has passed.
+    expect(levels).toEqual(["NOMINAL", ...Array(21).fill("DEGRADED"), "NOMINAL", "NOMINAL"]);
+  });
+
+  it("a worse level or a lower speed is adopted at once; a higher speed waits like a better level, and the reason says so", () => {
+    const hold = new DegradationHold(300);
+    const a = (x: number) => assessDegradation(all, x);
+    expect(hold.step(tick(0), a(100)).fallback).toBe("reduce speed to 80 km/h");
+    expect(hold.step(tick(1), a(50)).fallback).toBe("reduce speed to 50 km/h"); // lower speed: at once
+    const waiting = hold.step(tick(2), a(100));
+    expect(waiting.fallback).toBe("reduce speed to 50 km/h");
+    expect(waiting.reason).toBe("visibility 50 m is below the nominal limit 150 m (healthy: camera, lidar, radar; degraded: none; down: none); recovering (DEGRADED at 80 km/h for 0/300 ms)");
+    expect(hold.step(tick(3), a(2000)).fallback).toBe("reduce speed to 50 km/h");
+    expect(hold.step(tick(4), a(2000)).fallback).toBe("reduce speed to 50 km/h");
+    // 300 ms after the streak began (tick 2): the worst of the streak (80 km/h) is adopted, not NOMINAL.
+    expect(hold.step(tick(5), a(2000)).fallback).toBe("reduce speed to 80 km/h");
+    expect(hold.step(tick(6), a(10)).level).toBe("MINIMAL_RISK"); // worse: at once
+    expect(new DegradationHold(0).step(tick(0), a(2000)).level).toBe("NOMINAL");
+  });
+
+  it("recoverMs is part of the degradation config, 1000 ms by default", () => {
+    expect(DEFAULT_DEGRADATION_CONFIG.recoverMs).toBe(1000);
+    expect(() => parseDegradationConfig({ recoverMs: -1 })).toThrow("scene degradation config: recoverMs: must be ≥ 0 ms");
   });
 });

@@ -1,6 +1,6 @@
-import type { SensorKind } from "../types";
+import { msToNs, nsToMs, type Nanos, type SensorKind } from "../types";
 import { parseDegradationConfig, type DegradationConfig } from "./sceneConfig";
-import type { DegradationLevel, SensorHealthReport } from "./types";
+import { DEGRADATION_LEVELS, type DegradationLevel, type SensorHealthReport } from "./types";
 
 export type DegradationAssessment = {
   level: DegradationLevel;
@@ -8,6 +8,8 @@ export type DegradationAssessment = {
   fallback: string;
   /** Which rule fired and on what, one line. */
   reason: string;
+  /** The speed the fallback allows (km/h): 0 for a stop or pull-over, null when it sets none. */
+  speedKmh: number | null;
 };
 
 /** The defaults; pass `parseDegradationConfig(...)` for others (parsed once, not per tick). */
@@ -58,7 +60,7 @@ export function assessDegradation(
   const vis = visibilityM === null ? "" : `; visibility ${Math.round(visibilityM)} m`;
 
   if (usable.length === 0) {
-    return { level: "MINIMAL_RISK", fallback: "emergency stop in lane", reason: `no usable forward perception (${summary})` };
+    return { level: "MINIMAL_RISK", fallback: "emergency stop in lane", reason: `no usable forward perception (${summary})`, speedKmh: 0 };
   }
   if (usable.length === 1) {
     const only = usable[0]!;
@@ -66,6 +68,7 @@ export function assessDegradation(
       level: "MINIMAL_RISK",
       fallback: only === "radar" ? "stop in lane (minimal risk manoeuvre)" : "pull over to the shoulder (minimal risk manoeuvre)",
       reason: `only ${only} is usable for forward perception (${summary})`,
+      speedKmh: 0,
     };
   }
   const sight = visibilityM === null ? null : sightSpeedKmh(visibilityM, c);
@@ -74,6 +77,7 @@ export function assessDegradation(
       level: "MINIMAL_RISK",
       fallback: "stop in lane (minimal risk manoeuvre)",
       reason: `visibility ${Math.round(visibilityM)} m is below the minimal-risk limit ${c.minimalRiskVisibilityM} m (${summary})`,
+      speedKmh: 0,
     };
   }
   if (healthy.length < 2) {
@@ -82,6 +86,7 @@ export function assessDegradation(
       level: "DEGRADED",
       fallback: `reduce speed to ${speed} km/h and increase following distance`,
       reason: `fewer than two healthy forward modalities (${summary}${vis})`,
+      speedKmh: speed,
     };
   }
   if (visibilityM !== null && sight !== null && visibilityM < c.nominalVisibilityM) {
@@ -89,6 +94,7 @@ export function assessDegradation(
       level: "DEGRADED",
       fallback: `reduce speed to ${sight} km/h`,
       reason: `visibility ${Math.round(visibilityM)} m is below the nominal limit ${c.nominalVisibilityM} m (${summary})`,
+      speedKmh: sight,
     };
   }
   const audio = sensors.filter((s) => s.kind === "audio");
@@ -97,7 +103,52 @@ export function assessDegradation(
       level: "DEGRADED",
       fallback: "increase following distance (sirens and horns cannot be heard)",
       reason: `no usable audio sensor (${summary}${vis})`,
+      speedKmh: null,
     };
   }
-  return { level: "NOMINAL", fallback: "none", reason: `${summary}${vis}` };
+  return { level: "NOMINAL", fallback: "none", reason: `${summary}${vis}`, speedKmh: null };
+}
+
+/** < 0 when `a` is worse than `b`: a worse level, or at the same level a lower allowed speed. */
+function compareAssessments(a: DegradationAssessment, b: DegradationAssessment): number {
+  const byLevel = DEGRADATION_LEVELS.indexOf(b.level) - DEGRADATION_LEVELS.indexOf(a.level);
+  if (byLevel !== 0) return byLevel;
+  return (a.speedKmh ?? Infinity) - (b.speedKmh ?? Infinity);
+}
+
+/**
+ * Hysteresis on the degradation level, one `step` per tick (time is the tick stamp): a worse
+ * assessment — a worse level, or at the same level a lower allowed speed — is adopted at once; a
+ * better one only after every tick for `recoverMs` was better than the current one, and then the
+ * worst assessment of that streak is adopted. A visibility estimate hovering around a limit (or a
+ * speed step) thus cannot make the recommendation flap from tick to tick. While waiting, the
+ * reason says so: `...; recovering (NOMINAL for 300/1000 ms)`.
+ */
+export class DegradationHold {
+  private readonly recover: Nanos;
+  private current: DegradationAssessment | undefined;
+  private candidate: { assessment: DegradationAssessment; start: Nanos } | undefined;
+
+  constructor(readonly recoverMs: number) {
+    this.recover = msToNs(recoverMs);
+  }
+
+  step(tick: Nanos, raw: DegradationAssessment): DegradationAssessment {
+    if (this.candidate && tick < this.candidate.start) this.candidate = undefined; // the clock went back
+    if (!this.current || compareAssessments(raw, this.current) <= 0) {
+      this.current = raw;
+      this.candidate = undefined;
+      return raw;
+    }
+    if (!this.candidate) this.candidate = { assessment: raw, start: tick };
+    else if (compareAssessments(raw, this.candidate.assessment) <= 0) this.candidate.assessment = raw;
+    const cand = this.candidate;
+    if (tick - cand.start >= this.recover) {
+      this.current = cand.assessment;
+      this.candidate = undefined;
+      return this.current;
+    }
+    const what = `${cand.assessment.level}${cand.assessment.level === this.current.level && cand.assessment.speedKmh !== null ? ` at ${cand.assessment.speedKmh} km/h` : ""}`;
+    return { ...this.current, reason: `${this.current.reason}; recovering (${what} for ${Math.round(nsToMs(tick - cand.start))}/${this.recoverMs} ms)` };
+  }
 }

@@ -1,6 +1,6 @@
 /** Scene stage: sensor health, visibility, degradation and SceneState assembly. */
 export { assembleScene, buildSceneState, SceneAssembler, toSceneObject, type SceneTickInput } from "./assembleScene";
-export { assessDegradation, sightSpeedKmh, DEFAULT_DEGRADATION_CONFIG, type DegradationAssessment } from "./degradation";
+export { assessDegradation, DegradationHold, sightSpeedKmh, DEFAULT_DEGRADATION_CONFIG, type DegradationAssessment } from "./degradation";
 export { frameDigest, digestBytes } from "./frameDigest";
 export { checkFaultSchedule, type FaultResponse, type FaultScheduleCheck, type ScheduledFault, type UnscheduledTransition } from "./faultSchedule";
 export { HazardTracker } from "./HazardTracker";

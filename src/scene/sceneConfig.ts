@@ -142,6 +142,9 @@ export const degradationConfigSchema = z
     maxSpeedKmh: z.number().positive().max(400).default(130).describe("recommended speeds never exceed this (km/h)"),
     degradedSpeedKmh: z.number().positive().max(400).default(60).describe("speed cap when fewer than two forward modalities are fully healthy (km/h)"),
     speedStepKmh: z.number().positive().max(50).default(10).describe("recommended speeds are rounded down to a multiple of this (km/h)"),
+    recoverMs: ms(0, 600_000)
+      .default(1_000)
+      .describe("a better level (or a higher speed at the same level) is adopted only after every tick for this long was at least as good (ms), 0..600000"),
   })
   .superRefine((c, ctx) => {
     if (c.minimalRiskVisibilityM >= c.nominalVisibilityM) {

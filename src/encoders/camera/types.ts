@@ -38,8 +38,9 @@ export type CameraEncoderConfig = {
   /** At most this many detections per frame; default 64. */
   maxDetections?: number;
   /**
-   * Run the stem convolution on the space-to-depth image (same result up to float rounding,
-   * faster on wasm; src/runtime/convChain.ts); default true. False runs the layers as trained.
+   * Run the stem convolution as a 2×2 convolution on the space-to-depth image
+   * (src/runtime/convChain.ts): the same result up to float rounding (held-out AP unchanged), but
+   * not measurably faster on wasm here (bench/runtimeConvChain.ts); default false.
    */
   spaceToDepthStem?: boolean;
 };

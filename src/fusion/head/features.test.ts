@@ -7,7 +7,7 @@ const at = (row: number[], name: string): number => row[SLOT_FEATURES.indexOf(na
 describe("fusion head features", () => {
   it("has fixed sizes: 3 modality blocks of SLOT_SIZE and TRACK_SIZE track features", () => {
     expect(SLOT_SIZE).toBe(6 + HEAD_CLASSES.length + 1 + 4 + 3);
-    expect(TRACK_SIZE).toBe(8 + HEAD_CLASSES.length + 1);
+    expect(TRACK_SIZE).toBe(7 + HEAD_CLASSES.length + 1);
     const f = candidateFeatures(candidate([]));
     expect(f.slots.length).toBe(3 * SLOT_SIZE);
     expect(f.track.length).toBe(TRACK_SIZE);
@@ -45,8 +45,8 @@ describe("fusion head features", () => {
     expect(at(r, "residual_m/5 (detection vs track, capped at 10 m)")).toBeCloseTo(0.1, 6);
     const t = Array.from(f.track);
     const tr = (name: string): number => t[TRACK_FEATURES.indexOf(name as (typeof TRACK_FEATURES)[number])]!;
-    expect(tr("prior_existence")).toBeCloseTo(0.6, 6);
-    expect(tr("model_existence")).toBeCloseTo(0.9, 6);
+    // this tick's log-odds change: logit(0.9) − logit(0.6) = ln 9 − ln 1.5
+    expect(t[0]).toBeCloseTo((Math.log(9) - Math.log(1.5)) / 5, 6);
     expect(tr("is_new")).toBe(1);
     expect(tr("log1p(hits)/3")).toBeCloseTo(Math.log(2) / 3, 6);
     expect(tr("log1p(age_s)/3")).toBe(0);

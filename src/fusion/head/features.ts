@@ -36,10 +36,14 @@ export const SLOT_FEATURES = [
 ] as const;
 export const SLOT_SIZE = SLOT_FEATURES.length;
 
-/** Track-level features, in order. */
+/**
+ * Track-level features, in order. Deliberately nothing that carries the track's existence
+ * history (prior or posterior existence): the head judges this tick's evidence, and the
+ * existence recursion stays in the tracker's Bayesian form (see model.ts), so that a head in the
+ * loop sees the same inputs it was trained on.
+ */
 export const TRACK_FEATURES = [
-  "prior_existence",
-  "model_existence",
+  "tracker_tick_log_odds/5 (logit(model_existence) - logit(prior_existence), capped at ±5)",
   "is_new",
   "log1p(hits)/3",
   "log1p(age_s)/3",
@@ -56,6 +60,13 @@ export type CandidateFeatures = { slots: Float32Array; track: Float32Array };
 
 const finite = (v: number, fallback = 0): number => (Number.isFinite(v) ? v : fallback);
 const clamp01 = (v: number): number => Math.min(1, Math.max(0, finite(v)));
+
+/** log(p / (1 − p)) with p kept inside [1e-6, 1 − 1e-6]; 0 for a non-finite p. */
+export function logit(p: number): number {
+  if (!Number.isFinite(p)) return 0;
+  const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+  return Math.log(q / (1 - q));
+}
 
 const OUTCOME_RANK: Record<CandidateSensor["outcome"], number> = { detected: 3, missed: 2, outOfView: 1 };
 
@@ -117,17 +128,16 @@ export function candidateFeatures(c: FusionCandidate): CandidateFeatures {
   });
   const track = new Float32Array(TRACK_SIZE);
   const p = c.tickPosition ?? c.position;
-  track[0] = clamp01(c.priorExistence);
-  track[1] = clamp01(c.modelExistence);
-  track[2] = c.isNew ? 1 : 0;
-  track[3] = Math.log1p(Math.max(0, finite(c.hits))) / 3;
-  track[4] = Math.log1p(Math.max(0, finite(c.ageSec))) / 3;
-  track[5] = Math.min(3, finite(Math.hypot(p.x, p.y), 300) / 100);
-  track[6] = Math.abs(finite(Math.atan2(p.y, p.x))) / Math.PI;
-  track[7] = Math.min(3, finite(Math.hypot(c.velocity.x, c.velocity.y)) / 30);
+  track[0] = Math.max(-5, Math.min(5, logit(c.modelExistence) - logit(c.priorExistence))) / 5;
+  track[1] = c.isNew ? 1 : 0;
+  track[2] = Math.log1p(Math.max(0, finite(c.hits))) / 3;
+  track[3] = Math.log1p(Math.max(0, finite(c.ageSec))) / 3;
+  track[4] = Math.min(3, finite(Math.hypot(p.x, p.y), 300) / 100);
+  track[5] = Math.abs(finite(Math.atan2(p.y, p.x))) / Math.PI;
+  track[6] = Math.min(3, finite(Math.hypot(c.velocity.x, c.velocity.y)) / 30);
   HEAD_CLASSES.forEach((cls, i) => {
-    track[8 + i] = clamp01(c.classProbabilities[cls] ?? 0);
+    track[7 + i] = clamp01(c.classProbabilities[cls] ?? 0);
   });
-  track[8 + HEAD_CLASSES.length] = detected / 3;
+  track[7 + HEAD_CLASSES.length] = detected / 3;
   return { slots, track };
 }

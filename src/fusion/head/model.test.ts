@@ -14,7 +14,7 @@ const metadata = (over: Partial<FusionHeadMetadata["output"]> = {}): FusionHeadM
   kind: "fusion",
   modelVersion: FUSION_MODEL_VERSION,
   input: { modalities: [...HEAD_MODALITIES], slotFeatures: [...SLOT_FEATURES], trackFeatures: [...TRACK_FEATURES] },
-  output: { classes: [...OUT_CLASSES], refineClass: true, refinePosition: true, positionVarianceM2: 0.25, ...over },
+  output: { classes: [...OUT_CLASSES], refineClass: true, refinePosition: true, positionVarianceM2: 0.25, baseRate: 0.5, ...over },
 });
 
 const candidates = [
@@ -83,7 +83,7 @@ describe("learned fusion head", () => {
     bad.input.slotFeatures = bad.input.slotFeatures.slice(1);
     await saveModel(model, bad, files, "m/fusion");
     await expect(loadFusionHead(files, "m")).rejects.toThrow(
-      /^fusion head m\/fusion: metadata.input does not match this build's feature vector \(21 per modality, 16 per track\); retrain with avfusion train --fusion$/,
+      /^fusion head m\/fusion: metadata.input does not match this build's feature vector \(21 per modality, 15 per track\); retrain with avfusion train --fusion$/,
     );
     await expect(loadFusionHead(files, "nowhere")).rejects.toBeInstanceOf(ModelFileError);
     model.dispose();

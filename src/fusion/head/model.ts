@@ -3,7 +3,7 @@ import { z } from "zod";
 import { loadModel, ModelFileError, type ModelFiles } from "../../encoders/common/modelFiles";
 import type { Nanos, ObjectClass } from "../../types";
 import type { CandidateRefinement, FusionCandidate, FusionHead } from "../fusionHead";
-import { candidateFeatures, HEAD_MODALITIES, SLOT_FEATURES, SLOT_SIZE, TRACK_FEATURES, TRACK_SIZE } from "./features";
+import { candidateFeatures, logit, HEAD_MODALITIES, SLOT_FEATURES, SLOT_SIZE, TRACK_FEATURES, TRACK_SIZE } from "./features";
 
 /*
  * The learned late-fusion head: a small MLP with a per-modality encoder shared by the camera,
@@ -11,15 +11,23 @@ import { candidateFeatures, HEAD_MODALITIES, SLOT_FEATURES, SLOT_SIZE, TRACK_FEA
  * same to the head whichever slot it is in; the block's modality one-hot lets it differ where it
  * must), the three encodings concatenated with the track-level features, two hidden layers, and
  * one linear output row per candidate:
- *   [0]     existence logit           → sigmoid
+ *   [0]     logit of q = P(real | this tick's evidence) → existence update (below)
  *   [1..6]  class logits (OUT_CLASSES) → softmax (what the object is, given that it exists)
  *   [7..8]  position offset x, y (m) from the track's position at the tick
+ */
+
+/*
+ * Existence: the head does not replace the track's existence with q. It turns q into this tick's
+ * likelihood ratio against the training base rate π and applies it to the prior, like the
+ * tracker's own update: logit(existence) = logit(prior) + logit(q) − logit(π). Evidence that
+ * looks like the typical real object raises existence tick by tick; evidence that looks like
+ * clutter lowers it until the track is deleted.
  */
 
 /** Classes of the class output: real objects only (a negative is "does not exist", not a class). */
 export const OUT_CLASSES = ["car", "truck", "pedestrian", "cyclist", "motorcycle", "emergency_vehicle"] as const satisfies readonly ObjectClass[];
 export const OUTPUT_SIZE = 1 + OUT_CLASSES.length + 2;
-export const FUSION_MODEL_VERSION = "fusion-head-mlp-1";
+export const FUSION_MODEL_VERSION = "fusion-head-mlp-2";
 
 export type FusionModelShape = { slotUnits: number; hidden: number[] };
 export const DEFAULT_SHAPE: FusionModelShape = { slotUnits: 16, hidden: [48, 32] };
@@ -55,6 +63,8 @@ const metadataSchema = z.object({
     /** Whether `refine` returns a position, and the error variance it is given (m²). */
     refinePosition: z.boolean(),
     positionVarianceM2: z.number().positive(),
+    /** π: the fraction of real candidates in training (the prior q is measured against). */
+    baseRate: z.number().gt(0).lt(1),
   }),
 });
 export type FusionHeadMetadata = z.infer<typeof metadataSchema> & Record<string, unknown>;
@@ -87,6 +97,7 @@ export type LearnedFusionHead = FusionHead & {
   dispose(): void;
 };
 
+/** `existence` is q, this tick's probability that the candidate is real (before the recursion). */
 export type HeadPrediction = { existence: number; classes: number[]; offset: { x: number; y: number } };
 
 /** Stacks candidates' features into the two input tensors' flat data. */
@@ -132,6 +143,7 @@ export function createLearnedFusionHead(model: tf.LayersModel, metadata: FusionH
   const refineClass = options.refineClass ?? metadata.output.refineClass;
   const refinePosition = options.refinePosition ?? metadata.output.refinePosition;
   const variance = metadata.output.positionVarianceM2;
+  const baseLogit = logit(metadata.output.baseRate);
   const predict = (candidates: readonly FusionCandidate[]): HeadPrediction[] => {
     const { slots, track } = featureBatch(candidates);
     const out = runModel(model, slots, track, candidates.length);
@@ -142,8 +154,9 @@ export function createLearnedFusionHead(model: tf.LayersModel, metadata: FusionH
     predict,
     refine(_stamp: Nanos, candidates: readonly FusionCandidate[]): CandidateRefinement[] {
       return predict(candidates).map((p, i) => {
-        const r: CandidateRefinement = { existence: Number.isFinite(p.existence) ? p.existence : undefined };
-        if (r.existence === undefined) delete r.existence;
+        const r: CandidateRefinement = {};
+        const e = sigmoid(logit(candidates[i]!.priorExistence) + logit(p.existence) - baseLogit);
+        if (Number.isFinite(e)) r.existence = e;
         if (refineClass && p.classes.every(Number.isFinite)) {
           const classes: Partial<Record<ObjectClass, number>> = {};
           OUT_CLASSES.forEach((c, k) => (classes[c] = p.classes[k]!));

@@ -163,7 +163,7 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
   const optimizer = tf.train.adam(quick ? 0.01 : 0.003);
   const batchSize = quick ? 64 : 256;
   const stepsPerEpoch = Math.max(1, Math.ceil(train.count / batchSize));
-  const epochs = opts.epochs ?? (quick ? 2 : 12);
+  const epochs = opts.epochs ?? (quick ? 2 : 6);
   const deadline = started + (opts.budgetSeconds ?? Infinity) * 1000;
   const losses: number[] = [];
   let steps = 0;
@@ -189,7 +189,7 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
     }
     if (n > 0) losses.push(sum / n);
     const v = evaluateModel(model, val);
-    log(`fusion: epoch ${e + 1}/${epochs} loss ${(sum / Math.max(1, n)).toFixed(4)}; validation existence BCE ${v.existence.bce.toFixed(4)} AP ${v.existence.ap.toFixed(3)} (tracker ${v.trackerExistence.ap.toFixed(3)})`);
+    log(`fusion: epoch ${e + 1}/${epochs} loss ${(sum / Math.max(1, n)).toFixed(4)}; validation P(real) BCE ${v.existence.bce.toFixed(4)} AP ${v.existence.ap.toFixed(3)} (tracker ${v.trackerExistence.ap.toFixed(3)})`);
   }
   optimizer.dispose();
 
@@ -212,7 +212,7 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
     kind: "fusion" as const,
     modelVersion: FUSION_MODEL_VERSION,
     input: { modalities: [...HEAD_MODALITIES], slotFeatures: [...SLOT_FEATURES], trackFeatures: [...TRACK_FEATURES] },
-    output: { classes: [...OUT_CLASSES], refineClass, refinePosition: false, positionVarianceM2: r3(positionVarianceM2) },
+    output: { classes: [...OUT_CLASSES], refineClass, refinePosition: false, positionVarianceM2: r3(positionVarianceM2), baseRate: r3(positives / train.count) },
   };
   // Scene level: the tracker with each head in the loop on the validation drives.
   const heads: Record<string, FusionHead | undefined> = {
@@ -269,7 +269,7 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
   };
   const summary = [
     `fusion head: ${train.count} training candidates from ${trainDrives.length} drives, ${losses.length} epochs`,
-    `validation (${valDrives.length} drives, ${val.count} candidates): existence BCE ${evAll.existence.bce.toFixed(3)} (tracker ${evAll.trackerExistence.bce.toFixed(3)}), AP ${evAll.existence.ap.toFixed(3)} (tracker ${evAll.trackerExistence.ap.toFixed(3)}), ECE ${evAll.existence.ece.toFixed(3)} (tracker ${evAll.trackerExistence.ece.toFixed(3)})`,
+    `validation (${valDrives.length} drives, ${val.count} candidates): per-tick P(real) BCE ${evAll.existence.bce.toFixed(3)} (tracker ${evAll.trackerExistence.bce.toFixed(3)}), AP ${evAll.existence.ap.toFixed(3)} (tracker ${evAll.trackerExistence.ap.toFixed(3)}), ECE ${evAll.existence.ece.toFixed(3)} (tracker ${evAll.trackerExistence.ece.toFixed(3)})`,
     `class accuracy ${evAll.classAccuracy.toFixed(3)} (tracker ${evAll.trackerClassAccuracy.toFixed(3)}); position RMS ${evAll.positionRmsM.toFixed(3)} m (tracker ${evAll.trackerPositionRmsM.toFixed(3)} m)`,
     ...Object.entries(scene).map(([c, m]) => `${c}: AP@2m ${Object.entries(m).map(([h, x]) => `${h} ${x.ap.toFixed(3)}`).join(", ")}`),
     `refine class: ${refineClass}; refine position: ${refinePosition}`,
