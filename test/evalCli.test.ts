@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { main } from "../src/cli/main";
@@ -112,6 +112,7 @@ describe("avfusion eval --suite", () => {
     expect(again.err).not.toMatch(/simulated/);
     expect(again.err).toMatch(/highway-clear @ clear: 26 ticks read from the evidence cache/);
     expect(again.out).toMatch(/### Targets \(issue 6\)/);
+    rmSync(dir, { recursive: true, force: true }); // ≈ 40 MB of recordings and cached evidence
   }, 600_000);
 
   it("a bad suite file is one line and exit 2", async () => {

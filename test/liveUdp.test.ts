@@ -132,7 +132,7 @@ describe("live on loopback: UDP", () => {
     // Valid traffic first (so both sensors are planned), then garbage in between, then a flood.
     const radar = play(ARS548, "--udp", `ars548:127.0.0.1:${radarPort}`, "--loop", "--duration", "6");
     const normal = play(VLP16, "--udp", `velodyne:127.0.0.1:${velodynePort}`, "--loop", "--duration", "2");
-    expect(await waitUntil(() => s.stats.sensors.get("ars548")!.frames > 0 && s.stats.sensors.get("vlp16")!.frames > 0, 3000)).toBe(true);
+    expect(await waitUntil(() => s.stats.sensors.get("ars548")!.datagrams > 0 && s.stats.sensors.get("vlp16")!.frames > 0, 3000)).toBe(true);
     for (const g of [new Uint8Array(0), new Uint8Array([1, 2, 3]), new Uint8Array(500).fill(0xab), new Uint8Array(40)]) await send(g, radarPort);
     for (const g of [new Uint8Array(7), new Uint8Array(1206).fill(0x55)]) await send(g, velodynePort);
     expect((await normal).code).toBe(0);

@@ -62,7 +62,7 @@ export function reportMarkdown(report: BenchReport, plots: readonly string[]): s
     ...[...new Set(rs.map((r) => `- ${r.mode}: ${r.e2eDefinition}`))],
     "- × real time (CPU) = recording time / CPU time of the process during the run: what one core to itself would give; the wall figure depends on the machine's other load.",
     "- from arrival: the same e2e measured from the frame's log time (arrival) instead of its sensor stamp; after sync: per tick, from the aligner's emission of the bundle to the scene written (what the pipeline adds after time alignment).",
-    "- Warm-up ticks (a model loaded on a sensor's first frame, and in real time the ticks with frames played before that load ended) are left out of every statistic.",
+    "- Warm-up ticks (a tick holding a sensor's first frame, when its encoder and model are made, and in real time the ticks with frames played before that tick was encoded) are left out of every statistic.",
     "",
     "## Per stage (ms per tick, p50 / p99)",
     "",

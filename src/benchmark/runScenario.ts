@@ -24,9 +24,6 @@ import type { ScenarioResult } from "./types";
 const SCENE_TOPIC = "/avfusion/scene";
 const SCENE_UPDATE_TOPIC = "/avfusion/scene_boxes";
 
-/** A tick whose encoders spent this much longer than their own timing loaded a model (cold start). */
-const MODEL_LOAD_MS = 20;
-
 export const E2E_DEFINITIONS = {
   lossless:
     "per included frame: (bundle emission − frame stamp) on the recording clock (transport + sync wait) + the tick's decode time + wall time from the bundle's emission to its scene written by the sink; the bench plays the recording one tick at a time (the next message is read once the previous tick is through the sink), so no tick waits behind or overlaps another",
@@ -150,6 +147,7 @@ export async function runScenario(spec: BenchScenario, file: string, options: Ru
     const out = await FileWritable.create(sinkFile);
     const mcap = await McapSink.open(out, { library: "avfusion bench" });
     let lastLoadEnd = -Infinity;
+    const seenSensors = new Set<string>();
     const triggers: Record<string, number> = {};
     let warmupTicks = 0;
     let coldStartMs = 0;
@@ -170,9 +168,12 @@ export async function runScenario(spec: BenchScenario, file: string, options: Ru
       const playedAt = (stamp: bigint): number => (play ? play.wallMs + nsToMs(stamp - play.logTime) : sinkStart);
       const frames = tick.synced.frames;
       let counted = true;
-      if (loadMs > MODEL_LOAD_MS) {
+      // A sensor's encoder (and its model) is made on its first included frame.
+      const firstOfSensor = frames.filter((f) => !seenSensors.has(f.sensorId));
+      for (const f of firstOfSensor) seenSensors.add(f.sensorId);
+      if (firstOfSensor.length > 0) {
         counted = false;
-        coldStartMs += loadMs;
+        coldStartMs += Math.max(0, loadMs);
         lastLoadEnd = t.encodeEndMs;
       } else if (spec.mode === "realtime" && frames.some((f) => playedAt(f.stamp) < lastLoadEnd)) {
         counted = false;

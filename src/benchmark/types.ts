@@ -28,11 +28,11 @@ export type ScenarioResult = {
   recording: { file: string; durationS: number; messages: number; sensors: string[] };
   ticks: number;
   /**
-   * Ticks left out of every statistic as warm-up: a tick whose encoders loaded a model (more than
-   * 20 ms beyond their own timing) and, in real time, ticks with frames played before that load ended.
+   * Ticks left out of every statistic as warm-up: a tick holding a sensor's first frame (its
+   * encoder and model are made then) and, in real time, ticks with frames played before that tick was encoded.
    */
   warmupTicks: number;
-  /** Time the encoders spent loading models on their first frames (ms). */
+  /** Time the encoders spent beyond their own timing on those ticks: making encoders, loading models (ms). */
   coldStartMs: number;
   /** Why the aligner emitted each tick: every sensor past its window (`complete`), the deadline, overflow, end of input (`flush`). */
   triggers: Record<string, number>;

@@ -7,6 +7,7 @@ import type { AvfusionConfig } from "../config/configSchema";
 import { udpInput, wsInput, type LiveInput, type Mounting } from "../live/liveInputs";
 import { publishLiveTick, SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../live/liveOutputs";
 import { startLive, type LiveTick } from "../live/liveSession";
+import { parseFusionHeadChoice, selectFusionHead } from "../fusion/head";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { toSceneJson } from "../scene/sceneJson";
@@ -41,6 +42,7 @@ type LiveFlags = {
   warmup: string;
   queue: string;
   mount: string[];
+  fusionHead?: string;
 };
 
 /** One sensor in a per-interval summary. */
@@ -132,7 +134,10 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
     const ids = udpSpecs.map((s) => s.sensorId ?? `${s.driver}_${s.port}`);
     for (const id of mountings.keys()) if (!ids.includes(id)) throw new UsageError(`--mount ${id}: no such UDP sensor, expected one of ${ids.join(", ")}`);
   }
+  const headChoice = flags.fusionHead === undefined ? undefined : parseFusionHeadChoice(flags.fusionHead);
   await selectBackend({ backend, log: (line) => ctx.stderr(`${line}\n`) });
+  const head = await selectFusionHead(nodeModelFiles(), flags.models, headChoice);
+  ctx.stderr(`live: ${head.line}\n`);
 
   const server = servePort === undefined ? undefined : await FoxgloveWsServer.listen({ host: flags.host, port: servePort, name: "avfusion live" });
   if (server) ctx.stderr(`live: serving the scene (${SCENE_TOPIC}, ${SCENE_UPDATE_TOPIC}, /avfusion/health) and passing input topics through on ${server.url}\n`);
@@ -175,6 +180,7 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
     input,
     models: { files: nodeModelFiles(), dir: flags.models },
     config,
+    ...(head.head ? { fusionHead: head.head } : {}),
     ...(tickHz !== undefined ? { tickHz } : {}),
     warmupMs,
     onMessage: server ? (m) => server.publish(m) : undefined,
@@ -278,6 +284,7 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
     await mcapFile?.close();
     if (jsonStream) await new Promise<void>((resolve) => jsonStream.end(resolve));
     await server?.close();
+    head.dispose();
   }
   if (failure) throw failure;
   // The last, partial interval too, so the lines add up to every frame seen.
@@ -308,6 +315,7 @@ export const registerLive: CommandRegistrar = (program: Command, ctx: CliContext
     .option("--tick-hz <hz>", "fusion tick rate (default 10)")
     .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
     .option("--models <dir>", "directory of the shipped models", "models")
+    .option("--fusion-head <head>", "learned|naive|none (default: learned when <models>/fusion/model.json exists, else none)")
     .option("--mount <sensor=x,y,z[,yawDeg]>", "with --udp: a sensor's mounting in base_link (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option("--warmup <sec>", "seconds of input watched before planning sensors and rates", "1")
     .option("--queue <n>", "with --connect: messages kept per topic while the pipeline is busy (older ones dropped)", "16")

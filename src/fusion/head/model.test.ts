@@ -38,6 +38,10 @@ describe("learned fusion head", () => {
       expect(r!.position!.varianceM2).toBe(0.25);
       expect(Math.hypot(r!.position!.x - candidates[i]!.tickPosition.x, r!.position!.y - candidates[i]!.tickPosition.y)).toBeLessThan(20);
     }
+    // existence: the prior updated by this tick's likelihood ratio, logit(e) = logit(prior) + logit(q) − logit(π)
+    const q = head.predict(candidates).map((p) => p.existence);
+    const logit = (p: number): number => Math.log(p / (1 - p));
+    candidates.forEach((c, i) => expect(out[i]!.existence).toBeCloseTo(1 / (1 + Math.exp(-(logit(c.priorExistence) + logit(q[i]!) - logit(0.5)))), 6));
     expect(head.refine(0n, [])).toEqual([]);
     const plain = createLearnedFusionHead(model, metadata({ refineClass: false, refinePosition: false })).refine(0n, candidates);
     expect(plain[0]).toEqual({ existence: out[0]!.existence });
