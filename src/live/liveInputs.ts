@@ -43,6 +43,11 @@ export type LiveInput = {
   counters(): BridgeCounters;
   /** Topic → sensor id overrides the decode stage needs for this input's topics. */
   mapping?: TopicMapping;
+  /**
+   * `wall`: message log times are arrival times (UDP), they never jump back. `source` (default):
+   * they are the source's clock, which may jump (a replayed recording restarts).
+   */
+  clock?: "wall" | "source";
 };
 
 function statusLine(s: ConnectionStatus): string {
@@ -182,6 +187,7 @@ export function udpInput(options: UdpInputOptions): LiveInput {
   return {
     name: `udp ${sensors.map((s) => s.sensorId).join(", ")}`,
     events,
+    clock: "wall",
     mapping: Object.fromEntries([...topicOf].map(([sensorId, topic]) => [topic, { sensorId, role: roleOf.get(sensorId)! }])),
     counters: () => {
       const byTopic = new Map<string, BridgeTopicCounters>();

@@ -331,7 +331,7 @@ export function startLive(options: LiveSessionOptions): LiveSession {
 
     const onMessage = (message: SensorMessage, arrival: Nanos): void => {
       options.onMessage?.(message, arrival);
-      if (current && fedMax !== undefined && message.logTime < fedMax - clockJump) {
+      if (input.clock !== "wall" && current && fedMax !== undefined && message.logTime < fedMax - clockJump) {
         stats.clockJumps++;
         notice(`${input.name}: source clock went back ${(Number(fedMax - message.logTime) / 1e9).toFixed(1)} s (${message.topic}); pipeline restarted`);
         restartEpoch();
