@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     const vis = [undefined, 1000, 500, 250, 120, 60, 30];
     const q = lidarQualityByVisibility(enc, fogScenes, vis);
     console.log(`lidar quality by visibility (0.2°, 32 beams, seeds 9001–9003): ${q.map((x) => `${x.visibilityM} ${x.quality.toFixed(3)}`).join(", ")}`);
+    console.log(`  as in metadata heldOut.qualityByVisibility: ${JSON.stringify(q)}`);
     const coarse = fogScenes.map((s) => ({ ...s, sensors: { ...s.sensors, lidar: { ...s.sensors.lidar, azimuthResolutionDeg: 0.6 } } }));
     const q6 = lidarQualityByVisibility(enc, coarse, vis);
     console.log(`lidar quality by visibility (0.6°, 32 beams, same scenes):   ${q6.map((x) => `${x.visibilityM} ${x.quality.toFixed(3)}`).join(", ")} [${t()}]`);

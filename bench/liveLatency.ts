@@ -3,12 +3,12 @@
  * the scene state that used it is ready (decode, wait for the tick's deadline, encoders, fusion,
  * scene), p50 / p99 / max per sensor with hdr-histogram-js, plus the ticks dropped while busy.
  *
- *   node --require ./bench/register.js bench/liveLatency.ts [--ws-passes N] [--udp-seconds S] [--only ws|udp]
+ *   node --require ./bench/register.js bench/liveLatency.ts [--ws-passes N] [--udp-seconds S] [--skip-s 2] [--only ws|udp]
  *
  * The sender runs in its own process (`avfusion play`, as on a rig); the live pipeline
  * (`startLive`: decode → sync → encoders → fusion → scene, drop-to-latest) runs here on the
- * tfjs backend `selectBackend` picks. WebSocket: recordings/default.mcap at real time, looped N
- * passes. UDP: the nebula VLP-16 and ARS548 recordings looped for S seconds. For UDP, "arrival" is
+ * tfjs backend `selectBackend` picks. WebSocket: recordings/default.mcap at real time, N passes
+ * (one fresh session each). UDP: the nebula VLP-16 and ARS548 recordings looped for S seconds. For UDP, "arrival" is
  * the arrival of the frame's first datagram (the drivers' stamp: a Velodyne rotation is a
  * ~100 ms sweep, so its figures include the sweep).
  */
@@ -28,6 +28,7 @@ const arg = (name: string, dflt: string): string => {
 const WS_PASSES = Number(arg("--ws-passes", "3"));
 const UDP_SECONDS = Number(arg("--udp-seconds", "10"));
 const ONLY = arg("--only", "");
+const SKIP_S = Number(arg("--skip-s", "2"));
 const ROOT = path.resolve(__dirname, "..");
 const NEBULA = path.resolve(ROOT, "../shared/data/recordings-external/nebula-mcap");
 
@@ -50,30 +51,46 @@ function play(args: string[]): Promise<string> {
   });
 }
 
-async function measure(label: string, input: LiveInput, run: () => Promise<string>): Promise<void> {
-  const bySensor = new Map<string, hdr.Histogram>();
-  const all = histogram();
-  let ticks = 0;
+type Histograms = { all: hdr.Histogram; bySensor: Map<string, hdr.Histogram>; ticks: number; dropped: number; skipped: number; decodeErrors: number };
+const histograms = (): Histograms => ({ all: histogram(), bySensor: new Map(), ticks: 0, dropped: 0, skipped: 0, decodeErrors: 0 });
+
+/**
+ * One live session on `input` while `run` plays; samples go into `h`. Ticks within SKIP_S of the
+ * session's first tick are left out (counted): they measure start-up (the warm-up's messages fed at
+ * once, the first inference of each encoder), not steady state.
+ */
+async function measure(h: Histograms, input: LiveInput, run: () => Promise<string>): Promise<string> {
+  let first: bigint | undefined;
   const session = startLive({ input, models: { files: nodeModelFiles() } });
   const sub = session.ticks.subscribe((t: LiveTick) => {
-    ticks++;
+    h.ticks++;
+    first ??= t.readyAt;
+    if (t.readyAt - first < BigInt(Math.round(SKIP_S * 1e9))) {
+      h.skipped++;
+      return;
+    }
     for (const [id, ms] of Object.entries(t.arrivalToSceneMs)) {
-      let h = bySensor.get(id);
-      if (!h) bySensor.set(id, (h = histogram()));
+      let s = h.bySensor.get(id);
+      if (!s) h.bySensor.set(id, (s = histogram()));
       const us = Math.max(1, Math.round(ms * 1000));
-      h.recordValue(us);
-      all.recordValue(us);
+      s.recordValue(us);
+      h.all.recordValue(us);
     }
   });
-  const loadBefore = load();
   const played = await run();
   await new Promise((r) => setTimeout(r, 1500));
   sub.unsubscribe();
   const st = session.stats();
-  console.log(`\n${label}: ${played}`);
-  console.log(`load average before ${loadBefore}, after ${load()}; ${ticks} scene ticks, ${st.droppedTicks} dropped while busy; decode errors ${st.decodeErrors}`);
-  console.log(row("arrival → scene (all)", all));
-  for (const [id, h] of [...bySensor].sort()) console.log(row(`  ${id}`, h));
+  h.dropped += st.droppedTicks;
+  h.decodeErrors += st.decodeErrors;
+  return played;
+}
+
+function report(label: string, h: Histograms, loadBefore: string, played: string[]): void {
+  console.log(`\n${label}: ${played.join(" | ")}`);
+  console.log(`load average before ${loadBefore}, after ${load()}; ${h.ticks} scene ticks (${h.skipped} start-up ticks left out), ${h.dropped} dropped while busy; decode errors ${h.decodeErrors}`);
+  console.log(row("arrival → scene (all)", h.all));
+  for (const [id, x] of [...h.bySensor].sort()) console.log(row(`  ${id}`, x));
 }
 
 async function freePort(): Promise<number> {
@@ -89,22 +106,33 @@ async function main(): Promise<void> {
   void backend;
   console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}`);
   if (ONLY !== "udp") {
-    const port = await freePort();
-    const url = `ws://127.0.0.1:${port}`;
-    const playing = play(["recordings/default.mcap", "--serve", String(port), "--loop", "--duration", String(6 * WS_PASSES)]);
-    await measure(`WebSocket: play recordings/default.mcap --serve --loop (${WS_PASSES} passes of 6 s)`, wsInput({ url, perTopic: 16 }), () => playing);
+    // One fresh session per pass: `play --loop` shifts log times but not the stamps inside the
+    // messages, so a looped WebSocket recording's frames would go back in time every pass.
+    const h = histograms();
+    const loadBefore = load();
+    const played: string[] = [];
+    for (let pass = 0; pass < WS_PASSES; pass++) {
+      const port = await freePort();
+      const url = `ws://127.0.0.1:${port}`;
+      const playing = play(["recordings/default.mcap", "--serve", String(port)]);
+      played.push(await measure(h, wsInput({ url, perTopic: 16 }), () => playing));
+    }
+    report(`WebSocket: play recordings/default.mcap --serve, ${WS_PASSES} × (6 s, fresh live session)`, h, loadBefore, played);
   }
   if (ONLY !== "ws") {
     const vp = await freePort();
     const rp = await freePort();
     const input = udpInput({ sensors: [{ driver: "velodyne", port: vp, host: "127.0.0.1" }, { driver: "ars548", port: rp, host: "127.0.0.1" }] });
-    await measure(`UDP: play velodyne-vlp16 + continental-ars548 --udp --loop (${UDP_SECONDS} s)`, input, async () => {
+    const h = histograms();
+    const loadBefore = load();
+    const played = await measure(h, input, async () => {
       const [a, b] = await Promise.all([
         play([path.join(NEBULA, "velodyne-vlp16.mcap"), "--udp", `velodyne:127.0.0.1:${vp}`, "--loop", "--duration", String(UDP_SECONDS)]),
         play([path.join(NEBULA, "continental-ars548-radar.mcap"), "--udp", `ars548:127.0.0.1:${rp}`, "--loop", "--duration", String(UDP_SECONDS)]),
       ]);
       return `${a} | ${b}`;
     });
+    report(`UDP: play velodyne-vlp16 + continental-ars548 --udp --loop (${UDP_SECONDS} s)`, h, loadBefore, [played]);
   }
 }
 

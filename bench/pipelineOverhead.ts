@@ -48,6 +48,10 @@ async function main(): Promise<void> {
   console.log(row("fusion + scene", r.fusionScene));
   console.log(row("sink (MCAP, 2 msgs)", r.sink));
   console.log(row("total", r.total));
+  console.log(`  decode by schema (wall):`);
+  for (const [schema, d] of Object.entries(r.decodeBySchema).sort((a, b) => b[1].msPerTick - a[1].msPerTick)) {
+    console.log(`    ${schema.padEnd(34)} ${String(d.messages).padStart(6)} msgs  p50 ${d.p50Ms.toFixed(3)} ms  mean ${d.meanMs.toFixed(3)} ms  p99 ${d.p99Ms.toFixed(3)} ms  ${d.msPerTick.toFixed(3)} ms/tick`);
+  }
   console.log(`  CPU time of this process (user + system), same ticks:`);
   console.log(row("decode + sync", r.cpu.decodeSync));
   console.log(row("fusion + scene", r.cpu.fusionScene));

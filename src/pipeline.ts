@@ -131,6 +131,9 @@ export type PipelineRun = {
   calibration: CalibrationStore;
 };
 
+/** The simulator's ground-truth schema (proto/avfusion). */
+const GROUND_TRUTH_SCHEMA = "avfusion.GroundTruth";
+
 function isSensorFrame(m: DecodedMessage): m is SensorFrame {
   return m.kind === "camera" || m.kind === "lidar" || m.kind === "radar" || m.kind === "audio";
 }
@@ -143,8 +146,12 @@ function isSensorFrame(m: DecodedMessage): m is SensorFrame {
 export function decodeAndAlign(plan: PipelinePlan, options: PipelineOptions) {
   const decode = decodeFrames({ vendor: VENDOR_DECODERS, ...options.decode });
   const calibration: CalibrationStore = { transforms: new Map(), cameras: new Map() };
+  // Ground truth is decoded only for a listener: it costs as much to decode as a radar scan
+  // (bench/pipelineOverhead.ts), and nothing downstream of the aligner reads it.
+  const wanted = options.onGroundTruth ? () => true : (m: SensorMessage) => m.schemaName !== GROUND_TRUTH_SCHEMA;
   const operator: OperatorFunction<SensorMessage, SyncedBundle> = (messages) =>
     messages.pipe(
+      filter(wanted),
       decode,
       tap((m) => {
         if (m.kind === "transform") calibration.transforms.set(m.childFrameId, m);

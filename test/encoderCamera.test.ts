@@ -212,6 +212,24 @@ describe("encoder (untrained weights)", () => {
     expect(again.detections).toEqual([]);
     expect(enc.diagnostics().lastSkipReason).toContain("identical to the previous frame (frozen camera)");
     expect(again.encoder).toMatchObject({ name: "camera-centernet", modelVersion: "test", backend: "wasm" });
+    expect(again.timingMs.infer).toBe(0); // not run through the network
+  });
+
+  test("in a batch, a frozen frame is skipped and the frames around it give the evidence they give alone", () => {
+    const ref = cameraEncoderFromModel(createCameraModel(2), META, { scoreThreshold: 0.05 });
+    const b = rawFrame(noiseImage(31));
+    const c = rawFrame(noiseImage(32));
+    const single = [ref.encode(b), ref.encode(c)];
+    const batch = enc.encodeBatch([b, rawFrame(Uint8Array.from(b.data)), c]);
+    expect(batch.map((e) => e.quality === 0)).toEqual([false, true, false]);
+    expect(batch[1]!.detections).toEqual([]);
+    [batch[0]!, batch[2]!].forEach((e, i) => {
+      expect(e.detections.length).toBe(single[i]!.detections.length);
+      expect(e.detections.length).toBeGreaterThan(0);
+      e.detections.forEach((d, k) => expect(d.score).toBeCloseTo(single[i]!.detections[k]!.score, 5));
+      expect(e.quality).toBeCloseTo(single[i]!.quality, 9);
+    });
+    ref.dispose();
   });
 
   test("encodeBatch gives the same evidence as encode", () => {

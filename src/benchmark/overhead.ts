@@ -61,6 +61,8 @@ export type OverheadResult = {
    * time the process was not scheduled).
    */
   cpu: { decodeSync: LatencySummary; fusionScene: LatencySummary; sink: LatencySummary; total: LatencySummary; over1ms: number };
+  /** Decode time per message by schema (ms, wall): where the decode share goes. */
+  decodeBySchema: Record<string, { messages: number; p50Ms: number; meanMs: number; p99Ms: number; msPerTick: number }>;
 };
 
 const cpuMs = (): number => {
@@ -85,10 +87,20 @@ export async function measurePipelineOverhead(
   const r = recorders();
   const c = recorders();
   let ticks = 0;
+  const bySchema = new Map<string, LatencyRecorder>();
   // Pass −1 warms up the JIT and is not recorded.
   for (let pass = -1; pass < passes; pass++) {
     const rec = pass >= 0;
-    const aligned = decodeAndAlign(plan, {});
+    const aligned = decodeAndAlign(plan, {
+      decode: {
+        onTiming: (ms, msg) => {
+          if (!rec) return;
+          let h = bySchema.get(msg.schemaName);
+          if (!h) bySchema.set(msg.schemaName, (h = new LatencyRecorder([])));
+          h.record(ms);
+        },
+      },
+    });
     const fuse = createFusionStage(plan);
     const sink = await McapSink.open(countingWritable(), { library: "avfusion bench overhead" });
     const input = new Subject<SensorMessage>();
@@ -146,6 +158,12 @@ export async function measurePipelineOverhead(
     sink: r.sink.summary(),
     total: r.total.summary(),
     over1ms: r.total.missed(1),
+    decodeBySchema: Object.fromEntries(
+      [...bySchema].map(([schema, h]) => {
+        const sum = h.summary();
+        return [schema, { messages: sum.count, p50Ms: sum.p50Ms, meanMs: sum.meanMs, p99Ms: sum.p99Ms, msPerTick: Math.round(((sum.meanMs * sum.count) / Math.max(1, ticks)) * 1000) / 1000 }];
+      }),
+    ),
     cpu: { decodeSync: c.decodeSync.summary(), fusionScene: c.fusionScene.summary(), sink: c.sink.summary(), total: c.total.summary(), over1ms: c.total.missed(1) },
   };
 }

@@ -224,7 +224,12 @@ export class MultiSensorTracker {
         }
         const odds = (p / (1 - p)) * lr;
         p = odds / (1 + odds);
-        if (seen !== undefined) seen.push(candidateSensor(ev.sensorId, ev.kind, quality, outcome, m));
+        if (seen !== undefined) {
+          const cs = candidateSensor(ev.sensorId, ev.kind, quality, outcome, m);
+          const last = m !== undefined ? m.stamp : track.lastBySensor.get(ev.sensorId)?.stamp;
+          if (last !== undefined) cs.sinceDetectedSec = Math.max(0, nsToSec(bundle.stamp - last));
+          seen.push(cs);
+        }
       }
       track.existence = Math.min(cfg.maxExistence, Math.max(1e-9, p));
       if (hits !== undefined && hits.size > 0) track.hits++;

@@ -89,6 +89,13 @@ describe("fusion head position refinement", () => {
     expect(c.ageSec).toBeCloseTo(0.1, 9);
     expect(typeof c.stamp).toBe("bigint");
     expect(c.tickPosition.x).toBeCloseTo(c.position.x, 6); // the tick and the LiDAR share the stamp here
+    expect(c.sensors[0]!.sinceDetectedSec).toBe(0);
+    // Not detected on the next tick (p_D 0): a miss, 0.1 s after its last detection.
+    advance([target], 0.1);
+    tracker.step(observe([target], [sensor("lidar", "lidar", 0)], 0.2, 2, rng));
+    const m = head.seen[2]![0]!.sensors[0]!;
+    expect(m.outcome).toBe("missed");
+    expect(m.sinceDetectedSec).toBeCloseTo(0.1, 9);
   });
 
   it("applies a refined position as a pseudo-measurement weighted by its variance", () => {

@@ -20,6 +20,11 @@ export type CandidateSensor = {
    * is in its field of view but it reported nothing there; `outOfView`: it could not see the track.
    */
   outcome: "detected" | "missed" | "outOfView";
+  /**
+   * Seconds from this sensor's latest detection associated with the track (this tick's included)
+   * to the tick stamp; absent when this sensor has never detected it.
+   */
+  sinceDetectedSec?: number;
   /** The associated detection, for `detected`. */
   detection?: {
     /** Ego frame (m); z is 0 when the sensor gave no height. */

@@ -48,6 +48,8 @@ export type LiveInput = {
    * they are the source's clock, which may jump (a replayed recording restarts).
    */
   clock?: "wall" | "source";
+  /** Topics known before any message arrives (UDP sensors): planned even when silent during the warm-up. */
+  declared?: SensorMessage[];
 };
 
 function statusLine(s: ConnectionStatus): string {
@@ -188,6 +190,11 @@ export function udpInput(options: UdpInputOptions): LiveInput {
     name: `udp ${sensors.map((s) => s.sensorId).join(", ")}`,
     events,
     clock: "wall",
+    declared: sensors.map((s) =>
+      s.driver === "velodyne"
+        ? { ...pointCloudMessage({ kind: "lidar", sensorId: s.sensorId!, topic: topicOf.get(s.sensorId!)!, frameId: s.sensorId!, stamp: 0n, receivedAt: 0n, count: 0, points: new Float32Array(0) }, { logTime: 0n }), channelId: channelOf.get(s.sensorId!)! }
+        : packetMessage(topicOf.get(s.sensorId!)!, new Uint8Array(0), { frameId: s.sensorId!, stamp: 0n, channelId: channelOf.get(s.sensorId!)! }),
+    ),
     mapping: Object.fromEntries([...topicOf].map(([sensorId, topic]) => [topic, { sensorId, role: roleOf.get(sensorId)! }])),
     counters: () => {
       const byTopic = new Map<string, BridgeTopicCounters>();

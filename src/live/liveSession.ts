@@ -91,6 +91,24 @@ type Epoch = { n: number; feed: Subject<SensorMessage>; run: ScenePipelineRun; s
 
 const ARRIVALS_KEPT = 8192;
 
+/** Nominal rates per kind (Hz): what planPipeline assumes when a rate is unknown. */
+const NOMINAL_HZ: Record<string, number> = { camera: 15, lidar: 10, radar: 20, audio: 12.5 };
+
+/**
+ * The rate measured in the warm-up, or null (planPipeline then takes the kind's nominal rate) when
+ * fewer than 5 messages came or it is off the nominal rate by more than 2× (a sender that stalled
+ * during the warm-up). 2 % under the measured value: a window is half a period wide, and a 15 Hz
+ * camera on 10 Hz ticks has its nearest frame exactly half a period away on every other tick, so a
+ * warm-up that measured the rate a hair fast would exclude it (replay measures over the whole file).
+ */
+function warmupRate(count: number, spanSec: number, role: string | null): number | null {
+  if (count < 5 || !(spanSec > 0)) return null;
+  const rate = (0.98 * (count - 1)) / spanSec;
+  const nominal = role === null ? undefined : NOMINAL_HZ[role];
+  if (nominal !== undefined && (rate < nominal / 2 || rate > nominal * 2)) return null;
+  return rate;
+}
+
 /** The inspection `planPipeline` wants, from the topics a live input delivered during the warm-up. */
 export function inspectionFromTopics(name: string, topics: ReadonlyMap<string, TopicSeen>, mapping: TopicMapping): RecordingInspection {
   const list: TopicInspection[] = [];
@@ -108,10 +126,7 @@ export function inspectionFromTopics(name: string, topics: ReadonlyMap<string, T
       schemaEncoding: t.first.schemaEncoding,
       messageEncoding: t.first.messageEncoding,
       messageCount: t.count,
-      // 2 % under the measured rate: a window is half a period wide, and a 15 Hz camera on 10 Hz
-      // ticks has its nearest frame exactly half a period away on every other tick, so a warm-up
-      // that measured the rate a hair fast would exclude it (replay measures over the whole file).
-      rateHz: t.count >= 3 && spanSec > 0 ? (0.98 * (t.count - 1)) / spanSec : null,
+      rateHz: warmupRate(t.count, spanSec, resolved.role),
       sensor: resolved.role,
       sensorId: resolved.sensorId,
       supported: resolved.supported && !resolved.ignored,
@@ -120,6 +135,7 @@ export function inspectionFromTopics(name: string, topics: ReadonlyMap<string, T
     else if (resolved.reason !== undefined) entry.reason = resolved.reason;
     list.push(entry);
     total += t.count;
+    if (t.count === 0) continue;
     if (start === undefined || t.firstLog < start) start = t.firstLog;
     if (end === undefined || t.lastLog > end) end = t.lastLog;
   }
@@ -212,6 +228,8 @@ export function startLive(options: LiveSessionOptions): LiveSession {
 
   const ticks = new Observable<LiveTick>((subscriber) => {
     const topics = new Map<string, TopicSeen>();
+    // Topics the input knows before any message (UDP sensors): planned even if silent in the warm-up.
+    for (const d of input.declared ?? []) topics.set(d.topic, { first: d, count: 0, firstLog: 0n, lastLog: 0n });
     const warm: { message: SensorMessage; arrival: Nanos }[] = [];
     let warmBytes = 0;
     let warmTimer: ReturnType<typeof setTimeout> | undefined;
@@ -341,7 +359,11 @@ export function startLive(options: LiveSessionOptions): LiveSession {
       if (arrivals.size > ARRIVALS_KEPT) arrivals.delete(arrivals.keys().next().value!);
       if (!plan) {
         const t = topics.get(message.topic);
-        if (t) {
+        if (t && t.count === 0) {
+          t.first = message;
+          t.count = 1;
+          t.firstLog = t.lastLog = message.logTime;
+        } else if (t) {
           t.count++;
           if (message.logTime < t.firstLog) t.firstLog = message.logTime;
           if (message.logTime > t.lastLog) t.lastLog = message.logTime;

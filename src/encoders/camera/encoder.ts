@@ -149,27 +149,34 @@ export function cameraEncoderFromModel(model: tf.LayersModel, metadata: CameraMo
       if (disposed) throw new Error("camera encoder used after dispose()");
       if (frames.length === 0) return [];
       if (inputBuf.length < frames.length * per) inputBuf = new Float32Array(frames.length * per);
-      const x = inputBuf.subarray(0, frames.length * per);
-      const prepared = frames.map((f, i) => {
+      // Frozen frames (identical to their sensor's previous one) give no detections: they are
+      // still checked, but not run through the network. The others are packed into the batch.
+      let packed = 0;
+      const prepared = frames.map((f) => {
         const t = performance.now();
-        const stats = cameraInput(f, CAMERA_INPUT, x.subarray(i * per, (i + 1) * per), layout);
+        const slot = packed;
+        const stats = cameraInput(f, CAMERA_INPUT, inputBuf.subarray(slot * per, (slot + 1) * per), layout);
         const digest = frameDigest(f.data);
         const frozen = lastDigest.get(f.sensorId) === digest;
         lastDigest.set(f.sensorId, digest);
-        return { stats, frozen, ms: performance.now() - t };
+        if (!frozen) packed++;
+        return { stats, frozen, slot, ms: performance.now() - t };
       });
       const t1 = performance.now();
-      const outs = tf.tidy(() => {
-        const input = tf.tensor4d(x, [frames.length, ...inShape]);
-        const y = typeof chain !== "string" ? chain.run(input) : (model.predict(input) as tf.Tensor);
-        return y.dataSync() as Float32Array;
-      });
-      const inferMs = (performance.now() - t1) / frames.length;
+      const outs =
+        packed === 0
+          ? new Float32Array(0)
+          : tf.tidy(() => {
+              const input = tf.tensor4d(inputBuf.subarray(0, packed * per), [packed, ...inShape]);
+              const y = typeof chain !== "string" ? chain.run(input) : (model.predict(input) as tf.Tensor);
+              return y.dataSync() as Float32Array;
+            });
+      const inferMs = packed === 0 ? 0 : (performance.now() - t1) / packed;
       const headSize = CAMERA_HEAD.height * CAMERA_HEAD.width * K;
       return frames.map((f, i): SensorEvidence => {
         const t = performance.now();
-        const { stats, frozen } = prepared[i]!;
-        const peaks = frozen ? [] : decodePeaks(CAMERA_HEAD, outs.subarray(i * headSize, (i + 1) * headSize), threshold, maxDet);
+        const { stats, frozen, slot } = prepared[i]!;
+        const peaks = frozen ? [] : decodePeaks(CAMERA_HEAD, outs.subarray(slot * headSize, (slot + 1) * headSize), threshold, maxDet);
         const detections = peaks.map((p) => cameraPeakToDetection(p, intr, extr, metadata.depth));
         if (frozen) {
           diag.lastSkipReason = `${describeFrame(f)}: identical to the previous frame (frozen camera), quality 0`;
@@ -183,7 +190,7 @@ export function cameraEncoderFromModel(model: tf.LayersModel, metadata: CameraMo
           quality: frozen ? 0 : cameraQuality(stats, metadata.quality),
           fieldOfView: fieldOfView(),
           encoder: { name: CAMERA_ENCODER_NAME, modelVersion: metadata.modelVersion, backend: tf.getBackend() },
-          timingMs: { preprocess: prepared[i]!.ms, infer: inferMs, decode: performance.now() - t },
+          timingMs: { preprocess: prepared[i]!.ms, infer: frozen ? 0 : inferMs, decode: performance.now() - t },
         };
       });
     },

@@ -6,7 +6,7 @@ const at = (row: number[], name: string): number => row[SLOT_FEATURES.indexOf(na
 
 describe("fusion head features", () => {
   it("has fixed sizes: 3 modality blocks of SLOT_SIZE and TRACK_SIZE track features", () => {
-    expect(SLOT_SIZE).toBe(6 + HEAD_CLASSES.length + 1 + 4 + 3);
+    expect(SLOT_SIZE).toBe(6 + HEAD_CLASSES.length + 1 + 4 + 2 + 3);
     expect(TRACK_SIZE).toBe(7 + HEAD_CLASSES.length + 1);
     const f = candidateFeatures(candidate([]));
     expect(f.slots.length).toBe(3 * SLOT_SIZE);
@@ -29,6 +29,7 @@ describe("fusion head features", () => {
     expect(at(c, "residual_m/5 (detection vs track, capped at 10 m)")).toBeCloseTo(1, 6);
     expect(at(c, "detection_range_m/100")).toBeCloseTo(Math.hypot(33, 8) / 100, 6);
     expect([at(c, "is_camera"), at(c, "is_lidar"), at(c, "is_radar")]).toEqual([1, 0, 0]);
+    expect(at(c, "ever_detected_track")).toBe(0); // sinceDetectedSec not given
     const l = slot(f.slots, 1);
     expect([at(l, "present"), at(l, "detected"), at(l, "missed"), at(l, "out_of_view"), at(l, "score"), at(l, "quality")]).toEqual([1, 0, 1, 0, 0, 1]);
     expect(at(l, "p_car")).toBe(0);
@@ -56,6 +57,15 @@ describe("fusion head features", () => {
     expect(tr("track_p_car")).toBeCloseTo(0.7, 6);
     expect(tr("track_p_truck")).toBeCloseTo(0.1, 6);
     expect(tr("sensors_detected/3")).toBeCloseTo(1 / 3, 6);
+  });
+
+  it("encodes how long ago each sensor last detected the track", () => {
+    const f = candidateFeatures(candidate([{ ...lidar("missed"), sinceDetectedSec: 0.5 }, { ...radar("detected"), sinceDetectedSec: 0 }]));
+    const l = slot(f.slots, 1);
+    expect(at(l, "ever_detected_track")).toBe(1);
+    expect(at(l, "log1p(s since its last detection of the track)/3")).toBeCloseTo(Math.log1p(0.5) / 3, 6);
+    const r = slot(f.slots, 2);
+    expect([at(r, "ever_detected_track"), at(r, "log1p(s since its last detection of the track)/3")]).toEqual([1, 0]);
   });
 
   it("takes the most informative of several sensors of one kind, and stays finite on broken numbers", () => {

@@ -30,6 +30,8 @@ export const SLOT_FEATURES = [
   "detection_range_m/100",
   "has_range_rate",
   "range_rate_mps/30",
+  "ever_detected_track",
+  "log1p(s since its last detection of the track)/3",
   "is_camera",
   "is_lidar",
   "is_radar",
@@ -113,6 +115,11 @@ export function writeSlot(out: Float32Array, offset: number, kind: HeadModality,
       out[offset + k + 3] = 1;
       out[offset + k + 4] = Math.max(-3, Math.min(3, d.rangeRateMps / 30));
     }
+  }
+  const since = s.sinceDetectedSec;
+  if (since !== undefined && Number.isFinite(since)) {
+    out[offset + SLOT_SIZE - 5] = 1;
+    out[offset + SLOT_SIZE - 4] = Math.log1p(Math.max(0, since)) / 3;
   }
   out[offset + SLOT_SIZE - 3 + HEAD_MODALITIES.indexOf(kind)] = 1;
 }

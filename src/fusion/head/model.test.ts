@@ -87,7 +87,7 @@ describe("learned fusion head", () => {
     bad.input.slotFeatures = bad.input.slotFeatures.slice(1);
     await saveModel(model, bad, files, "m/fusion");
     await expect(loadFusionHead(files, "m")).rejects.toThrow(
-      /^fusion head m\/fusion: metadata.input does not match this build's feature vector \(21 per modality, 15 per track\); retrain with avfusion train --fusion$/,
+      /^fusion head m\/fusion: metadata.input does not match this build's feature vector \(23 per modality, 15 per track\); retrain with avfusion train --fusion$/,
     );
     await expect(loadFusionHead(files, "nowhere")).rejects.toBeInstanceOf(ModelFileError);
     model.dispose();

@@ -151,6 +151,9 @@ export async function generateDrive(spec: DriveSpec, models: { files: ModelFiles
     read: { pacing: { mode: "lossless" } },
     models: { files: models.files, ...(models.dir !== undefined ? { dir: models.dir } : {}) },
     fusionHead: head,
+    // Scene health plays no part in the head's data: monitor the sensors without rate expectations
+    // (a drive with a long dropout measures odd rates).
+    scene: { health: { sensors: plan.sensors.map((s) => ({ id: s.sensorId, kind: s.kind })) } },
     onGroundTruth: (gt) => gts.push(gtTick(gt)),
   });
   try {

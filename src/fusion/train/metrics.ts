@@ -82,6 +82,8 @@ export type ClosedLoopMetrics = {
   objects: number;
   /** AP@2 m over all live tracks, score = existence, greedy matching per tick by score. */
   ap: number;
+  /** The same over confirmed tracks only (what the scene state reports by default). */
+  apConfirmed: number;
   /** Confirmed tracks: matched within 2 m / all, and matched objects / objects. */
   confirmedPrecision: number;
   confirmedRecall: number;
@@ -92,7 +94,7 @@ export type ClosedLoopMetrics = {
 };
 
 export function closedLoop(drives: readonly FusionDrive[], aug: Augmentation, head: FusionHead | undefined, visibleTo: readonly SensorKind[], rangeM = 60): ClosedLoopMetrics {
-  const scored: { s: number; tp: boolean }[] = [];
+  const scored: { s: number; tp: boolean; confirmed: boolean }[] = [];
   let objects = 0;
   let ticks = 0;
   let conf = 0;
@@ -123,7 +125,7 @@ export function closedLoop(drives: readonly FusionDrive[], aug: Augmentation, he
         const nearAny = allGts.some((o) => Math.hypot(o.x - k.position.x, o.y - k.position.y) <= 2);
         if (best < 0 && nearAny) continue;
         if (best >= 0) used.add(best);
-        scored.push({ s: k.existence, tp: best >= 0 });
+        scored.push({ s: k.existence, tp: best >= 0, confirmed: k.status === "confirmed" });
         if (k.status === "confirmed") {
           conf++;
           if (best >= 0) {
@@ -136,18 +138,22 @@ export function closedLoop(drives: readonly FusionDrive[], aug: Augmentation, he
     }
   }
   scored.sort((a, b) => b.s - a.s);
-  let tp = 0;
-  let ap = 0;
-  scored.forEach((x, k) => {
-    if (x.tp) {
-      tp++;
-      ap += tp / (k + 1);
-    }
-  });
+  const apOf = (list: readonly { tp: boolean }[]): number => {
+    let tp = 0;
+    let ap = 0;
+    list.forEach((x, k) => {
+      if (x.tp) {
+        tp++;
+        ap += tp / (k + 1);
+      }
+    });
+    return objects ? ap / objects : NaN;
+  };
   return {
     ticks,
     objects,
-    ap: objects ? ap / objects : NaN,
+    ap: apOf(scored),
+    apConfirmed: apOf(scored.filter((x) => x.confirmed)),
     confirmedPrecision: conf ? confTp / conf : NaN,
     confirmedRecall: objects ? matchedObjects / objects : NaN,
     falseConfirmedPerTick: ticks ? (conf - confTp) / ticks : NaN,

@@ -162,34 +162,57 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
   const model = buildFusionModel(rng.seed());
   const optimizer = tf.train.adam(quick ? 0.01 : 0.003);
   const batchSize = quick ? 64 : 256;
-  const stepsPerEpoch = Math.max(1, Math.ceil(train.count / batchSize));
   const epochs = opts.epochs ?? (quick ? 2 : 6);
   const deadline = started + (opts.budgetSeconds ?? Infinity) * 1000;
   const losses: number[] = [];
   let steps = 0;
   let stopped = false;
-  for (let e = 0; e < epochs && !stopped; e++) {
-    const order = Int32Array.from(rng.shuffle(Array.from({ length: train.count }, (_, i) => i)));
-    let sum = 0;
-    let n = 0;
-    for (let s = 0; s < stepsPerEpoch; s++) {
-      if (performance.now() > deadline) {
-        stopped = true;
-        break;
+  const fit = (data: Examples, nEpochs: number, round: string): void => {
+    const stepsPerEpoch = Math.max(1, Math.ceil(data.count / batchSize));
+    for (let e = 0; e < nEpochs && !stopped; e++) {
+      const order = Int32Array.from(rng.shuffle(Array.from({ length: data.count }, (_, i) => i)));
+      let sum = 0;
+      let n = 0;
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        if (performance.now() > deadline) {
+          stopped = true;
+          break;
+        }
+        const idx = order.subarray(s * batchSize, Math.min(data.count, (s + 1) * batchSize));
+        if (idx.length === 0) break;
+        const b = batchOf(data, idx);
+        const loss = optimizer.minimize(() => lossOf(model, b), true)!;
+        sum += loss.dataSync()[0]!;
+        n++;
+        loss.dispose();
+        for (const t of Object.values(b)) (t as tf.Tensor).dispose();
+        steps++;
       }
-      const idx = order.subarray(s * batchSize, Math.min(train.count, (s + 1) * batchSize));
-      if (idx.length === 0) break;
-      const b = batchOf(train, idx);
-      const loss = optimizer.minimize(() => lossOf(model, b), true)!;
-      sum += loss.dataSync()[0]!;
-      n++;
-      loss.dispose();
-      for (const t of Object.values(b)) (t as tf.Tensor).dispose();
-      steps++;
+      if (n > 0) losses.push(sum / n);
+      const v = evaluateModel(model, val);
+      log(`fusion: ${round} epoch ${e + 1}/${nEpochs} loss ${(sum / Math.max(1, n)).toFixed(4)}; validation P(real) BCE ${v.existence.bce.toFixed(4)} AP ${v.existence.ap.toFixed(3)} (tracker ${v.trackerExistence.ap.toFixed(3)})`);
     }
-    if (n > 0) losses.push(sum / n);
-    const v = evaluateModel(model, val);
-    log(`fusion: epoch ${e + 1}/${epochs} loss ${(sum / Math.max(1, n)).toFixed(4)}; validation P(real) BCE ${v.existence.bce.toFixed(4)} AP ${v.existence.ap.toFixed(3)} (tracker ${v.trackerExistence.ap.toFixed(3)})`);
+  };
+  fit(train, epochs, "round 1");
+  // Round 2 (DAgger): with the head in the loop, tracks live and die differently (the head keeps
+  // or drops them), so the candidates it will see differ from the tracker-only ones. Replay the
+  // training drives with the round-1 head in the loop, label those candidates too, and go on
+  // training on both sets.
+  let data = train;
+  const rounds = quick ? 1 : 2;
+  for (let round = 2; round <= rounds && !stopped; round++) {
+    const loopMeta = {
+      kind: "fusion" as const,
+      modelVersion: FUSION_MODEL_VERSION,
+      input: { modalities: [...HEAD_MODALITIES], slotFeatures: [...SLOT_FEATURES], trackFeatures: [...TRACK_FEATURES] },
+      output: { classes: [...OUT_CLASSES], refineClass: false, refinePosition: false, positionVarianceM2: 1, baseRate: baseRateOf(data) },
+    };
+    const loopHead = createLearnedFusionHead(model, loopMeta);
+    const inLoop: Examples[] = [];
+    for (const d of trainDrives) for (const aug of trainingAugmentations(d.spec, quick)) inLoop.push(examplesFrom(replayDrive(d, aug, loopHead)));
+    data = concatExamples([data, ...inLoop]);
+    log(`fusion: round ${round}: ${data.count} candidates with the head in the loop added (${(baseRateOf(data) * 100).toFixed(1)} % real)`);
+    fit(data, Math.max(1, Math.ceil(epochs / 2)), `round ${round}`);
   }
   optimizer.dispose();
 
@@ -212,7 +235,7 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
     kind: "fusion" as const,
     modelVersion: FUSION_MODEL_VERSION,
     input: { modalities: [...HEAD_MODALITIES], slotFeatures: [...SLOT_FEATURES], trackFeatures: [...TRACK_FEATURES] },
-    output: { classes: [...OUT_CLASSES], refineClass, refinePosition: false, positionVarianceM2: r3(positionVarianceM2), baseRate: r3(positives / train.count) },
+    output: { classes: [...OUT_CLASSES], refineClass, refinePosition: false, positionVarianceM2: r3(positionVarianceM2), baseRate: r3(baseRateOf(data)) },
   };
   // Scene level: the tracker with each head in the loop on the validation drives.
   const heads: Record<string, FusionHead | undefined> = {
@@ -246,8 +269,9 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
       variants: split.train.map((s) => s.variant),
       durationS: split.train[0]?.durationS,
       augmentations: "per drive: as recorded, 2× modality dropout (each of camera/LiDAR/radar: 45 % kept, 25 % removed for the drive, 30 % removed in 1–3 windows of 1–5 s), fog (V 30–200 m: camera/LiDAR quality lowered, detections kept with p = exp(−3.912 r / V), LiDAR at half that rate), camera+LiDAR removed",
-      candidates: train.count,
-      positives,
+      candidates: data.count,
+      positives: data.exist.reduce((a, b) => a + b, 0),
+      rounds,
       epochs: losses.length,
       steps,
       batchSize,
@@ -268,13 +292,19 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
     },
   };
   const summary = [
-    `fusion head: ${train.count} training candidates from ${trainDrives.length} drives, ${losses.length} epochs`,
+    `fusion head: ${data.count} training candidates from ${trainDrives.length} drives, ${losses.length} epochs`,
     `validation (${valDrives.length} drives, ${val.count} candidates): per-tick P(real) BCE ${evAll.existence.bce.toFixed(3)} (tracker ${evAll.trackerExistence.bce.toFixed(3)}), AP ${evAll.existence.ap.toFixed(3)} (tracker ${evAll.trackerExistence.ap.toFixed(3)}), ECE ${evAll.existence.ece.toFixed(3)} (tracker ${evAll.trackerExistence.ece.toFixed(3)})`,
     `class accuracy ${evAll.classAccuracy.toFixed(3)} (tracker ${evAll.trackerClassAccuracy.toFixed(3)}); position RMS ${evAll.positionRmsM.toFixed(3)} m (tracker ${evAll.trackerPositionRmsM.toFixed(3)} m)`,
-    ...Object.entries(scene).map(([c, m]) => `${c}: AP@2m ${Object.entries(m).map(([h, x]) => `${h} ${x.ap.toFixed(3)}`).join(", ")}`),
+    ...Object.entries(scene).map(([c, m]) => `${c}: AP@2m ${Object.entries(m).map(([h, x]) => `${h} ${x.ap.toFixed(3)}`).join(", ")}; confirmed tracks only: ${Object.entries(m).map(([h, x]) => `${h} ${x.apConfirmed.toFixed(3)}`).join(", ")}`),
     `refine class: ${refineClass}; refine position: ${refinePosition}`,
   ];
   return { model, metadata, summary };
+}
+
+function baseRateOf(ex: Examples): number {
+  let p = 0;
+  for (let i = 0; i < ex.count; i++) p += ex.exist[i]!;
+  return Math.min(0.99, Math.max(0.01, p / Math.max(1, ex.count)));
 }
 
 function strip(e: HeadEvaluation & { offsets: Float32Array; scores: Float32Array }): HeadEvaluation {
