@@ -24,7 +24,7 @@ import { captureEncodedTicks, fuseCached, type CachedTick, type CapturedRun } fr
 import { resultEntry, type EvalPipeline, type EvalResultEntry } from "./evalReport";
 import { evaluateScenes } from "./evaluateScenes";
 import { evaluateSiren, type SirenMetrics } from "./evaluateSiren";
-import { driveName, expandSuite, parseSuite, recoveryRun, SuiteError, type SuiteDefinition, type SuiteRun } from "./suite";
+import { applyCondition, CLEAR, driveName, expandSuite, parseSuite, recoveryRun, SuiteError, type SuiteDefinition, type SuiteRun } from "./suite";
 import {
   buildSuiteReport,
   missingSensorMeasure,
@@ -214,7 +214,7 @@ export async function runSuite(suite: SuiteDefinition, options: RunSuiteOptions)
   const planFor = async (drive: string, sample: SuiteRun): Promise<PipelinePlan> => {
     const known = plans.get(drive);
     if (known) return known;
-    const clear: SuiteRun = { ...sample, condition: { name: "clear", visibilityM: undefined, missing: undefined }, scenario: { ...sample.scenario, weather: { night: false }, faults: [], name: sample.scenario.name.replace(/@.*$/, "@clear") } };
+    const clear: SuiteRun = { ...sample, condition: CLEAR, scenario: applyCondition(sample.base, CLEAR, suite.durationS) };
     const file = await ensureRecording(options.cacheDir, clear, log);
     const source = await FileReadable.open(file);
     try {

@@ -137,7 +137,11 @@ export type SuiteRun = {
   drive: string;
   condition: SuiteCondition;
   scenario: Scenario;
+  /** The drive's scenario before the condition was applied. */
+  base: Scenario;
 };
+
+export const CLEAR: SuiteCondition = { name: "clear", visibilityM: undefined, missing: undefined };
 
 /**
  * The drive's base scenario at the suite's length, in the given condition: weather and faults are
@@ -166,7 +170,7 @@ export function expandSuite(suite: SuiteDefinition, load: (nameOrPath: string) =
     const base = baseScenario(d, suite.durationS, load);
     for (const c of d.conditions ?? suite.conditions) {
       const condition = parseCondition(c);
-      runs.push({ drive: driveName(d), condition, scenario: applyCondition(base, condition, suite.durationS) });
+      runs.push({ drive: driveName(d), condition, scenario: applyCondition(base, condition, suite.durationS), base });
     }
   }
   return runs;
@@ -176,10 +180,10 @@ export function expandSuite(suite: SuiteDefinition, load: (nameOrPath: string) =
 export function recoveryRun(suite: SuiteDefinition, load: (nameOrPath: string) => Scenario): SuiteRun | undefined {
   if (!suite.recovery) return undefined;
   const d = suite.drives.find((x) => driveName(x) === suite.recovery!.drive)!;
-  const condition: SuiteCondition = { name: "clear", visibilityM: undefined, missing: undefined };
   const faults = suite.recovery.outages.map((o) => ({ type: "dropout" as const, sensor: o.sensor, fromS: o.fromS, toS: o.toS }));
-  const scenario = applyCondition(baseScenario(d, suite.durationS, load), condition, suite.durationS, faults);
-  return { drive: driveName(d), condition: { ...condition, name: "recovery" }, scenario: { ...scenario, name: `${scenario.name.replace(/@clear$/, "")}@recovery` } };
+  const base = baseScenario(d, suite.durationS, load);
+  const scenario = applyCondition(base, CLEAR, suite.durationS, faults);
+  return { drive: driveName(d), condition: { ...CLEAR, name: "recovery" }, scenario: { ...scenario, name: `${scenario.name.replace(/@clear$/, "")}@recovery` }, base };
 }
 
 export { driveName };
