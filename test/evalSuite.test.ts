@@ -5,7 +5,9 @@
  */
 import * as path from "path";
 import { captureEncodedTicks, fuseCached } from "../src/eval/cachedFusion";
-import { createNaiveFusionHead } from "../src/fusion";
+import { createNaiveFusionHead, loadFusionHead } from "../src/fusion";
+import type { FusionHead } from "../src/fusion/fusionHead";
+import { existsSync } from "fs";
 import { parseSuite, expandSuite, recoveryRun, SuiteError, validateSuite } from "../src/eval/suite";
 import { loadSuite, suiteScenarioLoader } from "../src/eval/runSuite";
 import type { EncodedTick } from "../src/encoders/encodeBundle";
@@ -178,7 +180,7 @@ describe("cached-evidence fusion", () => {
     plan = planPipeline(await inspectRecording(new BufferReadable(bytes, "t.mcap"), { classify: VENDOR_CLASSIFY }));
   }, 120_000);
 
-  const direct = async (fusionHead?: ReturnType<typeof createNaiveFusionHead>) => {
+  const direct = async (fusionHead?: FusionHead) => {
     const run = createScenePipeline(new BufferReadable(bytes, "t.mcap"), plan, { read: { pacing: { mode: "lossless" } }, models, ...(fusionHead ? { fusionHead } : {}) });
     try {
       return (await lastValueFrom(run.ticks.pipe(toArray()))).map((t) => t.scene);
@@ -201,6 +203,19 @@ describe("cached-evidence fusion", () => {
     expect(comparable(naive)).not.toEqual(comparable(plain));
     // The radar dropout shows in the replayed health, as in the direct run.
     expect(replayed.some((s) => s.health.sensors.some((h) => h.kind === "radar" && h.status !== "OK"))).toBe(true);
+  }, 240_000);
+
+  it("with the shipped learned head too (skipped when models/fusion is absent)", async () => {
+    if (!existsSync(path.resolve(__dirname, "../models/fusion/model.json"))) return console.warn("evalSuite: models/fusion not shipped; skipping the learned-head case");
+    const head = await loadFusionHead(models.files, "models");
+    try {
+      const captured = await captureEncodedTicks(new BufferReadable(bytes, "t.mcap"), plan, { models });
+      const replayed = fuseCached(plan, captured.ticks, { fusionHead: head });
+      expect(comparable(replayed)).toEqual(comparable(await direct(head)));
+      expect(comparable(replayed)).not.toEqual(comparable(fuseCached(plan, captured.ticks)));
+    } finally {
+      head.dispose();
+    }
   }, 240_000);
 
   it("a single-modality replay feeds the tracker only that modality's evidence", async () => {

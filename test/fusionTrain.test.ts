@@ -45,7 +45,8 @@ describe("avfusion train --fusion", () => {
       expect(r.err).toMatch(/fusion: generated .*drive-20000-faults-2s\.json/);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/^fusion head: \d+ training candidates from 2 drives, 2 epochs\n/);
-      expect(r.out).toMatch(/all sensors: AP@2m tracker [0-9.]+, naive [0-9.]+, learned [0-9.]+/);
+      expect(r.out).toMatch(/all sensors: AP@2m tracker [0-9.]+, naive [0-9.]+, .*learned [0-9.]+/);
+      expect(r.out).toMatch(/existence recursion: tracker weight [01], head weight 1; refine class: (true|false); refine position: (true|false)/);
       const meta = JSON.parse(fs.readFileSync(path.join(out1, "fusion", "metadata.json"), "utf8"));
       expect(meta.command).toBe(`avfusion train --fusion --out ${out1} --seed 4 --quick --backend wasm --max-minutes 19`);
       expect(meta.training.seeds).toEqual([20000, 20001]);
@@ -74,7 +75,7 @@ describe("avfusion train --fusion", () => {
       await w.close();
       const learned = await cli("replay", rec, "--max", "--no-progress", "--models", out1, "--backend", "wasm");
       expect(learned.code).toBe(0);
-      expect(learned.err).toContain(`fusion head: learned fusion-head-mlp-1 from ${out1}/fusion (existence`);
+      expect(learned.err).toContain(`fusion head: learned fusion-head-mlp-2 from ${out1}/fusion (existence`);
       const naive = await cli("replay", rec, "--max", "--no-progress", "--models", out1, "--fusion-head", "naive", "--backend", "wasm");
       expect(naive.code).toBe(0);
       expect(naive.err).toContain("fusion head: naive (score averaging");

@@ -47,7 +47,9 @@ describe("live on loopback: WebSocket", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "avfusion-live-"));
     const replayOut = path.join(dir, "replay.jsonl");
     const liveOut = path.join(dir, "live.jsonl");
-    expect(await main(argv("replay", DEFAULT_RECORDING, "--max", "--jsonl", replayOut, "--no-progress"), io().io)).toBe(0);
+    // The same fusion head on both sides: none (the shipped learned head's files may be rewritten
+    // while this runs; with it, both would pick it by default).
+    expect(await main(argv("replay", DEFAULT_RECORDING, "--max", "--jsonl", replayOut, "--no-progress", "--fusion-head", "none"), io().io)).toBe(0);
 
     // Half speed: the 2-core test machine runs the four encoders at about real time when idle;
     // the live clock follows the server's timestamps, so the tick grid does not depend on the rate.
@@ -56,7 +58,7 @@ describe("live on loopback: WebSocket", () => {
     expect(await waitUntil(() => /serving on ws:\/\/127\.0\.0\.1:\d+/.test(p.err.join("")))).toBe(true);
     const url = /serving on (ws:\/\/\S+)/.exec(p.err.join(""))![1]!;
     const l = io();
-    const live = main(argv("live", "--connect", url, "--serve", "0", "--jsonl", liveOut, "--duration", "16", "--json"), l.io);
+    const live = main(argv("live", "--connect", url, "--serve", "0", "--jsonl", liveOut, "--duration", "16", "--json", "--fusion-head", "none"), l.io);
     expect(await waitUntil(() => /passing input topics through on ws:\/\/127\.0\.0\.1:\d+/.test(l.err.join("")))).toBe(true);
     const relay = /through on (ws:\/\/\S+)/.exec(l.err.join(""))![1]!;
     const viewed: SensorMessage[] = [];

@@ -65,9 +65,16 @@ const metadataSchema = z.object({
     positionVarianceM2: z.number().positive(),
     /** π: the fraction of real candidates in training (the prior q is measured against). */
     baseRate: z.number().gt(0).lt(1),
+    /**
+     * Weights of the existence recursion (chosen on the validation drives, with the head in the
+     * loop): logit(e) = logit(prior) + trackerWeight·(tracker's own log-odds change this tick)
+     * + headWeight·(logit q − logit π). Default 0 and 1: the head's evidence alone.
+     */
+    trackerWeight: z.number().min(0).max(2).default(0),
+    headWeight: z.number().min(0).max(2).default(1),
   }),
 });
-export type FusionHeadMetadata = z.infer<typeof metadataSchema> & Record<string, unknown>;
+export type FusionHeadMetadata = z.input<typeof metadataSchema> & Record<string, unknown>;
 
 export function checkMetadata(value: unknown, where: string): FusionHeadMetadata {
   const r = metadataSchema.safeParse(value);
@@ -88,6 +95,9 @@ export type LearnedHeadOptions = {
   /** Override the metadata's choice of refining class / position. */
   refineClass?: boolean;
   refinePosition?: boolean;
+  /** Override the metadata's existence recursion weights. */
+  trackerWeight?: number;
+  headWeight?: number;
 };
 
 export type LearnedFusionHead = FusionHead & {
@@ -144,6 +154,8 @@ export function createLearnedFusionHead(model: tf.LayersModel, metadata: FusionH
   const refinePosition = options.refinePosition ?? metadata.output.refinePosition;
   const variance = metadata.output.positionVarianceM2;
   const baseLogit = logit(metadata.output.baseRate);
+  const trackerWeight = options.trackerWeight ?? metadata.output.trackerWeight ?? 0;
+  const headWeight = options.headWeight ?? metadata.output.headWeight ?? 1;
   const predict = (candidates: readonly FusionCandidate[]): HeadPrediction[] => {
     const { slots, track } = featureBatch(candidates);
     const out = runModel(model, slots, track, candidates.length);
@@ -155,7 +167,9 @@ export function createLearnedFusionHead(model: tf.LayersModel, metadata: FusionH
     refine(_stamp: Nanos, candidates: readonly FusionCandidate[]): CandidateRefinement[] {
       return predict(candidates).map((p, i) => {
         const r: CandidateRefinement = {};
-        const e = sigmoid(logit(candidates[i]!.priorExistence) + logit(p.existence) - baseLogit);
+        const c = candidates[i]!;
+        const prior = logit(c.priorExistence);
+        const e = sigmoid(prior + trackerWeight * (logit(c.modelExistence) - prior) + headWeight * (logit(p.existence) - baseLogit));
         if (Number.isFinite(e)) r.existence = e;
         if (refineClass && p.classes.every(Number.isFinite)) {
           const classes: Partial<Record<ObjectClass, number>> = {};

@@ -238,28 +238,41 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
     output: { classes: [...OUT_CLASSES], refineClass, refinePosition: false, positionVarianceM2: r3(positionVarianceM2), baseRate: r3(baseRateOf(data)) },
   };
   // Scene level: the tracker with each head in the loop on the validation drives.
-  const heads: Record<string, FusionHead | undefined> = {
-    tracker: undefined,
-    naive: createNaiveFusionHead(),
-    learned: createLearnedFusionHead(model, baseMeta, { refinePosition: false }),
-    learnedWithPosition: createLearnedFusionHead(model, baseMeta, { refinePosition: true }),
-  };
   const scene: Record<string, Record<string, ClosedLoopMetrics>> = {};
   const conditions: [string, Augmentation, ("camera" | "lidar" | "radar")[]][] = [
     ["all sensors", { kind: "none" }, ["camera", "lidar", "radar"]],
     ["camera and LiDAR removed", { kind: "radarOnly" }, ["radar"]],
     ["fog 50 m (augmented)", { kind: "fog", seed: 1, visibilityM: 50 }, ["camera", "lidar", "radar"]],
   ];
-  for (const [name, aug, vis] of conditions) {
-    scene[name] = {};
-    for (const [h, head] of Object.entries(heads)) scene[name]![h] = roundAll(closedLoop(valDrives, aug, head, vis));
+  const runHead = (label: string, head: FusionHead | undefined): void => {
+    for (const [name, aug, vis] of conditions) {
+      scene[name] ??= {};
+      scene[name]![label] = roundAll(closedLoop(valDrives, aug, head, vis));
+    }
+  };
+  runHead("tracker", undefined);
+  runHead("naive", createNaiveFusionHead());
+  // The existence recursion's weights: the grid point whose worst condition gains most over the
+  // tracker alone (confirmed-track AP, the scene's view).
+  const grid: [number, number][] = quick ? [[0, 1], [1, 1]] : [[0, 1], [0.5, 1], [1, 1], [1, 0.5]];
+  let best: { trackerWeight: number; headWeight: number; score: number } | undefined;
+  const gridScores: Record<string, number> = {};
+  for (const [trackerWeight, headWeight] of grid) {
+    const label = `learned α=${trackerWeight} β=${headWeight}`;
+    runHead(label, createLearnedFusionHead(model, baseMeta, { refinePosition: false, trackerWeight, headWeight }));
+    const score = Math.min(...conditions.map(([name]) => scene[name]![label]!.apConfirmed / Math.max(1e-6, scene[name]!.tracker!.apConfirmed)));
+    gridScores[label] = r3(score);
+    if (best === undefined || score > best.score) best = { trackerWeight, headWeight, score };
   }
+  const { trackerWeight, headWeight } = best!;
+  for (const [name] of conditions) scene[name]!.learned = scene[name]![`learned α=${trackerWeight} β=${headWeight}`]!;
+  runHead("learnedWithPosition", createLearnedFusionHead(model, baseMeta, { refinePosition: true, trackerWeight, headWeight }));
   const all = scene["all sensors"]!;
   const refinePosition =
-    all.learnedWithPosition!.positionRms < all.learned!.positionRms && all.learnedWithPosition!.ap >= all.learned!.ap - 0.005;
+    all.learnedWithPosition!.positionRms < all.learned!.positionRms && all.learnedWithPosition!.apConfirmed >= all.learned!.apConfirmed - 0.005;
   const metadata: FusionHeadMetadata = {
     ...baseMeta,
-    output: { ...baseMeta.output, refinePosition },
+    output: { ...baseMeta.output, refinePosition, trackerWeight, headWeight },
     date: new Date().toISOString(),
     command: opts.command,
     backend: opts.backend,
@@ -288,7 +301,11 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
         "fog 50 m (augmented)": roundAll(strip(evFog)),
       },
       sceneLevel: scene,
-      decisions: { refineClass, refinePosition },
+      decisions: {
+        refineClass,
+        refinePosition,
+        recursion: { trackerWeight, headWeight, rule: "max over the grid of min over conditions of learned/tracker confirmed-track AP", scores: gridScores },
+      },
     },
   };
   const summary = [
@@ -296,7 +313,7 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
     `validation (${valDrives.length} drives, ${val.count} candidates): per-tick P(real) BCE ${evAll.existence.bce.toFixed(3)} (tracker ${evAll.trackerExistence.bce.toFixed(3)}), AP ${evAll.existence.ap.toFixed(3)} (tracker ${evAll.trackerExistence.ap.toFixed(3)}), ECE ${evAll.existence.ece.toFixed(3)} (tracker ${evAll.trackerExistence.ece.toFixed(3)})`,
     `class accuracy ${evAll.classAccuracy.toFixed(3)} (tracker ${evAll.trackerClassAccuracy.toFixed(3)}); position RMS ${evAll.positionRmsM.toFixed(3)} m (tracker ${evAll.trackerPositionRmsM.toFixed(3)} m)`,
     ...Object.entries(scene).map(([c, m]) => `${c}: AP@2m ${Object.entries(m).map(([h, x]) => `${h} ${x.ap.toFixed(3)}`).join(", ")}; confirmed tracks only: ${Object.entries(m).map(([h, x]) => `${h} ${x.apConfirmed.toFixed(3)}`).join(", ")}`),
-    `refine class: ${refineClass}; refine position: ${refinePosition}`,
+    `existence recursion: tracker weight ${trackerWeight}, head weight ${headWeight}; refine class: ${refineClass}; refine position: ${refinePosition}`,
   ];
   return { model, metadata, summary };
 }
