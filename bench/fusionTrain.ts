@@ -5,7 +5,9 @@
  * tick for the tracker alone, the naive head and the learned head, in three conditions; and the
  * head's refine() time per tick.
  *
- *   node --require ./bench/register.js bench/fusionTrain.ts [--seeds 29000-29011] [--duration 15] [--models models] [--data tmp/fusion-data]
+ *   node --require ./bench/register.js bench/fusionTrain.ts [--seeds 29000-29011] [--duration 15] [--variant random|fog|faults] [--models models] [--data tmp/fusion-data]
+ *
+ * Drive seed s is variant random / fog / faults for s mod 3 = 0 / 1 / 2 (as in training); --variant keeps one.
  */
 import * as os from "os";
 import { ModelFileError } from "../src/encoders/common/modelFiles";
@@ -31,8 +33,10 @@ async function main(): Promise<void> {
   await selectBackend({ backend: "auto", log: (l) => console.error(l) });
   const variants: DriveVariant[] = ["random", "fog", "faults"];
   const drives: FusionDrive[] = [];
+  const only = arg("--variant", "");
   for (let seed = from; seed <= (to ?? from); seed++) {
     const spec: DriveSpec = { seed, variant: variants[seed % 3]!, durationS };
+    if (only !== "" && spec.variant !== only) continue;
     try {
       drives.push(decodeDrive(await cache.read(driveFileName(spec)), driveFileName(spec)));
     } catch (err) {
@@ -49,13 +53,13 @@ async function main(): Promise<void> {
     ["camera + LiDAR removed", { kind: "radarOnly" }, ["radar"]],
     ["fog 50 m (augmented)", { kind: "fog", seed: 1, visibilityM: 50 }, ["camera", "lidar", "radar"]],
   ];
-  console.log(`drives: seeds ${from}–${to}, ${durationS} s each (${drives.length}); model ${learned.metadata.modelVersion} (${String(learned.metadata.date)})`);
-  console.log("| condition | fusion | AP@2m | confirmed precision | confirmed recall | false confirmed / tick | position RMS (m) |");
-  console.log("|---|---|---|---|---|---|---|");
+  console.log(`drives: seeds ${from}–${to}${only ? ` (${only} only)` : ""}, ${durationS} s each (${drives.length}); model ${learned.metadata.modelVersion} (${String(learned.metadata.date)})`);
+  console.log("| condition | fusion | AP@2m confirmed tracks | AP@2m all tracks | confirmed precision | confirmed recall | false confirmed / tick | position RMS (m) |");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const [name, aug, vis] of conditions) {
     for (const [h, head] of Object.entries(heads)) {
       const m = closedLoop(drives, aug, head, vis);
-      console.log(`| ${name} | ${h} | ${m.ap.toFixed(3)} | ${m.confirmedPrecision.toFixed(3)} | ${m.confirmedRecall.toFixed(3)} | ${m.falseConfirmedPerTick.toFixed(3)} | ${m.positionRms.toFixed(2)} |`);
+      console.log(`| ${name} | ${h} | ${m.apConfirmed.toFixed(3)} | ${m.ap.toFixed(3)} | ${m.confirmedPrecision.toFixed(3)} | ${m.confirmedRecall.toFixed(3)} | ${m.falseConfirmedPerTick.toFixed(3)} | ${m.positionRms.toFixed(2)} |`);
     }
   }
   // refine() time per tick, over the recorded candidates of every tick.

@@ -88,9 +88,11 @@ export function planPipeline(inspection: RecordingInspection, options: PlanOptio
   const sync: AlignByDeadlineOptions = {
     sensors: sensors.map((s) => {
       const rate = s.rateHz !== null && s.rateHz > 0.5 ? s.rateHz : NOMINAL_RATE_HZ[s.kind];
-      // A sweep (LiDAR) or a chunk (audio) is stamped at its start and covers one period, so its
-      // centre, the moment it best describes, lies half a period after the stamp.
-      const offsetMs = s.kind === "lidar" || s.kind === "audio" ? -500 / rate : 0;
+      // A sweep (LiDAR) or a chunk (audio) is stamped at its start and only exists once it ends, a
+      // period later. A tick takes the one that ends nearest the tick (stamp ≈ tick − period):
+      // aiming at the sweep *centred* on the tick would make every tick wait about a period for
+      // data that ends after it (measured: sync wait p50 103 ms, against ~12 ms this way).
+      const offsetMs = s.kind === "lidar" || s.kind === "audio" ? -1000 / rate : 0;
       const planned = { id: s.sensorId, offsetMs, toleranceMs: Math.max(20, 500 / rate), maxQueue: 64 };
       return { ...planned, ...options.config?.sensors?.[s.sensorId] };
     }),

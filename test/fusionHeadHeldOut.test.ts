@@ -48,13 +48,16 @@ maybe("shipped fusion head on held-out drives, camera and LiDAR removed", () => 
     expect(learned.bce).toBeLessThan(tracker.bce);
   });
 
-  it("in the loop: the scene figures with radar alone", () => {
+  it("in the loop with radar alone: confirms more of the real objects and ranks better, at a small cost in false tracks", () => {
     const tracker = closedLoop(drives, { kind: "radarOnly" }, undefined, ["radar"]);
     const learned = closedLoop(drives, { kind: "radarOnly" }, head, ["radar"]);
     console.log(`held-out radar only, in the loop: tracker ${JSON.stringify(tracker)}\nlearned ${JSON.stringify(learned)}`);
     expect(learned.ticks).toBe(tracker.ticks);
     expect(learned.objects).toBeGreaterThan(50);
-    // Real objects seen by the radar are still confirmed with the head in the loop.
-    expect(learned.confirmedRecall).toBeGreaterThan(0.5);
+    // Measured with fusion-head-mlp-2 (seed 1): confirmed-track AP 0.717 vs 0.640, recall 0.80 vs
+    // 0.74, false confirmed tracks per tick 1.10 vs 0.94.
+    expect(learned.apConfirmed).toBeGreaterThan(tracker.apConfirmed);
+    expect(learned.confirmedRecall).toBeGreaterThanOrEqual(tracker.confirmedRecall);
+    expect(learned.falseConfirmedPerTick).toBeLessThan(1.5 * tracker.falseConfirmedPerTick);
   });
 });

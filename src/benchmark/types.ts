@@ -55,6 +55,12 @@ export type ScenarioResult = {
   /** The same, measured from the frame's arrival (log time) instead of its sensor stamp: the pipeline's own share. */
   e2eFromArrival: E2eSummary;
   /**
+   * The same, measured from the end of the frame's capture: its stamp for a camera image or a radar
+   * scan, stamp + one period for a LiDAR sweep or an audio chunk (stamped at their start, they
+   * cover a period). No pipeline can answer before the capture ends; this is the latency it adds to that.
+   */
+  e2eFromCaptureEnd: E2eSummary;
+  /**
    * One sample per tick: from the aligner's emission of the bundle (recording clock, played in real
    * time) to its scene written — what the pipeline adds after time alignment (decode share, queue, encoders, fusion, scene, sink).
    */

@@ -43,8 +43,10 @@ const abs = (a: bigint): bigint => (a < 0n ? -a : a);
  *
  * Matching is deferred to emission: frames wait in small per-sensor queues, and when a tick is
  * due each sensor's frame nearest the window centre is taken (each frame at most once). A tick is
- * due when every sensor has moved past its window (`complete`) or the clock reaches tick +
- * deadline (`deadline`), so a silent sensor delays a tick by at most the deadline.
+ * due when every sensor has delivered a frame at or past its window centre (`complete`: frames
+ * arrive in stamp order, so no later frame can be nearer; a frame reordered within the lateness
+ * bound may then miss its tick) or the clock reaches tick + deadline (`deadline`), so a silent
+ * sensor delays a tick by at most the deadline.
  */
 export class DeadlineAligner<F extends TimedFrame> {
   readonly diagnostics: SyncDiagnostics = { unknownSensor: 0, malformed: 0, skippedTicks: 0, pendingTickOverflow: 0 };
@@ -55,7 +57,7 @@ export class DeadlineAligner<F extends TimedFrame> {
   readonly #index: Map<string, number>;
   readonly #half: Nanos;
   readonly #catchUpSpan: Nanos;
-  /** Per-sensor offset + tolerance: a sensor has passed tick t's window once its newest stamp ≥ t + this. */
+  /** Per-sensor offset: a sensor has reached tick t's window centre once its newest stamp ≥ t + this. */
   readonly #reach: Nanos[];
   /** Thresholds t + reach, cached for the tick `#thresholdTick`. */
   #thresholdTick: Nanos | undefined;
@@ -77,7 +79,7 @@ export class DeadlineAligner<F extends TimedFrame> {
     this.#emit = emit;
     this.#half = plan.period / 2n;
     this.#catchUpSpan = BigInt(plan.maxCatchUpTicks) * plan.period;
-    this.#reach = plan.sensors.map((s) => s.offset + s.tolerance);
+    this.#reach = plan.sensors.map((s) => s.offset);
     this.#thresholds = this.#reach.slice();
     this.#states = plan.sensors.map((s) => ({
       ...s,

@@ -111,35 +111,38 @@ function collect(options: AlignByDeadlineOptions, frames: Tiny[], endAt: number)
 }
 
 describe("alignByDeadline (marble tests, scheduler clock)", () => {
-  it("emits one bundle per tick at the deadline with each sensor's nearest frame and its skew", () => {
+  it("emits one bundle per tick, as soon as every sensor has reached its window centre, with each sensor's nearest frame and its skew", () => {
+    // b10 (arriving at 20) is past tick 0's centre: frames come in stamp order, so no later b frame
+    // can be nearer, and the tick need not wait for the deadline (30) or the window's end (40).
     expectMarbles(base(), [...every("a", 0, 200, 5), ...every("b", 10, 210, 10)], 321, [
-      [30, "0:a0,b10"],
-      [130, "100:a0,b10"],
-      [230, "200:a0,b10"],
+      [20, "0:a0,b10"],
+      [120, "100:a0,b10"],
+      [220, "200:a0,b10"],
     ]);
   });
 
-  it("emits before the deadline once every sensor has moved past its window", () => {
-    const frames = [fr("a", 0, 5), fr("b", 5, 8), fr("a", 100, 15), fr("b", 100, 20)];
+  it("emits before the deadline once every sensor has reached its window centre, and at the deadline otherwise", () => {
+    const frames = [fr("a", 0, 5), fr("b", 5, 8), fr("a", 95, 15), fr("b", 100, 20)];
     expectMarbles(base({ sensors: [{ id: "a", toleranceMs: 10 }, { id: "b", toleranceMs: 10 }] }), frames, 200, [
-      [20, "0:a0,b5"],
-      [130, "100:a0,b0"],
+      [8, "0:a0,b5"],
+      [130, "100:a-5,b0"],
     ]);
     const bundles = collect(base({ sensors: [{ id: "a", toleranceMs: 10 }, { id: "b", toleranceMs: 10 }] }), frames, 200);
+    // Tick 100: a's newest (95) is short of the centre, so a nearer frame could still come: wait for the deadline.
     expect(bundles.map((b) => b.trigger)).toEqual(["complete", "deadline"]);
-    expect(bundles.map((b) => b.emittedAt)).toEqual([20n * MS, 130n * MS]);
+    expect(bundles.map((b) => b.emittedAt)).toEqual([8n * MS, 130n * MS]);
   });
 
   it("keeps ticking when a sensor dies (stale, then missing) and includes it again when it comes back", () => {
     const frames = [...every("a", 0, 700, 5), fr("b", 0, 5), fr("b", 100, 105), fr("b", 500, 505), fr("b", 600, 605)];
     expectMarbles(base(), frames, 750, [
-      [30, "0:a0,b0"],
-      [130, "100:a0,b0"],
+      [5, "0:a0,b0"],
+      [105, "100:a0,b0"],
       [230, "200:a0,b-s"],
       [330, "300:a0,b-s"],
       [430, "400:a0,b-m"],
-      [530, "500:a0,b0"],
-      [630, "600:a0,b0"],
+      [505, "500:a0,b0"],
+      [605, "600:a0,b0"],
       [730, "700:a0,b-s"],
     ]);
   });
@@ -155,12 +158,12 @@ describe("alignByDeadline (marble tests, scheduler clock)", () => {
     ];
     const options = base({ staleAfterMs: 500 });
     expectMarbles(options, frames, 560, [
-      [30, "0:a0,b0"],
+      [5, "0:a0,b0"],
       [130, "100:a0,b-s"],
       [230, "200:a0,b-s"],
       [330, "300:a0,b-s"],
       [430, "400:a0,b-l"],
-      [530, "500:a0,b0"],
+      [505, "500:a0,b0"],
     ]);
     const bundles = collect(options, frames, 560);
     const b = bundles.at(-1)!.sensors[1]!;
@@ -181,9 +184,9 @@ describe("alignByDeadline (marble tests, scheduler clock)", () => {
       { id: "c", toleranceMs: 40, clockOffsetMs: -20 },
     ];
     expectMarbles(base({ sensors }), frames, 260, [
-      [30, "0:a0,b0,c0"],
-      [130, "100:a0,b0,c0"],
-      [230, "200:a0,b0,c0"],
+      [9, "0:a0,b0,c0"],
+      [109, "100:a0,b0,c0"],
+      [209, "200:a0,b0,c0"],
     ]);
     const uncorrected = collect(base({ sensors: sensors.map((s) => ({ ...s, clockOffsetMs: 0 })) }), frames, 260);
     // b's frames sit 5 s in the future: b is alive but never in a window (negative age), and c is off by 20 ms.
@@ -219,9 +222,9 @@ describe("alignByDeadline (marble tests, scheduler clock)", () => {
       ...every("c", 0, 750, 5, 50),
     ];
     expectMarbles(options, frames, 760, [
-      [30, "0:l0,c0"],
-      [130, "100:l0,c0"],
-      [230, "200:l0,c0"],
+      [20, "0:l0,c0"],
+      [120, "100:l0,c0"],
+      [220, "200:l0,c0"],
       [350, "300:l-s,c0"],
       [450, "400:l-s,c0"],
       [550, "500:l-m,c0"],
@@ -277,8 +280,18 @@ describe("alignByDeadline (recording clock)", () => {
     const replay = runSync(recording, deadSensorFrames);
     expect(replay.map(summary)).toEqual(live);
     // The last tick's deadline (730) lies after the last frame (705): the end of input flushes it.
-    expect(replay.map((b) => b.trigger)).toEqual([...new Array<string>(7).fill("deadline"), "flush"]);
-    expect(replay.map((b) => b.emittedAt / MS)).toEqual([105n, 205n, 305n, 405n, 505n, 605n, 705n, 705n]);
+    // Complete as soon as both sensors reach the centre; while b is silent, at the deadline (on the
+    // recording clock, the next frame's arrival after it); the last tick is flushed by the end of input.
+    expect(replay.map((b) => `${b.trigger}@${b.emittedAt / MS}`)).toEqual([
+      "complete@5",
+      "complete@105",
+      "deadline@305",
+      "deadline@405",
+      "deadline@505",
+      "complete@505",
+      "complete@605",
+      "flush@705",
+    ]);
   });
 
   it("is deterministic whatever the delivery pace (replay at any speed)", () => {
@@ -301,16 +314,18 @@ describe("alignByDeadline (recording clock)", () => {
   it("bounds memory when a sensor floods at 10x its rate, counting what it drops", () => {
     const options = base({
       clock: "recording",
+      deadlineMs: 80,
       sensors: [
         { id: "a", toleranceMs: 40, maxQueue: 4 },
         { id: "b", toleranceMs: 40, maxQueue: 4 },
       ],
     });
-    // a: a frame every ms (10x a 100 Hz camera); b: 10 Hz.
+    // a: a frame every ms (10x a 100 Hz camera); b: 10 Hz, 50 ms behind, so each tick waits for b
+    // while 50 of a's frames pile up behind the centre.
     const frames: Tiny[] = [];
     for (let t = 0; t < 1000; t++) {
       frames.push(fr("a", t, t + 2));
-      if (t % 100 === 0) frames.push(fr("b", t, t + 3));
+      if (t % 100 === 0) frames.push(fr("b", t, t + 50));
     }
     frames.sort((x, y) => Number(x.receivedAt - y.receivedAt));
     const bundles = runSync(options, frames);

@@ -40,6 +40,7 @@ export function sampleResult(name: string, scale = 1, mode: ScenarioResult["mode
     cpuRealtimeFactor: 2.5 / scale,
     e2e: summary(e2e),
     e2eFromArrival: summary(e2e.map((v) => v / 2)),
+    e2eFromCaptureEnd: summary(e2e.map((v) => v / 1.5)),
     afterSync: summary(e2e.map((v) => v / 4)),
     e2eBySensor: { cam_front: { p50Ms: 50, p99Ms: 100, maxMs: 100, count: 10 } },
     stages: { decode: stage(1), syncWait: stage(100), encode: stage(40), "encode.cam_front": stage(20), fusion: stage(0.5), scene: stage(0.25), sink: stage(2), overhead: stage(3.75) },
