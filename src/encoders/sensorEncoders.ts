@@ -25,6 +25,9 @@ export type SensorEncodersOptions = {
 
 type AnyEncoder = Encoder<SensorFrame>;
 
+/** The vehicle frame of ROS REP 105, where the ego frame's mountings hang from. */
+const VEHICLE_FRAME = "base_link";
+
 /**
  * One encoder per sensor, made on the sensor's first frame: by then the recording's /tf and
  * camera calibration (written before the data) are known, so each encoder gets its own mounting
@@ -38,6 +41,9 @@ export function createSensorEncoders(calibration: CalibrationLookup, options: Se
   const mounting = (frame: SensorFrame): Extrinsics | undefined => {
     const t = calibration.transforms.get(frame.frameId);
     if (t) return extrinsicsFromTransform(t);
+    // Data already in the vehicle frame (e.g. ARS548 objects before the radar reported its
+    // mounting) needs no transform: the vehicle frame is the root of the transform tree.
+    if (frame.frameId === VEHICLE_FRAME || [...calibration.transforms.values()].some((x) => x.parentFrameId === frame.frameId)) return IDENTITY_EXTRINSICS;
     options.onWarning?.(`${frame.sensorId}: no transform for frame "${frame.frameId}" in the recording; using the default mounting`);
     return undefined;
   };
@@ -64,11 +70,14 @@ export function createSensorEncoders(calibration: CalibrationLookup, options: Se
   return {
     /** The encoder of this frame's sensor (made on first use). Rejects with a one-line reason. */
     forFrame(frame: SensorFrame): Promise<AnyEncoder> {
-      let p = bySensor.get(frame.sensorId);
+      // One encoder per sensor and coordinate frame: a sensor may send data in two frames (the
+      // ARS548 sends detections in its own frame and objects in the vehicle frame), each with its mounting.
+      const key = `${frame.sensorId}\u0000${frame.frameId}`;
+      let p = bySensor.get(key);
       if (!p) {
         p = make(frame);
         p.catch(() => undefined); // reported to every caller; not an unhandled rejection
-        bySensor.set(frame.sensorId, p);
+        bySensor.set(key, p);
       }
       return p;
     },

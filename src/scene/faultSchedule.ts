@@ -103,7 +103,10 @@ export function checkFaultSchedule(
   for (const s of sensors) {
     const windows = followed.filter((f) => f.sensor === s.kind).map((f) => ({ from: at(f.fromS), to: f.toS === undefined ? undefined : at(f.toS) + grace }));
     const line = series(s.sensorId);
-    for (let i = 1; i < line.length; i++) {
+    // Start-up is not a transition: a sensor's status counts from the first tick that used its data
+    // (a LiDAR sweep or an audio chunk is only usable a period after the recording starts).
+    const firstUsed = Math.max(0, line.findIndex((p) => p.r!.included));
+    for (let i = firstUsed + 1; i < line.length; i++) {
       const prev = line[i - 1]!.r!;
       const cur = line[i]!;
       if (cur.r!.status === prev.status) continue;
