@@ -110,7 +110,7 @@ describe("avfusion eval --suite", () => {
     const again = await cli("eval", "--suite", suiteFile, "--cache", join(dir, "cache"), "--fusion-head", "none", "--pipelines", "fused,lidar");
     expect(again.code).toBe(0);
     expect(again.err).not.toMatch(/simulated/);
-    expect(again.err).toMatch(/highway-clear @ clear: 26 ticks read from the evidence cache/);
+    expect(again.err).toMatch(/highway-clear @ clear: \d+ ticks read from the evidence cache/);
     expect(again.out).toMatch(/### Targets \(issue 6\)/);
     rmSync(dir, { recursive: true, force: true }); // ≈ 40 MB of recordings and cached evidence
   }, 600_000);
