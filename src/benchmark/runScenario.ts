@@ -1,3 +1,4 @@
+import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../cli/sceneOutputs";
 import { promises as fsp } from "fs";
 import * as path from "path";
 import { concatMap, lastValueFrom, Observable, take, tap } from "rxjs";
@@ -21,8 +22,6 @@ import type { BenchScenario } from "./scenarios";
 import type { ScenarioResult } from "./types";
 
 /** Output topics of the sink the bench runs (the same as `replay --out`). */
-const SCENE_TOPIC = "/avfusion/scene";
-const SCENE_UPDATE_TOPIC = "/avfusion/scene_boxes";
 
 export const E2E_DEFINITIONS = {
   lossless:

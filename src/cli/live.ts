@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { createWriteStream } from "node:fs";
-import { Writable } from "node:stream";
 import type { Subscription } from "rxjs";
 import { loadConfig } from "../config/loadConfig";
 import type { AvfusionConfig } from "../config/configSchema";
@@ -10,14 +8,8 @@ import { startLive, type LiveTick } from "../live/liveSession";
 import { parseFusionHeadChoice, selectFusionHead } from "../fusion/head";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
-import { toSceneJson } from "../scene/sceneJson";
-import { toSceneProto } from "../scene/sceneProto";
-import { encodeProto } from "../schemas/protoRegistry";
 import { FoxgloveWsServer } from "../sinks/foxglove/FoxgloveWsServer";
-import { JsonLinesSink } from "../sinks/jsonl/JsonLinesSink";
-import { FileWritable } from "../sinks/mcap/FileWritable";
-import { McapSink } from "../sinks/mcap/McapSink";
-import { toSceneUpdate } from "../sinks/mcap/sceneUpdate";
+import { openSceneOutputs } from "./sceneOutputs";
 import { parseUdpListen } from "../sources/bridge/udpSource";
 import type { SensorHealthStatus, SensorKind } from "../types";
 import type { CliContext, CommandRegistrar } from "./context";
@@ -162,15 +154,7 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
     input = wsInput({ url: flags.connect!, perTopic, ...(config.topics ? { mapping: config.topics } : {}) });
   }
 
-  const mcapFile = flags.out === undefined ? undefined : await FileWritable.create(flags.out);
-  const mcap = mcapFile === undefined ? undefined : await McapSink.open(mcapFile, { library: "avfusion live" });
-  const jsonStream =
-    flags.jsonl === undefined
-      ? undefined
-      : flags.jsonl === "-"
-        ? new Writable({ write: (chunk: Buffer | string, _enc, done) => (ctx.stdout(chunk.toString()), done()) })
-        : createWriteStream(flags.jsonl);
-  const jsonl = jsonStream === undefined ? undefined : new JsonLinesSink(jsonStream, {});
+  const outputs = await openSceneOutputs(flags, ctx, "avfusion live");
   // Summaries go to stderr when the scene JSON lines take stdout.
   const out = flags.jsonl === "-" ? ctx.stderr : ctx.stdout;
 
@@ -200,18 +184,14 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
   let lastTick: LiveTick | undefined;
   let writing: Promise<void> = Promise.resolve();
   const writeTick = async (tick: LiveTick): Promise<void> => {
-    if (jsonl) await jsonl.write(toSceneJson(tick.scene));
-    if (mcap) {
-      await mcap.write(SCENE_TOPIC, "avfusion.SceneState", tick.scene.stamp, tick.scene.stamp, encodeProto("avfusion.SceneState", toSceneProto(tick.scene)));
-      await mcap.write(SCENE_UPDATE_TOPIC, "foxglove.SceneUpdate", tick.scene.stamp, tick.scene.stamp, encodeProto("foxglove.SceneUpdate", toSceneUpdate(tick.scene)));
-    }
+    await outputs.write(tick.scene);
   };
   const subscription: Subscription = session.ticks.subscribe({
     next: (tick) => {
       intervalTicks++;
       lastTick = tick;
       if (server) publishLiveTick(server, tick, session.stats().droppedTicks);
-      if (jsonl || mcap) writing = writing.then(() => writeTick(tick)).catch((e: Error) => void (failure ??= e));
+      if (flags.jsonl !== undefined || flags.out !== undefined) writing = writing.then(() => writeTick(tick)).catch((e: Error) => void (failure ??= e));
     },
     error: (e: Error) => {
       failure = e;
@@ -280,9 +260,7 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
     subscription.unsubscribe();
     stop.dispose();
     await writing;
-    await mcap?.close();
-    await mcapFile?.close();
-    if (jsonStream) await new Promise<void>((resolve) => jsonStream.end(resolve));
+    await outputs.close();
     await server?.close();
     head.dispose();
   }

@@ -1,7 +1,5 @@
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
-import { createWriteStream } from "node:fs";
-import { Writable } from "node:stream";
 import { concatMap, lastValueFrom } from "rxjs";
 import { loadConfig } from "../config/loadConfig";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
@@ -9,13 +7,7 @@ import { createScenePipeline, planPipeline, type PipelinePlan } from "../pipelin
 import { parseFusionHeadChoice, selectFusionHead } from "../fusion/head/selectHead";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
-import { toSceneJson } from "../scene/sceneJson";
-import { toSceneProto } from "../scene/sceneProto";
-import { encodeProto } from "../schemas/protoRegistry";
-import { JsonLinesSink } from "../sinks/jsonl/JsonLinesSink";
-import { FileWritable } from "../sinks/mcap/FileWritable";
-import { McapSink } from "../sinks/mcap/McapSink";
-import { toSceneUpdate } from "../sinks/mcap/sceneUpdate";
+import { openSceneOutputs } from "./sceneOutputs";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
 import type { Pacing } from "../sources/mcap/readRecording";
@@ -38,8 +30,9 @@ type ReplayFlags = {
 };
 
 /** Output topics of the scene MCAP. */
-export const SCENE_TOPIC = "/avfusion/scene";
-export const SCENE_UPDATE_TOPIC = "/avfusion/scene_boxes";
+import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "./sceneOutputs";
+
+export { SCENE_TOPIC, SCENE_UPDATE_TOPIC };
 
 function parsePacing(flags: ReplayFlags): Pacing {
   if (flags.max && flags.rate !== undefined) throw new UsageError("--rate and --max exclude each other");
@@ -85,16 +78,7 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
         warned.add(line);
       },
     });
-    const mcapFile = flags.out === undefined ? undefined : await FileWritable.create(flags.out);
-    const mcap = mcapFile === undefined ? undefined : await McapSink.open(mcapFile, { library: "avfusion replay" });
-    // `--jsonl -` goes through ctx.stdout (tests capture it); a path gets a file stream.
-    const jsonStream =
-      flags.jsonl === undefined
-        ? undefined
-        : flags.jsonl === "-"
-          ? new Writable({ write: (chunk: Buffer | string, _enc, done) => (ctx.stdout(chunk.toString()), done()) })
-          : createWriteStream(flags.jsonl);
-    const jsonl = jsonStream === undefined ? undefined : new JsonLinesSink(jsonStream, {});
+    const outputs = await openSceneOutputs(flags, ctx, "avfusion replay");
     const summary = new ReplaySummary();
     const reported = new Map<string, string>();
     const expectedTicks = Math.max(1, Math.ceil(inspection.durationSec * plan.sync.tick.rateHz));
@@ -110,11 +94,7 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
               if (reported.get(sensor) !== why) ctx.stderr(`avfusion: ${sensor}: no evidence: ${why}\n`);
               reported.set(sensor, why);
             }
-            if (jsonl) await jsonl.write(toSceneJson(tick.scene));
-            if (mcap) {
-              await mcap.write(SCENE_TOPIC, "avfusion.SceneState", tick.scene.stamp, tick.scene.stamp, encodeProto("avfusion.SceneState", toSceneProto(tick.scene)));
-              await mcap.write(SCENE_UPDATE_TOPIC, "foxglove.SceneUpdate", tick.scene.stamp, tick.scene.stamp, encodeProto("foxglove.SceneUpdate", toSceneUpdate(tick.scene)));
-            }
+            await outputs.write(tick.scene);
             bar?.update(Math.min(tick.scene.tick + 1, expectedTicks));
           }),
         ),
@@ -124,9 +104,7 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
       bar?.stop();
       await pipeline.dispose();
       fusionHead.dispose();
-      await mcap?.close();
-      await mcapFile?.close();
-      if (jsonStream) await new Promise<void>((resolve) => jsonStream.end(resolve));
+      await outputs.close();
     }
     const wallMs = performance.now() - started;
     const out = flags.jsonl === "-" ? ctx.stderr : ctx.stdout;

@@ -33,16 +33,7 @@ async function run(flags: TrainFlags, ctx: CliContext): Promise<void> {
   const modality = flags.modality!;
   const trainer = TRAINERS[modality];
   if (!trainer) throw new UsageError(`--modality ${modality}: expected one of ${Object.keys(TRAINERS).join("|")}`);
-  const seed = Number(flags.seed);
-  if (flags.seed.trim() === "" || !Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff) {
-    throw new UsageError(`--seed ${flags.seed}: expected an integer 0..2147483647`);
-  }
-  const maxMinutes = Number(flags.maxMinutes);
-  if (flags.maxMinutes.trim() === "" || !Number.isFinite(maxMinutes) || maxMinutes < 0) {
-    throw new UsageError(`--max-minutes ${flags.maxMinutes}: expected minutes ≥ 0 (0 = no limit)`);
-  }
-  const epochs = flags.epochs === undefined ? undefined : Number(flags.epochs);
-  if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError(`--epochs ${flags.epochs}: expected a positive integer`);
+  const { seed, maxMinutes, epochs } = parseCommon(flags);
   const selection = await selectBackend({ backend: parseBackendChoice(flags.backend), log: (l) => ctx.stderr(`${l}\n`) });
   const command = ["avfusion", "train", "--modality", modality, "--out", flags.out, "--seed", String(seed), ...(flags.quick ? ["--quick"] : []), "--backend", flags.backend, "--max-minutes", String(maxMinutes), ...(epochs !== undefined ? ["--epochs", String(epochs)] : [])].join(" ");
   const result = await trainer({

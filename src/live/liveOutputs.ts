@@ -1,4 +1,4 @@
-import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../cli/replay";
+import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../cli/sceneOutputs";
 import { toSceneProto } from "../scene/sceneProto";
 import { toSceneUpdate } from "../sinks/mcap/sceneUpdate";
 import { protobufRecord, type FoxgloveWsServer, type PublishRecord } from "../sinks/foxglove/FoxgloveWsServer";
