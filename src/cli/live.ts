@@ -10,6 +10,7 @@ import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { FoxgloveWsServer } from "../sinks/foxglove/FoxgloveWsServer";
 import { openSceneOutputs } from "./sceneOutputs";
+import { loadQualityCurves } from "../scene/qualityCurves";
 import { parseUdpListen } from "../sources/bridge/udpSource";
 import type { SensorHealthStatus, SensorKind } from "../types";
 import type { CliContext, CommandRegistrar } from "./context";
@@ -160,9 +161,11 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
 
   const stop = stopSignal(duration);
   let failure: Error | undefined;
+  const fromQuality = await loadQualityCurves(nodeModelFiles(), flags.models, (line) => ctx.stderr(`live: ${line}\n`));
   const session = startLive({
     input,
     models: { files: nodeModelFiles(), dir: flags.models },
+    scene: { visibility: { fromQuality } },
     config,
     ...(head.head ? { fusionHead: head.head } : {}),
     ...(tickHz !== undefined ? { tickHz } : {}),

@@ -8,6 +8,7 @@ import { parseFusionHeadChoice, selectFusionHead } from "../fusion/head/selectHe
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { openSceneOutputs } from "./sceneOutputs";
+import { loadQualityCurves } from "../scene/qualityCurves";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
 import type { Pacing } from "../sources/mcap/readRecording";
@@ -68,8 +69,11 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
     const fusionHead = await selectFusionHead(nodeModelFiles(), flags.models, headChoice);
     ctx.stderr(`${fusionHead.line}\n`);
     const warned = new Set<string>();
+    // Visibility is read from the camera and LiDAR quality through the curves their training measured.
+    const fromQuality = await loadQualityCurves(nodeModelFiles(), flags.models, (line) => ctx.stderr(`avfusion: ${line}\n`));
     const pipeline = createScenePipeline(source, plan, {
       ...(fusionHead.head !== undefined ? { fusionHead: fusionHead.head } : {}),
+      scene: { visibility: { fromQuality } },
       read: { pacing },
       decode: { mapping: config.topics ?? {} },
       models: { files: nodeModelFiles(), dir: flags.models },
