@@ -1,4 +1,4 @@
-import { concatMap, defer, filter, Observable, share, tap, type OperatorFunction } from "rxjs";
+import { concatMap, defer, filter, finalize, Observable, share, tap, type OperatorFunction } from "rxjs";
 import { decodeFrames, type DecodeFramesOperator, type DecodeFramesOptions } from "./decode/decodeFrames";
 import { VENDOR_DECODERS } from "./decode/vendorDecoders";
 import type { AvfusionConfig } from "./config/configSchema";
@@ -315,8 +315,11 @@ export function createScenePipelineFromFeed(feed: MessageFeed, plan: PipelinePla
     inFlight--;
     for (const w of waiters.splice(0)) w();
   };
+  // Set when the output is unsubscribed: a feed waiting for room must then stop waiting (the
+  // ticks queued inside concatMap are dropped and will never settle).
+  let closed = false;
   const waitForRoom = async (): Promise<void> => {
-    while (inFlight > maxInFlight) await new Promise<void>((r) => waiters.push(r));
+    while (inFlight > maxInFlight && !closed) await new Promise<void>((r) => waiters.push(r));
   };
 
   // Frames an encoder could not use count as failed messages of their sensor, so scene health
@@ -328,6 +331,7 @@ export function createScenePipelineFromFeed(feed: MessageFeed, plan: PipelinePla
   };
 
   const ticks = defer(() => {
+    closed = false;
     const fuse = createFusionStage(plan, options);
     const alignedAt = new WeakMap<SyncedBundle, number>();
     const synced = feed.messages(waitForRoom).pipe(
@@ -367,7 +371,12 @@ export function createScenePipelineFromFeed(feed: MessageFeed, plan: PipelinePla
           }),
           exhaustMapLatest(counted, () => dropped--),
         );
-  });
+  }).pipe(
+    finalize(() => {
+      closed = true;
+      for (const w of waiters.splice(0)) w();
+    }),
+  );
   return {
     ticks: ticks.pipe(share()),
     readDiagnostics: feed.readDiagnostics,

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { concatMap, lastValueFrom, Observable, toArray } from "rxjs";
+import { concatMap, lastValueFrom, Observable, take, toArray } from "rxjs";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
 import { createScenePipelineFromFeed, planPipeline, type MessageFeed } from "../pipeline";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
@@ -83,6 +83,50 @@ describe("pipeline instrumentation for the bench", () => {
         // At most 1 tick in flight: the feed waits, so a batch of 5 messages (under a tick's worth)
         // adds at most 2 bundles. Counting only the running tick let all 60 pile up.
         expect(mostWaiting).toBeLessThanOrEqual(4);
+      } finally {
+        await run.dispose();
+      }
+    } finally {
+      await source.close();
+    }
+  });
+
+  it("lets a lossless feed that waits for room go when the output is unsubscribed (the waiting ticks never settle)", async () => {
+    await selectBackend({ log: () => undefined });
+    const source = await FileReadable.open(DEFAULT);
+    try {
+      const plan = planPipeline(await inspectRecording(source, { classify: VENDOR_CLASSIFY }));
+      const messages = await lastValueFrom(readRecording(source).pipe(toArray()));
+      let released: (() => void) | undefined;
+      const feedEnded = new Promise<void>((r) => (released = r));
+      let waits = 0;
+      const feed: MessageFeed = {
+        mode: "lossless",
+        readDiagnostics: createDiagnostics("memory"),
+        messages: (waitForRoom) =>
+          new Observable<SensorMessage>((subscriber) => {
+            let stopped = false;
+            void (async () => {
+              // Batches of 60 messages (about a second: several ticks each), as the recording reader
+              // delivers chunks: several ticks queue behind the running one before the feed waits.
+              for (let i = 0; i < messages.length && !stopped; i += 60) {
+                for (const m of messages.slice(i, i + 60)) subscriber.next(m);
+                waits++;
+                await waitForRoom();
+              }
+              released!();
+            })();
+            return () => {
+              stopped = true;
+            };
+          }),
+      };
+      const run = createScenePipelineFromFeed(feed, plan, { models: { files: nodeModelFiles(ROOT), dir: "models" }, maxTicksInFlight: 1 });
+      try {
+        const first = await lastValueFrom(run.ticks.pipe(take(2), toArray()));
+        expect(first).toHaveLength(2);
+        await feedEnded; // hangs (test timeout) if the feed stays parked in waitForRoom
+        expect(waits).toBeLessThan(Math.ceil(messages.length / 60));
       } finally {
         await run.dispose();
       }
