@@ -33,7 +33,7 @@ const forbidden = [
     if (tier.name === "ground" || tier.name === "tools") return [];
     const allowed = [...below(index), ...(tier.folders.length === 1 ? tier.folders : [])];
     return tier.folders.map((folder) => ({
-      name: `${tier.name}-imports-downward`,
+      name: `${tier.name}-${folder}-imports-downward`,
       severity: "error",
       comment: `src/${folder}/ (${tier.name}) may import its own folder and ${below(index).join(", ") || "nothing"} only.`,
       from: { path: `^src/${folder}/` },
@@ -41,14 +41,14 @@ const forbidden = [
     }));
   }),
   ...GROUND_ORDER.map((folder, i) => ({
-    name: "ground-imports-downward",
+    name: `ground-${folder}-imports-downward`,
     severity: "error",
     comment: `src/${folder}/ may import ${GROUND_ORDER.slice(0, i).join(", ") || "nothing of src/"} only.`,
     from: { path: `^src/${folder}/` },
     to: { path: "^src/", pathNot: [`^src/${folder}/`, ...(i > 0 ? [group(GROUND_ORDER.slice(0, i))] : [])] },
   })),
   ...TOOL_ORDER.map((folder, i) => ({
-    name: "tools-imports-downward",
+    name: `tools-${folder}-imports-downward`,
     severity: "error",
     comment: `src/${folder}/ may import ${[...TOOL_ORDER.slice(0, i), ...below(4)].join(", ")} only.`,
     from: { path: `^src/${folder}/` },

@@ -20,8 +20,9 @@ import { VENDOR_DECODERS } from "../src/decode/vendorDecoders";
 import { FoxgloveWsServer } from "../src/sinks/foxglove/FoxgloveWsServer";
 import { wallClockNs } from "../src/sources/bridge/clock";
 import { createBridgeStats, foxgloveWebSocketSource } from "../src/sources/bridge/foxgloveWebSocketSource";
-import { playRecordingUdp } from "../src/sources/bridge/udpPlayback";
+import { playRecordingUdp } from "../src/play/udpPlayback";
 import { createUdpStats, udpSource } from "../src/sources/bridge/udpSource";
+import { createVendorDatagramDecoder } from "../src/decode/vendor/rawPacketDecoders";
 import { FileReadable } from "../src/sources/mcap/FileReadable";
 import { readRecording } from "../src/sources/mcap/readRecording";
 
@@ -92,7 +93,7 @@ async function benchUdp(file: string, driver: "velodyne" | "ars548", passes: num
   const h = histogram();
   const stats = createUdpStats();
   let port = 0;
-  const sub = udpSource({ sensors: [{ driver, port: 0, host: "127.0.0.1" }], stats, onListening: (_s, a) => (port = a.port) }).subscribe((f) => {
+  const sub = udpSource({ sensors: [{ driver, port: 0, host: "127.0.0.1" }], stats, createDecoder: createVendorDatagramDecoder, onListening: (_s, a) => (port = a.port) }).subscribe((f) => {
     h.recordValue(us(wallClockNs() - f.receivedAt));
   });
   for (let i = 0; i < 100 && port === 0; i++) await new Promise((r) => setTimeout(r, 10));

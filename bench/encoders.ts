@@ -12,7 +12,7 @@ import { nodeModelFiles } from "../src/cli/train";
 import { loadAudioEncoder, type AudioEncoder } from "../src/encoders/audio/encoder";
 import { DEFAULT_AUDIO_WINDOW } from "../src/encoders/audio/features";
 import { loadRadarEncoder, type RadarEncoder } from "../src/encoders/radar/encoder";
-import { simulateAudioFrames, simulateRadarFrames } from "../src/encoders/train/simStreams";
+import { simulateAudioFrames, simulateRadarFrames } from "../src/train/simStreams";
 import { selectBackend, type BackendName } from "../src/runtime/selectBackend";
 import { loadScenario } from "../src/sim/loadScenario";
 import { RADAR_MOUNT } from "../src/sim/rig";

@@ -5,8 +5,8 @@
  */
 import { nodeModelFiles } from "../src/cli/train";
 import { loadRadarEncoder } from "../src/encoders/radar/encoder";
-import { radarClassOf } from "../src/encoders/train/radarDataset";
-import { simulateRadarFrames } from "../src/encoders/train/simStreams";
+import { radarClassOf } from "../src/train/radar/radarDataset";
+import { simulateRadarFrames } from "../src/train/simStreams";
 import { selectBackend } from "../src/runtime/selectBackend";
 import { loadScenario } from "../src/sim/loadScenario";
 import { RADAR_MOUNT } from "../src/sim/rig";

@@ -7,12 +7,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { selectBackend } from "../src/runtime/selectBackend";
 import { loadScenarioFile } from "./encodersVisionScenarios";
-import type { ModelFiles } from "../src/encoders/common/modelFiles";
-import { trainLidar } from "../src/encoders/train/lidar/trainLidar";
-import { calibrateAndEvaluateCamera, trainCamera } from "../src/encoders/train/camera/trainCamera";
-import { saveModel } from "../src/encoders/common/modelFiles";
+import type { ModelFiles } from "../src/runtime/modelFiles";
+import { trainLidar } from "../src/train/lidar/trainLidar";
+import { calibrateAndEvaluateCamera, trainCamera } from "../src/train/camera/trainCamera";
+import { saveModel } from "../src/runtime/modelFiles";
 import type { CameraModelMetadata } from "../src/encoders/camera/types";
-import { loadModel } from "../src/encoders/common/modelFiles";
+import { loadModel } from "../src/runtime/modelFiles";
 
 function fsModelFiles(root: string): ModelFiles {
   return {

@@ -10,13 +10,13 @@
  * Drive seed s is variant random / fog / faults for s mod 3 = 0 / 1 / 2 (as in training); --variant keeps one.
  */
 import * as os from "os";
-import { ModelFileError } from "../src/encoders/common/modelFiles";
+import { ModelFileError } from "../src/runtime/modelFiles";
 import { createNaiveFusionHead } from "../src/fusion/head/naiveHead";
 import { loadFusionHead } from "../src/fusion/head/model";
-import { decodeDrive, driveFileName, encodeDrive, generateDrive, type DriveSpec, type DriveVariant, type FusionDrive } from "../src/fusion/train/drives";
-import { closedLoop } from "../src/fusion/train/metrics";
-import type { Augmentation } from "../src/fusion/train/dataset";
-import { replayDrive } from "../src/fusion/train/dataset";
+import { decodeDrive, driveFileName, encodeDrive, generateDrive, type DriveSpec, type DriveVariant, type FusionDrive } from "../src/train/fusion/drives";
+import { closedLoop } from "../src/train/fusion/metrics";
+import type { Augmentation } from "../src/train/fusion/dataset";
+import { replayDrive } from "../src/train/fusion/dataset";
 import { nodeModelFiles } from "../src/runtime/nodeModelFiles";
 import { selectBackend } from "../src/runtime/selectBackend";
 

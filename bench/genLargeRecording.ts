@@ -10,7 +10,7 @@ import path from "node:path";
 import { McapWriter } from "@mcap/core";
 import { FileHandleWritable } from "@mcap/nodejs";
 import { Command } from "commander";
-import { zstdCompressChunk, zstdReady } from "../src/sources/mcap/zstdCompress";
+import { zstdCompressChunk, zstdReady } from "../src/runtime/zstd";
 
 export type GenOptions = { sizeMb: number; kind: "sensors" | "small"; compression: "none" | "zstd"; chunkKb: number; out?: string };
 

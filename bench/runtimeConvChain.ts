@@ -9,7 +9,7 @@
  */
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
-import { loadModel } from "../src/encoders/common/modelFiles";
+import { loadModel } from "../src/runtime/modelFiles";
 import { convChainOf } from "../src/runtime/convChain";
 import { nodeModelFiles } from "../src/runtime/nodeModelFiles";
 import { selectBackend } from "../src/runtime/selectBackend";

@@ -10,9 +10,11 @@
 // changes the schedule does not explain (false transitions), visibility and degradation.
 import * as os from "os";
 import { Writable } from "stream";
-import type { FusedTrack, TrackedObjects } from "../src/fusion/types";
+import type { FusedTrack, TrackedObjects } from "../src/types/tracked";
 import { selectBackend } from "../src/runtime/selectBackend";
-import { checkFaultSchedule, frameDigest, SceneAssembler, toSceneJson, toSceneProto, type SceneTickInput } from "../src/scene";
+import { checkFaultSchedule, frameDigest, SceneAssembler, type SceneTickInput } from "../src/scene";
+import { toSceneJson } from "../src/sinks/sceneJson";
+import { toSceneProto } from "../src/sinks/sceneProto";
 import { loadScenario } from "../src/sim/loadScenario";
 import { SIM_START_NS } from "../src/sim/simulate";
 import { inClearAir, runScenarioThroughPipeline } from "../test/sceneFaultRun";

@@ -3,7 +3,8 @@ import path from "node:path";
 import { lastValueFrom, toArray, type Subscription } from "rxjs";
 import { createRawPacketDecoder, createUdpPacketDecoder } from "../src/decode/vendor/rawPacketDecoders";
 import { readPacketMessage } from "../src/decode/vendor/readPacketMessage";
-import { parseUdpTargets, playRecordingUdp } from "../src/sources/bridge/udpPlayback";
+import { parseUdpTargets, playRecordingUdp } from "../src/play/udpPlayback";
+import { createVendorDatagramDecoder, type VendorDatagramOptions } from "../src/decode/vendor/rawPacketDecoders";
 import { createUdpStats, parseUdpListen, udpSource, type UdpFrame, type UdpSensorSpec } from "../src/sources/bridge/udpSource";
 import { FileReadable } from "../src/sources/mcap/FileReadable";
 import { readRecording } from "../src/sources/mcap/readRecording";
@@ -39,7 +40,7 @@ async function recordingMessages(file: string): Promise<SensorMessage[]> {
 }
 
 /** Start a UDP source on ephemeral loopback ports; resolves with the bound ports once all are bound. */
-async function listen(sensors: UdpSensorSpec[], extra: { maxQueuedDatagrams?: number; slowMs?: number } = {}) {
+async function listen(sensors: UdpSensorSpec<VendorDatagramOptions>[], extra: { maxQueuedDatagrams?: number; slowMs?: number } = {}) {
   const frames: UdpFrame[] = [];
   const stats = createUdpStats();
   const ports = new Map<string, number>();
@@ -47,6 +48,7 @@ async function listen(sensors: UdpSensorSpec[], extra: { maxQueuedDatagrams?: nu
   const sub = udpSource({
     sensors,
     stats,
+    createDecoder: createVendorDatagramDecoder,
     maxQueuedDatagrams: extra.maxQueuedDatagrams,
     onListening: (s, address) => ports.set(s.driver, address.port),
   }).subscribe({

@@ -1,7 +1,7 @@
 import { lastValueFrom, toArray, type Subscription } from "rxjs";
 import { FoxgloveWsServer, protobufRecord, type PublishRecord } from "../src/sinks/foxglove/FoxgloveWsServer";
 import { decodeProto, fileDescriptorSet } from "../src/schemas/protoRegistry";
-import { serveRecording } from "../src/sinks/foxglove/serveRecording";
+import { serveRecording } from "../src/play/serveRecording";
 import {
   createBridgeStats,
   foxgloveWebSocketSource,

@@ -5,11 +5,11 @@ import { createAudioEncoder, loadAudioEncoder } from "../src/encoders/audio/enco
 import { AudioHistory, classifierFrames, DEFAULT_AUDIO_WINDOW } from "../src/encoders/audio/features";
 import type { AudioModelMetadata } from "../src/encoders/audio/metadata";
 import { AUDIO_CLASSES, buildAudioModel } from "../src/encoders/audio/model";
-import { memoryModelFiles, saveModel } from "../src/encoders/common/modelFiles";
+import { memoryModelFiles, saveModel } from "../src/runtime/modelFiles";
 import { EncoderInputError } from "../src/encoders/common/types";
-import { audioLabel } from "../src/encoders/train/audioLabels";
-import { simulateAudioFrames } from "../src/encoders/train/simStreams";
-import { trainAudio } from "../src/encoders/train/trainAudio";
+import { audioLabel } from "../src/train/audio/audioLabels";
+import { simulateAudioFrames } from "../src/train/simStreams";
+import { trainAudio } from "../src/train/audio/trainAudio";
 import { selectBackend } from "../src/runtime/selectBackend";
 import { tensorGrowth } from "../src/runtime/tensors";
 import { loadScenario } from "../src/sim/loadScenario";

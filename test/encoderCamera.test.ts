@@ -8,12 +8,12 @@ import { CAMERA_CLASSES, CAMERA_INPUT, createCameraModel } from "../src/encoders
 import { cameraInput, cameraQuality, frameDigest, imageStats, toRgbFloat } from "../src/encoders/camera/preprocess";
 import { spaceToDepthIndex } from "../src/runtime/convChain";
 import type { CameraModelMetadata } from "../src/encoders/camera/types";
-import { memoryModelFiles, saveModel, type ModelFiles } from "../src/encoders/common/modelFiles";
+import { memoryModelFiles, saveModel, type ModelFiles } from "../src/runtime/modelFiles";
 import { EncoderInputError } from "../src/encoders/common/types";
-import { cameraFrameOf, cameraSamples } from "../src/encoders/train/camera/cameraData";
-import { cameraTrainer } from "../src/encoders/train/camera/cameraTrainer";
+import { cameraFrameOf, cameraSamples } from "../src/train/camera/cameraData";
+import { cameraTrainer } from "../src/train/camera/cameraTrainer";
 import { baseMetadataSchema } from "../src/encoders/common/metadata";
-import { simDrive } from "../src/encoders/train/lidar/lidarData";
+import { simDrive } from "../src/train/lidar/lidarData";
 import { selectBackend } from "../src/runtime/selectBackend";
 import { tensorGrowth } from "../src/runtime/tensors";
 import { validateScenario } from "../src/sim/scenario";

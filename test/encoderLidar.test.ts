@@ -1,15 +1,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { memoryModelFiles, saveModel, type ModelFiles } from "../src/encoders/common/modelFiles";
+import { memoryModelFiles, saveModel, type ModelFiles } from "../src/runtime/modelFiles";
 import { EncoderInputError } from "../src/encoders/common/types";
 import { buildHeadTargets, decodePeaks, headChannels } from "../src/encoders/lidar/centerNet";
 import { DEFAULT_LIDAR_EXTRINSICS, lidarEncoderFromModel, lidarPeaksToDetections, lidarQuality, load } from "../src/encoders/lidar/encoder";
 import { createLidarModel, LIDAR_CLASSES, LIDAR_HEAD } from "../src/encoders/lidar/model";
 import { BEV, COVERAGE_SECTORS, pointsToBev } from "../src/encoders/lidar/preprocess";
 import type { LidarModelMetadata } from "../src/encoders/lidar/types";
-import { lidarSamples, simDrive, sweepFrame } from "../src/encoders/train/lidar/lidarData";
-import { lidarTrainer } from "../src/encoders/train/lidar/lidarTrainer";
+import { lidarSamples, simDrive, sweepFrame } from "../src/train/lidar/lidarData";
+import { lidarTrainer } from "../src/train/lidar/lidarTrainer";
 import { baseMetadataSchema } from "../src/encoders/common/metadata";
 import { validateScenario } from "../src/sim/scenario";
 import { selectBackend } from "../src/runtime/selectBackend";

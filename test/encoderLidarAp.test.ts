@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { centreDistanceAp, type ApSample } from "../src/encoders/train/lidar/centreDistanceAp";
+import { centreDistanceAp, type ApSample } from "../src/train/lidar/centreDistanceAp";
 
 /*
  * The centre-distance AP used for the camera and LiDAR held-out figures, against the nuScenes

@@ -1,5 +1,5 @@
 import { createDecoder } from "../src/decode/createDecoder";
-import { simulateAudioFrames, simulateRadarFrames } from "../src/encoders/train/simStreams";
+import { simulateAudioFrames, simulateRadarFrames } from "../src/train/simStreams";
 import type { AudioFrame, DecodedMessage, RadarFrame, SensorMessage } from "../src/types";
 import { readMessages, scenario, simulateBytes } from "./simHelpers";
 

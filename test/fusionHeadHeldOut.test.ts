@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadFusionHead, type LearnedFusionHead } from "../src/fusion/head/model";
-import { concatExamples, examplesFrom, replayDrive } from "../src/fusion/train/dataset";
-import { generateDrive, type FusionDrive } from "../src/fusion/train/drives";
-import { closedLoop, existenceMetrics } from "../src/fusion/train/metrics";
+import { concatExamples, examplesFrom, replayDrive } from "../src/train/fusion/dataset";
+import { generateDrive, type FusionDrive } from "../src/train/fusion/drives";
+import { closedLoop, existenceMetrics } from "../src/train/fusion/metrics";
 import { nodeModelFiles } from "../src/runtime/nodeModelFiles";
 import { selectBackend } from "../src/runtime/selectBackend";
 

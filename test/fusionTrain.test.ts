@@ -6,7 +6,7 @@ import { loadFusionHead } from "../src/fusion/head/model";
 import { nodeModelFiles } from "../src/runtime/nodeModelFiles";
 import { simulateToMcap } from "../src/sim/simulate";
 import { FileWritable } from "../src/sinks/mcap/FileWritable";
-import { fusionTrainingScenario } from "../src/fusion/train/drives";
+import { fusionTrainingScenario } from "../src/train/fusion/drives";
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";

@@ -1,4 +1,4 @@
-import type { SceneJson } from "../src/scene/sceneJson";
+import type { SceneJson } from "../src/sinks/sceneJson";
 
 export type SceneComparison = {
   /** Live ticks inside the recording's tick range. */

@@ -12,7 +12,7 @@ import { FileReadable } from "../src/sources/mcap/FileReadable";
 import { inspectRecording } from "../src/sources/mcap/inspectRecording";
 import { createDiagnostics, readRecording, type ReadRecordingOptions } from "../src/sources/mcap/readRecording";
 import { streamRecordBatches } from "../src/sources/mcap/streamRecords";
-import { zstdCompressChunk, zstdReady } from "../src/sources/mcap/zstdCompress";
+import { zstdCompressChunk, zstdReady } from "../src/runtime/zstd";
 import type { SensorMessage } from "../src/types";
 
 const REPO = path.resolve(__dirname, "..");

@@ -4,7 +4,7 @@ import path from "node:path";
 import { BufferReadable } from "../src/sources/mcap/BufferReadable";
 import { buildRecording, type BuiltMessage } from "../src/sources/mcap/buildRecording";
 import { createDiagnostics, readMessageBatches, type ReadRecordingOptions } from "../src/sources/mcap/readRecording";
-import { zstdCompressChunk, zstdReady } from "../src/sources/mcap/zstdCompress";
+import { zstdCompressChunk, zstdReady } from "../src/runtime/zstd";
 import type { SensorMessage } from "../src/types";
 
 /**

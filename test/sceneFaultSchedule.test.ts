@@ -1,5 +1,6 @@
 import { selectBackend } from "../src/runtime/selectBackend";
-import { checkFaultSchedule, sightSpeedKmh, toSceneJson, type FaultScheduleCheck, type SceneState, type SensorHealthReport } from "../src/scene";
+import { checkFaultSchedule, sightSpeedKmh, type FaultScheduleCheck, type SceneState, type SensorHealthReport } from "../src/scene";
+import { toSceneJson } from "../src/sinks/sceneJson";
 import { loadScenario } from "../src/sim/loadScenario";
 import { SIM_START_NS } from "../src/sim/simulate";
 import { msToNs, nsToMs, secToNs, type Nanos } from "../src/types";

@@ -1,13 +1,13 @@
-import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../cli/sceneOutputs";
+import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../sinks/sceneOutputs";
 import { promises as fsp } from "fs";
 import * as path from "path";
 import { concatMap, lastValueFrom, Observable, take, tap } from "rxjs";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
-import type { ModelFiles } from "../encoders/common/modelFiles";
+import type { ModelFiles } from "../runtime/modelFiles";
 import type { FusionHead } from "../fusion/fusionHead";
 import { createScenePipelineFromFeed, planPipeline, type MessageFeed, type ScenePipelineRun, type SceneTick } from "../pipeline";
 import { encodeProto } from "../schemas/protoRegistry";
-import { toSceneProto } from "../scene/sceneProto";
+import { toSceneProto } from "../sinks/sceneProto";
 import { FileWritable } from "../sinks/mcap/FileWritable";
 import { McapSink } from "../sinks/mcap/McapSink";
 import { toSceneUpdate } from "../sinks/mcap/sceneUpdate";

@@ -9,7 +9,7 @@ import { parseFusionHeadChoice, selectFusionHead } from "../fusion/head";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { FoxgloveWsServer } from "../sinks/foxglove/FoxgloveWsServer";
-import { openSceneOutputs } from "./sceneOutputs";
+import { openSceneOutputs } from "../sinks/sceneOutputs";
 import { loadQualityCurves } from "../scene/qualityCurves";
 import { parseUdpListen } from "../sources/bridge/udpSource";
 import type { SensorHealthStatus, SensorKind } from "../types";
@@ -155,7 +155,7 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
     input = wsInput({ url: flags.connect!, perTopic, ...(config.topics ? { mapping: config.topics } : {}) });
   }
 
-  const outputs = await openSceneOutputs(flags, ctx, "avfusion live");
+  const outputs = await openSceneOutputs(flags, ctx.stdout, "avfusion live");
   // Summaries go to stderr when the scene JSON lines take stdout.
   const out = flags.jsonl === "-" ? ctx.stderr : ctx.stdout;
 

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { FoxgloveWsServer } from "../sinks/foxglove/FoxgloveWsServer";
-import { serveRecording, type PlaybackStats } from "../sinks/foxglove/serveRecording";
-import { parseUdpTargets, playRecordingUdp } from "../sources/bridge/udpPlayback";
+import { serveRecording, type PlaybackStats } from "../play/serveRecording";
+import { parseUdpTargets, playRecordingUdp } from "../play/udpPlayback";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import type { CliContext, CommandRegistrar } from "./context";
 import { UsageError } from "./errors";

@@ -7,7 +7,7 @@ import { createScenePipeline, planPipeline, type PipelinePlan } from "../pipelin
 import { parseFusionHeadChoice, selectFusionHead } from "../fusion/head/selectHead";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
-import { openSceneOutputs } from "./sceneOutputs";
+import { openSceneOutputs } from "../sinks/sceneOutputs";
 import { loadQualityCurves } from "../scene/qualityCurves";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
@@ -31,7 +31,7 @@ type ReplayFlags = {
 };
 
 /** Output topics of the scene MCAP. */
-import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "./sceneOutputs";
+import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../sinks/sceneOutputs";
 
 export { SCENE_TOPIC, SCENE_UPDATE_TOPIC };
 
@@ -82,7 +82,7 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
         warned.add(line);
       },
     });
-    const outputs = await openSceneOutputs(flags, ctx, "avfusion replay");
+    const outputs = await openSceneOutputs(flags, ctx.stdout, "avfusion replay");
     const summary = new ReplaySummary();
     const reported = new Map<string, string>();
     const expectedTicks = Math.max(1, Math.ceil(inspection.durationSec * plan.sync.tick.rateHz));

@@ -1,12 +1,12 @@
 import * as path from "path";
 import type { Command } from "commander";
-import { ModelFileError, saveModel } from "../encoders/common/modelFiles";
-import { decodeDrive, driveFileName, encodeDrive, generateDrive, type DriveSpec, type FusionDrive } from "../fusion/train/drives";
-import { trainFusionHead } from "../fusion/train/trainFusion";
+import { ModelFileError, saveModel } from "../runtime/modelFiles";
+import { decodeDrive, driveFileName, encodeDrive, generateDrive, type DriveSpec, type FusionDrive } from "../train/fusion/drives";
+import { trainFusionHead } from "../train/fusion/trainFusion";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 
 export { nodeModelFiles };
-import { TRAINERS } from "../encoders/train";
+import { TRAINERS } from "../train";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { loadScenario } from "../sim/loadScenario";
 import type { CliContext, CommandRegistrar } from "./context";

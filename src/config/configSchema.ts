@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TopicMapping } from "../decode/topicMapping";
+import { TopicMapping } from "./topicMapping";
 
 /** Per-sensor time-alignment overrides; anything left out keeps the value planned from the recording. */
 const sensorSyncOverride = z

@@ -6,7 +6,7 @@ import { AVFUSION_DECODERS } from "./avfusion";
 import { DecodeError, type DecodeContext, type Fields } from "./common";
 import { FOXGLOVE_DECODERS } from "./foxgloveProtobuf";
 import { createRos2Reader, ROS2_DECODERS, type Ros2Reader } from "./ros2";
-import { classifyTopic, normalizeRosName, resolveSensor, type TopicClassification, type TopicMapping } from "./topicMapping";
+import { classifyTopic, normalizeRosName, resolveSensor, type TopicClassification, type TopicMapping } from "../config/topicMapping";
 
 /**
  * One channel's raw vendor packet decoder (velodyne_msgs, pandar_msgs, nebula_msgs); stateful

@@ -1,4 +1,4 @@
-export * from "./topicMapping";
+export * from "../config/topicMapping";
 export { DecodeError, type DecodeContext, type Fields } from "./common";
 export { unpackPoints, type PackedField, type PackedLayout, type NumericType } from "./pointFields";
 export { createRos2Reader, type Ros2Reader } from "./ros2";

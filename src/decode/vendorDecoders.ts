@@ -1,5 +1,5 @@
 import type { VendorDecoders } from "./createDecoder";
-import type { ClassifyOptions } from "./topicMapping";
+import type { ClassifyOptions } from "../config/topicMapping";
 import { createRawPacketDecoder, RAW_PACKET_SCHEMAS } from "./vendor/rawPacketDecoders";
 
 /** The raw-packet decoders (Velodyne, Continental ARS548/SRR520) as the decode stage takes them. */

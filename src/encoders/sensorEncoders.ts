@@ -1,7 +1,7 @@
 import type { CalibrationUpdate, SensorFrame, SensorKind } from "../types";
 import { load as loadCamera } from "./camera/encoder";
 import { IDENTITY_EXTRINSICS, extrinsicsFromTransform, type Extrinsics } from "./common/extrinsics";
-import type { ModelFiles } from "./common/modelFiles";
+import type { ModelFiles } from "../runtime/modelFiles";
 import type { Encoder } from "./common/types";
 import { load as loadLidar } from "./lidar/encoder";
 import { loadAudioEncoder } from "./audio/encoder";

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as v8 from "node:v8";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
-import type { ModelFiles } from "../encoders/common/modelFiles";
+import type { ModelFiles } from "../runtime/modelFiles";
 import type { FusionHead } from "../fusion/fusionHead";
 import { planPipeline, type PipelinePlan } from "../pipeline";
 import { FileWritable } from "../sinks/mcap/FileWritable";

@@ -1,7 +1,7 @@
 import { secToNs, type Detection, type EvidenceBundle, type SensorEvidence } from "../types";
 import { MultiSensorTracker } from "./MultiSensorTracker";
 import { advance, observe, seededRandom, type SimSensor, type SimTarget } from "./syntheticEvidence";
-import type { FusedTrack, TrackedObjects } from "./types";
+import type { FusedTrack, TrackedObjects } from "../types/tracked";
 
 const DT = 0.1;
 

@@ -6,7 +6,7 @@ import { chiSquareQuantile } from "./gating";
 import { H_POSITION, H_VELOCITY, predict, update, type EgoStep, type KalmanState } from "./kalman";
 import { toMeasurement, type Measurement } from "./toMeasurement";
 import { parseTrackerConfig, type TrackerConfig, type TrackerConfigInput } from "./trackerConfig";
-import type { FusedTrack, FusionDiagnostics, SensorFusionDiagnostics, SensorMeasurementRecord, TrackedObjects, TrackStatus } from "./types";
+import type { FusedTrack, FusionDiagnostics, SensorFusionDiagnostics, SensorMeasurementRecord, TrackedObjects, TrackStatus } from "../types/tracked";
 
 /** Height variance reported when no sensor measured the height (m², i.e. σ = 10 m). */
 const UNKNOWN_HEIGHT_VARIANCE = 100;

@@ -2,7 +2,7 @@ import { map } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { secToNs, type EvidenceBundle, type SensorEvidence } from "../types";
 import { trackObjects } from "./trackObjects";
-import type { TrackedObjects } from "./types";
+import type { TrackedObjects } from "../types/tracked";
 
 const evidence = (t: number, x: number): SensorEvidence => ({
   sensorId: "lidar_top",

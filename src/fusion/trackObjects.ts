@@ -2,7 +2,7 @@ import { defer, map, type OperatorFunction } from "rxjs";
 import type { EvidenceBundle } from "../types";
 import { MultiSensorTracker } from "./MultiSensorTracker";
 import { parseTrackerConfig, type TrackerConfig, type TrackerConfigInput } from "./trackerConfig";
-import type { TrackedObjects } from "./types";
+import type { TrackedObjects } from "../types/tracked";
 
 /**
  * The tracking stage: one `TrackedObjects` per `EvidenceBundle`, synchronously, in order.

@@ -1,9 +1,8 @@
 import { encodeProto, fileDescriptorSet } from "../schemas/protoRegistry";
 import { parse as parseRosMsg } from "@foxglove/rosmsg";
 import { MessageWriter } from "@foxglove/rosmsg2-serialization";
-import { frameTransformsProto, radarScanProto, timestamp as protoTime } from "../sim/toProto";
+import { frameTransformsProto, pointCloudProto, radarScanProto } from "../schemas/protoObjects";
 import type { FrameTransform, Nanos, PointCloudFrame, SensorMessage } from "../types";
-import { POINT_STRIDE } from "../types";
 
 /**
  * Messages the live glue makes itself, so that everything enters the scene pipeline through its
@@ -34,39 +33,9 @@ function message(topic: string, typeName: string, channelId: number, data: Uint8
   };
 }
 
-/**
- * A decoded LiDAR rotation as `foxglove.PointCloud`: x, y, z, intensity float32 (+ ring uint16 at
- * 16 when present), so the decode stage gives back exactly the same points.
- */
+/** A decoded LiDAR rotation as a lossless `foxglove.PointCloud`, so the decode stage gives back exactly the same points. */
 export function pointCloudMessage(frame: PointCloudFrame, opts: { topic?: string; channelId?: number; logTime: Nanos; sequence?: number }): SensorMessage {
-  const ring = frame.ring;
-  const stride = ring ? 20 : 16;
-  const data = new Uint8Array(frame.count * stride);
-  const view = new DataView(data.buffer);
-  const p = frame.points;
-  for (let i = 0; i < frame.count; i++) {
-    const o = i * stride;
-    const s = i * POINT_STRIDE;
-    view.setFloat32(o, p[s]!, true);
-    view.setFloat32(o + 4, p[s + 1]!, true);
-    view.setFloat32(o + 8, p[s + 2]!, true);
-    view.setFloat32(o + 12, p[s + 3]!, true);
-    if (ring) view.setUint16(o + 16, ring[i]!, true);
-  }
-  const obj = {
-    timestamp: protoTime(frame.stamp),
-    frame_id: frame.frameId,
-    pose: { position: { x: 0, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
-    point_stride: stride,
-    fields: [
-      { name: "x", offset: 0, type: "FLOAT32" },
-      { name: "y", offset: 4, type: "FLOAT32" },
-      { name: "z", offset: 8, type: "FLOAT32" },
-      { name: "intensity", offset: 12, type: "FLOAT32" },
-      ...(ring ? [{ name: "ring", offset: 16, type: "UINT16" }] : []),
-    ],
-    data,
-  };
+  const obj = pointCloudProto(frame, "lossless");
   return message(opts.topic ?? frame.topic, "foxglove.PointCloud", opts.channelId ?? 0, encodeProto("foxglove.PointCloud", obj), opts.logTime, opts.sequence ?? 0);
 }
 

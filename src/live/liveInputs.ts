@@ -2,7 +2,8 @@ import { Observable, type Subscription } from "rxjs";
 import { createBridgeStats, foxgloveWebSocketSource, type BridgeStats, type ConnectionStatus, type FoxgloveWsSourceOptions } from "../sources/bridge/foxgloveWebSocketSource";
 import { createUdpStats, udpDatagrams, udpSource, type UdpSensorSpec, type UdpSourceOptions, type UdpSourceStats } from "../sources/bridge/udpSource";
 import { wallClockNs } from "../sources/bridge/clock";
-import type { TopicMapping } from "../decode/topicMapping";
+import { createVendorDatagramDecoder, type VendorDatagramOptions } from "../decode/vendor/rawPacketDecoders";
+import type { TopicMapping } from "../config/topicMapping";
 import type { FrameTransform, Nanos, PointCloudFrame, SensorMessage } from "../types";
 import { packetMessage, pointCloudMessage, transformsMessage } from "./frameMessages";
 
@@ -113,7 +114,7 @@ export function wsInput(options: Omit<FoxgloveWsSourceOptions, "stats" | "buffer
 /** A sensor mounting for a UDP sensor: position (m) and yaw (rad) in base_link. */
 export type Mounting = { x: number; y: number; z: number; yawRad: number };
 
-export type UdpInputOptions = Omit<UdpSourceOptions, "stats" | "clock"> & {
+export type UdpInputOptions = Omit<UdpSourceOptions<VendorDatagramOptions>, "stats" | "clock" | "createDecoder"> & {
   stats?: UdpSourceStats;
   /** Mountings by sensor id, sent as a `/tf` message (base_link ← sensor frame) before the sensor's first frame. */
   mountings?: ReadonlyMap<string, Mounting>;
@@ -135,7 +136,7 @@ export type UdpInputOptions = Omit<UdpSourceOptions, "stats" | "clock"> & {
  */
 export function udpInput(options: UdpInputOptions): LiveInput {
   const stats = options.stats ?? createUdpStats();
-  const sensors: UdpSensorSpec[] = options.sensors.map((s) => ({ ...s, sensorId: s.sensorId ?? `${s.driver}_${s.port}`, decoder: { ...s.decoder, frameId: s.decoder?.frameId ?? s.sensorId ?? `${s.driver}_${s.port}` } }));
+  const sensors: UdpSensorSpec<VendorDatagramOptions>[] = options.sensors.map((s) => ({ ...s, sensorId: s.sensorId ?? `${s.driver}_${s.port}`, decoder: { ...s.decoder, frameId: s.decoder?.frameId ?? s.sensorId ?? `${s.driver}_${s.port}` } }));
   const topicOf = new Map(sensors.map((s) => [s.sensorId!, s.topic ?? `udp:${s.driver}:${s.port}`]));
   const roleOf = new Map(sensors.map((s) => [s.sensorId!, s.driver === "ars548" ? ("radar" as const) : ("lidar" as const)]));
   const channelOf = new Map(sensors.map((s, i) => [s.sensorId!, i]));
@@ -167,7 +168,7 @@ export function udpInput(options: UdpInputOptions): LiveInput {
     const subs: Subscription[] = [];
     if (lidar.length > 0) {
       subs.push(
-        udpSource({ ...options, sensors: lidar, stats, clock: wallClockNs }).subscribe({
+        udpSource({ ...options, sensors: lidar, stats, clock: wallClockNs, createDecoder: createVendorDatagramDecoder }).subscribe({
           next: (f) => emit(f.sensorId, f.frameId, f.stamp, (sequence) => pointCloudMessage(f as PointCloudFrame, { logTime: f.stamp, sequence, channelId: channelOf.get(f.sensorId)! })),
           error: fail,
         }),

@@ -1,5 +1,5 @@
-import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../cli/sceneOutputs";
-import { toSceneProto } from "../scene/sceneProto";
+import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../sinks/sceneOutputs";
+import { toSceneProto } from "../sinks/sceneProto";
 import { toSceneUpdate } from "../sinks/mcap/sceneUpdate";
 import { protobufRecord, type FoxgloveWsServer, type PublishRecord } from "../sinks/foxglove/FoxgloveWsServer";
 import type { SensorHealthStatus, SensorKind } from "../types";

@@ -1,6 +1,6 @@
 import { Observable, Subject, type Subscription } from "rxjs";
 import type { AvfusionConfig } from "../config/configSchema";
-import { classifyTopic, resolveSensor, type TopicMapping } from "../decode/topicMapping";
+import { classifyTopic, resolveSensor, type TopicMapping } from "../config/topicMapping";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
 import type { FusionHead } from "../fusion/fusionHead";
 import { createScenePipelineFromFeed, planPipeline, type FusionStageOptions, type PipelinePlan, type ScenePipelineOptions, type ScenePipelineRun, type SceneTick } from "../pipeline";

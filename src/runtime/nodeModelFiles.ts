@@ -1,6 +1,6 @@
 import * as fs from "fs/promises";
 import * as path from "path";
-import { ModelFileError, type ModelFiles } from "../encoders/common/modelFiles";
+import { ModelFileError, type ModelFiles } from "./modelFiles";
 
 /**
  * ModelFiles on the local file system, paths relative to the working directory. Lives in runtime/, at the

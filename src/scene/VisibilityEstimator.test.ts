@@ -1,6 +1,6 @@
 import { msToNs, type SensorKind } from "../types";
 import type { SensorHealthReport, SensorHealthStatus, SensorObservation } from "./types";
-import { memoryModelFiles } from "../encoders/common/modelFiles";
+import { memoryModelFiles } from "../runtime/modelFiles";
 import { loadQualityCurves, qualityCurveFromMetadata } from "./qualityCurves";
 import { parseVisibilityConfig } from "./sceneConfig";
 import { VisibilityEstimator, visibilityFromQuality } from "./VisibilityEstimator";

@@ -1,6 +1,6 @@
 import { from, lastValueFrom, map, toArray } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import type { FusedTrack, TrackedObjects } from "../fusion/types";
+import type { FusedTrack, TrackedObjects } from "../types/tracked";
 import { msToNs, type CameraFrame, type EvidenceBundle, type Nanos, type PointCloudFrame, type SensorEvidence, type SensorFrame, type SensorSync, type SensorSyncCounters, type SyncedBundle, type SyncStatus } from "../types";
 import { assembleScene, SceneAssembler, type SceneTickInput } from "./assembleScene";
 import { observeSensors } from "./observeSensors";

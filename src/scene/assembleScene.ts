@@ -1,5 +1,5 @@
 import { defer, map, type OperatorFunction } from "rxjs";
-import type { FusedTrack, TrackedObjects } from "../fusion/types";
+import type { FusedTrack, TrackedObjects } from "../types/tracked";
 import { absNs, nsToMs, type EvidenceBundle, type Nanos, type SensorFrame, type SyncedBundle } from "../types";
 import { assessDegradation, DegradationHold } from "./degradation";
 import { observeSensors, type DecodeCounts } from "./observeSensors";

@@ -31,8 +31,6 @@ export {
   type VisibilityConfig,
   type VisibilityConfigInput,
 } from "./sceneConfig";
-export { toSceneJson, type SceneJson } from "./sceneJson";
-export { fromSceneProto, toSceneProto, type SceneStateProto } from "./sceneProto";
 export { SensorHealthMonitor } from "./SensorHealthMonitor";
 export { VisibilityEstimator, visibilityFromQuality } from "./VisibilityEstimator";
 export { loadQualityCurves, qualityCurveFromMetadata, VISIBILITY_KINDS, type VisibilityKind } from "./qualityCurves";

@@ -1,4 +1,4 @@
-import type { ModelFiles } from "../encoders/common/modelFiles";
+import type { ModelFiles } from "../runtime/modelFiles";
 import { qualityCurveSchema, type QualityCurve } from "./sceneConfig";
 
 /** The kinds whose encoders' quality falls with fog, and so can be read as visibility. */

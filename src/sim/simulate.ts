@@ -21,7 +21,7 @@ import {
   pointCloudProto,
   radarScanProto,
   rawAudioProto,
-} from "./toProto";
+} from "../schemas/protoObjects";
 import { buildWorld, snapshotAt, windowActive, type World, type WorldSnapshot } from "./world";
 
 /** Recordings start at this fixed epoch (2023-11-14T22:13:20Z) so that output never depends on the clock. */
@@ -252,7 +252,7 @@ export async function runSimulation(scenario: Scenario, emit: (m: SimMessage) =>
         backscatter += sweep.backscatterCount;
         lidarSweeps++;
         wallMs.lidar! += performance.now() - w0;
-        if (d.ok) push(TOPICS.lidar, "foxglove.PointCloud", pointCloudProto(d.stamp, FRAMES.lidar, sweep.points, sweep.ring, sweep.count), d.stamp, d.log);
+        if (d.ok) push(TOPICS.lidar, "foxglove.PointCloud", pointCloudProto({ stamp: d.stamp, frameId: FRAMES.lidar, points: sweep.points, ring: sweep.ring, count: sweep.count }, "compact"), d.stamp, d.log);
         break;
       }
       case "radar": {

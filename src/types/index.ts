@@ -5,3 +5,5 @@ export * from "./frames";
 export * from "./evidence";
 export * from "./bundles";
 export * from "./scene";
+export * from "./packets";
+export * from "./tracked";

@@ -111,6 +111,27 @@ export function createUdpPacketDecoder(options: RawPacketDecoderOptions): UdpPac
   return new Registry("udp", options);
 }
 
+/** The vendor decoder options a UDP sensor spec may carry (its id and topic come from the spec). */
+export type VendorDatagramOptions = Omit<RawPacketDecoderOptions, "sensorId" | "topic">;
+
+/**
+ * `udpSource`'s `createDecoder` for the vendor units it listens for: an ARS548 port is read as an
+ * ARS548 unless the spec names a model; a Velodyne's model is read from its first packet.
+ */
+export function createVendorDatagramDecoder(sensor: {
+  driver: string;
+  sensorId: string;
+  topic: string;
+  decoder?: VendorDatagramOptions | undefined;
+}): UdpPacketDecoder {
+  return createUdpPacketDecoder({
+    ...sensor.decoder,
+    model: sensor.decoder?.model ?? (sensor.driver === "ars548" ? "ARS548" : undefined),
+    sensorId: sensor.sensorId,
+    topic: sensor.topic,
+  });
+}
+
 /**
  * A decoder for one channel. Throws (at set-up, not per message) when the schema is not a
  * raw-packet schema.

@@ -1,3 +1,4 @@
+import { PACKET_SCHEMAS, type PacketSchemaName } from "../../types/packets";
 import { parse } from "@foxglove/rosmsg";
 import { MessageReader } from "@foxglove/rosmsg2-serialization";
 import { fromSecNsec, type Nanos } from "../../types";
@@ -17,13 +18,7 @@ export type PacketMessage = {
   packets: StampedPacket[];
 };
 
-/** ROS 2 schemas whose messages are a header plus an array of raw packets. */
-export const PACKET_SCHEMAS = [
-  "nebula_msgs/msg/NebulaPackets",
-  "velodyne_msgs/msg/VelodyneScan",
-  "pandar_msgs/msg/PandarScan",
-] as const;
-export type PacketSchemaName = (typeof PACKET_SCHEMAS)[number];
+export { PACKET_SCHEMAS, type PacketSchemaName } from "../../types/packets";
 
 export function isPacketSchema(name: string): name is PacketSchemaName {
   return (PACKET_SCHEMAS as readonly string[]).includes(name);

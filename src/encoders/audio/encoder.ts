@@ -3,7 +3,7 @@ import { runBatched } from "../../runtime/tensors";
 import type { AcousticHazard, AudioFrame, SensorEvidence } from "../../types";
 import { checkExtrinsics, yawOf } from "../common/extrinsics";
 import { parseMetadata } from "../common/metadata";
-import { loadModel, type ModelFiles } from "../common/modelFiles";
+import { loadModel, type ModelFiles } from "../../runtime/modelFiles";
 import { EncoderInputError, type Encoder, type EncoderDiagnostics } from "../common/types";
 import { audioEncoderConfigSchema, type AudioEncoderConfigInput } from "./config";
 import { AudioHistory, windowFeatures, type AudioWindowFeatures, type AudioWindowOptions } from "./features";

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { CameraCalibration, CameraFrame, Detection, ObjectClass, SensorEvidence } from "../../types";
 import { checkExtrinsics, type Extrinsics } from "../common/extrinsics";
-import { loadModel, ModelFileError } from "../common/modelFiles";
+import { loadModel, ModelFileError } from "../../runtime/modelFiles";
 import { describeFrame, EncoderInputError, type Encoder, type EncoderDiagnostics } from "../common/types";
 import { decodePeaks, headChannels, type HeadPeak } from "../lidar/centerNet";
 import { backProject, fuseDepths, groundPlaneDepth, intrinsicsOf, lineOfSightCovariance, type Intrinsics } from "./geometry";

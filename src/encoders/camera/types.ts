@@ -1,6 +1,6 @@
 import type { CameraCalibration } from "../../types";
 import type { Extrinsics } from "../common/extrinsics";
-import type { ModelFiles } from "../common/modelFiles";
+import type { ModelFiles } from "../../runtime/modelFiles";
 import type { ContrastCalibration } from "./preprocess";
 
 /** What `models/camera/metadata.json` holds (the parts the encoder reads are checked at load). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ModelFileError } from "./modelFiles";
+import { ModelFileError } from "../../runtime/modelFiles";
 
 /** Fields every shipped model's metadata.json has; each kind adds its own `input` contract. */
 export const baseMetadataSchema = z.looseObject({

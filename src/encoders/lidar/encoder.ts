@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { POINT_STRIDE, type Detection, type ObjectClass, type PointCloudFrame, type SensorEvidence } from "../../types";
 import { checkExtrinsics, type Extrinsics } from "../common/extrinsics";
 import { convChainOf } from "../../runtime/convChain";
-import { loadModel, ModelFileError } from "../common/modelFiles";
+import { loadModel, ModelFileError } from "../../runtime/modelFiles";
 import { describeFrame, EncoderInputError, type Encoder, type EncoderDiagnostics } from "../common/types";
 import { decodePeaks, headChannels, type HeadPeak } from "./centerNet";
 import { LIDAR_CLASSES, LIDAR_HEAD, LIDAR_STRIDE } from "./model";

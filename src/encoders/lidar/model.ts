@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { CENTRE_BIAS_INIT, headChannels, type HeadLayout } from "../lidar/centerNet";
+import { CENTRE_BIAS_INIT, headChannels, type HeadLayout } from "./centerNet";
 import { BEV } from "./preprocess";
 
 /** Classes the LiDAR encoder tells apart, in head channel order (the simulator's actor classes). */

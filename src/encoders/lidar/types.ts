@@ -1,5 +1,5 @@
 import type { Extrinsics } from "../common/extrinsics";
-import type { ModelFiles } from "../common/modelFiles";
+import type { ModelFiles } from "../../runtime/modelFiles";
 
 /** What `models/lidar/metadata.json` holds (the parts the encoder reads are checked at load). */
 export type LidarModelMetadata = {

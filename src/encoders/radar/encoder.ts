@@ -3,7 +3,7 @@ import { runBatched } from "../../runtime/tensors";
 import type { Detection, ObjectClass, RadarFrame, RadarObject, SensorEvidence } from "../../types";
 import { checkExtrinsics, rotate, rotateCovariance, rotationMatrix, transformPoint, yawOf, type Extrinsics } from "../common/extrinsics";
 import { parseMetadata } from "../common/metadata";
-import { loadModel, type ModelFiles } from "../common/modelFiles";
+import { loadModel, type ModelFiles } from "../../runtime/modelFiles";
 import { describeFrame, EncoderInputError, type Encoder, type EncoderDiagnostics } from "../common/types";
 import { radarEncoderConfigSchema, type RadarEncoderConfig, type RadarEncoderConfigInput } from "./config";
 import { RADAR_FEATURE_COUNT, detectionUsable, nearbyDetections, objectProblem, standardize, trackFeatures } from "./features";

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { memoryModelFiles, ModelFileError, saveModel } from "../../encoders/common/modelFiles";
+import { memoryModelFiles, ModelFileError, saveModel } from "../../runtime/modelFiles";
 import { SLOT_FEATURES, TRACK_FEATURES, HEAD_MODALITIES } from "./features";
 import { buildFusionModel, createLearnedFusionHead, FUSION_MODEL_VERSION, loadFusionHead, OUT_CLASSES, type FusionHeadMetadata } from "./model";
 import { selectFusionHead } from "./selectHead";

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
-import { loadModel, ModelFileError, type ModelFiles } from "../../encoders/common/modelFiles";
+import { loadModel, ModelFileError, type ModelFiles } from "../../runtime/modelFiles";
 import type { Nanos, ObjectClass } from "../../types";
 import type { CandidateRefinement, FusionCandidate, FusionHead } from "../fusionHead";
 import { candidateFeatures, logit, HEAD_MODALITIES, SLOT_FEATURES, SLOT_SIZE, TRACK_FEATURES, TRACK_SIZE } from "./features";

@@ -1,4 +1,4 @@
-import { ModelFileError, type ModelFiles } from "../../encoders/common/modelFiles";
+import { ModelFileError, type ModelFiles } from "../../runtime/modelFiles";
 import type { FusionHead } from "../fusionHead";
 import { loadFusionHead } from "./model";
 import { createNaiveFusionHead } from "./naiveHead";

@@ -1,3 +1,2 @@
 /** Foxglove WebSocket server sink and recording playback through it. */
 export * from "./FoxgloveWsServer";
-export * from "./serveRecording";

@@ -1,6 +1,6 @@
 import type { Writable } from "stream";
-import { toSceneJson } from "../../scene/sceneJson";
-import type { SceneState } from "../../scene/types";
+import { toSceneJson } from "../sceneJson";
+import type { SceneState } from "../../types";
 import { writeJsonLines, type WriteJsonLinesOperator, type WriteJsonLinesOptions } from "./writeJsonLines";
 
 export { JsonLinesSink, stringifyLine, type JsonLinesSinkOptions, type JsonLinesStats } from "./JsonLinesSink";

@@ -1,6 +1,6 @@
 import { Writable } from "stream";
 import { from, lastValueFrom, Observable, toArray } from "rxjs";
-import { toSceneJson } from "../../scene/sceneJson";
+import { toSceneJson } from "../sceneJson";
 import { fullSceneState } from "../../scene/testing/fullSceneState";
 import { writeSceneJsonLines } from "./index";
 import { JsonLinesSink } from "./JsonLinesSink";

@@ -1,6 +1,6 @@
 import { McapWriter, type IWritable } from "@mcap/core";
 import { fileDescriptorSet } from "../../schemas/protoRegistry";
-import { zstdCompressChunk, zstdReady } from "../../sources/mcap/zstdCompress";
+import { zstdCompressChunk, zstdReady } from "../../runtime/zstd";
 import type { Nanos } from "../../types";
 
 export type McapSinkOptions = {

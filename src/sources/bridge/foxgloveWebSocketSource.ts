@@ -1,9 +1,8 @@
 import { FoxgloveClient, type Channel, type MessageData } from "@foxglove/ws-protocol";
 import { asyncScheduler, filter, map, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
 import { WebSocket } from "ws";
-import { classifyTopic, type TopicMapping } from "../../decode/topicMapping";
-import { RAW_PACKET_SCHEMAS } from "../../decode/vendor/rawPacketDecoders";
-import type { Nanos, SensorMessage } from "../../types";
+import { classifyTopic, type TopicMapping } from "../../config/topicMapping";
+import { PACKET_SCHEMAS, type Nanos, type SensorMessage } from "../../types";
 import { deferOn, wallClockNs, type Deferred } from "./clock";
 
 /**
@@ -90,7 +89,7 @@ export function createBridgeStats(): BridgeStats {
 }
 
 const SUBPROTOCOL = "foxglove.websocket.v1";
-const VENDOR_SCHEMAS: ReadonlySet<string> = new Set(RAW_PACKET_SCHEMAS);
+const VENDOR_SCHEMAS: ReadonlySet<string> = new Set(PACKET_SCHEMAS);
 
 type Subscribed = {
   channelId: number;

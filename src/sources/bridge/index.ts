@@ -1,5 +1,4 @@
 /** Live sources: Foxglove WebSocket client, UDP sensor drivers, and UDP playback of recordings. */
 export * from "./foxgloveWebSocketSource";
 export * from "./udpSource";
-export * from "./udpPlayback";
 export { wallClockNs } from "./clock";

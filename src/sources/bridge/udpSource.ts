@@ -1,8 +1,7 @@
 import dgram from "node:dgram";
 import type { AddressInfo } from "node:net";
 import { asyncScheduler, Observable, type SchedulerLike } from "rxjs";
-import { createUdpPacketDecoder, type RawPacketDecoderOptions, type UdpPacketDecoder } from "../../decode/vendor/rawPacketDecoders";
-import type { Nanos, PointCloudFrame, RadarFrame } from "../../types";
+import type { DatagramDecoder, Nanos, PointCloudFrame, RadarFrame } from "../../types";
 import { deferOn, wallClockNs, type Deferred } from "./clock";
 
 /** Sensor families we can listen for over UDP. */
@@ -18,7 +17,7 @@ export const DEFAULT_UDP_PORTS: Readonly<Record<UdpDriver, number>> = { velodyne
  */
 export const DEFAULT_MAX_DATAGRAMS_PER_SEC: Readonly<Record<UdpDriver, number>> = { velodyne: 25_000, ars548: 250 };
 
-export type UdpSensorSpec = {
+export type UdpSensorSpec<D = unknown> = {
   driver: UdpDriver;
   /** 0 = ephemeral (read it from `onListening`). */
   port: number;
@@ -30,14 +29,22 @@ export type UdpSensorSpec = {
   sensorId?: string;
   /** Topic the frames carry; default `udp:<driver>:<port>`. */
   topic?: string;
-  /** Vendor decoder options (model, frameId, ARS548 mounting, Velodyne cut angle, ...). */
-  decoder?: Omit<RawPacketDecoderOptions, "sensorId" | "topic">;
+  /** Options for its datagram decoder (the vendor decoders': model, frameId, ARS548 mounting, ...), passed to `createDecoder`. */
+  decoder?: D;
   /** Default DEFAULT_MAX_DATAGRAMS_PER_SEC[driver]; Infinity = no limit. */
   maxDatagramsPerSec?: number;
 };
 
-export type UdpSourceOptions = {
-  sensors: readonly UdpSensorSpec[];
+/** A sensor as the UDP source resolved it: its spec with the sensor id and topic filled in. */
+export type ResolvedUdpSensor<D = unknown> = UdpSensorSpec<D> & { sensorId: string; topic: string };
+
+export type UdpSourceOptions<D = unknown> = {
+  sensors: readonly UdpSensorSpec<D>[];
+  /**
+   * One datagram decoder per sensor (`udpSource` only; `udpDatagrams` passes datagrams on as they
+   * are). The vendor decoders live in the decode stage: `createVendorDatagramDecoder` wires them.
+   */
+  createDecoder?: (sensor: ResolvedUdpSensor<D>) => DatagramDecoder;
   /**
    * Datagrams held between the sockets and the decoders (all sensors together; default 1024).
    * When full the oldest is dropped and counted: memory stays bounded while the consumer is slow.
@@ -91,10 +98,11 @@ export function createUdpStats(): UdpSourceStats {
 export type UdpFrame = RadarFrame | PointCloudFrame;
 
 type Listener = {
+  // The decoder options are opaque here; only createDecoder reads them.
   spec: UdpSensorSpec;
   sensorId: string;
   topic: string;
-  decoder: UdpPacketDecoder;
+  decoder: DatagramDecoder | undefined;
   stats: UdpSensorStats;
   socket: dgram.Socket;
   /** Token bucket for the rate limit. */
@@ -113,9 +121,11 @@ type Queued = { listener: Listener; data: Uint8Array; at: Nanos };
  * cut by a per-sensor rate limit and a bounded queue, both counted. Never completes on its own;
  * unsubscribe closes the sockets. Errors only when a port cannot be bound (one-line message).
  */
-export function udpSource(options: UdpSourceOptions, scheduler: SchedulerLike = asyncScheduler): Observable<UdpFrame> {
-  return listenUdp<UdpFrame>(options, scheduler, (listener, data, at, stats, next) => {
-    const result = listener.decoder.push(data, at);
+export function udpSource<D>(options: UdpSourceOptions<D>, scheduler: SchedulerLike = asyncScheduler): Observable<UdpFrame> {
+  const createDecoder = options.createDecoder;
+  if (createDecoder === undefined) throw new TypeError("udpSource: createDecoder is required (e.g. createVendorDatagramDecoder)");
+  return listenUdp<UdpFrame, D>(options, scheduler, (listener, data, at, stats, next) => {
+    const result = listener.decoder!.push(data, at);
     if (result.malformed > 0) {
       listener.stats.malformed += result.malformed;
       for (const e of result.errors) {
@@ -138,15 +148,15 @@ export type UdpDatagram = { sensorId: string; topic: string; driver: UdpDriver; 
  * as received instead of decoded (for consumers that decode them elsewhere, e.g. the live pipeline's
  * decode stage). `frames` and `malformed` stay 0 in the stats.
  */
-export function udpDatagrams(options: UdpSourceOptions, scheduler: SchedulerLike = asyncScheduler): Observable<UdpDatagram> {
-  return listenUdp<UdpDatagram>(options, scheduler, (listener, data, at, _stats, next) =>
+export function udpDatagrams<D>(options: UdpSourceOptions<D>, scheduler: SchedulerLike = asyncScheduler): Observable<UdpDatagram> {
+  return listenUdp<UdpDatagram, D>(options, scheduler, (listener, data, at, _stats, next) =>
     next({ sensorId: listener.sensorId, topic: listener.topic, driver: listener.spec.driver, data, receivedAt: at }),
   );
 }
 
 type Handle<T> = (listener: Listener, data: Uint8Array, at: Nanos, stats: UdpSourceStats, next: (value: T) => void) => void;
 
-function listenUdp<T>(options: UdpSourceOptions, scheduler: SchedulerLike, handle: Handle<T>): Observable<T> {
+function listenUdp<T, D>(options: UdpSourceOptions<D>, scheduler: SchedulerLike, handle: Handle<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
     const stats = options.stats ?? createUdpStats();
     const clock = options.clock ?? wallClockNs;
@@ -230,12 +240,7 @@ function listenUdp<T>(options: UdpSourceOptions, scheduler: SchedulerLike, handl
         spec,
         sensorId,
         topic,
-        decoder: createUdpPacketDecoder({
-          ...spec.decoder,
-          model: spec.decoder?.model ?? (spec.driver === "ars548" ? "ARS548" : undefined),
-          sensorId,
-          topic,
-        }),
+        decoder: options.createDecoder?.({ ...spec, sensorId, topic }),
         stats: sensorStats,
         socket,
         tokens: capacity,
@@ -283,8 +288,8 @@ function listenUdp<T>(options: UdpSourceOptions, scheduler: SchedulerLike, handl
  * Parse `velodyne:2368,ars548:42102` (driver:port, or driver alone for its default port, or
  * driver:HOST:port to bind one address, or driver:GROUP:port to join a multicast group). Throws a one-line bad-input error naming the bad item.
  */
-export function parseUdpListen(spec: string): UdpSensorSpec[] {
-  const out: UdpSensorSpec[] = [];
+export function parseUdpListen(spec: string): UdpSensorSpec<never>[] {
+  const out: UdpSensorSpec<never>[] = [];
   for (const item of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
     const m = /^(velodyne|ars548)(?::(?:(.+):)?(\d+))?$/.exec(item);
     const driver = m?.[1] as UdpDriver | undefined;

@@ -1,5 +1,5 @@
 import type { TypedMcapRecords } from "@mcap/core";
-import { classifyTopic, resolveSensor, type ClassifyOptions, type TopicMapping } from "../../decode/topicMapping";
+import { classifyTopic, resolveSensor, type ClassifyOptions, type TopicMapping } from "../../config/topicMapping";
 import { nsToSec, type Nanos, type TopicRole } from "../../types";
 import { decompressHandlers } from "./decompress";
 import { McapReadError } from "./errors";
