@@ -11,9 +11,26 @@ const { createTransformer } = require("@swc/jest");
 // Only names that swc's CommonJS prologue (hoisted above these bindings) never uses: Object,
 // Array, Symbol, WeakMap... stay ordinary globals.
 const GLOBALS = [
-  "Math", "Number", "Infinity", "NaN", "isFinite", "isNaN", "BigInt", "DataView", "ArrayBuffer",
-  "Float32Array", "Float64Array", "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
-  "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array",
+  "Math",
+  "Number",
+  "Infinity",
+  "NaN",
+  "isFinite",
+  "isNaN",
+  "BigInt",
+  "DataView",
+  "ArrayBuffer",
+  "Float32Array",
+  "Float64Array",
+  "Int8Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int16Array",
+  "Uint16Array",
+  "Int32Array",
+  "Uint32Array",
+  "BigInt64Array",
+  "BigUint64Array",
 ];
 
 const swc = createTransformer({ jsc: { target: "es2022" } });

@@ -35,7 +35,8 @@ const PASSES = arg("--passes", 5);
 const ROOT = path.resolve(__dirname, "..");
 const NEBULA = path.resolve(ROOT, "../shared/data/recordings-external/nebula-mcap");
 
-const histogram = (): hdr.Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+const histogram = (): hdr.Histogram =>
+  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
 const us = (ns: bigint): number => Math.max(1, Number(ns / 1000n));
 function row(name: string, h: hdr.Histogram): string {
   const ms = (v: number): string => (v / 1000).toFixed(2).padStart(8);
@@ -82,7 +83,9 @@ async function benchWs(): Promise<void> {
   for (let i = 0; i < 500 && stats.received < messages.length; i++) await new Promise((r) => setTimeout(r, 10));
   sub.unsubscribe();
   await server.close();
-  console.log(`WebSocket: ${messages.length} messages of recordings/default.mcap at x${RATE}, ${stats.received} received, ${frames} decoded`);
+  console.log(
+    `WebSocket: ${messages.length} messages of recordings/default.mcap at x${RATE}, ${stats.received} received, ${frames} decoded`,
+  );
   console.log(row("  publish -> arrival", transport));
   console.log(row("  arrival -> decoded frame", decodeH));
   for (const [k, h] of byKind) console.log(row(`    ${k}`, h));
@@ -93,7 +96,12 @@ async function benchUdp(file: string, driver: "velodyne" | "ars548", passes: num
   const h = histogram();
   const stats = createUdpStats();
   let port = 0;
-  const sub = udpSource({ sensors: [{ driver, port: 0, host: "127.0.0.1" }], stats, createDecoder: createVendorDatagramDecoder, onListening: (_s, a) => (port = a.port) }).subscribe((f) => {
+  const sub = udpSource({
+    sensors: [{ driver, port: 0, host: "127.0.0.1" }],
+    stats,
+    createDecoder: createVendorDatagramDecoder,
+    onListening: (_s, a) => (port = a.port),
+  }).subscribe((f) => {
     h.recordValue(us(wallClockNs() - f.receivedAt));
   });
   for (let i = 0; i < 100 && port === 0; i++) await new Promise((r) => setTimeout(r, 10));
@@ -118,12 +126,22 @@ async function benchUdp(file: string, driver: "velodyne" | "ars548", passes: num
 }
 
 (async () => {
-  console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `node ${process.version}, ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   await benchWs();
   await benchUdp(path.join(NEBULA, "velodyne-vlp16.mcap"), "velodyne", PASSES);
   // One pass is 2 lists in 38 ms: many more passes for a meaningful p99.
   await benchUdp(path.join(NEBULA, "continental-ars548-radar.mcap"), "ars548", PASSES * 40);
-  console.log(`load after: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `load after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
 })().catch((err) => {
   console.error(err);
   process.exitCode = 1;

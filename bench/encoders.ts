@@ -48,7 +48,9 @@ async function encoders(): Promise<{ radar: RadarEncoder; audio: AudioEncoder; s
 }
 
 async function main(): Promise<void> {
-  const radarFrames: RadarFrame[] = [...simulateRadarFrames({ ...loadScenario("highway-clear"), durationS: 5 })].map((s) => s.frame).slice(20);
+  const radarFrames: RadarFrame[] = [...simulateRadarFrames({ ...loadScenario("highway-clear"), durationS: 5 })]
+    .map((s) => s.frame)
+    .slice(20);
   // Audio without hazards (highway-clear: road noise at 27 m/s, no siren or horn) and with
   // a siren heard in most chunks (the default scenario), where the GCC-PHAT bearing runs each time.
   const audioSets: Array<[string, AudioFrame[]]> = [
@@ -63,8 +65,12 @@ async function main(): Promise<void> {
   };
   const tracks = radarFrames.reduce((a, f) => a + f.objects.length, 0) / radarFrames.length;
   const dets = radarFrames.reduce((a, f) => a + f.detections.length, 0) / radarFrames.length;
-  console.log(`# encoders bench: ${os.cpus()[0]?.model ?? "cpu"} (${os.cpus().length} cores, shared), node ${process.version}, tfjs ${tf.version.tfjs}`);
-  console.log(`# inputs: radar scans with ${dets.toFixed(0)} detections / ${tracks.toFixed(1)} tracks on average; audio chunks 100 ms × 2 ch @ 16 kHz (window: ${DEFAULT_AUDIO_WINDOW.classifierMs} ms log-mel, ${DEFAULT_AUDIO_WINDOW.bearingMs} ms GCC-PHAT)`);
+  console.log(
+    `# encoders bench: ${os.cpus()[0]?.model ?? "cpu"} (${os.cpus().length} cores, shared), node ${process.version}, tfjs ${tf.version.tfjs}`,
+  );
+  console.log(
+    `# inputs: radar scans with ${dets.toFixed(0)} detections / ${tracks.toFixed(1)} tracks on average; audio chunks 100 ms × 2 ch @ 16 kHz (window: ${DEFAULT_AUDIO_WINDOW.classifierMs} ms log-mel, ${DEFAULT_AUDIO_WINDOW.bearingMs} ms GCC-PHAT)`,
+  );
   const f = (xs: number[]): string => `p50 ${pct(xs, 50).toFixed(2)} ms, p99 ${pct(xs, 99).toFixed(2)} ms`;
   for (const backend of BACKENDS) {
     await selectBackend({ backend, log: () => undefined });
@@ -79,7 +85,8 @@ async function main(): Promise<void> {
     }
     const t0 = performance.now();
     let n = 0;
-    for (let i = 0; n < ITER; i = (i + BATCH) % (radarFrames.length - BATCH), n += BATCH) radar.encodeBatch(radarFrames.slice(i, i + BATCH));
+    for (let i = 0; n < ITER; i = (i + BATCH) % (radarFrames.length - BATCH), n += BATCH)
+      radar.encodeBatch(radarFrames.slice(i, i + BATCH));
     const radarFps = (n / (performance.now() - t0)) * 1000;
     console.log(`radar encode:                 ${f(r)}; batched ×${BATCH}: ${radarFps.toFixed(0)} frames/s`);
     for (const [label, base] of audioSets) {
@@ -101,7 +108,9 @@ async function main(): Promise<void> {
       const audioFps = (Math.ceil(ITER / BATCH) * BATCH * 1000) / (performance.now() - t2);
       console.log(
         `audio encode (${label}, ${((100 * heard) / ITER).toFixed(0)} % of chunks with a hazard): ${f(a)}; ` +
-          `${Object.entries(parts).map(([p, xs]) => `${p} ${f(xs)}`).join("; ")}; batched ×${BATCH}: ${audioFps.toFixed(0)} frames/s`,
+          `${Object.entries(parts)
+            .map(([p, xs]) => `${p} ${f(xs)}`)
+            .join("; ")}; batched ×${BATCH}: ${audioFps.toFixed(0)} frames/s`,
       );
     }
     radar.dispose();

@@ -14,7 +14,13 @@ import { RADAR_MOUNT } from "../src/sim/rig";
 async function main(): Promise<void> {
   await selectBackend({ backend: "cpu", log: () => undefined });
   for (const centreOffset of [false, true]) {
-    const enc = await loadRadarEncoder({ files: nodeModelFiles(), modelDir: "models/radar", extrinsics: { translation: RADAR_MOUNT, rotation: { x: 0, y: 0, z: 0, w: 1 } }, centreOffset, minScore: 0.5 });
+    const enc = await loadRadarEncoder({
+      files: nodeModelFiles(),
+      modelDir: "models/radar",
+      extrinsics: { translation: RADAR_MOUNT, rotation: { x: 0, y: 0, z: 0, w: 1 } },
+      centreOffset,
+      minScore: 0.5,
+    });
     const errs: Record<string, number[]> = {};
     for (const name of ["highway-clear", "urban-crossing"]) {
       for (const s of simulateRadarFrames(loadScenario(name))) {

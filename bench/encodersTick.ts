@@ -26,7 +26,16 @@ import { nodeModelFiles } from "../src/runtime/nodeModelFiles";
 import { selectBackend, type BackendName } from "../src/runtime/selectBackend";
 import { FileReadable } from "../src/sources/mcap/FileReadable";
 import { readRecording } from "../src/sources/mcap/readRecording";
-import type { AudioFrame, CameraCalibration, CameraFrame, FrameTransform, PointCloudFrame, RadarFrame, SensorFrame, SyncedBundle } from "../src/types";
+import type {
+  AudioFrame,
+  CameraCalibration,
+  CameraFrame,
+  FrameTransform,
+  PointCloudFrame,
+  RadarFrame,
+  SensorFrame,
+  SyncedBundle,
+} from "../src/types";
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => {
@@ -44,7 +53,11 @@ const pct = (xs: readonly number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
-const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
 async function readFrames(file: string) {
   const source = await FileReadable.open(file);
@@ -59,7 +72,8 @@ async function readFrames(file: string) {
     for (const m of r.messages) {
       if (m.kind === "transform") transforms.set(m.childFrameId, m);
       else if (m.kind === "cameraCalibration") cameras.set(m.frameId, m);
-      else if (m.kind === "camera" || m.kind === "lidar" || m.kind === "radar" || m.kind === "audio") (frames[m.kind] as SensorFrame[]).push(m);
+      else if (m.kind === "camera" || m.kind === "lidar" || m.kind === "radar" || m.kind === "audio")
+        (frames[m.kind] as SensorFrame[]).push(m);
     }
   }
   const calibration: CalibrationLookup = { transforms, cameras };
@@ -82,7 +96,12 @@ function bundleOf(frames: SensorFrame[], seq: number): SyncedBundle {
 }
 
 type Stat = { p50: number; p99: number; max: number; mean: number };
-const stat = (xs: readonly number[]): Stat => ({ p50: pct(xs, 50), p99: pct(xs, 99), max: Math.max(...xs), mean: xs.reduce((a, b) => a + b, 0) / xs.length });
+const stat = (xs: readonly number[]): Stat => ({
+  p50: pct(xs, 50),
+  p99: pct(xs, 99),
+  max: Math.max(...xs),
+  mean: xs.reduce((a, b) => a + b, 0) / xs.length,
+});
 const fmt = (s: Stat): string => `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max.toFixed(1)} ms`;
 
 async function main(): Promise<void> {
@@ -100,7 +119,9 @@ async function main(): Promise<void> {
     audio: (await encoders.forFrame(frames.audio[0]!)) as Encoder<SensorFrame>,
   };
   const meanPoints = frames.lidar.reduce((a, f) => a + f.count, 0) / frames.lidar.length;
-  console.log(`# encoders tick bench: ${os.cpus()[0]?.model ?? "cpu"} (${os.cpus().length} cores, shared), node ${process.version}, tfjs ${tf.version.tfjs}`);
+  console.log(
+    `# encoders tick bench: ${os.cpus()[0]?.model ?? "cpu"} (${os.cpus().length} cores, shared), node ${process.version}, tfjs ${tf.version.tfjs}`,
+  );
   console.log(`# ${sel.logLine}`);
   console.log(
     `# ${RECORDING}: ${frames.camera.length} camera (${frames.camera[0]!.format}), ${frames.lidar.length} LiDAR (${Math.round(meanPoints)} points on average), ` +
@@ -115,7 +136,15 @@ async function main(): Promise<void> {
   };
   // Consecutive camera frames differ; a repeat of the same bytes would be flagged frozen (and skip decoding).
   const cpu = { tick: [] as number[], tickNoJpeg: [] as number[] };
-  const times = { tick: [] as number[], tickNoJpeg: [] as number[], jpeg: [] as number[], camera: [] as number[], lidar: [] as number[], radar: [] as number[], audio: [] as number[] };
+  const times = {
+    tick: [] as number[],
+    tickNoJpeg: [] as number[],
+    jpeg: [] as number[],
+    camera: [] as number[],
+    lidar: [] as number[],
+    radar: [] as number[],
+    audio: [] as number[],
+  };
   let audioK = 0;
   const loadDuring: number[] = [];
   for (let i = 0; i < WARMUP + TICKS; i++) {
@@ -151,18 +180,27 @@ async function main(): Promise<void> {
   }
   const stats = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, stat(v)])) as Record<keyof typeof times, Stat>;
   console.log(`\n## one tick, sequential on one thread (${TICKS} ticks)`);
-  console.log(`whole tick (JPEG decode + 4 encoders): ${fmt(stats.tick)}; ${stats.tick.p99 <= 50 ? "within" : "OVER"} the 50 ms p99 target`);
+  console.log(
+    `whole tick (JPEG decode + 4 encoders): ${fmt(stats.tick)}; ${stats.tick.p99 <= 50 ? "within" : "OVER"} the 50 ms p99 target`,
+  );
   console.log(`tick without JPEG decode:              ${fmt(stats.tickNoJpeg)}`);
   for (const k of ["jpeg", "camera", "lidar", "radar", "audio"] as const) console.log(`  ${k.padEnd(7)}${fmt(stats[k])}`);
   const cpuStats = { tick: stat(cpu.tick), tickNoJpeg: stat(cpu.tickNoJpeg) };
-  console.log(`process CPU time per tick (user + system, all threads; hardly changed by other processes): ${fmt(cpuStats.tick)}; without JPEG decode ${fmt(cpuStats.tickNoJpeg)}`);
+  console.log(
+    `process CPU time per tick (user + system, all threads; hardly changed by other processes): ${fmt(cpuStats.tick)}; without JPEG decode ${fmt(cpuStats.tickNoJpeg)}`,
+  );
 
   // The pipeline's encoder stage itself (createBundleEncoder): JPEG decoding overlaps the other encoders.
   const stageEncode = createBundleEncoder(encoders, new Map());
   const stage: number[] = [];
   const stageCpu: number[] = [];
   for (let i = 0; i < WARMUP + TICKS; i++) {
-    const tickFrames: SensorFrame[] = [frames.camera[i % frames.camera.length]!, frames.lidar[i % frames.lidar.length]!, frames.radar[i % frames.radar.length]!, audioAt(audioK++)];
+    const tickFrames: SensorFrame[] = [
+      frames.camera[i % frames.camera.length]!,
+      frames.lidar[i % frames.lidar.length]!,
+      frames.radar[i % frames.radar.length]!,
+      audioAt(audioK++),
+    ];
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const out = await stageEncode(bundleOf(tickFrames, i));
@@ -174,8 +212,12 @@ async function main(): Promise<void> {
     stageCpu.push((c.user + c.system) / 1000);
   }
   const stageStats = { wall: stat(stage), processCpu: stat(stageCpu) };
-  console.log(`\n## the pipeline's encoder stage (createBundleEncoder: JPEG decode on sharp's threads overlaps the other encoders), ${TICKS} ticks`);
-  console.log(`whole tick: ${fmt(stageStats.wall)}; ${stageStats.wall.p99 <= 50 ? "within" : "OVER"} the 50 ms p99 target; process CPU ${fmt(stageStats.processCpu)}`);
+  console.log(
+    `\n## the pipeline's encoder stage (createBundleEncoder: JPEG decode on sharp's threads overlaps the other encoders), ${TICKS} ticks`,
+  );
+  console.log(
+    `whole tick: ${fmt(stageStats.wall)}; ${stageStats.wall.p99 <= 50 ? "within" : "OVER"} the 50 ms p99 target; process CPU ${fmt(stageStats.processCpu)}`,
+  );
 
   // Batched throughput: BATCH frames of one sensor in one encodeBatch call.
   console.log(`\n## batched ×${BATCH} (frames/s, one thread)`);
@@ -189,7 +231,9 @@ async function main(): Promise<void> {
   ] as const) {
     const e = enc[k];
     const make = (r: number): SensorFrame[] =>
-      list === null ? Array.from({ length: BATCH }, () => audioAt(audioK++)) : Array.from({ length: BATCH }, (_, j) => list[(r * BATCH + j) % list.length]!);
+      list === null
+        ? Array.from({ length: BATCH }, () => audioAt(audioK++))
+        : Array.from({ length: BATCH }, (_, j) => list[(r * BATCH + j) % list.length]!);
     e.encodeBatch(make(0));
     const reps = Math.max(4, Math.round(TICKS / BATCH / 2));
     let busy = 0;
@@ -203,11 +247,31 @@ async function main(): Promise<void> {
     console.log(`  ${k.padEnd(7)}${batched[k]!.toFixed(1)} frames/s`);
   }
   const loadAfter = load();
-  console.log(`\n# load average before ${loadBefore}, after ${loadAfter}; 1-min load sampled during the run: ${loadDuring.map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `\n# load average before ${loadBefore}, after ${loadAfter}; 1-min load sampled during the run: ${loadDuring.map((l) => l.toFixed(1)).join(" ")}`,
+  );
   if (JSON_OUT) {
     fs.writeFileSync(
       JSON_OUT,
-      JSON.stringify({ recording: RECORDING, ticks: TICKS, backend: sel.logLine, cpu: os.cpus()[0]?.model, node: process.version, tfjs: tf.version.tfjs, loadBefore, loadAfter, loadDuring, stats, processCpuMs: cpuStats, stage: stageStats, batched }, null, 2),
+      JSON.stringify(
+        {
+          recording: RECORDING,
+          ticks: TICKS,
+          backend: sel.logLine,
+          cpu: os.cpus()[0]?.model,
+          node: process.version,
+          tfjs: tf.version.tfjs,
+          loadBefore,
+          loadAfter,
+          loadDuring,
+          stats,
+          processCpuMs: cpuStats,
+          stage: stageStats,
+          batched,
+        },
+        null,
+        2,
+      ),
     );
   }
   await encoders.dispose();

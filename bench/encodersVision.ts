@@ -38,16 +38,29 @@ function pct(xs: number[], p: number): number {
 async function cameraEncoder(): Promise<CameraEncoder> {
   if (has("camera")) return loadCamera({ files });
   return cameraEncoderFromModel(createCameraModel(1), {
-    kind: "camera", modelVersion: "untrained", date: "", command: "", input: { layout: "NHWC", shape: [192, 320, 3], intrinsics: { fx: 190.7, fy: 190.7, cx: 160, cy: 96 } },
-    classes: [...CAMERA_CLASSES], headStride: 8, quality: { clearContrast: 7, floorContrast: 1.5 }, depth: { sigmaRel: 0.1, bottomSigmaPx: 1 },
+    kind: "camera",
+    modelVersion: "untrained",
+    date: "",
+    command: "",
+    input: { layout: "NHWC", shape: [192, 320, 3], intrinsics: { fx: 190.7, fy: 190.7, cx: 160, cy: 96 } },
+    classes: [...CAMERA_CLASSES],
+    headStride: 8,
+    quality: { clearContrast: 7, floorContrast: 1.5 },
+    depth: { sigmaRel: 0.1, bottomSigmaPx: 1 },
   });
 }
 
 async function lidarEncoder(): Promise<LidarEncoder> {
   if (has("lidar")) return loadLidar({ files });
   return lidarEncoderFromModel(createLidarModel(1), {
-    kind: "lidar", modelVersion: "untrained", date: "", command: "", input: { layout: "NHWC", shape: [BEV.rows, BEV.cols, BEV.channels], cellM: 0.5, xMinM: 0, yHalfM: 32, channels: [] },
-    classes: [...LIDAR_CLASSES], headStride: 4, quality: { farFractionClear: 0.088, backscatterFullScale: 0.03 },
+    kind: "lidar",
+    modelVersion: "untrained",
+    date: "",
+    command: "",
+    input: { layout: "NHWC", shape: [BEV.rows, BEV.cols, BEV.channels], cellM: 0.5, xMinM: 0, yHalfM: 32, channels: [] },
+    classes: [...LIDAR_CLASSES],
+    headStride: 4,
+    quality: { farFractionClear: 0.088, backscatterFullScale: 0.03 },
   });
 }
 
@@ -59,9 +72,25 @@ async function main(): Promise<void> {
   const drive = simDrive(50_020, 4);
   const cam: CameraFrame[] = (await cameraSamples(drive, { everyS: 0.5 })).map(cameraFrameOf);
   const lid: PointCloudFrame[] = [...lidarSamples(drive, { everyS: 0.5, keepFrames: true })].map((s) => s.frame!);
-  const jpegs = await Promise.all(cam.map(async (f) => new Uint8Array(await sharp(f.data, { raw: { width: 320, height: 192, channels: 3 } }).jpeg({ quality: 80 }).toBuffer())));
-  console.log(`machine: ${os.cpus()[0]?.model ?? "?"} ×${os.cpus().length}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}, node ${process.version}, tfjs ${tf.version.tfjs}`);
-  console.log(`models: camera ${has("camera") ? "models/camera" : "untrained"}, lidar ${has("lidar") ? "models/lidar" : "untrained"}; inputs: 320×192 RGB, ${Math.round(lid.reduce((n, f) => n + f.count, 0) / lid.length)}-point sweeps (32 beams)`);
+  const jpegs = await Promise.all(
+    cam.map(
+      async (f) =>
+        new Uint8Array(
+          await sharp(f.data, { raw: { width: 320, height: 192, channels: 3 } })
+            .jpeg({ quality: 80 })
+            .toBuffer(),
+        ),
+    ),
+  );
+  console.log(
+    `machine: ${os.cpus()[0]?.model ?? "?"} ×${os.cpus().length}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}, node ${process.version}, tfjs ${tf.version.tfjs}`,
+  );
+  console.log(
+    `models: camera ${has("camera") ? "models/camera" : "untrained"}, lidar ${has("lidar") ? "models/lidar" : "untrained"}; inputs: 320×192 RGB, ${Math.round(lid.reduce((n, f) => n + f.count, 0) / lid.length)}-point sweeps (32 beams)`,
+  );
   // JPEG decoding happens before encode (sharp, asynchronous, off the tfjs backend).
   const jt: number[] = [];
   for (let i = 0; i < iterations; i++) {
@@ -82,7 +111,11 @@ async function main(): Promise<void> {
       ["camera", cameraEncoder, cam],
       ["lidar", lidarEncoder, lid],
     ] as const) {
-      const enc = (await make()) as { encode(f: unknown): { timingMs: Record<string, number> }; encodeBatch(f: readonly unknown[]): unknown[]; dispose(): void };
+      const enc = (await make()) as {
+        encode(f: unknown): { timingMs: Record<string, number> };
+        encodeBatch(f: readonly unknown[]): unknown[];
+        dispose(): void;
+      };
       enc.encode(frames[0]);
       const t: number[] = [];
       const infer: number[] = [];

@@ -56,8 +56,15 @@ async function main(): Promise<void> {
     // Re-calibrate the depth uncertainty and re-evaluate the shipped camera weights (unchanged).
     const { model, metadata } = await loadModel(files, "models/camera");
     const m = metadata as CameraModelMetadata;
-    const heldOutScenarios = ["highway-clear", "urban-crossing"].map((n) => loadScenarioFile(path.join(root, "recordings/scenarios", `${n}.yaml`)));
-    const out = await calibrateAndEvaluateCamera(model, m.quality, m.training, { heldOutScenarios, command: m.command, log, ...(common.heldOutSeeds ? { heldOutSeeds: common.heldOutSeeds } : {}) });
+    const heldOutScenarios = ["highway-clear", "urban-crossing"].map((n) =>
+      loadScenarioFile(path.join(root, "recordings/scenarios", `${n}.yaml`)),
+    );
+    const out = await calibrateAndEvaluateCamera(model, m.quality, m.training, {
+      heldOutScenarios,
+      command: m.command,
+      log,
+      ...(common.heldOutSeeds ? { heldOutSeeds: common.heldOutSeeds } : {}),
+    });
     out.metadata.modelVersion = m.modelVersion;
     out.metadata.date = m.date;
     out.metadata.heldOut = { ...(out.metadata.heldOut as object), evaluatedBy: command };
@@ -66,15 +73,29 @@ async function main(): Promise<void> {
   }
   // --resume: continue from the weights already in models/<kind>.
   const resume = args.includes("--resume") ? await loadModel(files, `models/${kind}`) : undefined;
-  const resumeOpts = resume ? { initModel: resume.model, previousTraining: { ...((resume.metadata as { training?: object }).training ?? {}), heldOut: (resume.metadata as { heldOut?: unknown }).heldOut } } : {};
+  const resumeOpts = resume
+    ? {
+        initModel: resume.model,
+        previousTraining: {
+          ...((resume.metadata as { training?: object }).training ?? {}),
+          heldOut: (resume.metadata as { heldOut?: unknown }).heldOut,
+        },
+      }
+    : {};
   if (kind === "lidar") {
-    const heldOutScenarios = ["highway-clear", "urban-crossing"].map((n) => loadScenarioFile(path.join(root, "recordings/scenarios", `${n}.yaml`)));
+    const heldOutScenarios = ["highway-clear", "urban-crossing"].map((n) =>
+      loadScenarioFile(path.join(root, "recordings/scenarios", `${n}.yaml`)),
+    );
     await trainLidar({ ...common, ...resumeOpts, heldOutScenarios });
   } else if (kind === "camera") {
-    const heldOutScenarios = ["highway-clear", "urban-crossing"].map((n) => loadScenarioFile(path.join(root, "recordings/scenarios", `${n}.yaml`)));
+    const heldOutScenarios = ["highway-clear", "urban-crossing"].map((n) =>
+      loadScenarioFile(path.join(root, "recordings/scenarios", `${n}.yaml`)),
+    );
     await trainCamera({ ...common, ...resumeOpts, heldOutScenarios });
   } else {
-    console.error("usage: encodersVisionTrain.ts lidar|camera|camera-eval [--steps N] [--minutes M] [--seeds N] [--seed-from A] [--heldout N] [--batch B] [--every S] [--lr LR] [--out DIR] [--resume]");
+    console.error(
+      "usage: encodersVisionTrain.ts lidar|camera|camera-eval [--steps N] [--minutes M] [--seeds N] [--seed-from A] [--heldout N] [--batch B] [--every S] [--lr LR] [--out DIR] [--resume]",
+    );
     process.exit(2);
   }
 }

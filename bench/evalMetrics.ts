@@ -9,7 +9,19 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { accumulate, noPredictions, calcAp, calcTp, combineMetrics, evaluateScenes, evaluateSiren, NUSCENES_DETECTION_CONFIG, TP_METRICS, type EvalBox, type TpMetric } from "../src/eval";
+import {
+  accumulate,
+  noPredictions,
+  calcAp,
+  calcTp,
+  combineMetrics,
+  evaluateScenes,
+  evaluateSiren,
+  NUSCENES_DETECTION_CONFIG,
+  TP_METRICS,
+  type EvalBox,
+  type TpMetric,
+} from "../src/eval";
 import type { GroundTruthFrame, ObjectClass } from "../src/types";
 import type { SceneObject, SceneState } from "../src/types/scene";
 
@@ -23,9 +35,27 @@ function devkitFixture(): void {
     console.log(`devkit fixture: skipped (${file} not found)`);
     return;
   }
-  type J = { sample: string; translation: [number, number, number]; size: [number, number, number]; rotation: [number, number, number, number]; velocity: [number, number]; class: string; attribute: string; score?: number };
+  type J = {
+    sample: string;
+    translation: [number, number, number];
+    size: [number, number, number];
+    rotation: [number, number, number, number];
+    velocity: [number, number];
+    class: string;
+    attribute: string;
+    score?: number;
+  };
   const c = JSON.parse(fs.readFileSync(file, "utf8")).cases.find((x: { kind: string }) => x.kind === "nd_score_end_to_end");
-  const box = (b: J): EvalBox => ({ sample: b.sample, translation: b.translation, size: b.size, rotation: b.rotation, velocity: b.velocity, detectionName: b.class, attribute: b.attribute, score: b.score ?? -1 });
+  const box = (b: J): EvalBox => ({
+    sample: b.sample,
+    translation: b.translation,
+    size: b.size,
+    rotation: b.rotation,
+    velocity: b.velocity,
+    detectionName: b.class,
+    attribute: b.attribute,
+    score: b.score ?? -1,
+  });
   const gt = (c.gt as J[]).map(box);
   const pred = (c.pred as J[]).map(box);
   const cfg = NUSCENES_DETECTION_CONFIG;
@@ -50,7 +80,9 @@ function devkitFixture(): void {
     }
     nds = combineMetrics(aps, tps, cfg).ndScore;
   }
-  console.log(`devkit fixture (900 GT, 7500 pred, 10 classes x 4 thresholds): ${(ms(t0) / runs).toFixed(1)} ms per evaluation, NDS ${nds} (devkit 0.08606662159639042)`);
+  console.log(
+    `devkit fixture (900 GT, 7500 pred, 10 classes x 4 thresholds): ${(ms(t0) / runs).toFixed(1)} ms per evaluation, NDS ${nds} (devkit 0.08606662159639042)`,
+  );
 }
 
 /** Deterministic pseudo-random numbers (mulberry32). */
@@ -82,7 +114,17 @@ function synthetic(frames: number, perFrame: number): void {
       sirenOn: false,
       visibility: {},
     }));
-    gt.push({ kind: "groundTruth", topic: "/ground_truth", stamp, frameId: "base_link", objects, visibilityM: Infinity, sirenActive: f % 50 < 10, sirenBearingRad: 0.3, egoSpeedMps: 10 });
+    gt.push({
+      kind: "groundTruth",
+      topic: "/ground_truth",
+      stamp,
+      frameId: "base_link",
+      objects,
+      visibilityM: Infinity,
+      sirenActive: f % 50 < 10,
+      sirenBearingRad: 0.3,
+      egoSpeedMps: 10,
+    });
     const preds: SceneObject[] = objects.map((o) => ({
       id: o.id,
       classification: o.classification,
@@ -100,7 +142,19 @@ function synthetic(frames: number, perFrame: number): void {
       preds.push({ ...preds[k]!, id: 1000 + k, position: { x: (rand() - 0.3) * 80, y: (rand() - 0.5) * 40, z: 0.8 }, existence: rand() });
     }
     const hazards: SceneState["hazards"] =
-      f % 50 < 11 ? [{ kind: "siren", probability: 0.8, bearingRad: 0.35, mirroredBearingRad: Math.PI - 0.35, bearingConfidence: 1, firstHeard: stamp, lastHeard: stamp }] : [];
+      f % 50 < 11
+        ? [
+            {
+              kind: "siren",
+              probability: 0.8,
+              bearingRad: 0.35,
+              mirroredBearingRad: Math.PI - 0.35,
+              bearingConfidence: 1,
+              firstHeard: stamp,
+              lastHeard: stamp,
+            },
+          ]
+        : [];
     scenes.push({
       stamp: stamp + 10_000_000n,
       tick: f,

@@ -13,7 +13,10 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const suite = args[0] !== undefined && !args[0].startsWith("-") ? [args.shift()!] : [];
   const ctx = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t), exitCode: 0 };
-  const load = (): string => loadavg().map((x) => x.toFixed(2)).join(" ");
+  const load = (): string =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ");
   process.stderr.write(`evalSuite: start ${new Date().toISOString()}, load average ${load()}\n`);
   const program = new Command("avfusion").exitOverride();
   registerEval(program, ctx);

@@ -146,8 +146,12 @@ function runScenario(name: string, objects: number, clutter: number): void {
       (tracks / TICKS).toFixed(1).padStart(8),
       (confirmed / TICKS).toFixed(1).padStart(8),
       ((100 * found) / (objects * TICKS)).toFixed(1).padStart(7),
-      Math.sqrt(posSq / found).toFixed(2).padStart(7),
-      Math.sqrt(velSq / found).toFixed(2).padStart(7),
+      Math.sqrt(posSq / found)
+        .toFixed(2)
+        .padStart(7),
+      Math.sqrt(velSq / found)
+        .toFixed(2)
+        .padStart(7),
       `${switches}/${lost}`.padStart(7),
     ].join(" "),
   );
@@ -168,8 +172,12 @@ console.log(
   `fusion bench: ${TICKS} ticks after ${WARMUP} warm-up, dt ${DT} s; node ${process.version}, ${os.cpus()[0]?.model ?? "unknown CPU"} (${os.cpus().length} cores), load average ${os.loadavg()[0]!.toFixed(1)}`,
 );
 console.log("wall-clock ms per step() (mean, p50, p99, max) and process CPU ms per step (mean; less sensitive to other load)");
-console.log("found%: true objects matched to a confirmed track (optimal assignment, gate 2 m); pos/vel rms over those (m, m/s); idsw/lost: changes of a true object's matched track id while the old track lives on (swaps) / after it died");
-console.log(`${"scenario".padEnd(28)} ${"det/tk".padStart(6)} ${"mean ms".padStart(8)} ${"cpu ms".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"max ms".padStart(8)} ${"tracks".padStart(8)} ${"confirm".padStart(8)} ${"found%".padStart(7)} ${"pos rms".padStart(7)} ${"vel rms".padStart(7)} ${"idsw/lost".padStart(9)}`);
+console.log(
+  "found%: true objects matched to a confirmed track (optimal assignment, gate 2 m); pos/vel rms over those (m, m/s); idsw/lost: changes of a true object's matched track id while the old track lives on (swaps) / after it died",
+);
+console.log(
+  `${"scenario".padEnd(28)} ${"det/tk".padStart(6)} ${"mean ms".padStart(8)} ${"cpu ms".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"max ms".padStart(8)} ${"tracks".padStart(8)} ${"confirm".padStart(8)} ${"found%".padStart(7)} ${"pos rms".padStart(7)} ${"vel rms".padStart(7)} ${"idsw/lost".padStart(9)}`,
+);
 runScenario("50 obj × 4 sensors", 50, 0);
 runScenario("50 obj × 4 sensors, clutter 5", 50, 5);
 runScenario("100 obj × 4 sensors, clutter 5", 100, 5);

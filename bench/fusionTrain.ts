@@ -13,7 +13,15 @@ import * as os from "os";
 import { ModelFileError } from "../src/runtime/modelFiles";
 import { createNaiveFusionHead } from "../src/fusion/head/naiveHead";
 import { loadFusionHead } from "../src/fusion/head/model";
-import { decodeDrive, driveFileName, encodeDrive, generateDrive, type DriveSpec, type DriveVariant, type FusionDrive } from "../src/train/fusion/drives";
+import {
+  decodeDrive,
+  driveFileName,
+  encodeDrive,
+  generateDrive,
+  type DriveSpec,
+  type DriveVariant,
+  type FusionDrive,
+} from "../src/train/fusion/drives";
 import { closedLoop } from "../src/train/fusion/metrics";
 import type { Augmentation } from "../src/train/fusion/dataset";
 import { replayDrive } from "../src/train/fusion/dataset";
@@ -53,13 +61,19 @@ async function main(): Promise<void> {
     ["camera + LiDAR removed", { kind: "radarOnly" }, ["radar"]],
     ["fog 50 m (augmented)", { kind: "fog", seed: 1, visibilityM: 50 }, ["camera", "lidar", "radar"]],
   ];
-  console.log(`drives: seeds ${from}–${to}${only ? ` (${only} only)` : ""}, ${durationS} s each (${drives.length}); model ${learned.metadata.modelVersion} (${String(learned.metadata.date)})`);
-  console.log("| condition | fusion | AP@2m confirmed tracks | AP@2m all tracks | confirmed precision | confirmed recall | false confirmed / tick | position RMS (m) |");
+  console.log(
+    `drives: seeds ${from}–${to}${only ? ` (${only} only)` : ""}, ${durationS} s each (${drives.length}); model ${learned.metadata.modelVersion} (${String(learned.metadata.date)})`,
+  );
+  console.log(
+    "| condition | fusion | AP@2m confirmed tracks | AP@2m all tracks | confirmed precision | confirmed recall | false confirmed / tick | position RMS (m) |",
+  );
   console.log("|---|---|---|---|---|---|---|---|");
   for (const [name, aug, vis] of conditions) {
     for (const [h, head] of Object.entries(heads)) {
       const m = closedLoop(drives, aug, head, vis);
-      console.log(`| ${name} | ${h} | ${m.apConfirmed.toFixed(3)} | ${m.ap.toFixed(3)} | ${m.confirmedPrecision.toFixed(3)} | ${m.confirmedRecall.toFixed(3)} | ${m.falseConfirmedPerTick.toFixed(3)} | ${m.positionRms.toFixed(2)} |`);
+      console.log(
+        `| ${name} | ${h} | ${m.apConfirmed.toFixed(3)} | ${m.ap.toFixed(3)} | ${m.confirmedPrecision.toFixed(3)} | ${m.confirmedRecall.toFixed(3)} | ${m.falseConfirmedPerTick.toFixed(3)} | ${m.positionRms.toFixed(2)} |`,
+      );
     }
   }
   // refine() time per tick, over the recorded candidates of every tick.
@@ -77,7 +91,10 @@ async function main(): Promise<void> {
   times.sort((a, b) => a - b);
   const q = (p: number): number => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
   console.log(
-    `refine(): ${times.length} ticks, ${(n / times.length).toFixed(1)} candidates/tick: mean ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(3)} ms, p50 ${q(0.5).toFixed(3)} ms, p99 ${q(0.99).toFixed(3)} ms; load average ${os.loadavg().map((v) => v.toFixed(1)).join(" ")}`,
+    `refine(): ${times.length} ticks, ${(n / times.length).toFixed(1)} candidates/tick: mean ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(3)} ms, p50 ${q(0.5).toFixed(3)} ms, p99 ${q(0.99).toFixed(3)} ms; load average ${os
+      .loadavg()
+      .map((v) => v.toFixed(1))
+      .join(" ")}`,
   );
   learned.dispose();
 }

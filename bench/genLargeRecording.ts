@@ -53,7 +53,13 @@ export async function generateRecording(o: GenOptions): Promise<{ file: string; 
     for (let i = 1; i < topics.length; i++) if (next[i] < next[k]) k = i;
     const size = topics[k].size + ((messages * 7919) % 64);
     if (cursor + size > pool.length) cursor = (cursor * 31 + 17) % 4096;
-    await writer.addMessage({ channelId: ids[k], sequence: ++seq[k], logTime: next[k], publishTime: next[k], data: pool.subarray(cursor, cursor + size) });
+    await writer.addMessage({
+      channelId: ids[k],
+      sequence: ++seq[k],
+      logTime: next[k],
+      publishTime: next[k],
+      data: pool.subarray(cursor, cursor + size),
+    });
     cursor += size;
     next[k] += topics[k].periodNs;
     written += size + 31;
@@ -76,7 +82,10 @@ if (require.main === module) {
   const o = program.opts<GenOptions>();
   const t0 = performance.now();
   generateRecording(o).then(
-    (r) => console.log(`${r.file}: ${(r.bytes / 1e6).toFixed(1)} MB, ${r.messages} messages, written in ${((performance.now() - t0) / 1000).toFixed(1)} s`),
+    (r) =>
+      console.log(
+        `${r.file}: ${(r.bytes / 1e6).toFixed(1)} MB, ${r.messages} messages, written in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      ),
     (e: unknown) => {
       console.error(e);
       process.exitCode = 1;

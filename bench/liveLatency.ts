@@ -32,16 +32,24 @@ const SKIP_S = Number(arg("--skip-s", "2"));
 const ROOT = path.resolve(__dirname, "..");
 const NEBULA = path.resolve(ROOT, "../shared/data/recordings-external/nebula-mcap");
 
-const histogram = (): hdr.Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
+const histogram = (): hdr.Histogram =>
+  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
 function row(name: string, h: hdr.Histogram): string {
   const ms = (v: number): string => (v / 1000).toFixed(1).padStart(8);
   return `${name.padEnd(28)} n=${String(h.totalCount).padStart(5)}  p50 ${ms(h.getValueAtPercentile(50))} ms  p99 ${ms(h.getValueAtPercentile(99))} ms  max ${ms(h.maxValue)} ms`;
 }
-const load = (): string => os.loadavg().map((x) => x.toFixed(2)).join(" ");
+const load = (): string =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 
 function play(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--require", "./bench/register.js", "src/cli/run.ts", "play", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--require", "./bench/register.js", "src/cli/run.ts", "play", ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -51,7 +59,14 @@ function play(args: string[]): Promise<string> {
   });
 }
 
-type Histograms = { all: hdr.Histogram; bySensor: Map<string, hdr.Histogram>; ticks: number; dropped: number; skipped: number; decodeErrors: number };
+type Histograms = {
+  all: hdr.Histogram;
+  bySensor: Map<string, hdr.Histogram>;
+  ticks: number;
+  dropped: number;
+  skipped: number;
+  decodeErrors: number;
+};
 const histograms = (): Histograms => ({ all: histogram(), bySensor: new Map(), ticks: 0, dropped: 0, skipped: 0, decodeErrors: 0 });
 
 /**
@@ -88,7 +103,9 @@ async function measure(h: Histograms, input: LiveInput, run: () => Promise<strin
 
 function report(label: string, h: Histograms, loadBefore: string, played: string[]): void {
   console.log(`\n${label}: ${played.join(" | ")}`);
-  console.log(`load average before ${loadBefore}, after ${load()}; ${h.ticks} scene ticks (${h.skipped} start-up ticks left out), ${h.dropped} dropped while busy; decode errors ${h.decodeErrors}`);
+  console.log(
+    `load average before ${loadBefore}, after ${load()}; ${h.ticks} scene ticks (${h.skipped} start-up ticks left out), ${h.dropped} dropped while busy; decode errors ${h.decodeErrors}`,
+  );
   console.log(row("arrival → scene (all)", h.all));
   for (const [id, x] of [...h.bySensor].sort()) console.log(row(`  ${id}`, x));
 }
@@ -122,13 +139,25 @@ async function main(): Promise<void> {
   if (ONLY !== "ws") {
     const vp = await freePort();
     const rp = await freePort();
-    const input = udpInput({ sensors: [{ driver: "velodyne", port: vp, host: "127.0.0.1" }, { driver: "ars548", port: rp, host: "127.0.0.1" }] });
+    const input = udpInput({
+      sensors: [
+        { driver: "velodyne", port: vp, host: "127.0.0.1" },
+        { driver: "ars548", port: rp, host: "127.0.0.1" },
+      ],
+    });
     const h = histograms();
     const loadBefore = load();
     const played = await measure(h, input, async () => {
       const [a, b] = await Promise.all([
         play([path.join(NEBULA, "velodyne-vlp16.mcap"), "--udp", `velodyne:127.0.0.1:${vp}`, "--loop", "--duration", String(UDP_SECONDS)]),
-        play([path.join(NEBULA, "continental-ars548-radar.mcap"), "--udp", `ars548:127.0.0.1:${rp}`, "--loop", "--duration", String(UDP_SECONDS)]),
+        play([
+          path.join(NEBULA, "continental-ars548-radar.mcap"),
+          "--udp",
+          `ars548:127.0.0.1:${rp}`,
+          "--loop",
+          "--duration",
+          String(UDP_SECONDS),
+        ]),
       ]);
       return `${a} | ${b}`;
     });

@@ -97,7 +97,10 @@ async function main() {
     .parse(process.argv)
     .opts<Flags>();
   console.log(
-    `node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}, chunk compression ${flags.compression}`,
+    `node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}, chunk compression ${flags.compression}`,
   );
 
   if (flags.sizeMb > 0) {
@@ -126,7 +129,10 @@ async function main() {
     const readFileBest = t[0].best;
     const readFileMedian = t[0].median;
     configs.forEach((c, i) => {
-      const vs = i < 3 ? "" : ` = ${((100 * readFileBest) / t[i].best).toFixed(0)}% (${((100 * readFileMedian) / t[i].median).toFixed(0)}%) of fs.readFile, ${((100 * t[2].best) / t[i].best).toFixed(0)}% (${((100 * t[2].median) / t[i].median).toFixed(0)}%) of reused-buffer reads`;
+      const vs =
+        i < 3
+          ? ""
+          : ` = ${((100 * readFileBest) / t[i].best).toFixed(0)}% (${((100 * readFileMedian) / t[i].median).toFixed(0)}%) of fs.readFile, ${((100 * t[2].best) / t[i].best).toFixed(0)}% (${((100 * t[2].median) / t[i].median).toFixed(0)}%) of reused-buffer reads`;
       console.log(`  ${c.label.padEnd(32)} ${fmt(mb / t[i].best)} (${fmt(mb / t[i].median)}) MB/s${vs}`);
     });
   }
@@ -136,7 +142,9 @@ async function main() {
     await timedRead(file, { access: "streamed", validateCrcs: false }); // warm the JIT
     const configs = readerConfigs(file);
     const t = await roundRobin(flags.repeat, configs);
-    console.log(`\nsmall-message recording ${(statSync(file).size / 1e6).toFixed(1)} MB, ${counts.get(file)} messages; messages/s best (median) of ${flags.repeat} rounds`);
+    console.log(
+      `\nsmall-message recording ${(statSync(file).size / 1e6).toFixed(1)} MB, ${counts.get(file)} messages; messages/s best (median) of ${flags.repeat} rounds`,
+    );
     configs.forEach((c, i) => {
       const n = counts.get(file) ?? 0;
       console.log(`  ${c.label.padEnd(32)} ${fmt(n / t[i].best / 1e3)}k (${fmt(n / t[i].median / 1e3)}k) msgs/s`);
@@ -145,7 +153,9 @@ async function main() {
 
   if (flags.rssSizeMb > 0) {
     const file = await ensure({ sizeMb: flags.rssSizeMb, kind: "sensors", compression: flags.compression, chunkKb: 4096 }, !!flags.regen);
-    console.log(`\nRSS during a lossless read of ${(statSync(file).size / 1e6).toFixed(0)} MB (per-message work: checksum every 64th byte)`);
+    console.log(
+      `\nRSS during a lossless read of ${(statSync(file).size / 1e6).toFixed(0)} MB (per-message work: checksum every 64th byte)`,
+    );
     for (const access of ["streamed", "indexed"] as const) {
       const samples: number[] = [];
       const timer = setInterval(() => samples.push(process.memoryUsage().rss), 50);

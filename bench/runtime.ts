@@ -67,14 +67,22 @@ async function kernels(reps: number): Promise<void> {
     const common = { strides: layer.stride, pad: "same", dataFormat: "NHWC" };
     const passes: [string, () => tf.Tensor][] = [
       ["Conv2D (forward)", () => tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, layer.stride, "same")],
-      ["Conv2DBackpropFilter", () => tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...common, filterShape: layer.w }) as tf.Tensor],
-      ["Conv2DBackpropInput", () => tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: k }, { ...common, inputShape: layer.x }) as tf.Tensor],
+      [
+        "Conv2DBackpropFilter",
+        () => tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...common, filterShape: layer.w }) as tf.Tensor,
+      ],
+      [
+        "Conv2DBackpropInput",
+        () => tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: k }, { ...common, inputShape: layer.x }) as tf.Tensor,
+      ],
     ];
     await tf.setBackend("wasm");
     useWasmKernelReplacements(false);
     const builtin = time(reps, passes[2][1]);
     useWasmKernelReplacements(true);
-    console.log(`| ${layer.name} | Conv2DBackpropInput, tfjs-backend-wasm's own | ${fmt(builtin)} | ${(gflop / (builtin.ms / 1e3)).toFixed(2)} | | | |`);
+    console.log(
+      `| ${layer.name} | Conv2DBackpropInput, tfjs-backend-wasm's own | ${fmt(builtin)} | ${(gflop / (builtin.ms / 1e3)).toFixed(2)} | | | |`,
+    );
     for (const [name, f] of passes) {
       await tf.setBackend("wasm");
       const wt = time(reps, f);
@@ -97,8 +105,17 @@ async function depthwise(reps: number): Promise<void> {
   const attrs = { strides: 1, dilations: 1, pad: "same" };
   const passes: [string, () => tf.Tensor][] = [
     ["DepthwiseConv2dNative (forward, wasm's own)", () => tf.depthwiseConv2d(x as tf.Tensor4D, k as tf.Tensor4D, 1, "same")],
-    ["DepthwiseConv2dNativeBackpropFilter", () => tf.engine().runKernel("DepthwiseConv2dNativeBackpropFilter", { x, dy }, { ...attrs, filterShape: [3, 3, 32, 1] }) as tf.Tensor],
-    ["DepthwiseConv2dNativeBackpropInput", () => tf.engine().runKernel("DepthwiseConv2dNativeBackpropInput", { dy, filter: k }, { ...attrs, inputShape: [8, 48, 48, 32] }) as tf.Tensor],
+    [
+      "DepthwiseConv2dNativeBackpropFilter",
+      () => tf.engine().runKernel("DepthwiseConv2dNativeBackpropFilter", { x, dy }, { ...attrs, filterShape: [3, 3, 32, 1] }) as tf.Tensor,
+    ],
+    [
+      "DepthwiseConv2dNativeBackpropInput",
+      () =>
+        tf
+          .engine()
+          .runKernel("DepthwiseConv2dNativeBackpropInput", { dy, filter: k }, { ...attrs, inputShape: [8, 48, 48, 32] }) as tf.Tensor,
+    ],
   ];
   for (const [name, f] of passes) {
     await tf.setBackend("wasm");

@@ -37,7 +37,9 @@ function main(): void {
   console.log(
     `# bench/runtimeAudio — ${os.cpus()[0]?.model ?? "?"} (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}), node ${process.version}; ${reps} reps`,
   );
-  console.log("| frame | log-mel p50 / p99 ms | bearing p50 / p99 ms | preprocessAudio p50 / p99 ms | preprocessAudio with 9 chunks of history |");
+  console.log(
+    "| frame | log-mel p50 / p99 ms | bearing p50 / p99 ms | preprocessAudio p50 / p99 ms | preprocessAudio with 9 chunks of history |",
+  );
   console.log("|---|---:|---:|---:|---:|");
   let seed = 12345;
   const rnd = () => {
@@ -53,8 +55,15 @@ function main(): void {
       pcm[2 * i + 1] = i >= 3 ? pcm[2 * (i - 3)] : 0; // right lags left by 3 samples
     }
     const frame: AudioFrame = {
-      kind: "audio", sensorId: "mic", topic: "/audio", frameId: "mic", stamp: 0n, receivedAt: 0n,
-      sampleRate: 16000, channels: 2, samples: pcm,
+      kind: "audio",
+      sensorId: "mic",
+      topic: "/audio",
+      frameId: "mic",
+      stamp: 0n,
+      receivedAt: 0n,
+      sampleRate: 16000,
+      channels: 2,
+      samples: pcm,
     };
     const [l, r] = deinterleavePcm16(pcm, 2) as [Float32Array, Float32Array];
     const mel = timeMs(reps, () => logMelSpectrogram(l));

@@ -20,18 +20,35 @@ const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[M
 
 async function main(): Promise<void> {
   const sel = await selectBackend({ backend: "wasm", log: () => undefined });
-  console.log(`# ${os.cpus()[0]?.model} ×${os.cpus().length}, node ${process.version}, tfjs ${tf.version.tfjs}; ${sel.logLine}; load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `# ${os.cpus()[0]?.model} ×${os.cpus().length}, node ${process.version}, tfjs ${tf.version.tfjs}; ${sel.logLine}; load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   for (const kind of ["camera", "lidar"] as const) {
     const { model } = await loadModel(nodeModelFiles(), `models/${kind}`);
     const shape = model.inputs[0]!.shape.slice(1) as number[];
     const n = shape.reduce((a, b) => a * b, 1);
     const data = Float32Array.from({ length: n }, (_, i) => ((i * 2654435761) % 1000) / 1000);
-    const variants: Array<[string, () => Float32Array]> = [["predict", () => tf.tidy(() => (model.predict(tf.tensor4d(data, [1, ...shape] as [number, number, number, number])) as tf.Tensor).dataSync() as Float32Array)]];
+    const variants: Array<[string, () => Float32Array]> = [
+      [
+        "predict",
+        () =>
+          tf.tidy(
+            () =>
+              (model.predict(tf.tensor4d(data, [1, ...shape] as [number, number, number, number])) as tf.Tensor).dataSync() as Float32Array,
+          ),
+      ],
+    ];
     for (const s2d of kind === "camera" ? [false, true] : [false]) {
       const chain = convChainOf(model, { spaceToDepthStem: s2d });
       if (typeof chain === "string") throw new Error(chain);
       // The input layout does not change the cost; the same values serve for timing.
-      variants.push([s2d ? "chain, space-to-depth stem" : "chain", () => tf.tidy(() => chain.run(tf.tensor4d(data, [1, ...chain.inputShape])).dataSync() as Float32Array)]);
+      variants.push([
+        s2d ? "chain, space-to-depth stem" : "chain",
+        () => tf.tidy(() => chain.run(tf.tensor4d(data, [1, ...chain.inputShape])).dataSync() as Float32Array),
+      ]);
     }
     const times = variants.map(() => [] as number[]);
     const cpu = variants.map(() => [] as number[]);
@@ -73,7 +90,9 @@ async function main(): Promise<void> {
         const [kh, kw] = (layer.getWeights()[0] as tf.Tensor).shape;
         const macs = y.shape[1]! * y.shape[2]! * y.shape[3]! * input.shape[3]! * kh! * kw!;
         const med = pct(cpuMs, 50);
-        layerLines.push(`  ${layer.name.padEnd(16)} ${JSON.stringify(input.shape.slice(1))} → ${JSON.stringify(y.shape.slice(1))}: CPU median ${med.toFixed(2)} ms, ${(macs / 1e6).toFixed(1)} M multiply-adds, ${((2 * macs) / med / 1e6).toFixed(1)} GFLOP/s`);
+        layerLines.push(
+          `  ${layer.name.padEnd(16)} ${JSON.stringify(input.shape.slice(1))} → ${JSON.stringify(y.shape.slice(1))}: CPU median ${med.toFixed(2)} ms, ${(macs / 1e6).toFixed(1)} M multiply-adds, ${((2 * macs) / med / 1e6).toFixed(1)} GFLOP/s`,
+        );
         x = y;
       }
     });
@@ -81,7 +100,12 @@ async function main(): Promise<void> {
     chain.dispose();
     model.dispose();
   }
-  console.log(`# load after ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `# load after ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -37,7 +37,19 @@ function input(i: number): SceneTickInput {
   pts[i % pts.length] = i;
   const c = { received: i + 1, included: i + 1, late: 0, reordered: 0, duplicate: 0, overflow: 0, unused: 0 };
   const frames: SensorFrame[] = [
-    { kind: "camera", sensorId: "cam", topic: "/c", frameId: "c", stamp: t, receivedAt: t, format: "rgb8", width: 1920, height: 1080, step: 5760, data: cam },
+    {
+      kind: "camera",
+      sensorId: "cam",
+      topic: "/c",
+      frameId: "c",
+      stamp: t,
+      receivedAt: t,
+      format: "rgb8",
+      width: 1920,
+      height: 1080,
+      step: 5760,
+      data: cam,
+    },
     { kind: "lidar", sensorId: "lidar", topic: "/l", frameId: "l", stamp: t, receivedAt: t, count: 100_000, points: pts },
     { kind: "radar", sensorId: "radar", topic: "/r", frameId: "r", stamp: t, receivedAt: t, detections: [], objects: [] },
   ];
@@ -47,7 +59,17 @@ function input(i: number): SceneTickInput {
     origin: "fixed",
     trigger: "complete",
     emittedAt: t,
-    sensors: [...frames.map((f) => ({ sensorId: f.sensorId, status: "included" as const, frame: f, skew: 1_000_000n, age: -1_000_000n, counters: c })), { sensorId: "mic", status: "included" as const, frame: undefined, skew: 0n, age: 0n, counters: c }],
+    sensors: [
+      ...frames.map((f) => ({
+        sensorId: f.sensorId,
+        status: "included" as const,
+        frame: f,
+        skew: 1_000_000n,
+        age: -1_000_000n,
+        counters: c,
+      })),
+      { sensorId: "mic", status: "included" as const, frame: undefined, skew: 0n, age: 0n, counters: c },
+    ],
     frames,
     diagnostics: { unknownSensor: 0, malformed: 0, skippedTicks: 0, pendingTickOverflow: 0 },
   };
@@ -83,19 +105,50 @@ function input(i: number): SceneTickInput {
     lastUpdated: t,
     hits: 10,
     sensors: [
-      { sensorId: "lidar", kind: "lidar", stamp: t, detectionIndex: k, position: { x: k * 3.1, y: 0, z: 0.7 }, score: 0.9, quality: 0.9, nis: 1 },
-      { sensorId: "radar", kind: "radar", stamp: t, detectionIndex: k, position: { x: k * 3.1, y: 0, z: 0 }, score: 0.8, quality: 0.9, nis: 1 },
+      {
+        sensorId: "lidar",
+        kind: "lidar",
+        stamp: t,
+        detectionIndex: k,
+        position: { x: k * 3.1, y: 0, z: 0.7 },
+        score: 0.9,
+        quality: 0.9,
+        nis: 1,
+      },
+      {
+        sensorId: "radar",
+        kind: "radar",
+        stamp: t,
+        detectionIndex: k,
+        position: { x: k * 3.1, y: 0, z: 0 },
+        score: 0.8,
+        quality: 0.9,
+        nis: 1,
+      },
     ],
     measurements: [],
   })));
-  const tracked: TrackedObjects = { stamp: t, tick: i, tracks, diagnostics: { sensors: [], rejectedDetections: 0, rejectedTotal: 0, rejections: [], created: 0, deleted: 0 } };
+  const tracked: TrackedObjects = {
+    stamp: t,
+    tick: i,
+    tracks,
+    diagnostics: { sensors: [], rejectedDetections: 0, rejectedTotal: 0, rejections: [], created: 0, deleted: 0 },
+  };
   return { tracked, synced, evidence, latencyMs: { decode: 1, sync: 0.1, encoders: 10, fusion: 1 } };
 }
 
 async function main(): Promise<void> {
   const inputs = Array.from({ length: 200 }, (_, i) => input(i));
   const assembler = new SceneAssembler({
-    health: { sensors: [{ id: "cam", kind: "camera" }, { id: "lidar", kind: "lidar" }, { id: "radar", kind: "radar" }, { id: "mic", kind: "audio" }], frozenFrames: 0 },
+    health: {
+      sensors: [
+        { id: "cam", kind: "camera" },
+        { id: "lidar", kind: "lidar" },
+        { id: "radar", kind: "radar" },
+        { id: "mic", kind: "audio" },
+      ],
+      frozenFrames: 0,
+    },
   });
   // Warm-up (JIT, loading the .proto files) outside the timings.
   const warm = new SceneAssembler({ health: { sensors: [{ id: "cam", kind: "camera" }] } });
@@ -142,26 +195,44 @@ async function main(): Promise<void> {
   await sink.flush();
   const sinkMs = performance.now() - t;
 
-  console.log(`scene bench: ${TICKS} ticks, ${TRACKS} tracks, 4 sensors (2 MP rgb8 camera, 100k-point LiDAR digests); node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"}`);
+  console.log(
+    `scene bench: ${TICKS} ticks, ${TRACKS} tracks, 4 sensors (2 MP rgb8 camera, 100k-point LiDAR digests); node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"}`,
+  );
   console.log(`  frame digests (camera + LiDAR), part of assemble:    ${digestUs.toFixed(1)} µs/tick`);
   console.log(`  assemble (health, visibility, degradation, objects): ${assembleUs.toFixed(1)} µs/tick`);
-  console.log(`  toSceneProto + encodeProto:                          ${protoUs.toFixed(1)} µs/tick, ${(protoBytes / states.length).toFixed(0)} B/tick`);
-  console.log(`  toSceneJson + stringify:                             ${jsonUs.toFixed(1)} µs/tick, ${(jsonBytes / states.length).toFixed(0)} B/line`);
-  console.log(`  JSON-lines sink (async writable, 16 KiB buffer):     ${((TICKS / sinkMs) * 1000).toFixed(0)} lines/s, ${sink.stats.drainWaits} drain waits`);
+  console.log(
+    `  toSceneProto + encodeProto:                          ${protoUs.toFixed(1)} µs/tick, ${(protoBytes / states.length).toFixed(0)} B/tick`,
+  );
+  console.log(
+    `  toSceneJson + stringify:                             ${jsonUs.toFixed(1)} µs/tick, ${(jsonBytes / states.length).toFixed(0)} B/line`,
+  );
+  console.log(
+    `  JSON-lines sink (async writable, 16 KiB buffer):     ${((TICKS / sinkMs) * 1000).toFixed(0)} lines/s, ${sink.stats.drainWaits} drain waits`,
+  );
 }
 
 async function faultsMain(seeds: number[]): Promise<void> {
-  const load = (): string => os.loadavg().map((x) => x.toFixed(1)).join(" ");
+  const load = (): string =>
+    os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ");
   await selectBackend({ backend: "wasm", log: () => undefined });
   const base = loadScenario("health-fog-dropout");
   const fmt = (v: number | null): string => (v === null ? "never" : `${Math.round(v)}`);
-  console.log(`scene health vs fault schedule: ${base.name} (${base.durationS} s; ${base.faults.map((f) => `${f.type} ${f.sensor}${"fromS" in f ? ` ${f.fromS}–${f.toS ?? "end"} s` : ""}`).join(", ")}); node ${process.version}, load ${load()}`);
-  console.log("seed+shift  weather           ticks maxGap  lidar: stale missing included readmitted(as)  camera: failed readmitted(as)  unscheduled  visibility(median m)  levels (changes)  sim+pipeline s  load");
+  console.log(
+    `scene health vs fault schedule: ${base.name} (${base.durationS} s; ${base.faults.map((f) => `${f.type} ${f.sensor}${"fromS" in f ? ` ${f.fromS}–${f.toS ?? "end"} s` : ""}`).join(", ")}); node ${process.version}, load ${load()}`,
+  );
+  console.log(
+    "seed+shift  weather           ticks maxGap  lidar: stale missing included readmitted(as)  camera: failed readmitted(as)  unscheduled  visibility(median m)  levels (changes)  sim+pipeline s  load",
+  );
   for (const [i, seed] of seeds.entries()) {
     // Fault times move off the 100 ms tick grid from one seed to the next (0, 37, 74, 11, ... ms),
     // so the detection and re-admission times sample the grid phase too.
     const shiftS = ((i * 37) % 100) / 1000;
-    const faults = base.faults.map((f) => ("fromS" in f ? { ...f, fromS: f.fromS + shiftS, ...(f.toS !== undefined ? { toS: f.toS + shiftS } : {}) } : f));
+    const faults = base.faults.map((f) =>
+      "fromS" in f ? { ...f, fromS: f.fromS + shiftS, ...(f.toS !== undefined ? { toS: f.toS + shiftS } : {}) } : f,
+    );
     const fog = { ...base, seed, faults };
     const variants = [
       { label: `fog ${base.weather.visibilityM ?? "-"} m`, scenario: fog },
@@ -186,7 +257,9 @@ async function faultsMain(seeds: number[]): Promise<void> {
           v.label.padEnd(17),
           String(c.ticks).padStart(5),
           `${c.maxGapMs} ms`.padStart(7),
-          d ? `  ${fmt(d.detectedAfterStartMs)} ${fmt(d.missingAfterStartMs)} ${fmt(d.includedAfterEndMs)} ${fmt(d.readmittedAfterEndMs)}(${d.readmittedAs ?? "-"}) ms` : "  -",
+          d
+            ? `  ${fmt(d.detectedAfterStartMs)} ${fmt(d.missingAfterStartMs)} ${fmt(d.includedAfterEndMs)} ${fmt(d.readmittedAfterEndMs)}(${d.readmittedAs ?? "-"}) ms`
+            : "  -",
           f ? `  ${fmt(f.detectedAfterStartMs)} ${fmt(f.readmittedAfterEndMs)}(${f.readmittedAs ?? "-"}) ms` : "  -",
           `  ${c.unscheduled.length}${c.unscheduled.length ? ` [${c.unscheduled.map((u) => `${u.sensorId} ${u.from}→${u.to} at ${u.atMs} ms`).join("; ")}]` : ""}`,
           `  ${Math.round(vis[Math.floor(vis.length / 2)]!)}`,
@@ -202,9 +275,7 @@ async function faultsMain(seeds: number[]): Promise<void> {
 
 const args = process.argv.slice(2);
 const seedsAt = args.indexOf("--seeds");
-const run = args.includes("--faults")
-  ? faultsMain(seedsAt >= 0 ? (args[seedsAt + 1] ?? "").split(",").map(Number) : [7, 11, 23])
-  : main();
+const run = args.includes("--faults") ? faultsMain(seedsAt >= 0 ? (args[seedsAt + 1] ?? "").split(",").map(Number) : [7, 11, 23]) : main();
 run.catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : String(e));
   process.exit(1);

@@ -8,7 +8,9 @@ import { simulateToMcap } from "../src/sim/simulate";
 async function main(): Promise<void> {
   const names = process.argv.slice(2);
   const list = names.length > 0 ? names : ["highway-clear", "fog-50m"];
-  console.log(`machine: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)}`);
+  console.log(
+    `machine: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)}`,
+  );
   for (const name of list) {
     const scenario = loadScenario(name);
     const out = new MemoryWritable();

@@ -84,7 +84,14 @@ function run<T>(operator: OperatorFunction<Tiny, T>, scale: number, total: numbe
   heapSamplesMiB.push(heapMiB());
   gc();
   heapSamplesMiB.push(heapMiB());
-  return { framesPerSec: (total / elapsed) * 1e9, nsPerFrame: elapsed / total, cpuNsPerFrame: cpuNs / total, outputs, heapSamplesMiB, extra: describe(last) };
+  return {
+    framesPerSec: (total / elapsed) * 1e9,
+    nsPerFrame: elapsed / total,
+    cpuNsPerFrame: cpuNs / total,
+    outputs,
+    heapSamplesMiB,
+    extra: describe(last),
+  };
 }
 
 /**
@@ -113,18 +120,34 @@ function main(): void {
   const total = Number(process.argv[2] ?? 1_000_000);
   const hasGc = typeof (globalThis as { gc?: unknown }).gc === "function";
   console.log(`# bench/sync.ts — ${total.toLocaleString("en")} frames per run, 4 sensors`);
-  console.log(`# node ${process.version}, ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, ${os.platform()} ${os.arch()}${hasGc ? "" : " (run with --expose-gc for settled heap figures)"}`);
+  console.log(
+    `# node ${process.version}, ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, ${os.platform()} ${os.arch()}${hasGc ? "" : " (run with --expose-gc for settled heap figures)"}`,
+  );
   console.log(`# rates: ${SENSORS.map((s) => `${s.id} ${s.rateHz} Hz`).join(", ")} (x1 and x100)`);
   console.log("");
-  console.log("| aligner | rates | frames/s (wall) | ns/frame (wall) | CPU ns/frame | outputs | heap MiB (start → ¼ → ½ → ¾ → end → after gc) | notes |");
+  console.log(
+    "| aligner | rates | frames/s (wall) | ns/frame (wall) | CPU ns/frame | outputs | heap MiB (start → ¼ → ½ → ¾ → end → after gc) | notes |",
+  );
   console.log("|---|---|---:|---:|---:|---:|---|---|");
   for (const scale of [1, 100]) {
     const rows: [string, Result][] = [
-      ["source only", run<Tiny>((s) => s, scale, total, () => "")],
+      [
+        "source only",
+        run<Tiny>(
+          (s) => s,
+          scale,
+          total,
+          () => "",
+        ),
+      ],
       [
         "alignByDeadline fixed 10 Hz",
         run(alignByDeadline<Tiny>(deadlineOptions("fixed", scale)), scale, total, (b) =>
-          b ? b.sensors.map((s) => `${s.sensorId}: incl ${s.counters.included} ovf ${s.counters.overflow} unused ${s.counters.unused}`).join("; ") : "",
+          b
+            ? b.sensors
+                .map((s) => `${s.sensorId}: incl ${s.counters.included} ovf ${s.counters.overflow} unused ${s.counters.unused}`)
+                .join("; ")
+            : "",
         ),
       ],
       [

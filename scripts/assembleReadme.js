@@ -8,17 +8,38 @@ const path = require("node:path");
 const ROOT = path.resolve(__dirname, "..");
 const DIR = path.join(ROOT, "docs", "readme");
 const ORDER = [
-  "head", "status", "pipeline", "mcap", "decode", "vendor", "sync", "runtime", "encoders", "encoders-vision",
-  "fusion", "scene", "sim", "bridge", "eval", "bench",
+  "head",
+  "status",
+  "pipeline",
+  "mcap",
+  "decode",
+  "vendor",
+  "sync",
+  "runtime",
+  "encoders",
+  "encoders-vision",
+  "fusion",
+  "scene",
+  "sim",
+  "bridge",
+  "eval",
+  "bench",
 ];
 
 function assemble() {
-  const present = new Set(fs.readdirSync(DIR).filter((f) => f.endsWith(".md")).map((f) => f.slice(0, -3)));
+  const present = new Set(
+    fs
+      .readdirSync(DIR)
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => f.slice(0, -3)),
+  );
   const unknown = [...present].filter((name) => !ORDER.includes(name));
   if (unknown.length > 0) throw new Error(`docs/readme: ${unknown.join(", ")} not in ORDER of scripts/assembleReadme.js`);
-  return ORDER.filter((name) => present.has(name))
-    .map((name) => fs.readFileSync(path.join(DIR, `${name}.md`), "utf8").trim())
-    .join("\n\n") + "\n";
+  return (
+    ORDER.filter((name) => present.has(name))
+      .map((name) => fs.readFileSync(path.join(DIR, `${name}.md`), "utf8").trim())
+      .join("\n\n") + "\n"
+  );
 }
 
 const text = assemble();

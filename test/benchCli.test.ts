@@ -29,7 +29,24 @@ describe("avfusion bench", () => {
   it("runs a 1 s lossless and a real-time scenario and prints the documented JSON, report and baseline", async () => {
     const report = join(dir, "report");
     const baseline = join(dir, "baselines", "test.json");
-    const r = await cli("bench", "--scenario", "nominal,live", "--duration", "1", "--warmup", "0", "--json", "--cache", cache, "--report", report, "--save-baseline", baseline, "--fusion-head", "naive");
+    const r = await cli(
+      "bench",
+      "--scenario",
+      "nominal,live",
+      "--duration",
+      "1",
+      "--warmup",
+      "0",
+      "--json",
+      "--cache",
+      cache,
+      "--report",
+      report,
+      "--save-baseline",
+      baseline,
+      "--fusion-head",
+      "naive",
+    );
     expect(r.err).not.toMatch(/internal error/);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out);
@@ -46,7 +63,11 @@ describe("avfusion bench", () => {
     for (const stage of ["decode", "syncWait", "encode", "fusion", "scene", "sink", "overhead"]) {
       expect(json.stages[stage].p50Ms).toBeLessThanOrEqual(json.stages[stage].p99Ms);
     }
-    expect(Object.keys(json.stages).filter((s) => s.startsWith("encode.")).sort()).toEqual(["encode.cam_front", "encode.lidar_top", "encode.mic_array", "encode.radar_front"]);
+    expect(
+      Object.keys(json.stages)
+        .filter((s) => s.startsWith("encode."))
+        .sort(),
+    ).toEqual(["encode.cam_front", "encode.lidar_top", "encode.mic_array", "encode.radar_front"]);
     expect(json.realtimeFactor).toBeGreaterThan(0);
     expect(json.peakRssMb).toBeGreaterThan(50);
     const nominal = json.scenarios.nominal;
@@ -68,7 +89,14 @@ describe("avfusion bench", () => {
     expect(r.err).toMatch(/bench nominal: \d+ ticks/);
     // The report: Markdown linking well-formed SVG plots, and the JSON.
     const files = readdirSync(report).sort();
-    expect(files).toEqual(["e2e-histogram-live.svg", "e2e-histogram-nominal.svg", "latency-over-time.svg", "report.json", "report.md", "stages.svg"]);
+    expect(files).toEqual([
+      "e2e-histogram-live.svg",
+      "e2e-histogram-nominal.svg",
+      "latency-over-time.svg",
+      "report.json",
+      "report.md",
+      "stages.svg",
+    ]);
     for (const f of files.filter((f) => f.endsWith(".svg"))) expect(parseXml(readFileSync(join(report, f), "utf8")).root).toBe("svg");
     expect(readFileSync(join(report, "report.md"), "utf8")).toContain("![stages.svg](stages.svg)");
     const saved = JSON.parse(readFileSync(baseline, "utf8"));
@@ -84,11 +112,17 @@ describe("avfusion bench", () => {
   });
 
   it.each([
-    [["--scenario", "foggy"], /^avfusion: --scenario foggy: expected all or a comma-separated list of nominal, dense, fog, dropout, flood, live\n$/],
+    [
+      ["--scenario", "foggy"],
+      /^avfusion: --scenario foggy: expected all or a comma-separated list of nominal, dense, fog, dropout, flood, live\n$/,
+    ],
     [["--duration", "0.5"], /^avfusion: --duration 0\.5: expected seconds, 1 <= S <= 600\n$/],
     [["--fusion-head", "bogus"], /^avfusion: --fusion-head bogus: expected one of learned\|naive\|none\n$/],
     [["--warmup", "-1"], /^avfusion: --warmup -1: expected a whole number of ticks, 0\.\.1000\n$/],
-    [["--baseline", join(dir, "missing.json")], /^avfusion: --baseline .*missing\.json: cannot read \(ENOENT\), expected a JSON file from --save-baseline\n$/],
+    [
+      ["--baseline", join(dir, "missing.json")],
+      /^avfusion: --baseline .*missing\.json: cannot read \(ENOENT\), expected a JSON file from --save-baseline\n$/,
+    ],
   ])("rejects %j with one line and exit code 2", async (args, message) => {
     const r = await cli("bench", ...args);
     expect(r.code).toBe(2);
@@ -97,9 +131,19 @@ describe("avfusion bench", () => {
 
   it("rejects a baseline that is not a bench result before running anything", async () => {
     const bad = join(dir, "bad.json");
-    writeFileSync(bad, JSON.stringify({ tool: "avfusion bench", backend: "wasm", machine: { cpuModel: "x", cores: 2, loadAvg: [0, 0, 0] }, scenarios: { nominal: { e2e: {} } } }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        tool: "avfusion bench",
+        backend: "wasm",
+        machine: { cpuModel: "x", cores: 2, loadAvg: [0, 0, 0] },
+        scenarios: { nominal: { e2e: {} } },
+      }),
+    );
     const r = await cli("bench", "--baseline", bad);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^avfusion: baseline .*bad\.json: scenarios\.nominal\.e2e\.p50Ms: .*expected the output of avfusion bench --json or --save-baseline\n$/);
+    expect(r.err).toMatch(
+      /^avfusion: baseline .*bad\.json: scenarios\.nominal\.e2e\.p50Ms: .*expected the output of avfusion bench --json or --save-baseline\n$/,
+    );
   });
 });

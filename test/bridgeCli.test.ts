@@ -28,14 +28,20 @@ async function freeUdpPort(): Promise<number> {
 }
 
 function summaries(out: string[]): LiveSummary[] {
-  return out.join("").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as LiveSummary);
+  return out
+    .join("")
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as LiveSummary);
 }
 
 describe("avfusion play / live", () => {
   (exists(DEFAULT_RECORDING) ? it : it.skip)("play --serve → live --connect: frames per sensor, connection status", async () => {
     const p = io();
     let playDone = 0;
-    const playing = main(argv("play", DEFAULT_RECORDING, "--serve", "0", "--rate", "2"), p.io).finally(() => (playDone = performance.now()));
+    const playing = main(argv("play", DEFAULT_RECORDING, "--serve", "0", "--rate", "2"), p.io).finally(
+      () => (playDone = performance.now()),
+    );
     expect(await waitUntil(() => /serving on ws:\/\/127\.0\.0\.1:\d+/.test(p.err.join("")))).toBe(true);
     const url = /serving on (ws:\/\/127\.0\.0\.1:\d+)/.exec(p.err.join(""))![1]!;
     const l = io();
@@ -61,12 +67,15 @@ describe("avfusion play / live", () => {
       expect(Buffer.from(v.data).equals(Buffer.from(original!.data))).toBe(true);
     }
     expect(await playing).toBe(0);
-    expect(p.out.join("")).toMatch(/^play: 402 messages sent in 1 pass\(es\), 0 skipped, max lag [\d.]+ ms, 1 client\(s\), 0 dropped for slow clients\n$/);
+    expect(p.out.join("")).toMatch(
+      /^play: 402 messages sent in 1 pass\(es\), 0 skipped, max lag [\d.]+ ms, 1 client\(s\), 0 dropped for slow clients\n$/,
+    );
     const lines = summaries(l.out);
     expect(lines.length).toBeGreaterThanOrEqual(4);
     expect(lines.some((s) => s.state === "connected")).toBe(true);
     const total = new Map<string, number>();
-    for (const s of lines) for (const x of s.sensors) total.set(`${x.sensorId}:${x.kind}`, (total.get(`${x.sensorId}:${x.kind}`) ?? 0) + x.frames);
+    for (const s of lines)
+      for (const x of s.sensors) total.set(`${x.sensorId}:${x.kind}`, (total.get(`${x.sensorId}:${x.kind}`) ?? 0) + x.frames);
     // 6 s of recording at ×2 = 3 s (decoding it takes ≈ 1.3 s of CPU): every sensor shows up with frames.
     expect([...total.keys()].sort()).toEqual(["cam_front:camera", "lidar_top:lidar", "mic_array:audio", "radar_front:radar"]);
     for (const n of total.values()) expect(n).toBeGreaterThan(0);
@@ -85,7 +94,9 @@ describe("avfusion play / live", () => {
     expect(await waitUntil(() => l.err.join("").includes("listening on 127.0.0.1:"))).toBe(true);
     const p = io();
     expect(await main(argv("play", VLP16, "--udp", `velodyne:127.0.0.1:${port}`), p.io)).toBe(0);
-    expect(p.out.join("")).toMatch(/^play: 603 datagrams sent in 1 pass\(es\), 0 skipped, max lag [\d.]+ ms \(velodyne 603\), 0 packets without a target\n$/);
+    expect(p.out.join("")).toMatch(
+      /^play: 603 datagrams sent in 1 pass\(es\), 0 skipped, max lag [\d.]+ ms \(velodyne 603\), 0 packets without a target\n$/,
+    );
     expect(await live).toBe(0);
     const frames = summaries(l.out).reduce((n, s) => n + s.sensors.reduce((m, x) => m + x.frames, 0), 0);
     // 603 packets: 3 full rotations; the last, partial one stays in the assembler.

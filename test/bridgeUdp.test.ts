@@ -83,7 +83,10 @@ function withoutTimes(f: RadarFrame): Omit<RadarFrame, "stamp" | "receivedAt" | 
 describe("UDP sensor drivers", () => {
   withData("VLP-16: the recording's packets over UDP give the same rotations as decoding them directly", async () => {
     const { frames, stats, ports } = await listen([{ driver: "velodyne", port: 0, host: "127.0.0.1" }]);
-    const played = await playRecordingUdp(await open(VLP16), { targets: { velodyne: { host: "127.0.0.1", port: ports.get("velodyne")! } }, rate: 1 });
+    const played = await playRecordingUdp(await open(VLP16), {
+      targets: { velodyne: { host: "127.0.0.1", port: ports.get("velodyne")! } },
+      rate: 1,
+    });
     // Reference: the same packets pushed straight into the decoder, in recording order.
     const reference = createUdpPacketDecoder({ sensorId: "ref", topic: "ref" });
     const expected: PointCloudFrame[] = [];
@@ -109,7 +112,11 @@ describe("UDP sensor drivers", () => {
       expect(f.kind).toBe("lidar");
       const got = f as PointCloudFrame;
       expect(got.count).toBe(want.count);
-      expect(Buffer.from(got.points.buffer, got.points.byteOffset, got.points.byteLength).equals(Buffer.from(want.points.buffer, want.points.byteOffset, want.points.byteLength))).toBe(true);
+      expect(
+        Buffer.from(got.points.buffer, got.points.byteOffset, got.points.byteLength).equals(
+          Buffer.from(want.points.buffer, want.points.byteOffset, want.points.byteLength),
+        ),
+      ).toBe(true);
       expect(got.sensorId).toBe("velodyne_0");
       expect(got.topic).toBe("udp:velodyne:0");
       expect(got.receivedAt).toBeGreaterThan(0n);
@@ -120,7 +127,10 @@ describe("UDP sensor drivers", () => {
 
   withData("ARS548: 308 detections and 50 objects, equal to decoding the recording directly", async () => {
     const { frames, stats, ports } = await listen([{ driver: "ars548", port: 0, host: "127.0.0.1" }]);
-    const played = await playRecordingUdp(await open(ARS548), { targets: { ars548: { host: "127.0.0.1", port: ports.get("ars548")! } }, rate: 1 });
+    const played = await playRecordingUdp(await open(ARS548), {
+      targets: { ars548: { host: "127.0.0.1", port: ports.get("ars548")! } },
+      rate: 1,
+    });
     expect(played.sent).toBe(2);
     expect(await waitUntil(() => frames.length === 2)).toBe(true);
     const messages = await recordingMessages(ARS548);
@@ -142,7 +152,9 @@ describe("UDP sensor drivers", () => {
     const s = sender();
     const messages = await recordingMessages(ARS548);
     const lists = messages.flatMap((m) => readPacketMessage(m.schemaName, m.schemaData, m.data).packets.map((p) => p.data));
-    const vlp = (await recordingMessages(VLP16)).slice(0, 2).flatMap((m) => readPacketMessage(m.schemaName, m.schemaData, m.data).packets.map((p) => p.data));
+    const vlp = (await recordingMessages(VLP16))
+      .slice(0, 2)
+      .flatMap((m) => readPacketMessage(m.schemaName, m.schemaData, m.data).packets.map((p) => p.data));
     const radarPort = ports.get("ars548")!;
     const lidarPort = ports.get("velodyne")!;
     const garbage = new Uint8Array(1206).map((_, i) => (i * 7919) & 0xff);
@@ -154,7 +166,11 @@ describe("UDP sensor drivers", () => {
     await send(s, vlp[0]!.subarray(0, 600), lidarPort); // truncated Velodyne packet
     await send(s, garbage, lidarPort); // garbage of the right size
     for (const p of vlp) await send(s, p, lidarPort);
-    expect(await waitUntil(() => stats.sensors.get("velodyne_0")!.datagrams === vlp.length + 2 && stats.sensors.get("ars548_0")!.datagrams === 4)).toBe(true);
+    expect(
+      await waitUntil(
+        () => stats.sensors.get("velodyne_0")!.datagrams === vlp.length + 2 && stats.sensors.get("ars548_0")!.datagrams === 4,
+      ),
+    ).toBe(true);
     await waitUntil(() => frames.some((f) => f.kind === "lidar"), 100);
     expect(error()).toBeUndefined();
     expect(stats.sensors.get("ars548_0")!.malformed).toBe(3);
@@ -171,7 +187,10 @@ describe("UDP sensor drivers", () => {
   withData("a 10× flood: rate limit and bounded queue drop and count, memory stays bounded", async () => {
     // The limit sits well below what even a loaded machine sends at 10× (a VLP-16 sends ≈ 754
     // packets/s, so 10× ≈ 7500/s), and the consumer is slow, so both counters must move.
-    const { stats, ports } = await listen([{ driver: "velodyne", port: 0, host: "127.0.0.1", maxDatagramsPerSec: 300 }], { maxQueuedDatagrams: 64, slowMs: 30 });
+    const { stats, ports } = await listen([{ driver: "velodyne", port: 0, host: "127.0.0.1", maxDatagramsPerSec: 300 }], {
+      maxQueuedDatagrams: 64,
+      slowMs: 30,
+    });
     const abort = new AbortController();
     const heap0 = process.memoryUsage().heapUsed;
     const played = await playRecordingUdp(await open(VLP16), {
@@ -195,7 +214,10 @@ describe("UDP sensor drivers", () => {
   });
 
   it("a slow consumer: the queue stays bounded and overflow is counted", async () => {
-    const { stats, ports } = await listen([{ driver: "ars548", port: 0, host: "127.0.0.1", maxDatagramsPerSec: Infinity }], { maxQueuedDatagrams: 4, slowMs: 0 });
+    const { stats, ports } = await listen([{ driver: "ars548", port: 0, host: "127.0.0.1", maxDatagramsPerSec: Infinity }], {
+      maxQueuedDatagrams: 4,
+      slowMs: 0,
+    });
     const s = sender();
     // Sensor-status-sized garbage: cheap to decode, all malformed; 200 of them in one burst.
     const burst: Promise<void>[] = [];
@@ -215,8 +237,12 @@ describe("UDP sensor drivers", () => {
       { driver: "ars548", port: 42102 },
     ]);
     expect(parseUdpListen("ars548:127.0.0.1:0")).toEqual([{ driver: "ars548", port: 0, host: "127.0.0.1" }]);
-    expect(parseUdpListen("ars548:224.0.2.2:42102")).toEqual([{ driver: "ars548", port: 42102, host: "0.0.0.0", multicastGroup: "224.0.2.2" }]);
-    expect(() => parseUdpListen("hesai:2368")).toThrow('--udp: "hesai:2368", expected DRIVER[:[HOST:]PORT] with DRIVER velodyne or ars548 and PORT 0..65535');
+    expect(parseUdpListen("ars548:224.0.2.2:42102")).toEqual([
+      { driver: "ars548", port: 42102, host: "0.0.0.0", multicastGroup: "224.0.2.2" },
+    ]);
+    expect(() => parseUdpListen("hesai:2368")).toThrow(
+      '--udp: "hesai:2368", expected DRIVER[:[HOST:]PORT] with DRIVER velodyne or ars548 and PORT 0..65535',
+    );
     expect(parseUdpTargets("velodyne:10.0.0.2:2368,ars548:42102")).toEqual({
       velodyne: { host: "10.0.0.2", port: 2368 },
       ars548: { host: "127.0.0.1", port: 42102 },

@@ -59,7 +59,14 @@ function collect(url: string, options: Partial<Parameters<typeof foxgloveWebSock
 }
 
 function record(topic: string, data: number[], schemaName = "test.Msg"): PublishRecord {
-  return { topic, schemaName, schemaEncoding: "jsonschema", schemaData: new TextEncoder().encode("{}"), messageEncoding: "json", data: new Uint8Array(data) };
+  return {
+    topic,
+    schemaName,
+    schemaEncoding: "jsonschema",
+    schemaData: new TextEncoder().encode("{}"),
+    messageEncoding: "json",
+    data: new Uint8Array(data),
+  };
 }
 
 describe("Foxglove WebSocket bridge", () => {
@@ -97,7 +104,11 @@ describe("Foxglove WebSocket bridge", () => {
   withRecording("server stops mid-stream and comes back: the client reconnects, resubscribes, continues and reports the gap", async () => {
     const first = await listen();
     const port = first.port;
-    const client = collect(first.url, { allTopics: true, buffer: { mode: "lossless" }, reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
+    const client = collect(first.url, {
+      allTopics: true,
+      buffer: { mode: "lossless" },
+      reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+    });
     const abort = new AbortController();
     const playing = serveRecording(await open(DEFAULT_RECORDING), first, { rate: 5, waitFor: "all", signal: abort.signal });
     expect(await waitUntil(() => client.messages().length >= 40)).toBe(true);
@@ -158,24 +169,27 @@ describe("Foxglove WebSocket bridge", () => {
     expect(client.statuses().map((s) => s.state)).toEqual(["connecting", "connected"]);
   });
 
-  (exists(ARS548) ? it : it.skip)("ros2msg + cdr channels: raw ARS548 packets served over WebSocket decode to 308 detections / 50 objects", async () => {
-    const server = await listen();
-    const client = collect(server.url, { buffer: { mode: "lossless" } });
-    const stats = await serveRecording(await open(ARS548), server, { rate: 100, waitFor: "all" });
-    expect(stats.sent).toBe(2);
-    expect(await waitUntil(() => client.messages().length === 2)).toBe(true);
-    const got = client.messages();
-    expect(got[0]!.schemaName).toBe("nebula_msgs/msg/NebulaPackets");
-    expect(got[0]!.schemaEncoding).toBe("ros2msg");
-    expect(got[0]!.messageEncoding).toBe("cdr");
-    const decoder = createDecoder({ vendor: VENDOR_DECODERS });
-    const frames = got.flatMap((m) => {
-      const r = decoder.decode(m);
-      return "messages" in r ? (r.messages as RadarFrame[]) : [];
-    });
-    expect(frames.reduce((n, f) => n + f.detections.length, 0)).toBe(308);
-    expect(frames.reduce((n, f) => n + f.objects.length, 0)).toBe(50);
-  });
+  (exists(ARS548) ? it : it.skip)(
+    "ros2msg + cdr channels: raw ARS548 packets served over WebSocket decode to 308 detections / 50 objects",
+    async () => {
+      const server = await listen();
+      const client = collect(server.url, { buffer: { mode: "lossless" } });
+      const stats = await serveRecording(await open(ARS548), server, { rate: 100, waitFor: "all" });
+      expect(stats.sent).toBe(2);
+      expect(await waitUntil(() => client.messages().length === 2)).toBe(true);
+      const got = client.messages();
+      expect(got[0]!.schemaName).toBe("nebula_msgs/msg/NebulaPackets");
+      expect(got[0]!.schemaEncoding).toBe("ros2msg");
+      expect(got[0]!.messageEncoding).toBe("cdr");
+      const decoder = createDecoder({ vendor: VENDOR_DECODERS });
+      const frames = got.flatMap((m) => {
+        const r = decoder.decode(m);
+        return "messages" in r ? (r.messages as RadarFrame[]) : [];
+      });
+      expect(frames.reduce((n, f) => n + f.detections.length, 0)).toBe(308);
+      expect(frames.reduce((n, f) => n + f.objects.length, 0)).toBe(50);
+    },
+  );
 
   it("topic filter: only the listed topics are subscribed; the mapping's ignored topics never", async () => {
     const server = await listen();
@@ -191,19 +205,24 @@ describe("Foxglove WebSocket bridge", () => {
     expect(client.messages()[0]!.topic).toBe("/a");
     expect(await waitUntil(() => ignoring.messages().length === 1)).toBe(true);
     expect(ignoring.messages()[0]!.topic).toBe("/b");
-    expect(ignoring.events.flatMap((e) => (e.type === "channel" ? [`${e.channel.topic} ${e.channel.subscribed}`] : []))).toEqual(["/a false", "/b true"]);
+    expect(ignoring.events.flatMap((e) => (e.type === "channel" ? [`${e.channel.topic} ${e.channel.subscribed}`] : []))).toEqual([
+      "/a false",
+      "/b true",
+    ]);
   });
 
   it("latest mode: a slow consumer gets the newest message per topic, the rest dropped and counted", async () => {
     const server = await listen();
     const stats = createBridgeStats();
     const got: number[] = [];
-    const sub = foxgloveWebSocketSource({ url: server.url, allTopics: true, stats, buffer: { mode: "latest", perTopic: 1 } }).subscribe((e) => {
-      if (e.type !== "message") return;
-      got.push(e.message.data[0]!);
-      const until = performance.now() + 30; // a consumer slower than the burst
-      while (performance.now() < until);
-    });
+    const sub = foxgloveWebSocketSource({ url: server.url, allTopics: true, stats, buffer: { mode: "latest", perTopic: 1 } }).subscribe(
+      (e) => {
+        if (e.type !== "message") return;
+        got.push(e.message.data[0]!);
+        const until = performance.now() + 30; // a consumer slower than the burst
+        while (performance.now() < until);
+      },
+    );
     subs.push(sub);
     server.advertise(record("/a", []));
     await server.waitForSubscribers(["/a"]);
@@ -231,7 +250,10 @@ describe("Foxglove WebSocket bridge", () => {
     expect(m.schemaEncoding).toBe("protobuf");
     expect(m.publishTime).toBe(123n);
     expect(Buffer.from(m.schemaData).equals(Buffer.from(fileDescriptorSet("avfusion.SceneState")))).toBe(true);
-    expect(decodeProto<{ frame_id: string; tick: number }>("avfusion.SceneState", m.data)).toMatchObject({ frame_id: "base_link", tick: 7 });
+    expect(decodeProto<{ frame_id: string; tick: number }>("avfusion.SceneState", m.data)).toMatchObject({
+      frame_id: "base_link",
+      tick: 7,
+    });
   });
 
   it("server refuses: bounded retries, then a one-line error", async () => {

@@ -17,13 +17,36 @@ const SAMPLES: SensorMessage[] = [
   protoMessage("/calib", "foxglove.CameraCalibration", { K: new Array(9).fill(1), P: new Array(12).fill(1) }),
   protoMessage("/radar", "avfusion.RadarScan", { detections: [{ range_m: 3 }], objects: [{ id: 1, position: { x: 1 } }] }),
   protoMessage("/gt", "avfusion.GroundTruth", { objects: [{ id: 1 }], visibility_m: 50 }),
-  ros2Message("/ros/img", "sensor_msgs/msg/Image", { header: rosHeader(T, "c"), height: 1, width: 2, encoding: "mono8", step: 2, data: [1, 2] }),
+  ros2Message("/ros/img", "sensor_msgs/msg/Image", {
+    header: rosHeader(T, "c"),
+    height: 1,
+    width: 2,
+    encoding: "mono8",
+    step: 2,
+    data: [1, 2],
+  }),
   ros2Message("/ros/cimg", "sensor_msgs/msg/CompressedImage", { header: rosHeader(T, "c"), format: "jpeg", data: JPEG_BYTES }),
   ros2Message("/ros/pc2", "sensor_msgs/msg/PointCloud2", {
-    header: rosHeader(T, "l"), height: 1, width: 2, fields: xyz.map((f) => ({ ...f, datatype: 7, count: 1 })), is_bigendian: false, point_step: 16, row_step: 32, data: points, is_dense: true,
+    header: rosHeader(T, "l"),
+    height: 1,
+    width: 2,
+    fields: xyz.map((f) => ({ ...f, datatype: 7, count: 1 })),
+    is_bigendian: false,
+    point_step: 16,
+    row_step: 32,
+    data: points,
+    is_dense: true,
   }),
-  ros2Message("/ros/info", "sensor_msgs/msg/CameraInfo", { header: rosHeader(T, "c"), k: new Array(9).fill(1), r: new Array(9).fill(0), p: new Array(12).fill(0), roi: {} }),
-  ros2Message("/ros/tf", "tf2_msgs/msg/TFMessage", { transforms: [{ header: rosHeader(T, "a"), child_frame_id: "b", transform: { translation: {}, rotation: { w: 1 } } }] }),
+  ros2Message("/ros/info", "sensor_msgs/msg/CameraInfo", {
+    header: rosHeader(T, "c"),
+    k: new Array(9).fill(1),
+    r: new Array(9).fill(0),
+    p: new Array(12).fill(0),
+    roi: {},
+  }),
+  ros2Message("/ros/tf", "tf2_msgs/msg/TFMessage", {
+    transforms: [{ header: rosHeader(T, "a"), child_frame_id: "b", transform: { translation: {}, rotation: { w: 1 } } }],
+  }),
 ];
 
 describe("decoder robustness", () => {

@@ -24,7 +24,6 @@ function findMcap(dir: string): string[] {
     .sort();
 }
 
-
 const rosbag2Files = findMcap(path.join(DATA, "rosbag2-test-mcap"));
 const nebulaFiles = findMcap(path.join(DATA, "nebula-mcap"));
 const cdrFiles = [...rosbag2Files.filter((f) => !f.includes("wrong_rmw")), ...nebulaFiles];
@@ -76,7 +75,9 @@ describeData("real recordings: ROS 2 generic decode path", () => {
   });
 
   it("service event topics: the event message is rebuilt from the .srv schema rosbag2 stores", async () => {
-    const msgs = (await readAll(rosbag2Files.find((f) => f.includes("service_events"))!)).filter((m) => m.topic === "/test_service1/_service_event");
+    const msgs = (await readAll(rosbag2Files.find((f) => f.includes("service_events"))!)).filter(
+      (m) => m.topic === "/test_service1/_service_event",
+    );
     expect(msgs).toHaveLength(4);
     const r = createRos2Reader(msgs[0].schemaName, new TextDecoder().decode(msgs[0].schemaData));
     type Ev = { info: { event_type: number; stamp: { sec: number }; sequence_number: bigint }; request: object[]; response: object[] };

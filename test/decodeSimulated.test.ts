@@ -25,15 +25,23 @@ describe("simulated recording → createDecoder", () => {
     const d = createDecoder();
     const out: DecodedMessage[] = [];
     const errors: string[] = [];
-    for (let rec; (rec = reader.nextRecord()); ) {
+    for (let rec; (rec = reader.nextRecord());) {
       if (rec.type === "Schema") schemas.set(rec.id, rec);
       else if (rec.type === "Channel") channels.set(rec.id, rec);
       else if (rec.type === "Message") {
         const ch = channels.get(rec.channelId)!;
         const schema = schemas.get(ch.schemaId)!;
         const msg: SensorMessage = {
-          topic: ch.topic, schemaName: schema.name, schemaEncoding: schema.encoding, messageEncoding: ch.messageEncoding, schemaData: schema.data,
-          channelId: ch.id, logTime: rec.logTime, publishTime: rec.publishTime, sequence: rec.sequence, data: rec.data,
+          topic: ch.topic,
+          schemaName: schema.name,
+          schemaEncoding: schema.encoding,
+          messageEncoding: ch.messageEncoding,
+          schemaData: schema.data,
+          channelId: ch.id,
+          logTime: rec.logTime,
+          publishTime: rec.publishTime,
+          sequence: rec.sequence,
+          data: rec.data,
         };
         const r = d.decode(msg);
         if ("messages" in r) out.push(...r.messages);

@@ -9,7 +9,6 @@ const DATA = path.resolve(__dirname, "../../shared/data/recordings-external/nebu
 const describeData = fs.existsSync(DATA) ? describe : describe.skip;
 if (!fs.existsSync(DATA)) console.warn(`decodeVendorHook: ${DATA} not found; skipping`);
 
-
 describeData("createDecoder with the vendor packet decoders", () => {
   it("velodyne-vlp16.mcap gives point clouds through the decode stage", async () => {
     const d = createDecoder({ vendor: { schemas: RAW_PACKET_SCHEMAS, create: createRawPacketDecoder } });
@@ -36,6 +35,9 @@ describeData("createDecoder with the vendor packet decoders", () => {
     expect(radar.length).toBeGreaterThan(0);
     expect(radar.every((f) => f.sensorId === "radar_front_center")).toBe(true);
     // nebula's decoded output of the same packets: 308 detections and 50 objects (data README)
-    expect(radar.map((f) => (f.kind === "radar" ? [f.detections.length, f.objects.length] : [])).sort()).toEqual([[0, 50], [308, 0]]);
+    expect(radar.map((f) => (f.kind === "radar" ? [f.detections.length, f.objects.length] : [])).sort()).toEqual([
+      [0, 50],
+      [308, 0],
+    ]);
   });
 });

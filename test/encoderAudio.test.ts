@@ -67,7 +67,17 @@ function sirenAt(bearingDeg: number, rangeM = 20, durationS = 1.5, mode: "wail" 
 }
 
 function quietFrame(stamp: bigint, n = 1600, value = 0): AudioFrame {
-  return { kind: "audio", sensorId: "mic", topic: "/mic", frameId: "mic", stamp, receivedAt: stamp, sampleRate: 16000, channels: 2, samples: new Int16Array(2 * n).fill(value) };
+  return {
+    kind: "audio",
+    sensorId: "mic",
+    topic: "/mic",
+    frameId: "mic",
+    stamp,
+    receivedAt: stamp,
+    sampleRate: 16000,
+    channels: 2,
+    samples: new Int16Array(2 * n).fill(value),
+  };
 }
 
 beforeAll(async () => {
@@ -96,7 +106,10 @@ describe("audio encoder: bearing", () => {
   it("turns bearings by the array's yaw into the ego frame", () => {
     const yaw = 10 * DEG;
     const q = { x: 0, y: 0, z: Math.sin(yaw / 2), w: Math.cos(yaw / 2) };
-    const enc = createAudioEncoder(buildAudioModel(1, FRAMES, MELS), meta(), { sirenThreshold: 0, extrinsics: { translation: MIC_ARRAY_MOUNT, rotation: q } });
+    const enc = createAudioEncoder(buildAudioModel(1, FRAMES, MELS), meta(), {
+      sirenThreshold: 0,
+      extrinsics: { translation: MIC_ARRAY_MOUNT, rotation: q },
+    });
     const evs = sirenAt(20).map((f) => enc.encode(f));
     const h = evs[evs.length - 1]!.hazards![0]!;
     expect(Math.abs(h.bearingRad! / DEG - 30)).toBeLessThan(3);
@@ -109,11 +122,17 @@ describe("audio encoder: bad input and quality", () => {
     const enc = createAudioEncoder(buildAudioModel(1, FRAMES, MELS), meta());
     const good = quietFrame(0n, 1600, 50);
     expect(() => enc.encode({ ...good, channels: 1 })).toThrow(EncoderInputError);
-    expect(() => enc.encode({ ...good, channels: 1 })).toThrow("audio frame on /mic (sensor mic, stamp 0 ns): expected 2-channel pcm-s16 audio (left, right), got 1 channel(s)");
+    expect(() => enc.encode({ ...good, channels: 1 })).toThrow(
+      "audio frame on /mic (sensor mic, stamp 0 ns): expected 2-channel pcm-s16 audio (left, right), got 1 channel(s)",
+    );
     expect(() => enc.encode({ ...good, sampleRate: 44100 })).toThrow("expected a sample rate of 16000 Hz, got 44100 Hz");
-    expect(() => enc.encode({ ...good, samples: new Int16Array(0) })).toThrow("expected a positive, even number of interleaved s16 samples, got 0");
+    expect(() => enc.encode({ ...good, samples: new Int16Array(0) })).toThrow(
+      "expected a positive, even number of interleaved s16 samples, got 0",
+    );
     expect(() => enc.encode({ ...good, samples: new Int16Array(3) })).toThrow("got 3");
-    expect(() => enc.encode({ kind: "radar" } as unknown as AudioFrame)).toThrow("audio encoder: expected an AudioFrame, got a radar frame");
+    expect(() => enc.encode({ kind: "radar" } as unknown as AudioFrame)).toThrow(
+      "audio encoder: expected an AudioFrame, got a radar frame",
+    );
     // the rejected frames did not enter the history: a good frame still encodes
     expect(enc.encode(good).kind).toBe("audio");
     enc.dispose();
@@ -167,7 +186,16 @@ describe("audio encoder: tensors and model files", () => {
 
 describe("audio training (smoke)", () => {
   it("trains a few steps and records the contract and held-out metrics", async () => {
-    const r = await trainAudio({ seed: 4, quick: true, loadNamed: (n) => loadScenario(n), log: () => undefined, backend: "wasm", command: "test", epochs: 1, stepsPerEpoch: 2 });
+    const r = await trainAudio({
+      seed: 4,
+      quick: true,
+      loadNamed: (n) => loadScenario(n),
+      log: () => undefined,
+      backend: "wasm",
+      command: "test",
+      epochs: 1,
+      stepsPerEpoch: 2,
+    });
     const m = r.metadata as AudioModelMetadata & { heldOut: { clear: { sirenWindows: number; recall: number } } };
     expect(m.input.frames).toBe(FRAMES);
     expect(m.input.micSpacingM).toBe(0.3);

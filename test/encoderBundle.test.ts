@@ -21,10 +21,27 @@ function bundle(frames: SensorFrame[]): SyncedBundle {
 }
 
 const camera = (sensorId: string, data: Uint8Array): CameraFrame => ({
-  kind: "camera", sensorId, topic: `/${sensorId}`, frameId: sensorId, stamp: 1_000n, receivedAt: 1_000n, format: "jpeg", width: 0, height: 0, step: 0, data,
+  kind: "camera",
+  sensorId,
+  topic: `/${sensorId}`,
+  frameId: sensorId,
+  stamp: 1_000n,
+  receivedAt: 1_000n,
+  format: "jpeg",
+  width: 0,
+  height: 0,
+  step: 0,
+  data,
 });
 const lidar = (sensorId: string): PointCloudFrame => ({
-  kind: "lidar", sensorId, topic: `/${sensorId}`, frameId: sensorId, stamp: 1_000n, receivedAt: 1_000n, count: 1, points: Float32Array.from([10, 0, 0, 0]),
+  kind: "lidar",
+  sensorId,
+  topic: `/${sensorId}`,
+  frameId: sensorId,
+  stamp: 1_000n,
+  receivedAt: 1_000n,
+  count: 1,
+  points: Float32Array.from([10, 0, 0, 0]),
 });
 
 /** Fake encoders that log the order of encode calls and what they were given. */
@@ -35,7 +52,15 @@ function fakeEncoders(opts: { refuseCamera?: boolean } = {}) {
     modelVersion: "test",
     encode(frame) {
       calls.push(`${frame.sensorId}:${frame.kind === "camera" ? frame.format : frame.kind}`);
-      return { sensorId: frame.sensorId, kind: frame.kind, stamp: frame.stamp, detections: [], quality: 1, encoder: { name: "fake", modelVersion: "test", backend: "none" }, timingMs: {} } as SensorEvidence;
+      return {
+        sensorId: frame.sensorId,
+        kind: frame.kind,
+        stamp: frame.stamp,
+        detections: [],
+        quality: 1,
+        encoder: { name: "fake", modelVersion: "test", backend: "none" },
+        timingMs: {},
+      } as SensorEvidence;
     },
     encodeBatch(frames) {
       return frames.map((x) => this.encode(x));
@@ -55,7 +80,11 @@ function fakeEncoders(opts: { refuseCamera?: boolean } = {}) {
 
 let jpeg: Uint8Array;
 beforeAll(async () => {
-  jpeg = new Uint8Array(await sharp(Buffer.alloc(32 * 16 * 3, 90), { raw: { width: 32, height: 16, channels: 3 } }).jpeg().toBuffer());
+  jpeg = new Uint8Array(
+    await sharp(Buffer.alloc(32 * 16 * 3, 90), { raw: { width: 32, height: 16, channels: 3 } })
+      .jpeg()
+      .toBuffer(),
+  );
 });
 
 describe("createBundleEncoder", () => {

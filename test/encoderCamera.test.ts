@@ -2,8 +2,21 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { decodeCameraFrame } from "../src/encoders/camera/decodeImage";
-import { cameraEncoderFromModel, cameraPeakToDetection, DEFAULT_CAMERA_EXTRINSICS, defaultCameraCalibration, load } from "../src/encoders/camera/encoder";
-import { backProject, fuseDepths, groundPlaneDepth, intrinsicsOf, lineOfSightCovariance, projectEgoPoint } from "../src/encoders/camera/geometry";
+import {
+  cameraEncoderFromModel,
+  cameraPeakToDetection,
+  DEFAULT_CAMERA_EXTRINSICS,
+  defaultCameraCalibration,
+  load,
+} from "../src/encoders/camera/encoder";
+import {
+  backProject,
+  fuseDepths,
+  groundPlaneDepth,
+  intrinsicsOf,
+  lineOfSightCovariance,
+  projectEgoPoint,
+} from "../src/encoders/camera/geometry";
 import { CAMERA_CLASSES, CAMERA_INPUT, createCameraModel } from "../src/encoders/camera/model";
 import { cameraInput, cameraQuality, frameDigest, imageStats, toRgbFloat } from "../src/encoders/camera/preprocess";
 import { spaceToDepthIndex } from "../src/runtime/convChain";
@@ -35,7 +48,20 @@ const K = intrinsicsOf(defaultCameraCalibration());
 const E = DEFAULT_CAMERA_EXTRINSICS;
 
 function rawFrame(data: Uint8Array, over: Partial<CameraFrame> = {}): CameraFrame {
-  return { kind: "camera", sensorId: "cam_front", topic: "/sensors/cam_front/image", frameId: "cam_front_optical", stamp: 7n, receivedAt: 7n, format: "rgb8", width: 320, height: 192, step: 960, data, ...over };
+  return {
+    kind: "camera",
+    sensorId: "cam_front",
+    topic: "/sensors/cam_front/image",
+    frameId: "cam_front_optical",
+    stamp: 7n,
+    receivedAt: 7n,
+    format: "rgb8",
+    width: 320,
+    height: 192,
+    step: 960,
+    data,
+    ...over,
+  };
 }
 
 function noiseImage(seed: number): Uint8Array {
@@ -108,7 +134,17 @@ describe("geometry", () => {
       const vBottom = projectEgoPoint({ x: centre.x - length / 2, y: centre.y, z: 0 }, K, E).v;
       const row = Math.floor(c.v / 8);
       const col = Math.floor(c.u / 8);
-      const reg = [c.v / 8 - row, c.u / 8 - col, Math.log(c.depth), (vBottom - c.v) / 8, 0, 0, Math.log(length), Math.log(1.85), Math.log(1.5)];
+      const reg = [
+        c.v / 8 - row,
+        c.u / 8 - col,
+        Math.log(c.depth),
+        (vBottom - c.v) / 8,
+        0,
+        0,
+        Math.log(length),
+        Math.log(1.85),
+        Math.log(1.5),
+      ];
       return cameraPeakToDetection({ row, col, score: 0.9, classProbs: [1, 0, 0, 0, 0, 0], reg }, K, E, META.depth);
     };
     const near = peakFor({ x: 24.05, y: -3.5, z: 0.75 }, 4.5);
@@ -165,13 +201,19 @@ describe("preprocess", () => {
     expect(() => toRgbFloat(rawFrame(new Uint8Array(640 * 480 * 3), { width: 640, height: 480, step: 1920 }), CAMERA_INPUT)).toThrow(
       `${where}: image is 640×480, expected 320×192 (the model's input and the calibration)`,
     );
-    expect(() => toRgbFloat(rawFrame(new Uint8Array(100)), CAMERA_INPUT)).toThrow(`${where}: 100 bytes with step 960 is too short for 320×192 rgb8`);
-    expect(() => toRgbFloat(rawFrame(new Uint8Array(10), { format: "jpeg", width: 0, height: 0, step: 0 }), CAMERA_INPUT)).toThrow(EncoderInputError);
+    expect(() => toRgbFloat(rawFrame(new Uint8Array(100)), CAMERA_INPUT)).toThrow(
+      `${where}: 100 bytes with step 960 is too short for 320×192 rgb8`,
+    );
+    expect(() => toRgbFloat(rawFrame(new Uint8Array(10), { format: "jpeg", width: 0, height: 0, step: 0 }), CAMERA_INPUT)).toThrow(
+      EncoderInputError,
+    );
   });
 
   test("decodeCameraFrame turns a JPEG into rgb8 and names a corrupt one", async () => {
     const raw = noiseImage(3);
-    const jpeg = await sharp(raw, { raw: { width: 320, height: 192, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+    const jpeg = await sharp(raw, { raw: { width: 320, height: 192, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
     const f = await decodeCameraFrame(rawFrame(new Uint8Array(jpeg), { format: "jpeg", width: 0, height: 0, step: 0 }));
     expect([f.format, f.width, f.height, f.step, f.data.length]).toEqual(["rgb8", 320, 192, 960, 320 * 192 * 3]);
     await expect(decodeCameraFrame(rawFrame(Uint8Array.from([0xff, 0xd8, 1, 2, 3]), { format: "jpeg" }))).rejects.toThrow(
@@ -253,7 +295,17 @@ describe("encoder (untrained weights)", () => {
 });
 
 test("smoke training → save → load gives identical outputs", async () => {
-  const t = await cameraTrainer({ seed: 1, quick: true, stepsPerEpoch: 2, loadNamed: () => { throw new Error("quick mode loads no named scenario"); }, log: () => undefined, backend: "wasm", command: "test" });
+  const t = await cameraTrainer({
+    seed: 1,
+    quick: true,
+    stepsPerEpoch: 2,
+    loadNamed: () => {
+      throw new Error("quick mode loads no named scenario");
+    },
+    log: () => undefined,
+    backend: "wasm",
+    command: "test",
+  });
   expect(baseMetadataSchema.safeParse(t.metadata).success).toBe(true);
   expect(t.summary[0]).toMatch(/^camera: held-out car AP@2m within 40 m \d\.\d{3} over \d+ cars in \d+ frames \(target ≥ 0\.6\)$/);
   const r = { model: t.model, metadata: t.metadata as unknown as CameraModelMetadata };
@@ -266,7 +318,9 @@ test("smoke training → save → load gives identical outputs", async () => {
   const ea = a.encode(cameraFrameOf(s!));
   const eb = b.encode(cameraFrameOf(s!));
   expect(eb.detections.length).toBe(ea.detections.length);
-  expect(eb.detections.map((d) => [d.position.x, d.position.y, d.score])).toEqual(ea.detections.map((d) => [d.position.x, d.position.y, d.score]));
+  expect(eb.detections.map((d) => [d.position.x, d.position.y, d.score])).toEqual(
+    ea.detections.map((d) => [d.position.x, d.position.y, d.score]),
+  );
   expect(eb.quality).toBe(ea.quality);
   a.dispose();
   b.dispose();
@@ -313,7 +367,10 @@ if (!shipped) console.warn(`encoderCamera.test: ${shippedDir}/model.json absent;
       let sum = 0;
       let n = 0;
       for (const sc of scenes) {
-        for (const smp of await cameraSamples({ ...sc, weather: v ? { visibilityM: v, night: false } : { night: false } }, { everyS: 1.5 })) {
+        for (const smp of await cameraSamples(
+          { ...sc, weather: v ? { visibilityM: v, night: false } : { night: false } },
+          { everyS: 1.5 },
+        )) {
           sum += enc.encode(cameraFrameOf(smp)).quality;
           n++;
         }

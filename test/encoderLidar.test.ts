@@ -129,7 +129,8 @@ describe("quality", () => {
   test("forward coverage counts the sectors ahead that hold a return", () => {
     // Points 10 m from the sensor at −85°, −45°, 0°, 45°, 85° (forward sectors), and one behind.
     const pts: number[] = [];
-    for (const deg of [-85, -45, 0, 45, 85, 180]) pts.push(10 * Math.cos((deg * Math.PI) / 180), 10 * Math.sin((deg * Math.PI) / 180), -1.8, 10);
+    for (const deg of [-85, -45, 0, 45, 85, 180])
+      pts.push(10 * Math.cos((deg * Math.PI) / 180), 10 * Math.sin((deg * Math.PI) / 180), -1.8, 10);
     const { stats } = pointsToBev(Float32Array.from(pts), 6, DEFAULT_LIDAR_EXTRINSICS);
     expect(stats.sectorsSeen).toBe(5);
     expect(stats.valid).toBe(6);
@@ -182,7 +183,17 @@ describe("encoder (untrained weights)", () => {
 
 test("smoke training → save → load gives identical outputs", async () => {
   // Through the adapter `avfusion train` calls, in its quick (smoke) mode.
-  const t = await lidarTrainer({ seed: 1, quick: true, stepsPerEpoch: 2, loadNamed: () => { throw new Error("quick mode loads no named scenario"); }, log: () => undefined, backend: "wasm", command: "test" });
+  const t = await lidarTrainer({
+    seed: 1,
+    quick: true,
+    stepsPerEpoch: 2,
+    loadNamed: () => {
+      throw new Error("quick mode loads no named scenario");
+    },
+    log: () => undefined,
+    backend: "wasm",
+    command: "test",
+  });
   expect(baseMetadataSchema.safeParse(t.metadata).success).toBe(true);
   expect(t.summary[0]).toMatch(/^lidar: held-out car AP@2m \d\.\d{3} over \d+ cars in \d+ sweeps \(target ≥ 0\.8\)$/);
   const r = { model: t.model, metadata: t.metadata as unknown as LidarModelMetadata };
@@ -197,7 +208,9 @@ test("smoke training → save → load gives identical outputs", async () => {
   const ea = a.encode(sample!.frame!);
   const eb = b.encode(sample!.frame!);
   expect(eb.detections.length).toBe(ea.detections.length);
-  expect(eb.detections.map((d) => [d.position.x, d.position.y, d.score])).toEqual(ea.detections.map((d) => [d.position.x, d.position.y, d.score]));
+  expect(eb.detections.map((d) => [d.position.x, d.position.y, d.score])).toEqual(
+    ea.detections.map((d) => [d.position.x, d.position.y, d.score]),
+  );
   expect(eb.quality).toBe(ea.quality);
   a.dispose();
   b.dispose();
@@ -239,9 +252,14 @@ if (!shipped) console.warn(`encoderLidar.test: ${shippedDir}/model.json absent; 
     const enc = await load({ files: fsFiles });
     const scenes = [50_010, 50_011].map((s) => simDrive(s, 3));
     const sweeps = (azimuthResolutionDeg: number, beams: number): PointCloudFrame[] =>
-      scenes.flatMap((sc) => [
-        ...lidarSamples({ ...sc, sensors: { ...sc.sensors, lidar: { ...sc.sensors.lidar, azimuthResolutionDeg, beams } }, weather: { night: false } }, { everyS: 1.5, keepFrames: true }),
-      ]).map((smp) => smp.frame!);
+      scenes
+        .flatMap((sc) => [
+          ...lidarSamples(
+            { ...sc, sensors: { ...sc.sensors, lidar: { ...sc.sensors.lidar, azimuthResolutionDeg, beams } }, weather: { night: false } },
+            { everyS: 1.5, keepFrames: true },
+          ),
+        ])
+        .map((smp) => smp.frame!);
     const mean = (frames: PointCloudFrame[]): number => frames.reduce((a, f) => a + enc.encode(f).quality, 0) / frames.length;
     const fine = sweeps(0.2, 32); // the training LiDAR, ~38k points
     const coarse = sweeps(0.6, 32); // the default recording's, ~13k points
@@ -273,7 +291,10 @@ if (!shipped) console.warn(`encoderLidar.test: ${shippedDir}/model.json absent; 
       let sum = 0;
       let n = 0;
       for (const sc of scenes) {
-        for (const smp of lidarSamples({ ...sc, weather: v ? { visibilityM: v, night: false } : { night: false } }, { everyS: 1.5, keepFrames: true })) {
+        for (const smp of lidarSamples(
+          { ...sc, weather: v ? { visibilityM: v, night: false } : { night: false } },
+          { everyS: 1.5, keepFrames: true },
+        )) {
           sum += enc.encode(sweepFrame(smp.frame!.points, smp.frame!.count, smp.t)).quality;
           n++;
         }

@@ -23,14 +23,18 @@ type Case = {
 const file = path.resolve(__dirname, "../../shared/data/peer-vectors/nuscenes_detection.json");
 const present = fs.existsSync(file);
 if (!present) console.warn(`encoderLidarAp.test: ${file} absent; devkit comparison skipped`);
-const cases: Case[] = present ? (JSON.parse(fs.readFileSync(file, "utf8")) as { cases: Case[] }).cases.filter((c) => c.kind === "ap" || c.kind === "ap_and_tp") : [];
+const cases: Case[] = present
+  ? (JSON.parse(fs.readFileSync(file, "utf8")) as { cases: Case[] }).cases.filter((c) => c.kind === "ap" || c.kind === "ap_and_tp")
+  : [];
 
 function samplesOf(c: Case): ApSample[] {
   const names: string[] = [];
   for (const b of [...c.gt, ...c.pred]) if (!names.includes(b.sample)) names.push(b.sample);
   return names.map((n) => ({
     gt: c.gt.filter((b) => b.sample === n && b.class === c.class_name).map((b) => ({ x: b.translation[0]!, y: b.translation[1]! })),
-    pred: c.pred.filter((b) => b.sample === n && b.class === c.class_name).map((b) => ({ x: b.translation[0]!, y: b.translation[1]!, score: b.score ?? 0 })),
+    pred: c.pred
+      .filter((b) => b.sample === n && b.class === c.class_name)
+      .map((b) => ({ x: b.translation[0]!, y: b.translation[1]!, score: b.score ?? 0 })),
   }));
 }
 
@@ -48,7 +52,13 @@ function samplesOf(c: Case): ApSample[] {
 });
 
 test("ignore boxes drop predictions instead of counting them as false positives", () => {
-  const base: ApSample = { gt: [{ x: 0, y: 0 }], pred: [{ x: 10, y: 0, score: 0.9 }, { x: 0.5, y: 0, score: 0.5 }] };
+  const base: ApSample = {
+    gt: [{ x: 0, y: 0 }],
+    pred: [
+      { x: 10, y: 0, score: 0.9 },
+      { x: 0.5, y: 0, score: 0.5 },
+    ],
+  };
   // FP ranked first: precision 0.5·recall, so AP = mean over bins 11..100 of max(0, 0.5·r − 0.1) / 0.9 = 0.2.
   expect(centreDistanceAp([base]).ap).toBeCloseTo(0.2, 9);
   expect(centreDistanceAp([base]).fp).toBe(1);

@@ -61,11 +61,31 @@ function obj(id: number, x: number, y: number, over: Partial<RadarObject> = {}):
 }
 
 function det(range: number, az: number, rr: number): RadarDetection {
-  return { rangeM: range, azimuthRad: az, elevationRad: 0, rangeRateMps: rr, rcsDbsm: 8, snrDb: 25, rangeStdM: 0.15, azimuthStdRad: 0.005, rangeRateStdMps: 0.1, existenceProbability: 0.9 };
+  return {
+    rangeM: range,
+    azimuthRad: az,
+    elevationRad: 0,
+    rangeRateMps: rr,
+    rcsDbsm: 8,
+    snrDb: 25,
+    rangeStdM: 0.15,
+    azimuthStdRad: 0.005,
+    rangeRateStdMps: 0.1,
+    existenceProbability: 0.9,
+  };
 }
 
 function frame(objects: RadarObject[], detections: RadarDetection[] = []): RadarFrame {
-  return { kind: "radar", sensorId: "radar_front", topic: "/radar", frameId: "radar_front", stamp: 5n, receivedAt: 5n, objects, detections };
+  return {
+    kind: "radar",
+    sensorId: "radar_front",
+    topic: "/radar",
+    frameId: "radar_front",
+    stamp: 5n,
+    receivedAt: 5n,
+    objects,
+    detections,
+  };
 }
 
 beforeAll(async () => {
@@ -76,7 +96,11 @@ describe("radar encoder: frames and shapes", () => {
   it("puts a track where the extrinsics say, with velocity, range rate and covariance in the ego frame", () => {
     // Radar mounted at (1, 2, 0.5), turned 90° to the left: its +x is the ego's +y.
     const q = { x: 0, y: 0, z: Math.SQRT1_2, w: Math.SQRT1_2 };
-    const enc = createRadarEncoder(buildRadarModel(1), meta(), { extrinsics: { translation: { x: 1, y: 2, z: 0.5 }, rotation: q }, centreOffset: false, minScore: 0 });
+    const enc = createRadarEncoder(buildRadarModel(1), meta(), {
+      extrinsics: { translation: { x: 1, y: 2, z: 0.5 }, rotation: q },
+      centreOffset: false,
+      minScore: 0,
+    });
     const ev = enc.encode(frame([obj(7, 10, 0)], [det(10, 0, -3), det(10.2, 0.01, -3.2)]));
     expect(ev.detections).toHaveLength(1);
     const d = ev.detections[0]!;
@@ -107,7 +131,10 @@ describe("radar encoder: frames and shapes", () => {
     const enc = createRadarEncoder(buildRadarModel(1), meta(), { extrinsics: SIM_EXTRINSICS, minScore: 0 });
     const d = enc.encode(frame([obj(1, 30, 0)])).detections[0]!;
     const p = d.classProbabilities;
-    const expected = (p.car! + p.truck! + (p.motorcycle ?? 0)) * HALF_DEPTH_M.vehicle + p.pedestrian! * HALF_DEPTH_M.pedestrian + p.cyclist! * HALF_DEPTH_M.cyclist;
+    const expected =
+      (p.car! + p.truck! + (p.motorcycle ?? 0)) * HALF_DEPTH_M.vehicle +
+      p.pedestrian! * HALF_DEPTH_M.pedestrian +
+      p.cyclist! * HALF_DEPTH_M.cyclist;
     expect(d.position.x).toBeCloseTo(30 + RADAR_MOUNT.x + expected, 5);
     expect(d.position.y).toBeCloseTo(0, 6);
     expect(expected).toBeGreaterThan(0);
@@ -116,7 +143,10 @@ describe("radar encoder: frames and shapes", () => {
 
   it("reports its field of view in the ego frame when configured", () => {
     const q = { x: 0, y: 0, z: Math.sin(Math.PI / 4), w: Math.cos(Math.PI / 4) };
-    const enc = createRadarEncoder(buildRadarModel(1), meta(), { extrinsics: { translation: { x: 1, y: 2, z: 0.5 }, rotation: q }, fieldOfView: { azimuthHalfWidthDeg: 60, maxRangeM: 200 } });
+    const enc = createRadarEncoder(buildRadarModel(1), meta(), {
+      extrinsics: { translation: { x: 1, y: 2, z: 0.5 }, rotation: q },
+      fieldOfView: { azimuthHalfWidthDeg: 60, maxRangeM: 200 },
+    });
     const fov = enc.encode(frame([])).fieldOfView!;
     expect(fov.originX).toBe(1);
     expect(fov.originY).toBe(2);
@@ -171,9 +201,9 @@ describe("radar encoder: bad input", () => {
   });
 
   it("rejects bad extrinsics at load", () => {
-    expect(() => createRadarEncoder(buildRadarModel(1), meta(), { extrinsics: { translation: RADAR_MOUNT, rotation: { x: 0, y: 0, z: 0, w: 2 } } })).toThrow(
-      "radar encoder extrinsics: rotation must be a unit quaternion, got norm 2.0000",
-    );
+    expect(() =>
+      createRadarEncoder(buildRadarModel(1), meta(), { extrinsics: { translation: RADAR_MOUNT, rotation: { x: 0, y: 0, z: 0, w: 2 } } }),
+    ).toThrow("radar encoder extrinsics: rotation must be a unit quaternion, got norm 2.0000");
   });
 });
 
@@ -206,14 +236,21 @@ describe("radar encoder: tensors and model files", () => {
     await saveModel(model, meta(), files, "m");
     model.dispose();
     files.entries.set("m/weights.bin", files.entries.get("m/weights.bin")!.subarray(0, 100));
-    await expect(loadRadarEncoder({ files, modelDir: "m", extrinsics: SIM_EXTRINSICS })).rejects.toThrow(/model file m\/weights.bin: expected \d+ bytes of float32 weights for the manifest, got 100/);
+    await expect(loadRadarEncoder({ files, modelDir: "m", extrinsics: SIM_EXTRINSICS })).rejects.toThrow(
+      /model file m\/weights.bin: expected \d+ bytes of float32 weights for the manifest, got 100/,
+    );
   });
 });
 
 describe("radar quality", () => {
   function meanQuality(visibilityM: number | undefined, clutterPerScan = 3): number {
     const s = loadScenario("highway-clear");
-    const sc = { ...s, durationS: 3, weather: { ...s.weather, visibilityM }, sensors: { ...s.sensors, radar: { ...s.sensors.radar, clutterPerScan } } };
+    const sc = {
+      ...s,
+      durationS: 3,
+      weather: { ...s.weather, visibilityM },
+      sensors: { ...s.sensors, radar: { ...s.sensors.radar, clutterPerScan } },
+    };
     let q = 0;
     let n = 0;
     for (const r of simulateRadarFrames(sc)) {
@@ -245,7 +282,16 @@ describe("radar quality", () => {
 });
 
 describe("radar training (smoke)", () => {
-  const opts = { seed: 11, quick: true, loadNamed: (n: string) => loadScenario(n), log: () => undefined, backend: "wasm", command: "test", epochs: 1, stepsPerEpoch: 3 };
+  const opts = {
+    seed: 11,
+    quick: true,
+    loadNamed: (n: string) => loadScenario(n),
+    log: () => undefined,
+    backend: "wasm",
+    command: "test",
+    epochs: 1,
+    stepsPerEpoch: 3,
+  };
 
   it("trains a few steps, evaluates on held-out drives and is reproducible from the seed", async () => {
     const a = await trainRadar(opts);
@@ -253,7 +299,10 @@ describe("radar training (smoke)", () => {
     const wa = a.model.getWeights().map((w) => Array.from(w.dataSync()));
     const wb = b.model.getWeights().map((w) => Array.from(w.dataSync()));
     expect(wa).toEqual(wb);
-    const m = a.metadata as RadarModelMetadata & { heldOut: { clear: { model: { examples: number; accuracy: number } } }; training: { generatedSeeds: number[] } };
+    const m = a.metadata as RadarModelMetadata & {
+      heldOut: { clear: { model: { examples: number; accuracy: number } } };
+      training: { generatedSeeds: number[] };
+    };
     expect(m.heldOut.clear.model.examples).toBeGreaterThan(100);
     expect(m.heldOut.clear.model.accuracy).toBeGreaterThan(0);
     // held-out seeds never overlap training seeds
@@ -270,7 +319,12 @@ describe("radar training (smoke)", () => {
 const shipped = path.resolve(__dirname, "../models/radar/model.json");
 (fs.existsSync(shipped) ? describe : describe.skip)("shipped radar model (models/radar)", () => {
   it("classifies held-out urban-crossing tracks with accuracy ≥ 0.85", async () => {
-    const enc = await loadRadarEncoder({ files: nodeModelFiles(path.resolve(__dirname, "..")), modelDir: "models/radar", extrinsics: SIM_EXTRINSICS, minScore: 0 });
+    const enc = await loadRadarEncoder({
+      files: nodeModelFiles(path.resolve(__dirname, "..")),
+      modelDir: "models/radar",
+      extrinsics: SIM_EXTRINSICS,
+      minScore: 0,
+    });
     let right = 0;
     let total = 0;
     const s = loadScenario("urban-crossing");

@@ -45,7 +45,12 @@ describe("avfusion eval", () => {
     const r = await cli("eval", noGt);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/OneMessage\.mcap: no sensor topic avfusion can decode/);
-    expect(r.err.trim().split("\n").filter((l) => l.startsWith("avfusion:") && !l.startsWith("avfusion: backend"))).toHaveLength(1);
+    expect(
+      r.err
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("avfusion:") && !l.startsWith("avfusion: backend")),
+    ).toHaveLength(1);
   });
 });
 
@@ -83,15 +88,20 @@ describe("avfusion eval --suite", () => {
       expect(e.apByClass).toHaveProperty("car");
       expect(e.frames).toBe(25);
     }
-    const at = (c: string, p: string) => report.results.find((e: { condition: string; pipeline: string }) => e.condition === c && e.pipeline === p);
+    const at = (c: string, p: string) =>
+      report.results.find((e: { condition: string; pipeline: string }) => e.condition === c && e.pipeline === p);
     // LiDAR-only with the LiDAR absent detects nothing; with it present, it does.
     expect(at("lidar-missing", "lidar").mAP).toBe(0);
     expect(at("clear", "lidar").mAP).toBeGreaterThan(0);
     // Camera-only and radar-only runs do not depend on the LiDAR: same evidence, same scores.
     expect(at("lidar-missing", "radar").mAP).toBe(at("clear", "radar").mAP);
-    expect(report.aggregate.map((a: { condition: string }) => a.condition)).toEqual(expect.arrayContaining(["clear", "lidar-missing", "all"]));
+    expect(report.aggregate.map((a: { condition: string }) => a.condition)).toEqual(
+      expect.arrayContaining(["clear", "lidar-missing", "all"]),
+    );
     expect(Object.keys(report.siren)).toEqual(expect.arrayContaining(["precision", "recall", "medianBearingErrorDeg"]));
-    const ratio = report.robustness.rows.find((x: { pipeline: string; condition: string }) => x.pipeline === "lidar" && x.condition === "lidar-missing");
+    const ratio = report.robustness.rows.find(
+      (x: { pipeline: string; condition: string }) => x.pipeline === "lidar" && x.condition === "lidar-missing",
+    );
     expect(ratio.ratio).toBe(0);
     const h = report.health.find((x: { condition: string }) => x.condition === "lidar-missing");
     expect(h.cadence.expectedScenes).toBe(25);
@@ -102,12 +112,26 @@ describe("avfusion eval --suite", () => {
     expect(report.recovery[0].kind).toBe("lidar");
     expect(report.recovery[0].readmittedAfterMs).not.toBeNull();
     expect(report.targets.map((t: { target: string }) => t.target)).toEqual(
-      expect.arrayContaining(["sensor missing: fused mAP >= 0.7 x full", "sensor missing: reported MISSING within one deadline", "sensor back: re-admitted within 1 s"]),
+      expect.arrayContaining([
+        "sensor missing: fused mAP >= 0.7 x full",
+        "sensor missing: reported MISSING within one deadline",
+        "sensor back: re-admitted within 1 s",
+      ]),
     );
     for (const t of report.targets) expect([true, false, null]).toContain(t.pass);
     expect(report.run.backend).toMatch(/wasm|tensorflow|cpu/);
     // Second run: the recordings come from the cache (nothing simulated again).
-    const again = await cli("eval", "--suite", suiteFile, "--cache", join(dir, "cache"), "--fusion-head", "none", "--pipelines", "fused,lidar");
+    const again = await cli(
+      "eval",
+      "--suite",
+      suiteFile,
+      "--cache",
+      join(dir, "cache"),
+      "--fusion-head",
+      "none",
+      "--pipelines",
+      "fused,lidar",
+    );
     expect(again.code).toBe(0);
     expect(again.err).not.toMatch(/simulated/);
     expect(again.err).toMatch(/highway-clear @ clear: \d+ ticks read from the evidence cache/);
@@ -121,8 +145,13 @@ describe("avfusion eval --suite", () => {
     writeFileSync(suiteFile, "name: bad\ndurationS: 2\nconditions: [fog]\ndrives: [{ random: 5 }]\n");
     const r = await cli("eval", "--suite", suiteFile);
     expect(r.code).toBe(2);
-    const lines = r.err.trim().split("\n").filter((l) => l.startsWith("avfusion:") && !l.startsWith("avfusion: backend") && !l.startsWith("avfusion: fused"));
-    expect(lines).toEqual([expect.stringMatching(/^avfusion: suite .*bad\.yaml: conditions\.0: expected clear, fog-<V>m .* \(and 1 more\)$/)]);
+    const lines = r.err
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("avfusion:") && !l.startsWith("avfusion: backend") && !l.startsWith("avfusion: fused"));
+    expect(lines).toEqual([
+      expect.stringMatching(/^avfusion: suite .*bad\.yaml: conditions\.0: expected clear, fog-<V>m .* \(and 1 more\)$/),
+    ]);
     expect((await cli("eval", DEFAULT, "--suite", "smoke")).code).toBe(2);
     // Asking for the learned head where none is shipped is bad input, not a silent fallback.
     const noHead = await cli("eval", DEFAULT, "--fusion-head", "learned", "--models", dir);

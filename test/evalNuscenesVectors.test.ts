@@ -93,7 +93,9 @@ describeIf("nuScenes devkit vectors: accumulate + calc_ap / calc_tp", () => {
   });
 
   it.each(casesOf("calc_ap_args").map((c) => [c.name, c] as const))("calc_ap rejects %s", (_name, c) => {
-    expect(() => calcAp(noPredictions(), c.min_recall as number, c.min_precision as number)).toThrow(/calcAp: min(Recall|Precision) .* out of range, expected/);
+    expect(() => calcAp(noPredictions(), c.min_recall as number, c.min_precision as number)).toThrow(
+      /calcAp: min(Recall|Precision) .* out of range, expected/,
+    );
   });
 
   it("calcAp accepts the boundary arguments 0 <= minPrecision < 1, 0 <= minRecall <= 1", () => {
@@ -123,7 +125,12 @@ describeIf("nuScenes devkit vectors: NDS", () => {
       for (const m of TP_METRICS) labelTp[cls][m] = nan(rawTp[cls]![m]);
     }
     const out = combineMetrics(labelAps, labelTp, { classNames, meanApWeight: c.mean_ap_weight as number, tpMetrics: TP_METRICS });
-    const ref = c.reference_exact as { mean_ap: number; tp_errors: Record<TpMetric, number>; tp_scores: Record<TpMetric, number>; nd_score: number };
+    const ref = c.reference_exact as {
+      mean_ap: number;
+      tp_errors: Record<TpMetric, number>;
+      tp_scores: Record<TpMetric, number>;
+      nd_score: number;
+    };
     const exp = c.expected as Tolerance & typeof ref;
     expectClose(out.meanAp, ref.mean_ap, 1e-12, "mean_ap vs devkit");
     expectClose(out.meanAp, exp.mean_ap, exp.tolerance, "mean_ap vs target");
@@ -153,7 +160,9 @@ describeIf("nuScenes devkit vectors: NDS", () => {
     const labelTp: Record<string, Record<TpMetric, number>> = {};
     for (const cls of cfg.classNames) {
       // The test's quirk: accumulate at dist_th = 2 for every entry of dist_ths.
-      const md = accumulate(gt, pred, cls, c.accumulate_dist_th as number, { orientPeriod: cfg.halfPeriodClasses.includes(cls) ? Math.PI : 2 * Math.PI });
+      const md = accumulate(gt, pred, cls, c.accumulate_dist_th as number, {
+        orientPeriod: cfg.halfPeriodClasses.includes(cls) ? Math.PI : 2 * Math.PI,
+      });
       const ap = calcAp(md, cfg.minRecall, cfg.minPrecision);
       expectClose(ap, ref.per_class[cls]!.ap_at_dist_th_2, 1e-9, `${cls} AP`);
       labelAps[cls] = {};
@@ -195,18 +204,41 @@ describeIf("nuScenes devkit vectors: utilities (test_utils.py)", () => {
             expectClose(yawDiff(gtRot, q, inp.period as number), expected[i]!, tol7, `sweep[${i}] yaw ${yaw}`);
           });
         } else {
-          expectClose(yawDiff(gtRot, inp.pred_rotation as [number, number, number, number], inp.period as number), c.expected as number, tol7, c.name);
+          expectClose(
+            yawDiff(gtRot, inp.pred_rotation as [number, number, number, number], inp.period as number),
+            c.expected as number,
+            tol7,
+            c.name,
+          );
         }
         break;
       }
       case "angle_diff":
-        expectClose(Math.abs(angleDiff(inp.x_rad as number, inp.y_rad as number, inp.period_rad as number)), c.expected as number, tol7, c.name);
+        expectClose(
+          Math.abs(angleDiff(inp.x_rad as number, inp.y_rad as number, inp.period_rad as number)),
+          c.expected as number,
+          tol7,
+          c.name,
+        );
         break;
       case "center_distance":
-        expectClose(centerDistance({ translation: inp.gt_translation as [number, number, number] }, { translation: inp.pred_translation as [number, number, number] }), c.expected as number, tol7, c.name);
+        expectClose(
+          centerDistance(
+            { translation: inp.gt_translation as [number, number, number] },
+            { translation: inp.pred_translation as [number, number, number] },
+          ),
+          c.expected as number,
+          tol7,
+          c.name,
+        );
         break;
       case "velocity_l2":
-        expectClose(velocityL2({ velocity: inp.gt_velocity as [number, number] }, { velocity: inp.pred_velocity as [number, number] }), c.expected as number, tol7, c.name);
+        expectClose(
+          velocityL2({ velocity: inp.gt_velocity as [number, number] }, { velocity: inp.pred_velocity as [number, number] }),
+          c.expected as number,
+          tol7,
+          c.name,
+        );
         break;
       case "cummean": {
         const out = cummean((inp.x as (number | null)[]).map(nan));

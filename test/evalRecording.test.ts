@@ -29,7 +29,7 @@ function asScene(f: GroundTruthFrame, perturb: (o: SceneObject, i: number) => Sc
         size: { ...o.size },
         yawRad: o.yawRad,
         positionCovariance: [1, 0, 0, 0, 1, 0, 0, 0, 1],
-        existence: 0.5 + 0.4 * ((o.id * 7919) % 100) / 100,
+        existence: 0.5 + (0.4 * ((o.id * 7919) % 100)) / 100,
         sensors: [],
         firstSeen: f.stamp,
       },
@@ -37,7 +37,17 @@ function asScene(f: GroundTruthFrame, perturb: (o: SceneObject, i: number) => Sc
     ),
   );
   const hazards: SceneState["hazards"] = f.sirenActive
-    ? [{ kind: "siren", probability: 0.9, bearingRad: Math.PI - f.sirenBearingRad, mirroredBearingRad: f.sirenBearingRad, bearingConfidence: 1, firstHeard: f.stamp, lastHeard: f.stamp }]
+    ? [
+        {
+          kind: "siren",
+          probability: 0.9,
+          bearingRad: Math.PI - f.sirenBearingRad,
+          mirroredBearingRad: f.sirenBearingRad,
+          bearingConfidence: 1,
+          firstHeard: f.stamp,
+          lastHeard: f.stamp,
+        },
+      ]
     : [];
   return {
     stamp: f.stamp,
@@ -45,7 +55,14 @@ function asScene(f: GroundTruthFrame, perturb: (o: SceneObject, i: number) => Sc
     frameId: f.frameId,
     objects,
     hazards,
-    health: { sensors: [], degradation: "NOMINAL", recommendedFallback: "none", degradationReason: "test", visibilityM: null, syncSkewMs: 0 },
+    health: {
+      sensors: [],
+      degradation: "NOMINAL",
+      recommendedFallback: "none",
+      degradationReason: "test",
+      visibilityM: null,
+      syncSkewMs: 0,
+    },
     latencyMs: {},
   };
 }
@@ -64,11 +81,18 @@ describeIf("evaluation on recordings/default.mcap ground truth", () => {
 
   it("decodes ground-truth frames with evaluable objects", () => {
     expect(gt.length).toBeGreaterThan(10);
-    expect(gt.some((f) => f.objects.some((o) => ["car", "truck", "pedestrian", "cyclist", "motorcycle", "emergency_vehicle"].includes(o.classification)))).toBe(true);
+    expect(
+      gt.some((f) =>
+        f.objects.some((o) => ["car", "truck", "pedestrian", "cyclist", "motorcycle", "emergency_vehicle"].includes(o.classification)),
+      ),
+    ).toBe(true);
   });
 
   it("ground truth as the prediction scores AP 1 for every class present and zero errors", () => {
-    const m = evaluateScenes(gt, gt.map((f) => asScene(f)));
+    const m = evaluateScenes(
+      gt,
+      gt.map((f) => asScene(f)),
+    );
     expect(m.classes.length).toBeGreaterThan(0);
     for (const c of m.classes) expect(m.apByClass[c]).toBeCloseTo(1, 12);
     expect(m.ate).toBe(0);
@@ -77,7 +101,10 @@ describeIf("evaluation on recordings/default.mcap ground truth", () => {
   });
 
   it("a 0.75 m lateral shift fails the 0.5 m threshold only and gives ATE 0.75 m", () => {
-    const m = evaluateScenes(gt, gt.map((f) => asScene(f, (o) => ({ ...o, position: { ...o.position, y: o.position.y + 0.75 } }))));
+    const m = evaluateScenes(
+      gt,
+      gt.map((f) => asScene(f, (o) => ({ ...o, position: { ...o.position, y: o.position.y + 0.75 } }))),
+    );
     for (const c of m.classes) {
       expect(m.apByClassAndThreshold[c]!["0.5"]).toBe(0);
       expect(m.apByClassAndThreshold[c]!["1"]).toBeCloseTo(1, 12);
@@ -96,9 +123,14 @@ describeIf("evaluation on recordings/default.mcap ground truth", () => {
       expect(s.recall).toBe(1);
       expect(s.medianBearingErrorDeg).toBeCloseTo(0, 9);
     }
-    const report = buildEvalReport([resultEntry({ recording: "default.mcap", condition: "clear", pipeline: "fused" }, evaluateScenes(gt, scenes))], s);
+    const report = buildEvalReport(
+      [resultEntry({ recording: "default.mcap", condition: "clear", pipeline: "fused" }, evaluateScenes(gt, scenes))],
+      s,
+    );
     const json = JSON.parse(JSON.stringify(report));
-    expect(Object.keys(json.results[0])).toEqual(expect.arrayContaining(["recording", "condition", "pipeline", "mAP", "apByClass", "ate", "ave"]));
+    expect(Object.keys(json.results[0])).toEqual(
+      expect.arrayContaining(["recording", "condition", "pipeline", "mAP", "apByClass", "ate", "ave"]),
+    );
     expect(Object.keys(json.siren)).toEqual(expect.arrayContaining(["precision", "recall", "medianBearingErrorDeg"]));
   });
 });

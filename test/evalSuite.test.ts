@@ -31,13 +31,33 @@ const minimal = { name: "t", durationS: 3, conditions: ["clear"], drives: [{ sce
 
 describe("suite definition", () => {
   const bad: [string, unknown, RegExp][] = [
-    ["unknown condition", { ...minimal, conditions: ["rain"] }, /^suite x\.yaml: conditions\.0: expected clear, fog-<V>m .* or <camera\|lidar\|radar\|audio>-missing$/],
+    [
+      "unknown condition",
+      { ...minimal, conditions: ["rain"] },
+      /^suite x\.yaml: conditions\.0: expected clear, fog-<V>m .* or <camera\|lidar\|radar\|audio>-missing$/,
+    ],
     ["training seed", { ...minimal, drives: [{ random: 20001 }] }, /^suite x\.yaml: drives\.0\.random: expected a seed >= 70000 .*$/],
-    ["scenario and random", { ...minimal, drives: [{ scenario: "highway-clear", random: 70001 }] }, /^suite x\.yaml: drives\.0: expected exactly one of scenario or random$/],
+    [
+      "scenario and random",
+      { ...minimal, drives: [{ scenario: "highway-clear", random: 70001 }] },
+      /^suite x\.yaml: drives\.0: expected exactly one of scenario or random$/,
+    ],
     ["unknown key", { ...minimal, drive: [] }, /^suite x\.yaml: \(root\): .*drive/],
-    ["recovery drive", { ...minimal, recovery: { drive: "nope", outages: [{ sensor: "lidar", fromS: 1, toS: 2 }] } }, /recovery\.drive: "nope" is not a drive of this suite \(highway-clear\)$/],
-    ["outage past the end", { ...minimal, recovery: { drive: "highway-clear", outages: [{ sensor: "lidar", fromS: 1, toS: 3 }] } }, /recovery\.outages\.0\.toS: expected before the end of the drive \(3 s\)$/],
-    ["duplicate drive", { ...minimal, drives: [{ scenario: "highway-clear" }, { scenario: "highway-clear" }] }, /drives\.1\.name: duplicate drive name "highway-clear"$/],
+    [
+      "recovery drive",
+      { ...minimal, recovery: { drive: "nope", outages: [{ sensor: "lidar", fromS: 1, toS: 2 }] } },
+      /recovery\.drive: "nope" is not a drive of this suite \(highway-clear\)$/,
+    ],
+    [
+      "outage past the end",
+      { ...minimal, recovery: { drive: "highway-clear", outages: [{ sensor: "lidar", fromS: 1, toS: 3 }] } },
+      /recovery\.outages\.0\.toS: expected before the end of the drive \(3 s\)$/,
+    ],
+    [
+      "duplicate drive",
+      { ...minimal, drives: [{ scenario: "highway-clear" }, { scenario: "highway-clear" }] },
+      /drives\.1\.name: duplicate drive name "highway-clear"$/,
+    ],
   ];
   it.each(bad)("rejects %s with one line naming the field", (_what, value, re) => {
     let err: unknown;
@@ -94,8 +114,21 @@ describe("suite definition", () => {
 
 describe("naive (score-averaging) head", () => {
   const cand = (sensors: FusionCandidate["sensors"]): FusionCandidate =>
-    ({ trackId: 1, isNew: false, priorExistence: 0.5, modelExistence: 0.5, position: { x: 10, y: 0, z: 0 }, velocity: { x: 0, y: 0, z: 0 }, classProbabilities: {}, sensors }) as unknown as FusionCandidate;
-  const det = (score: number, classProbabilities: Record<string, number>) => ({ position: { x: 10, y: 0, z: 0 }, score, classProbabilities });
+    ({
+      trackId: 1,
+      isNew: false,
+      priorExistence: 0.5,
+      modelExistence: 0.5,
+      position: { x: 10, y: 0, z: 0 },
+      velocity: { x: 0, y: 0, z: 0 },
+      classProbabilities: {},
+      sensors,
+    }) as unknown as FusionCandidate;
+  const det = (score: number, classProbabilities: Record<string, number>) => ({
+    position: { x: 10, y: 0, z: 0 },
+    score,
+    classProbabilities,
+  });
 
   it("existence = mean score over sensors that could see it (miss = 0, out of view ignored); class = score-weighted mean", () => {
     const head = createNaiveFusionHead();
@@ -121,7 +154,14 @@ describe("naive (score-averaging) head", () => {
     ];
     const plan: PipelinePlan = {
       sensors: sensors.map((s) => ({ sensorId: s.id, kind: s.kind, topics: [`/${s.id}`], rateHz: 10 })),
-      sync: { sensors: sensors.map((s) => ({ id: s.id })), tick: { mode: "fixed", rateHz: 10 }, deadlineMs: 150, latenessBoundMs: 200, staleAfterMs: 1000, clock: "recording" },
+      sync: {
+        sensors: sensors.map((s) => ({ id: s.id })),
+        tick: { mode: "fixed", rateHz: 10 },
+        deadlineMs: 150,
+        latenessBoundMs: 200,
+        staleAfterMs: 1000,
+        clock: "recording",
+      },
       unused: [],
     } as PipelinePlan;
     const stamp = 1_000_000_000n;
@@ -140,7 +180,14 @@ describe("naive (score-averaging) head", () => {
       origin: "fixed",
       trigger: "complete",
       emittedAt: stamp,
-      sensors: sensors.map((s) => ({ sensorId: s.id, status: "included", frame: undefined, skew: 0n, age: 0n, counters: { received: 1, included: 1, late: 0, reordered: 0, duplicate: 0, overflow: 0, unused: 0 } })),
+      sensors: sensors.map((s) => ({
+        sensorId: s.id,
+        status: "included",
+        frame: undefined,
+        skew: 0n,
+        age: 0n,
+        counters: { received: 1, included: 1, late: 0, reordered: 0, duplicate: 0, overflow: 0, unused: 0 },
+      })),
       frames: [],
       diagnostics: { unknownSensor: 0, malformed: 0, skippedTicks: 0, pendingTickOverflow: 0 },
     } as unknown as SyncedBundle;
@@ -173,7 +220,11 @@ describe("cached-evidence fusion", () => {
 
   beforeAll(async () => {
     await selectBackend({ backend: "auto", log: () => {} });
-    const scenario = validateScenario({ ...loadScenario("highway-clear"), durationS: 2, faults: [{ type: "dropout", sensor: "radar", fromS: 0.6, toS: 1.2 }] });
+    const scenario = validateScenario({
+      ...loadScenario("highway-clear"),
+      durationS: 2,
+      faults: [{ type: "dropout", sensor: "radar", fromS: 0.6, toS: 1.2 }],
+    });
     const w = new MemoryWritable();
     await simulateToMcap(scenario, w);
     bytes = w.bytes();
@@ -181,7 +232,11 @@ describe("cached-evidence fusion", () => {
   }, 120_000);
 
   const direct = async (fusionHead?: FusionHead) => {
-    const run = createScenePipeline(new BufferReadable(bytes, "t.mcap"), plan, { read: { pacing: { mode: "lossless" } }, models, ...(fusionHead ? { fusionHead } : {}) });
+    const run = createScenePipeline(new BufferReadable(bytes, "t.mcap"), plan, {
+      read: { pacing: { mode: "lossless" } },
+      models,
+      ...(fusionHead ? { fusionHead } : {}),
+    });
     try {
       return (await lastValueFrom(run.ticks.pipe(toArray()))).map((t) => t.scene);
     } finally {
@@ -206,7 +261,8 @@ describe("cached-evidence fusion", () => {
   }, 240_000);
 
   it("with the shipped learned head too (skipped when models/fusion is absent)", async () => {
-    if (!existsSync(path.resolve(__dirname, "../models/fusion/model.json"))) return console.warn("evalSuite: models/fusion not shipped; skipping the learned-head case");
+    if (!existsSync(path.resolve(__dirname, "../models/fusion/model.json")))
+      return console.warn("evalSuite: models/fusion not shipped; skipping the learned-head case");
     const head = await loadFusionHead(models.files, "models");
     try {
       const captured = await captureEncodedTicks(new BufferReadable(bytes, "t.mcap"), plan, { models });

@@ -113,7 +113,12 @@ maybe("fusion on real ARS548 radar output", () => {
       score: o.raw_existence_probability / 100,
     }));
     const tracker = new MultiSensorTracker({ maxRangeM: 400 });
-    const out = tracker.step({ stamp, tick: 0, evidence: [evidence("ars548_detections", detections), evidence("ars548_objects", objects)], sync: [] });
+    const out = tracker.step({
+      stamp,
+      tick: 0,
+      evidence: [evidence("ars548_detections", detections), evidence("ars548_objects", objects)],
+      sync: [],
+    });
     expect(out.diagnostics.rejectedDetections).toBe(0);
     const both = out.tracks.filter((t) => t.sensors.length === 2);
     // Most radar objects are backed by a detection of the same scan within the gate.

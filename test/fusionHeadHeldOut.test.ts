@@ -24,7 +24,8 @@ maybe("shipped fusion head on held-out drives, camera and LiDAR removed", () => 
   beforeAll(async () => {
     await selectBackend({ backend: "wasm", log: () => undefined });
     head = await loadFusionHead(nodeModelFiles(), MODELS);
-    for (const seed of [29_900, 29_901]) drives.push(await generateDrive({ seed, variant: "random", durationS: 10 }, { files: nodeModelFiles(), dir: MODELS }));
+    for (const seed of [29_900, 29_901])
+      drives.push(await generateDrive({ seed, variant: "random", durationS: 10 }, { files: nodeModelFiles(), dir: MODELS }));
   }, 600_000);
   afterAll(() => head?.dispose());
 
@@ -38,9 +39,15 @@ maybe("shipped fusion head on held-out drives, camera and LiDAR removed", () => 
       ),
     );
     expect(q).toHaveLength(ex.count);
-    const learned = existenceMetrics(q.map((p) => p.existence), ex.exist, ex.radarOnly);
+    const learned = existenceMetrics(
+      q.map((p) => p.existence),
+      ex.exist,
+      ex.radarOnly,
+    );
     const tracker = existenceMetrics(ex.modelExistence, ex.exist, ex.radarOnly);
-    console.log(`held-out radar only, per tick: learned AP ${learned.ap.toFixed(3)} BCE ${learned.bce.toFixed(3)}; tracker AP ${tracker.ap.toFixed(3)} BCE ${tracker.bce.toFixed(3)} (${learned.count} candidates, ${learned.positives} real)`);
+    console.log(
+      `held-out radar only, per tick: learned AP ${learned.ap.toFixed(3)} BCE ${learned.bce.toFixed(3)}; tracker AP ${tracker.ap.toFixed(3)} BCE ${tracker.bce.toFixed(3)} (${learned.count} candidates, ${learned.positives} real)`,
+    );
     expect(learned.count).toBeGreaterThan(200);
     expect(learned.positives).toBeGreaterThan(50);
     expect(learned.count - learned.positives).toBeGreaterThan(50);

@@ -46,7 +46,9 @@ describe("avfusion train --fusion", () => {
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/^fusion head: \d+ training candidates from 2 drives, 2 epochs\n/);
       expect(r.out).toMatch(/all sensors: AP@2m tracker [0-9.]+, naive [0-9.]+, .*learned [0-9.]+/);
-      expect(r.out).toMatch(/existence recursion: tracker weight [01], head weight 1; refine class: (true|false); refine position: (true|false)/);
+      expect(r.out).toMatch(
+        /existence recursion: tracker weight [01], head weight 1; refine class: (true|false); refine position: (true|false)/,
+      );
       const meta = JSON.parse(fs.readFileSync(path.join(out1, "fusion", "metadata.json"), "utf8"));
       expect(meta.command).toBe(`avfusion train --fusion --out ${out1} --seed 4 --quick --backend wasm --max-minutes 19`);
       expect(meta.training.seeds).toEqual([20000, 20001]);
@@ -65,10 +67,13 @@ describe("avfusion train --fusion", () => {
       const r2 = await cli("train", "--fusion", "--quick", "--out", out2, "--data", data, "--seed", "4", "--backend", "wasm");
       expect(r2.code).toBe(0);
       expect(r2.err).not.toMatch(/generated/);
-      expect(fs.readFileSync(path.join(out2, "fusion", "weights.bin")).equals(fs.readFileSync(path.join(out1, "fusion", "weights.bin")))).toBe(true);
+      expect(
+        fs.readFileSync(path.join(out2, "fusion", "weights.bin")).equals(fs.readFileSync(path.join(out1, "fusion", "weights.bin"))),
+      ).toBe(true);
 
       // replay: the shipped encoders plus this head, chosen by default; naive / none on request.
-      for (const k of ["camera", "lidar", "radar", "audio"]) fs.cpSync(path.join(REPO, "models", k), path.join(out1, k), { recursive: true });
+      for (const k of ["camera", "lidar", "radar", "audio"])
+        fs.cpSync(path.join(REPO, "models", k), path.join(out1, k), { recursive: true });
       const rec = path.join(dir, "drive.mcap");
       const w = await FileWritable.create(rec);
       await simulateToMcap(fusionTrainingScenario({ seed: 29_500, variant: "random", durationS: 1 }), w);

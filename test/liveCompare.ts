@@ -39,13 +39,27 @@ function matchCount(a: SceneJson["objects"], b: SceneJson["objects"], tolM: numb
 }
 
 /** Compares live scene states with replay's of the same recording, tick by tick. */
-export function compareScenes(replay: readonly SceneJson[], live: readonly SceneJson[], opts: { posTolM: number; minExistence?: number }): SceneComparison {
+export function compareScenes(
+  replay: readonly SceneJson[],
+  live: readonly SceneJson[],
+  opts: { posTolM: number; minExistence?: number },
+): SceneComparison {
   const minE = opts.minExistence ?? 0.5;
   const byStamp = new Map(replay.map((s) => [s.stamp, s]));
   const stamps = replay.map((s) => BigInt(s.stamp));
   const first = stamps[0]!;
   const last = stamps[stamps.length - 1]!;
-  const out: SceneComparison = { liveTicks: 0, onReplayGrid: 0, maxStampErrorMs: 0, compared: 0, objectsAgree: 0, replayObjectsFound: 0, objectsMatched: 0, objectsReplay: 0, sensorsOkAgree: 0 };
+  const out: SceneComparison = {
+    liveTicks: 0,
+    onReplayGrid: 0,
+    maxStampErrorMs: 0,
+    compared: 0,
+    objectsAgree: 0,
+    replayObjectsFound: 0,
+    objectsMatched: 0,
+    objectsReplay: 0,
+    sensorsOkAgree: 0,
+  };
   for (const l of live) {
     const t = BigInt(l.stamp);
     if (t < first || t > last) continue;
@@ -64,7 +78,12 @@ export function compareScenes(replay: readonly SceneJson[], live: readonly Scene
     out.objectsReplay += ro.length;
     if (m === ro.length && m === lo.length) out.objectsAgree++;
     if (m === ro.length) out.replayObjectsFound++;
-    const ok = (s: SceneJson) => s.health.sensors.filter((x) => x.status === "OK").map((x) => x.sensorId).sort().join(",");
+    const ok = (s: SceneJson) =>
+      s.health.sensors
+        .filter((x) => x.status === "OK")
+        .map((x) => x.sensorId)
+        .sort()
+        .join(",");
     if (ok(r) === ok(l)) out.sensorsOkAgree++;
   }
   return out;

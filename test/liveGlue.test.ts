@@ -4,7 +4,14 @@ import { parseMount } from "../src/cli/live";
 import { createDecoder } from "../src/decode/createDecoder";
 import { readPacketMessage } from "../src/decode/vendor/readPacketMessage";
 import { VENDOR_DECODERS } from "../src/decode/vendorDecoders";
-import { HEARTBEAT_SENSOR_ID, heartbeatMessage, inspectionFromTopics, packetMessage, pointCloudMessage, transformsMessage } from "../src/live";
+import {
+  HEARTBEAT_SENSOR_ID,
+  heartbeatMessage,
+  inspectionFromTopics,
+  packetMessage,
+  pointCloudMessage,
+  transformsMessage,
+} from "../src/live";
 import { planPipeline } from "../src/pipeline";
 import type { DecodedMessage, PointCloudFrame, RadarFrame, SensorMessage } from "../src/types";
 import { exists, NEBULA_DIR } from "./bridgeHelpers";
@@ -21,7 +28,17 @@ function decodeOne(m: SensorMessage, mapping = {}): DecodedMessage[] {
 describe("live glue", () => {
   it("a LiDAR rotation as foxglove.PointCloud decodes back to the same points, ring and stamp", () => {
     const points = new Float32Array([1.5, -2.25, 0.125, 37, 1e-3, 100.75, -3, 255, NaN, 0, 0, 0].slice(0, 8));
-    const frame: PointCloudFrame = { kind: "lidar", sensorId: "vlp", topic: "udp:velodyne:2368", frameId: "vlp", stamp: 1_700_000_000_123_456_789n, receivedAt: 5n, count: 2, points, ring: new Uint16Array([3, 15]) };
+    const frame: PointCloudFrame = {
+      kind: "lidar",
+      sensorId: "vlp",
+      topic: "udp:velodyne:2368",
+      frameId: "vlp",
+      stamp: 1_700_000_000_123_456_789n,
+      receivedAt: 5n,
+      count: 2,
+      points,
+      ring: new Uint16Array([3, 15]),
+    };
     const [back] = decodeOne(pointCloudMessage(frame, { logTime: 42n }), { "udp:velodyne:2368": { sensorId: "vlp" } }) as PointCloudFrame[];
     expect(back!.count).toBe(2);
     expect([...back!.points]).toEqual([...points]);
@@ -61,17 +78,50 @@ describe("live glue", () => {
     const [hb] = decodeOne(heartbeatMessage(7n, 0));
     expect(hb).toMatchObject({ kind: "radar", sensorId: HEARTBEAT_SENSOR_ID, receivedAt: 7n, detections: [] });
     const [tf] = decodeOne(
-      transformsMessage([{ kind: "transform", topic: "/tf", stamp: 9n, parentFrameId: "base_link", childFrameId: "vlp", translation: { x: 1, y: 2, z: 3 }, rotation: { x: 0, y: 0, z: 0, w: 1 } }], { logTime: 9n }),
+      transformsMessage(
+        [
+          {
+            kind: "transform",
+            topic: "/tf",
+            stamp: 9n,
+            parentFrameId: "base_link",
+            childFrameId: "vlp",
+            translation: { x: 1, y: 2, z: 3 },
+            rotation: { x: 0, y: 0, z: 0, w: 1 },
+          },
+        ],
+        { logTime: 9n },
+      ),
     );
     expect(tf).toMatchObject({ kind: "transform", parentFrameId: "base_link", childFrameId: "vlp", translation: { x: 1, y: 2, z: 3 } });
   });
 
   it("plans from the warm-up: measured rates 2 % under, too few or implausible rates fall back to nominal", () => {
-    const msg = (topic: string, schemaName: string): SensorMessage => ({ topic, schemaName, schemaEncoding: "protobuf", messageEncoding: "protobuf", schemaData: new Uint8Array(0), channelId: 1, logTime: 0n, publishTime: 0n, sequence: 0, data: new Uint8Array(0) });
+    const msg = (topic: string, schemaName: string): SensorMessage => ({
+      topic,
+      schemaName,
+      schemaEncoding: "protobuf",
+      messageEncoding: "protobuf",
+      schemaData: new Uint8Array(0),
+      channelId: 1,
+      logTime: 0n,
+      publishTime: 0n,
+      sequence: 0,
+      data: new Uint8Array(0),
+    });
     const topics = new Map([
-      ["/sensors/cam_front/image", { first: msg("/sensors/cam_front/image", "foxglove.CompressedImage"), count: 16, firstLog: 0n, lastLog: 1_000_000_000n }],
-      ["/sensors/lidar_top/points", { first: msg("/sensors/lidar_top/points", "foxglove.PointCloud"), count: 4, firstLog: 0n, lastLog: 300_000_000n }],
-      ["/sensors/radar_front/scan", { first: msg("/sensors/radar_front/scan", "avfusion.RadarScan"), count: 6, firstLog: 0n, lastLog: 2_000_000_000n }],
+      [
+        "/sensors/cam_front/image",
+        { first: msg("/sensors/cam_front/image", "foxglove.CompressedImage"), count: 16, firstLog: 0n, lastLog: 1_000_000_000n },
+      ],
+      [
+        "/sensors/lidar_top/points",
+        { first: msg("/sensors/lidar_top/points", "foxglove.PointCloud"), count: 4, firstLog: 0n, lastLog: 300_000_000n },
+      ],
+      [
+        "/sensors/radar_front/scan",
+        { first: msg("/sensors/radar_front/scan", "avfusion.RadarScan"), count: 6, firstLog: 0n, lastLog: 2_000_000_000n },
+      ],
       ["/tf", { first: msg("/tf", "foxglove.FrameTransforms"), count: 1, firstLog: 0n, lastLog: 0n }],
     ]);
     const inspection = inspectionFromTopics("ws://x", topics, {});
@@ -89,6 +139,7 @@ describe("live glue", () => {
   it("--mount: SENSOR=X,Y,Z[,YAW_DEG]; anything else is one usage line", () => {
     expect(parseMount("velodyne_2368=1.2,0,1.9")).toEqual(["velodyne_2368", { x: 1.2, y: 0, z: 1.9, yawRad: 0 }]);
     expect(parseMount("ars548=3.7,-0.5,0.5,90")[1].yawRad).toBeCloseTo(Math.PI / 2, 12);
-    for (const bad of ["x", "a=1,2", "a=1,2,3,4,5", "a=1,b,3", "=1,2,3"]) expect(() => parseMount(bad)).toThrow(/^--mount .*: expected SENSOR=X,Y,Z\[,YAW_DEG\]/);
+    for (const bad of ["x", "a=1,2", "a=1,2,3,4,5", "a=1,b,3", "=1,2,3"])
+      expect(() => parseMount(bad)).toThrow(/^--mount .*: expected SENSOR=X,Y,Z\[,YAW_DEG\]/);
   });
 });

@@ -191,7 +191,8 @@ describe.each([
         if (error !== undefined) expectOneLineAt(error, name);
         const inspected = await inspectRecording(new BufferReadable(damaged, name), { scan: true, validateCrcs }).catch((e: unknown) => e);
         if (!(inspected && typeof inspected === "object" && "topics" in inspected)) expectOneLineAt(inspected, name);
-        else if ("damage" in inspected && inspected.damage !== undefined) expect(inspected.damage).toMatch(new RegExp(`^any${pos}\\.mcap:\\d+: [^\\n]+$`));
+        else if ("damage" in inspected && inspected.damage !== undefined)
+          expect(inspected.damage).toMatch(new RegExp(`^any${pos}\\.mcap:\\d+: [^\\n]+$`));
       }
     }
   });

@@ -48,7 +48,12 @@ function recordToExpected(record: TypedMcapRecord): ExpectedRecord {
 
 const FOLDERS = ["NoData", "OneAttachment", "OneMessage", "OneMetadata", "OneSchemalessMessage", "TenMessages"];
 const EXPECTED_COUNTS: Record<string, number> = {
-  NoData: 6, OneAttachment: 14, OneMessage: 154, OneMetadata: 14, OneSchemalessMessage: 74, TenMessages: 154,
+  NoData: 6,
+  OneAttachment: 14,
+  OneMessage: 154,
+  OneMetadata: 14,
+  OneSchemalessMessage: 74,
+  TenMessages: 154,
 };
 
 function filesOf(folder: string): string[] {
@@ -138,7 +143,14 @@ maybe("MCAP conformance suite", () => {
         for await (const batch of readMessageBatches(source, { diagnostics })) {
           for (const m of batch) {
             got.push(
-              recordToExpected({ type: "Message", channelId: m.channelId, sequence: m.sequence, logTime: m.logTime, publishTime: m.publishTime, data: m.data }),
+              recordToExpected({
+                type: "Message",
+                channelId: m.channelId,
+                sequence: m.sequence,
+                logTime: m.logTime,
+                publishTime: m.publishTime,
+                data: m.data,
+              }),
             );
           }
         }

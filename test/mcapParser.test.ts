@@ -48,7 +48,12 @@ async function expectSame(bytes: Uint8Array, label: string, options: ReadRecordi
     // Indexed, the library reads only the messages it needs while we parse whole chunks, so the
     // read/filtered counts are compared for streamed reads only.
     if (access === "auto") {
-      expect({ label, access: fast.counts.access, out: fast.out, failed: fast.failed }).toEqual({ label, access: lib.counts.access, out: lib.out, failed: lib.failed });
+      expect({ label, access: fast.counts.access, out: fast.out, failed: fast.failed }).toEqual({
+        label,
+        access: lib.counts.access,
+        out: lib.out,
+        failed: lib.failed,
+      });
     } else {
       expect({ label, access, ...fast }).toEqual({ label, access, ...lib });
     }

@@ -31,8 +31,14 @@ describe("pipeline on the default recording", () => {
     // A LiDAR sweep or audio chunk counts for the tick nearest its end, a period after its stamp, so
     // the first tick (at the recording's start) has neither; the last tick may be flushed at end of
     // input before every sensor's frame is in. All others are complete.
-    const kindOf = (id: string): string => /lidar/.test(id) ? "lidar" : /mic|audio/.test(id) ? "audio" : /cam/.test(id) ? "camera" : "radar";
-    expect(bundles[0]!.sensors.filter((s) => s.status === "included").map((s) => kindOf(s.sensorId)).sort()).toEqual(["camera", "radar"]);
+    const kindOf = (id: string): string =>
+      /lidar/.test(id) ? "lidar" : /mic|audio/.test(id) ? "audio" : /cam/.test(id) ? "camera" : "radar";
+    expect(
+      bundles[0]!.sensors
+        .filter((s) => s.status === "included")
+        .map((s) => kindOf(s.sensorId))
+        .sort(),
+    ).toEqual(["camera", "radar"]);
     for (const b of bundles.slice(1, -1)) {
       expect(b.sensors.map((s) => s.status)).toEqual(["included", "included", "included", "included"]);
     }
@@ -45,7 +51,9 @@ describe("pipeline on the default recording", () => {
     for (const b of bundles) {
       const lidar = b.sensors.find((s) => /lidar/.test(s.sensorId))!;
       expect(lidar.status).toBe("missing");
-      expect(b.sensors.filter((s) => s.status === "included").length).toBeGreaterThanOrEqual(b === bundles.at(-1) ? 0 : b === bundles[0] ? 2 : 3);
+      expect(b.sensors.filter((s) => s.status === "included").length).toBeGreaterThanOrEqual(
+        b === bundles.at(-1) ? 0 : b === bundles[0] ? 2 : 3,
+      );
     }
   });
 

@@ -22,14 +22,22 @@ describe("avfusion replay", () => {
   it("writes one scene state per line with the documented keys, and a summary", async () => {
     const r = await cli("replay", DEFAULT, "--max", "--jsonl", "-", "--no-progress");
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(50);
     for (const l of lines) {
       expect(typeof l.stamp).toBe("string");
       expect(Array.isArray(l.objects)).toBe(true);
       expect(Array.isArray(l.hazards)).toBe(true);
       expect(typeof l.latencyMs.fusion).toBe("number");
-      expect(l.health.sensors.map((s: { sensorId: string }) => s.sensorId).sort()).toEqual(["cam_front", "lidar_top", "mic_array", "radar_front"]);
+      expect(l.health.sensors.map((s: { sensorId: string }) => s.sensorId).sort()).toEqual([
+        "cam_front",
+        "lidar_top",
+        "mic_array",
+        "radar_front",
+      ]);
     }
     for (let i = 1; i < lines.length; i++) expect(BigInt(lines[i].stamp) > BigInt(lines[i - 1].stamp)).toBe(true);
     // The default drive has cars ahead seen by LiDAR and radar, and an emergency vehicle's siren.
@@ -43,7 +51,15 @@ describe("avfusion replay", () => {
   });
 
   it("gives identical scene output on two lossless replays", async () => {
-    const strip = (out: string) => out.trim().split("\n").map((l) => { const j = JSON.parse(l); delete j.latencyMs; return j; });
+    const strip = (out: string) =>
+      out
+        .trim()
+        .split("\n")
+        .map((l) => {
+          const j = JSON.parse(l);
+          delete j.latencyMs;
+          return j;
+        });
     const a = await cli("replay", DEFAULT, "--max", "--jsonl", "-", "--no-progress");
     const b = await cli("replay", DEFAULT, "--max", "--jsonl", "-", "--no-progress");
     expect(strip(a.out)).toEqual(strip(b.out));
@@ -89,7 +105,10 @@ describe("avfusion replay", () => {
     ]) {
       const r = await cli(...args, "--no-progress");
       expect(r.code).toBe(2);
-      const errLines = r.err.trim().split("\n").filter((l) => l.startsWith("avfusion:"));
+      const errLines = r.err
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("avfusion:"));
       expect(errLines).toHaveLength(1);
       expect(r.err).not.toMatch(/\n\s+at /);
     }

@@ -25,7 +25,10 @@ export const REPO_ROOT = path.resolve(__dirname, "..");
  * Any recording through the whole pipeline. The plan comes from the whole recording; `topics`
  * (default: all) limits what is read, so a sensor can be dropped for the whole run.
  */
-export async function runRecordingThroughPipeline(source: RecordingReadable, options: { topics?: (all: string[]) => string[] } = {}): Promise<RecordingRun> {
+export async function runRecordingThroughPipeline(
+  source: RecordingReadable,
+  options: { topics?: (all: string[]) => string[] } = {},
+): Promise<RecordingRun> {
   const warnings: string[] = [];
   const inspection = await inspectRecording(source, { classify: VENDOR_CLASSIFY });
   const plan = planPipeline(inspection);

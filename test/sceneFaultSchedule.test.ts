@@ -39,7 +39,8 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const during = (s: SceneState, from: number, to: number | undefined): boolean => s.stamp >= at(from) && (to === undefined || s.stamp < at(to));
+const during = (s: SceneState, from: number, to: number | undefined): boolean =>
+  s.stamp >= at(from) && (to === undefined || s.stamp < at(to));
 
 describe("scene health against the scenario's fault schedule (simulator → real pipeline → scene)", () => {
   it("emits one scene state per tick at the tick rate, through the freeze and the dropout", () => {
@@ -82,7 +83,12 @@ describe("scene health against the scenario's fault schedule (simulator → real
       expect(r.includedAfterEndMs).toBeLessThanOrEqual(sensorPeriod);
       expect(r.readmittedAfterEndMs).toBeLessThanOrEqual(1000);
       // ... as the status it had before the dropout: OK in clear air, DEGRADED (quality) in fog.
-      const before = reportOf(states(run).filter((s) => s.stamp < at(DROPOUT.fromS)).at(-1)!, lidar).status;
+      const before = reportOf(
+        states(run)
+          .filter((s) => s.stamp < at(DROPOUT.fromS))
+          .at(-1)!,
+        lidar,
+      ).status;
       expect(r.readmittedAs).toBe(run === clear ? "OK" : "DEGRADED");
       expect(before).toBe(r.readmittedAs);
       // While it is gone: never used, and reported down from detection to the return.
@@ -122,10 +128,20 @@ describe("scene health against the scenario's fault schedule (simulator → real
       const live = states(run).filter((s) => !during(s, FROZEN.fromS, FROZEN.toS! + 0.5) && reportOf(s, id).included);
       return median(live.map((s) => reportOf(s, id).quality!));
     };
-    const q = { fogCamera: quality(fog, "camera"), clearCamera: quality(clear, "camera"), fogLidar: quality(fog, "lidar"), clearLidar: quality(clear, "lidar") };
+    const q = {
+      fogCamera: quality(fog, "camera"),
+      clearCamera: quality(clear, "camera"),
+      fogLidar: quality(fog, "lidar"),
+      clearLidar: quality(clear, "lidar"),
+    };
     // Below the DEGRADED threshold in fog, well above it in clear air.
     const threshold = fog.scene.health.degradedQualityBelow;
-    expect([q.fogCamera < threshold, q.fogLidar < threshold, q.clearCamera >= threshold + 0.2, q.clearLidar >= threshold + 0.2]).toEqual([true, true, true, true]);
+    expect([q.fogCamera < threshold, q.fogLidar < threshold, q.clearCamera >= threshold + 0.2, q.clearLidar >= threshold + 0.2]).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
 
     const d = fog.scene.degradation;
     const vis = (run: FaultRun) => states(run).map((s) => s.health.visibilityM);
@@ -163,7 +179,9 @@ describe("scene health against the scenario's fault schedule (simulator → real
   it("a radar absent for the whole drive (clear recording replayed without its topic) is MISSING from the first tick; ticks keep coming, NOMINAL", async () => {
     const radar = sensorOf(clear, "radar");
     const topic = clear.plan.sensors.find((s) => s.sensorId === radar)!.topics;
-    const run = await runRecordingThroughPipeline(new BufferReadable(clear.bytes), { topics: (all) => all.filter((t) => !topic.includes(t)) });
+    const run = await runRecordingThroughPipeline(new BufferReadable(clear.bytes), {
+      topics: (all) => all.filter((t) => !topic.includes(t)),
+    });
     const all = run.ticks.map((t) => t.scene);
     expect(all.map((s) => s.stamp)).toEqual(states(clear).map((s) => s.stamp));
     for (const s of all) expect([reportOf(s, radar).status, reportOf(s, radar).included]).toEqual(["MISSING", false]);
@@ -173,13 +191,19 @@ describe("scene health against the scenario's fault schedule (simulator → real
     // (sensor re-admission within 1 s, then degradation.recoverMs).
     const levels = all.map((s) => s.health.degradation);
     const after = 1 + run.scene.degradation.recoverMs / 1000;
-    const bothUp = all.filter((s, i) => !during(s, FROZEN.fromS, FROZEN.toS! + after) && !during(s, DROPOUT.fromS, DROPOUT.toS! + after) && levels[i] !== "NOMINAL");
+    const bothUp = all.filter(
+      (s, i) => !during(s, FROZEN.fromS, FROZEN.toS! + after) && !during(s, DROPOUT.fromS, DROPOUT.toS! + after) && levels[i] !== "NOMINAL",
+    );
     expect(bothUp).toEqual([]);
     // Camera frozen (FAILED) and radar gone: LiDAR is the only forward modality left.
     const cam = sensorOf(clear, "camera");
     const frozenTicks = all.filter((s) => reportOf(s, cam).status === "FAILED");
     expect(frozenTicks.length).toBeGreaterThan(5);
-    for (const s of frozenTicks) expect([s.health.degradation, s.health.recommendedFallback]).toEqual(["MINIMAL_RISK", "pull over to the shoulder (minimal risk manoeuvre)"]);
+    for (const s of frozenTicks)
+      expect([s.health.degradation, s.health.recommendedFallback]).toEqual([
+        "MINIMAL_RISK",
+        "pull over to the shoulder (minimal risk manoeuvre)",
+      ]);
   }, 120_000);
 
   it("every tick's health carries status with reason, data age, rate, quality, included, skew, visibility and the level with a fallback", () => {
@@ -187,7 +211,12 @@ describe("scene health against the scenario's fault schedule (simulator → real
       const all = states(run);
       for (const s of all) {
         const h = toSceneJson(s).health;
-        expect([typeof h.degradation, typeof h.fallback, typeof h.reason, typeof h.syncSkewMs]).toEqual(["string", "string", "string", "number"]);
+        expect([typeof h.degradation, typeof h.fallback, typeof h.reason, typeof h.syncSkewMs]).toEqual([
+          "string",
+          "string",
+          "string",
+          "number",
+        ]);
         expect(h.fallback.length).toBeGreaterThan(0);
         expect(h.sensors.map((x) => x.sensorId).sort()).toEqual(run.plan.sensors.map((p) => p.sensorId).sort());
         for (const r of h.sensors) {

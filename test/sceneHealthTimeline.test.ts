@@ -28,7 +28,8 @@ function frames(durationMs: number, schedule: Schedule): SensorFrame[] {
         out.push({ ...base, kind: "camera", sensorId: "cam_front", topic: "/cam", format: "rgb8", width: 4, height: 4, step: 12, data });
       }
     }
-    if (schedule.radar?.(ms) ?? true) out.push({ ...base, kind: "radar", sensorId: "radar_front", topic: "/radar", detections: [], objects: [] });
+    if (schedule.radar?.(ms) ?? true)
+      out.push({ ...base, kind: "radar", sensorId: "radar_front", topic: "/radar", detections: [], objects: [] });
   }
   return out.sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0));
 }

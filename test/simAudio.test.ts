@@ -119,7 +119,13 @@ describe("audio: siren bearing, attenuation, Doppler", () => {
       durationS: 6,
       ego: { speedMps: 0 },
       clutter: { poleSpacingM: 0, guardRails: false, parkedCars: 0 },
-      actors: [{ class: "emergency_vehicle", motion: { type: "lane", lane: 1, startX: -90, speedMps: 30 }, siren: { mode: "wail", on: [{ fromS: 0 }] } }],
+      actors: [
+        {
+          class: "emergency_vehicle",
+          motion: { type: "lane", lane: 1, startX: -90, speedMps: 30 },
+          siren: { mode: "wail", on: [{ fromS: 0 }] },
+        },
+      ],
     });
     const world = buildWorld(s);
     const synth = new AudioSynth(world, new Prng(3));
@@ -129,7 +135,7 @@ describe("audio: siren bearing, attenuation, Doppler", () => {
     const observedAt = (t: number): number => {
       const c = synth.chunk(t, 320);
       let crossings = 0;
-      for (let i = 1; i < c.frames; i++) if ((c.samples[(i - 1) * 2]! < 0) !== (c.samples[i * 2]! < 0)) crossings++;
+      for (let i = 1; i < c.frames; i++) if (c.samples[(i - 1) * 2]! < 0 !== c.samples[i * 2]! < 0) crossings++;
       return (crossings / 2) * (AUDIO_SAMPLE_RATE / 320);
     };
     // At t = 1 s the ambulance is ~60 m behind, closing at 30 m/s: emitted ~R/c earlier.
@@ -153,7 +159,13 @@ describe("audio in a recording matches the ground-truth siren bearing", () => {
       seed: 11,
       ego: { speedMps: 10 },
       clutter: { poleSpacingM: 0, guardRails: false, parkedCars: 0 },
-      actors: [{ class: "emergency_vehicle", motion: { type: "lane", lane: 1, startX: -30, speedMps: 22 }, siren: { mode: "yelp", on: [{ fromS: 0 }] } }],
+      actors: [
+        {
+          class: "emergency_vehicle",
+          motion: { type: "lane", lane: 1, startX: -30, speedMps: 22 },
+          siren: { mode: "yelp", on: [{ fromS: 0 }] },
+        },
+      ],
       // Only audio matters here: keep the other sensors cheap.
       sensors: { camera: { width: 64, height: 48, rateHz: 1 }, lidar: { azimuthResolutionDeg: 4, rateHz: 1 } },
     });

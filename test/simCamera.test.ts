@@ -79,7 +79,9 @@ describe("camera fog (Koschmieder)", () => {
     const V = 100;
     const world = buildWorld(sceneWithCarAt(d, V));
     const img = renderCamera(world, snapshotAt(world, 0), k, { beta: extinction(V), night: false, noise: null });
-    const jpeg = await sharp(img.rgb, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
+    const jpeg = await sharp(img.rgb, { raw: { width: img.width, height: img.height, channels: 3 } })
+      .jpeg({ quality: 80 })
+      .toBuffer();
     const decoded = new Uint8Array(await sharp(jpeg).raw().toBuffer());
     const raw = contrastAtCar(img.rgb, img.bodyIndex, img.width, img.rgb[0]!);
     const fromJpeg = contrastAtCar(decoded, img.bodyIndex, img.width, decoded[0]!);

@@ -21,7 +21,8 @@ describe("fault injection", () => {
       ],
     });
     const { messages } = await readMessages((await simulateBytes(s)).bytes);
-    const stampsOf = (topic: string): bigint[] => messages.filter((m) => m.topic === topic).map((m) => stampNs(decode<{ timestamp: Stamp }>(m).timestamp) - SIM_START_NS);
+    const stampsOf = (topic: string): bigint[] =>
+      messages.filter((m) => m.topic === topic).map((m) => stampNs(decode<{ timestamp: Stamp }>(m).timestamp) - SIM_START_NS);
     const lidar = stampsOf(TOPICS.lidar);
     expect(lidar.filter((t) => t >= NS / 2n && t < NS)).toEqual([]);
     expect(lidar.length).toBe(20 - 5);
@@ -89,7 +90,9 @@ describe("fault injection", () => {
     // The MCAP publishTime carries the header stamp, logTime the arrival.
     for (let i = 0; i < radar.length; i++) expect(radar[i]!.publishTime).toBe(radarStamps[i]);
     // Camera: log time later than the stamp by ~60 ms; stamps jitter around the 100 ms grid.
-    const cam = messages.filter((m) => m.topic === TOPICS.camera).map((m) => ({ log: m.logTime, stamp: stampNs(decode<{ timestamp: Stamp }>(m).timestamp) }));
+    const cam = messages
+      .filter((m) => m.topic === TOPICS.camera)
+      .map((m) => ({ log: m.logTime, stamp: stampNs(decode<{ timestamp: Stamp }>(m).timestamp) }));
     const lat = cam.map((c) => Number(c.log - c.stamp) / 1e6);
     const meanLat = lat.reduce((a, b) => a + b, 0) / lat.length;
     expect(meanLat).toBeGreaterThan(50);
@@ -99,7 +102,9 @@ describe("fault injection", () => {
     expect(sd).toBeGreaterThan(2);
     expect(sd).toBeLessThan(9);
     // Without faults, stamps sit exactly on the grid (LiDAR here).
-    const lidarStamps = messages.filter((m) => m.topic === TOPICS.lidar).map((m) => stampNs(decode<{ timestamp: Stamp }>(m).timestamp) - SIM_START_NS);
+    const lidarStamps = messages
+      .filter((m) => m.topic === TOPICS.lidar)
+      .map((m) => stampNs(decode<{ timestamp: Stamp }>(m).timestamp) - SIM_START_NS);
     expect(lidarStamps.every((t) => t % (100n * MS) === 0n)).toBe(true);
   });
 });

@@ -3,8 +3,25 @@ import { SIM_START_NS } from "../src/sim/simulate";
 import { decode, readMessages, scenario, simulateBytes, stampNs, type Stamp } from "./simHelpers";
 
 type V3 = { x: number; y: number; z: number };
-type GtObject = { id: number; classification: number; position: V3; size: V3; yaw_rad: number; velocity: V3; siren_on: boolean; visibility: { camera: number; lidar: number; radar: number; audio: number } };
-type Gt = { timestamp: Stamp; frame_id: string; objects: GtObject[]; visibility_m: number; siren_active: boolean; siren_bearing_rad: number; ego_speed_mps: number };
+type GtObject = {
+  id: number;
+  classification: number;
+  position: V3;
+  size: V3;
+  yaw_rad: number;
+  velocity: V3;
+  siren_on: boolean;
+  visibility: { camera: number; lidar: number; radar: number; audio: number };
+};
+type Gt = {
+  timestamp: Stamp;
+  frame_id: string;
+  objects: GtObject[];
+  visibility_m: number;
+  siren_active: boolean;
+  siren_bearing_rad: number;
+  ego_speed_mps: number;
+};
 
 async function groundTruth(visibilityM?: number): Promise<Gt[]> {
   const s = scenario({
@@ -18,7 +35,11 @@ async function groundTruth(visibilityM?: number): Promise<Gt[]> {
     actors: [
       { class: "car", motion: { type: "lane", lane: 0, startX: 22, speedMps: 10 } },
       { class: "truck", motion: { type: "lane", lane: 2, startX: 95, speedMps: 10 } },
-      { class: "emergency_vehicle", motion: { type: "lane", lane: -1, startX: 40, speedMps: 10 }, siren: { mode: "wail", on: [{ fromS: 0.5 }] } },
+      {
+        class: "emergency_vehicle",
+        motion: { type: "lane", lane: -1, startX: 40, speedMps: 10 },
+        siren: { mode: "wail", on: [{ fromS: 0.5 }] },
+      },
     ],
   });
   const { messages } = await readMessages((await simulateBytes(s)).bytes);

@@ -132,7 +132,15 @@ describe("LiDAR against ground truth in a recording", () => {
     });
     const { bytes } = await simulateBytes(s);
     const { messages } = await readMessages(bytes);
-    type Gt = { timestamp: Stamp; objects: Array<{ id: number; position: { x: number; y: number; z: number }; size: { x: number; y: number; z: number }; yaw_rad: number }> };
+    type Gt = {
+      timestamp: Stamp;
+      objects: Array<{
+        id: number;
+        position: { x: number; y: number; z: number };
+        size: { x: number; y: number; z: number };
+        yaw_rad: number;
+      }>;
+    };
     type Pc = { timestamp: Stamp; data: Uint8Array; point_stride: number };
     const gts = new Map<bigint, Gt>();
     for (const m of messages.filter((m) => m.topic === TOPICS.groundTruth)) {

@@ -99,7 +99,12 @@ describe("radar", () => {
     const rng = new Prng(8);
     let ghosts = 0;
     for (let i = 0; i < 50; i++) {
-      const scan = simulateRadarScan(snapshotAt(world, i / 20), { rng, visibilityM: undefined, clutterPerScan: 0, multipathProbability: 0.5 });
+      const scan = simulateRadarScan(snapshotAt(world, i / 20), {
+        rng,
+        visibilityM: undefined,
+        clutterPerScan: 0,
+        multipathProbability: 0.5,
+      });
       ghosts += scan.source.filter((x) => x === -2).length;
     }
     expect(ghosts).toBeGreaterThan(20);

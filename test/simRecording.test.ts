@@ -17,7 +17,11 @@ const small = (seed: number) =>
     sensors: { camera: { width: 96, height: 64, rateHz: 10 }, lidar: { azimuthResolutionDeg: 2 } },
     actors: [
       { class: "car", motion: { type: "lane", lane: 0, startX: 20, speedMps: 18 } },
-      { class: "emergency_vehicle", motion: { type: "lane", lane: 1, startX: -20, speedMps: 25 }, siren: { mode: "yelp", on: [{ fromS: 0 }] } },
+      {
+        class: "emergency_vehicle",
+        motion: { type: "lane", lane: 1, startX: -20, speedMps: 25 },
+        siren: { mode: "yelp", on: [{ fromS: 0 }] },
+      },
     ],
   });
 
@@ -46,7 +50,8 @@ describe("simulated recordings", () => {
       expect("error" in r ? r.error : "").toBe("");
       if ("messages" in r) for (const f of r.messages) kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
     }
-    for (const k of ["camera", "lidar", "radar", "audio", "groundTruth", "transform", "cameraCalibration"]) expect(kinds.get(k) ?? 0).toBeGreaterThan(0);
+    for (const k of ["camera", "lidar", "radar", "audio", "groundTruth", "transform", "cameraCalibration"])
+      expect(kinds.get(k) ?? 0).toBeGreaterThan(0);
   });
 
   it("recordings/default.mcap matches what `avfusion simulate` produces now", async () => {
@@ -72,7 +77,10 @@ describe("simulated recordings", () => {
   it("reports bad scenarios and options in one line with exit code 2", async () => {
     const run = async (...args: string[]): Promise<[number, string]> => {
       const out: string[] = [];
-      const code = await main(["node", "avfusion", "simulate", "--no-progress", ...args], { stdout: (t) => out.push(t), stderr: (t) => out.push(t) });
+      const code = await main(["node", "avfusion", "simulate", "--no-progress", ...args], {
+        stdout: (t) => out.push(t),
+        stderr: (t) => out.push(t),
+      });
       return [code, out.join("")];
     };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "avfusion-sim-"));
@@ -106,7 +114,18 @@ describe("simulated recordings", () => {
   });
 
   it("ships every named scenario and they all validate", () => {
-    for (const name of ["highway-clear", "urban-crossing", "siren-approach", "fog-50m", "fog-150m", "lidar-dropout", "camera-frozen", "radar-clutter", "clock-skew", "default"]) {
+    for (const name of [
+      "highway-clear",
+      "urban-crossing",
+      "siren-approach",
+      "fog-50m",
+      "fog-150m",
+      "lidar-dropout",
+      "camera-frozen",
+      "radar-clutter",
+      "clock-skew",
+      "default",
+    ]) {
       const s = loadScenario(name);
       expect(s.name).toBe(name);
     }

@@ -102,7 +102,15 @@ describeData("ARS548 vs nebula decoder output", () => {
     detectionList = packets.find((p): p is Ars548DetectionList => p.type === "detectionList")!;
     const files = await fs.readdir(YAML_DIR);
     const read = async (suffix: string) =>
-      parseYaml(await fs.readFile(path.join(YAML_DIR, files.find((f) => f.endsWith(suffix))!), "utf8"));
+      parseYaml(
+        await fs.readFile(
+          path.join(
+            YAML_DIR,
+            files.find((f) => f.endsWith(suffix))!,
+          ),
+          "utf8",
+        ),
+      );
     yamlObjects = await read("_object.yaml");
     yamlDetections = await read("_detection.yaml");
   });
@@ -248,7 +256,11 @@ const nanosOf = (s: { sec: number; nanosec: number }) => BigInt(s.sec) * 1_000_0
 describeData("SRR520 vs nebula decoder output", () => {
   let messages: { schemaName: string; logTime: bigint; msg: PacketMessage }[];
   let lists: Srr520List[];
-  let yaml: { object: YamlList & { objects: YamlRecord[] }; near: YamlList & { detections: YamlRecord[] }; hrr: YamlList & { detections: YamlRecord[] } };
+  let yaml: {
+    object: YamlList & { objects: YamlRecord[] };
+    near: YamlList & { detections: YamlRecord[] };
+    hrr: YamlList & { detections: YamlRecord[] };
+  };
 
   beforeAll(async () => {
     messages = await readPacketMcap(SRR_MCAP);
@@ -256,7 +268,15 @@ describeData("SRR520 vs nebula decoder output", () => {
     lists = messages.flatMap((m) => m.msg.packets.map((p) => assembler.push(p))).filter((l): l is Srr520List => l !== undefined);
     const files = await fs.readdir(SRR_YAML_DIR);
     const read = async (suffix: string) =>
-      parseYaml(await fs.readFile(path.join(SRR_YAML_DIR, files.find((f) => f.endsWith(suffix))!), "utf8"));
+      parseYaml(
+        await fs.readFile(
+          path.join(
+            SRR_YAML_DIR,
+            files.find((f) => f.endsWith(suffix))!,
+          ),
+          "utf8",
+        ),
+      );
     yaml = { object: await read("_object.yaml"), near: await read("_near_detection.yaml"), hrr: await read("_hrr_detection.yaml") };
   });
 

@@ -46,17 +46,26 @@ describe("compareToBaseline", () => {
     expect(text).toMatch(/warning: the baseline ran on another backend or machine/);
     expect(text).toMatch(/e2e\.p99Ms\s+50 vs\s+100\s+×0\.50  better/);
     expect(text).toMatch(/realtimeFactor\s+4 vs\s+2\s+×2\.00  better/);
-    const same = formatComparison(compareToBaseline(report(2, ["nominal"]), parseBaseline(JSON.stringify(report(1, ["nominal"])), "b")), baseline, current, "b");
+    const same = formatComparison(
+      compareToBaseline(report(2, ["nominal"]), parseBaseline(JSON.stringify(report(1, ["nominal"])), "b")),
+      baseline,
+      current,
+      "b",
+    );
     expect(same).toMatch(/e2e\.p50Ms .*×2\.00  worse/);
   });
 });
 
 describe("parseBaseline", () => {
   it("names the file and the first bad field in one line", () => {
-    expect(() => parseBaseline("{", "b.json")).toThrow(/^baseline b\.json: not JSON \(.*\), expected the output of avfusion bench --json or --save-baseline$/);
+    expect(() => parseBaseline("{", "b.json")).toThrow(
+      /^baseline b\.json: not JSON \(.*\), expected the output of avfusion bench --json or --save-baseline$/,
+    );
     const broken = JSON.parse(JSON.stringify(report(1)));
     delete broken.scenarios.nominal.e2e.p99Ms;
-    expect(() => parseBaseline(JSON.stringify(broken), "b.json")).toThrow(/^baseline b\.json: scenarios\.nominal\.e2e\.p99Ms: .*expected the output of avfusion bench/);
+    expect(() => parseBaseline(JSON.stringify(broken), "b.json")).toThrow(
+      /^baseline b\.json: scenarios\.nominal\.e2e\.p99Ms: .*expected the output of avfusion bench/,
+    );
     expect(() => parseBaseline(JSON.stringify({ tool: "other" }), "b.json")).toThrow(/baseline b\.json: tool:/);
     try {
       parseBaseline("[]", "b.json");

@@ -29,13 +29,17 @@ export function parseBaseline(text: string, file: string): Baseline {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new BaselineError(`baseline ${file}: not JSON (${(err as Error).message.split("\n")[0]}), expected the output of avfusion bench --json or --save-baseline`);
+    throw new BaselineError(
+      `baseline ${file}: not JSON (${(err as Error).message.split("\n")[0]}), expected the output of avfusion bench --json or --save-baseline`,
+    );
   }
   const parsed = baselineSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join(".") : "(root)";
-    throw new BaselineError(`baseline ${file}: ${where}: ${issue?.message ?? "invalid"}, expected the output of avfusion bench --json or --save-baseline`);
+    throw new BaselineError(
+      `baseline ${file}: ${where}: ${issue?.message ?? "invalid"}, expected the output of avfusion bench --json or --save-baseline`,
+    );
   }
   return parsed.data;
 }
@@ -87,10 +91,23 @@ export function compareToBaseline(current: Pick<BenchReport, "scenarios">, basel
 }
 
 /** The comparison as a text table; a warning line first when machine or backend differ. */
-export function formatComparison(rows: readonly RatioRow[], baseline: Baseline, current: Pick<BenchReport, "backend" | "machine">, file: string): string {
-  const lines = [`compared with ${file} (${baseline.backend}, ${baseline.machine.cpuModel}, ${baseline.machine.cores} cores, load ${baseline.machine.loadAvg.join(" / ")}); ratio = now / baseline`];
-  if (baseline.backend !== current.backend || baseline.machine.cpuModel !== current.machine.cpuModel || baseline.machine.cores !== current.machine.cores) {
-    lines.push(`warning: the baseline ran on another backend or machine (${baseline.backend} on ${baseline.machine.cpuModel} × ${baseline.machine.cores}); ratios compare unlike runs`);
+export function formatComparison(
+  rows: readonly RatioRow[],
+  baseline: Baseline,
+  current: Pick<BenchReport, "backend" | "machine">,
+  file: string,
+): string {
+  const lines = [
+    `compared with ${file} (${baseline.backend}, ${baseline.machine.cpuModel}, ${baseline.machine.cores} cores, load ${baseline.machine.loadAvg.join(" / ")}); ratio = now / baseline`,
+  ];
+  if (
+    baseline.backend !== current.backend ||
+    baseline.machine.cpuModel !== current.machine.cpuModel ||
+    baseline.machine.cores !== current.machine.cores
+  ) {
+    lines.push(
+      `warning: the baseline ran on another backend or machine (${baseline.backend} on ${baseline.machine.cpuModel} × ${baseline.machine.cores}); ratios compare unlike runs`,
+    );
   }
   if (rows.length === 0) lines.push("no scenario in common with the baseline");
   let last = "";
@@ -98,7 +115,9 @@ export function formatComparison(rows: readonly RatioRow[], baseline: Baseline, 
     if (r.scenario !== last) lines.push(`${r.scenario}:`);
     last = r.scenario;
     const mark = r.ratio === null || r.ratio === 1 ? "" : (r.better === "lower") === r.ratio < 1 ? "  better" : "  worse";
-    lines.push(`  ${r.metric.padEnd(30)}${fmt(r.current).padStart(10)} vs ${fmt(r.baseline).padStart(10)}  ×${r.ratio === null ? "n/a" : r.ratio.toFixed(2)}${mark}`);
+    lines.push(
+      `  ${r.metric.padEnd(30)}${fmt(r.current).padStart(10)} vs ${fmt(r.baseline).padStart(10)}  ×${r.ratio === null ? "n/a" : r.ratio.toFixed(2)}${mark}`,
+    );
   }
   return lines.join("\n");
 }

@@ -41,7 +41,17 @@ describe("LatencyRecorder", () => {
     expect(r.clampedNegative).toBe(1);
     expect(r.summary().maxMs).toBe(0);
     expect(() => r.record(Number.NaN)).toThrow(/expected a finite number of ms, got NaN/);
-    expect(new LatencyRecorder().summary()).toEqual({ count: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0, minMs: 0, meanMs: 0, stddevMs: 0 });
+    expect(new LatencyRecorder().summary()).toEqual({
+      count: 0,
+      p50Ms: 0,
+      p95Ms: 0,
+      p99Ms: 0,
+      p999Ms: 0,
+      maxMs: 0,
+      minMs: 0,
+      meanMs: 0,
+      stddevMs: 0,
+    });
     expect(() => r.missed(75)).toThrow(/75 ms is not a tracked deadline, expected one of 50, 100/);
   });
 

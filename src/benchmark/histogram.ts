@@ -73,7 +73,10 @@ export class LatencyRecorder {
   /** Samples strictly above `deadlineMs` (one of the constructor's deadlines). */
   missed(deadlineMs: number): number {
     const i = this.deadlinesMs.indexOf(deadlineMs);
-    if (i < 0) throw new RangeError(`LatencyRecorder.missed: ${deadlineMs} ms is not a tracked deadline, expected one of ${this.deadlinesMs.join(", ")}`);
+    if (i < 0)
+      throw new RangeError(
+        `LatencyRecorder.missed: ${deadlineMs} ms is not a tracked deadline, expected one of ${this.deadlinesMs.join(", ")}`,
+      );
     return this.over[i]!;
   }
 
@@ -101,7 +104,10 @@ export class LatencyRecorder {
   }
 
   deadlineMisses(): DeadlineMisses {
-    return { missed50ms: this.deadlinesMs.includes(50) ? this.missed(50) : 0, missed100ms: this.deadlinesMs.includes(100) ? this.missed(100) : 0 };
+    return {
+      missed50ms: this.deadlinesMs.includes(50) ? this.missed(50) : 0,
+      missed100ms: this.deadlinesMs.includes(100) ? this.missed(100) : 0,
+    };
   }
 }
 
@@ -121,5 +127,12 @@ export function intervalSummary(timesMs: readonly number[]): IntervalSummary {
   const r = new LatencyRecorder([]);
   for (let i = 1; i < timesMs.length; i++) r.record(timesMs[i]! - timesMs[i - 1]!);
   const s = r.summary();
-  return { count: s.count, meanMs: s.meanMs, stddevMs: s.stddevMs, p50Ms: s.p50Ms, p99Ms: s.p99Ms, jitterMs: round3(Math.max(0, s.p99Ms - s.p50Ms)) };
+  return {
+    count: s.count,
+    meanMs: s.meanMs,
+    stddevMs: s.stddevMs,
+    p50Ms: s.p50Ms,
+    p99Ms: s.p99Ms,
+    jitterMs: round3(Math.max(0, s.p99Ms - s.p50Ms)),
+  };
 }

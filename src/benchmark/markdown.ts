@@ -14,10 +14,16 @@ const STACKED = ["decode", "syncWait", "encode", "fusion", "scene", "sink"];
 export function reportPlots(report: BenchReport, series: SeriesByScenario): Record<string, string> {
   const plots: Record<string, string> = {};
   for (const [name, s] of Object.entries(series)) {
-    plots[`e2e-histogram-${name}.svg`] = histogramSvg(s.e2eMs, { title: `${name}: end-to-end latency per frame (${report.backend})`, thresholdsMs: [50, 100] });
+    plots[`e2e-histogram-${name}.svg`] = histogramSvg(s.e2eMs, {
+      title: `${name}: end-to-end latency per frame (${report.backend})`,
+      thresholdsMs: [50, 100],
+    });
   }
   plots["stages.svg"] = stackedBarsSvg(
-    Object.values(report.scenarios).map((r) => ({ label: r.scenario, segments: STACKED.filter((n) => r.stages[n]).map((n) => ({ name: n, valueMs: r.stages[n]!.meanMs })) })),
+    Object.values(report.scenarios).map((r) => ({
+      label: r.scenario,
+      segments: STACKED.filter((n) => r.stages[n]).map((n) => ({ name: n, valueMs: r.stages[n]!.meanMs })),
+    })),
     { title: "mean time per tick and stage (ms)", xLabel: "ms per tick (mean)" },
   );
   plots["latency-over-time.svg"] = timeSeriesSvg(

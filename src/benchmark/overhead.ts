@@ -13,14 +13,21 @@ import type { SensorMessage, SyncedBundle } from "../types";
 import { LatencyRecorder, type LatencySummary } from "./histogram";
 
 /** Runs the real encoders once over the recording's ticks, so the overhead runs can reuse their evidence. */
-export async function encodeOnce(messages: readonly SensorMessage[], plan: PipelinePlan, models: { files: ModelFiles; dir?: string }): Promise<EncodedTick[]> {
+export async function encodeOnce(
+  messages: readonly SensorMessage[],
+  plan: PipelinePlan,
+  models: { files: ModelFiles; dir?: string },
+): Promise<EncodedTick[]> {
   const aligned = decodeAndAlign(plan, {});
   const bundles: SyncedBundle[] = [];
   const input = new Subject<SensorMessage>();
   input.pipe(aligned.operator).subscribe((b) => bundles.push(b));
   for (const m of messages) input.next(m);
   input.complete();
-  const encoders = createSensorEncoders(aligned.calibration, { files: models.files, ...(models.dir !== undefined ? { modelsDir: models.dir } : {}) });
+  const encoders = createSensorEncoders(aligned.calibration, {
+    files: models.files,
+    ...(models.dir !== undefined ? { modelsDir: models.dir } : {}),
+  });
   try {
     const encode = createBundleEncoder(encoders, new Map(plan.sensors.map((s) => [s.sensorId, s.kind])));
     const out: EncodedTick[] = [];
@@ -83,7 +90,12 @@ export async function measurePipelineOverhead(
   options: { passes?: number } = {},
 ): Promise<OverheadResult> {
   const passes = Math.max(1, options.passes ?? 5);
-  const recorders = () => ({ decodeSync: new LatencyRecorder([1]), fusionScene: new LatencyRecorder([1]), sink: new LatencyRecorder([1]), total: new LatencyRecorder([1]) });
+  const recorders = () => ({
+    decodeSync: new LatencyRecorder([1]),
+    fusionScene: new LatencyRecorder([1]),
+    sink: new LatencyRecorder([1]),
+    total: new LatencyRecorder([1]),
+  });
   const r = recorders();
   const c = recorders();
   let ticks = 0;
@@ -133,8 +145,20 @@ export async function measurePipelineOverhead(
       const fusionSceneCpuMs = cpuMs() - c0;
       c0 = cpuMs();
       t = performance.now();
-      await sink.write("/avfusion/scene", "avfusion.SceneState", scene.stamp, scene.stamp, encodeProto("avfusion.SceneState", toSceneProto(scene)));
-      await sink.write("/avfusion/scene_boxes", "foxglove.SceneUpdate", scene.stamp, scene.stamp, encodeProto("foxglove.SceneUpdate", toSceneUpdate(scene)));
+      await sink.write(
+        "/avfusion/scene",
+        "avfusion.SceneState",
+        scene.stamp,
+        scene.stamp,
+        encodeProto("avfusion.SceneState", toSceneProto(scene)),
+      );
+      await sink.write(
+        "/avfusion/scene_boxes",
+        "foxglove.SceneUpdate",
+        scene.stamp,
+        scene.stamp,
+        encodeProto("foxglove.SceneUpdate", toSceneUpdate(scene)),
+      );
       const sinkMs = performance.now() - t;
       const sinkCpuMs = cpuMs() - c0;
       if (!rec) continue;
@@ -161,9 +185,24 @@ export async function measurePipelineOverhead(
     decodeBySchema: Object.fromEntries(
       [...bySchema].map(([schema, h]) => {
         const sum = h.summary();
-        return [schema, { messages: sum.count, p50Ms: sum.p50Ms, meanMs: sum.meanMs, p99Ms: sum.p99Ms, msPerTick: Math.round(((sum.meanMs * sum.count) / Math.max(1, ticks)) * 1000) / 1000 }];
+        return [
+          schema,
+          {
+            messages: sum.count,
+            p50Ms: sum.p50Ms,
+            meanMs: sum.meanMs,
+            p99Ms: sum.p99Ms,
+            msPerTick: Math.round(((sum.meanMs * sum.count) / Math.max(1, ticks)) * 1000) / 1000,
+          },
+        ];
       }),
     ),
-    cpu: { decodeSync: c.decodeSync.summary(), fusionScene: c.fusionScene.summary(), sink: c.sink.summary(), total: c.total.summary(), over1ms: c.total.missed(1) },
+    cpu: {
+      decodeSync: c.decodeSync.summary(),
+      fusionScene: c.fusionScene.summary(),
+      sink: c.sink.summary(),
+      total: c.total.summary(),
+      over1ms: c.total.missed(1),
+    },
   };
 }

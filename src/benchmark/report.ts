@@ -54,11 +54,16 @@ export function formatText(report: BenchReport): string {
         `${String(e.missed50ms).padStart(7)}${String(e.missed100ms).padStart(7)}${f2(r.tickInterval.jitterMs).padStart(8)}${f2(r.peakRssMb).padStart(8)}  ${r.loadAvgStart[0]}`,
     );
   }
-  lines.push("", "scenario   from capture end p50 / p99 (>100 ms)   from arrival p50 / p99   after sync p50 / p99 (>100 ms)   CPU s  rec. time / CPU time");
+  lines.push(
+    "",
+    "scenario   from capture end p50 / p99 (>100 ms)   from arrival p50 / p99   after sync p50 / p99 (>100 ms)   CPU s  rec. time / CPU time",
+  );
   for (const r of Object.values(report.scenarios)) {
     const a = r.afterSync;
     lines.push(
-      `  ${r.scenario.padEnd(10)}${f2(r.e2eFromCaptureEnd.p50Ms).padStart(9)} / ${f2(r.e2eFromCaptureEnd.p99Ms).padEnd(8)} (${r.e2eFromCaptureEnd.missed100ms}/${r.e2eFromCaptureEnd.count})`.padEnd(46) +
+      `  ${r.scenario.padEnd(10)}${f2(r.e2eFromCaptureEnd.p50Ms).padStart(9)} / ${f2(r.e2eFromCaptureEnd.p99Ms).padEnd(8)} (${r.e2eFromCaptureEnd.missed100ms}/${r.e2eFromCaptureEnd.count})`.padEnd(
+        46,
+      ) +
         `${f2(r.e2eFromArrival.p50Ms).padStart(9)} / ${f2(r.e2eFromArrival.p99Ms).padEnd(9)}` +
         `${f2(a.p50Ms).padStart(10)} / ${f2(a.p99Ms).padEnd(8)} (${a.missed100ms}/${a.count})`.padEnd(34) +
         `${f2(r.cpuS).padStart(7)}  ${f2(r.cpuRealtimeFactor)}×`,
@@ -69,7 +74,9 @@ export function formatText(report: BenchReport): string {
   const scenarios = Object.values(report.scenarios);
   lines.push(`  ${"stage".padEnd(20)}${scenarios.map((r) => r.scenario.padStart(18)).join("")}`);
   for (const n of names) {
-    lines.push(`  ${n.padEnd(20)}${scenarios.map((r) => (r.stages[n] ? `${f2(r.stages[n].p50Ms)} / ${f2(r.stages[n].p99Ms)}` : "-").padStart(18)).join("")}`);
+    lines.push(
+      `  ${n.padEnd(20)}${scenarios.map((r) => (r.stages[n] ? `${f2(r.stages[n].p50Ms)} / ${f2(r.stages[n].p99Ms)}` : "-").padStart(18)).join("")}`,
+    );
   }
   lines.push("", "e2e: one sample per included frame, from its sensor stamp to its scene state written by the sink.");
   for (const mode of ["lossless", "realtime"] as const) {

@@ -89,7 +89,8 @@ export async function runScenario(spec: BenchScenario, file: string, options: Ru
     if (plan.sensors.length === 0) throw new Error(`${file}: no sensor the pipeline can use`);
     // A sweep or a chunk is stamped at its start and ends a period later.
     for (const s of plan.sensors) {
-      if ((s.kind === "lidar" || s.kind === "audio") && s.rateHz !== null && s.rateHz > 0.5) captureNs.set(s.sensorId, BigInt(Math.round(1e9 / s.rateHz)));
+      if ((s.kind === "lidar" || s.kind === "audio") && s.rateHz !== null && s.rateHz > 0.5)
+        captureNs.set(s.sensorId, BigInt(Math.round(1e9 / s.rateHz)));
     }
 
     // Decode time of the messages delivered since the previous bundle = this tick's decode share.
@@ -161,8 +162,20 @@ export async function runScenario(spec: BenchScenario, file: string, options: Ru
     const onTick = async (tick: SceneTick): Promise<void> => {
       const sinkStart = performance.now();
       const scene = tick.scene;
-      await mcap.write(SCENE_TOPIC, "avfusion.SceneState", scene.stamp, scene.stamp, encodeProto("avfusion.SceneState", toSceneProto(scene)));
-      await mcap.write(SCENE_UPDATE_TOPIC, "foxglove.SceneUpdate", scene.stamp, scene.stamp, encodeProto("foxglove.SceneUpdate", toSceneUpdate(scene)));
+      await mcap.write(
+        SCENE_TOPIC,
+        "avfusion.SceneState",
+        scene.stamp,
+        scene.stamp,
+        encodeProto("avfusion.SceneState", toSceneProto(scene)),
+      );
+      await mcap.write(
+        SCENE_UPDATE_TOPIC,
+        "foxglove.SceneUpdate",
+        scene.stamp,
+        scene.stamp,
+        encodeProto("foxglove.SceneUpdate", toSceneUpdate(scene)),
+      );
       const sinkEnd = performance.now();
       emitted.push(sinkEnd);
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -261,10 +274,12 @@ export async function runScenario(spec: BenchScenario, file: string, options: Ru
       e2eFromCaptureEnd: { ...fromCaptureEnd.summary(), ...fromCaptureEnd.deadlineMisses() },
       afterSync: { ...afterSync.summary(), ...afterSync.deadlineMisses() },
       e2eBySensor: Object.fromEntries(
-        [...bySensor].sort(([a], [b]) => a.localeCompare(b)).map(([id, r]) => {
-          const s = r.summary();
-          return [id, { p50Ms: s.p50Ms, p99Ms: s.p99Ms, maxMs: s.maxMs, count: s.count }];
-        }),
+        [...bySensor]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([id, r]) => {
+            const s = r.summary();
+            return [id, { p50Ms: s.p50Ms, p99Ms: s.p99Ms, maxMs: s.maxMs, count: s.count }];
+          }),
       ),
       stages: Object.fromEntries([...stages].map(([name, r]) => [name, r.summary()])),
       tickInterval: intervalSummary(emitted),

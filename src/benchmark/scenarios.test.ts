@@ -4,7 +4,9 @@ describe("bench scenarios", () => {
   it("parses all, one name or a list, in the canonical order; names the choices otherwise", () => {
     expect(parseScenarioList("all")).toEqual([...BENCH_SCENARIOS]);
     expect(parseScenarioList("live,nominal")).toEqual(["nominal", "live"]);
-    expect(() => parseScenarioList("foggy")).toThrow(/^--scenario foggy: expected all or a comma-separated list of nominal, dense, fog, dropout, flood, live$/);
+    expect(() => parseScenarioList("foggy")).toThrow(
+      /^--scenario foggy: expected all or a comma-separated list of nominal, dense, fog, dropout, flood, live$/,
+    );
     expect(() => parseScenarioList("")).toThrow(/--scenario : expected/);
   });
 

@@ -53,7 +53,12 @@ function dense(durationS: number): Scenario {
 }
 
 export const BENCH_SCENARIO_SPECS: Record<BenchScenarioName, BenchScenario> = {
-  nominal: { name: "nominal", mode: "lossless", description: "the default drive: camera 15 Hz, LiDAR 10 Hz, radar 20 Hz, audio 10 Hz, 5 actors, haze", build: nominal },
+  nominal: {
+    name: "nominal",
+    mode: "lossless",
+    description: "the default drive: camera 15 Hz, LiDAR 10 Hz, radar 20 Hz, audio 10 Hz, 5 actors, haze",
+    build: nominal,
+  },
   dense: { name: "dense", mode: "lossless", description: "35 vehicles and 20 parked cars, 64-beam LiDAR at 0.2° azimuth", build: dense },
   fog: {
     name: "fog",
@@ -67,7 +72,10 @@ export const BENCH_SCENARIO_SPECS: Record<BenchScenarioName, BenchScenario> = {
     description: "LiDAR silent for 30–60 % of the drive, camera for 50–80 %",
     build: (d) =>
       variant("dropout", d, (s) => {
-        s.faults.push({ type: "dropout", sensor: "lidar", fromS: 0.3 * d, toS: 0.6 * d }, { type: "dropout", sensor: "camera", fromS: 0.5 * d, toS: 0.8 * d });
+        s.faults.push(
+          { type: "dropout", sensor: "lidar", fromS: 0.3 * d, toS: 0.6 * d },
+          { type: "dropout", sensor: "camera", fromS: 0.5 * d, toS: 0.8 * d },
+        );
       }),
   },
   flood: {
@@ -81,13 +89,21 @@ export const BENCH_SCENARIO_SPECS: Record<BenchScenarioName, BenchScenario> = {
       return s;
     },
   },
-  live: { name: "live", mode: "realtime", description: "the nominal drive paced at real time ×1; ticks dropped to the newest while the pipeline is busy", build: nominal },
+  live: {
+    name: "live",
+    mode: "realtime",
+    description: "the nominal drive paced at real time ×1; ticks dropped to the newest while the pipeline is busy",
+    build: nominal,
+  },
 };
 
 /** `all` or one name → the scenarios to run, in the canonical order. */
 export function parseScenarioList(value: string): BenchScenarioName[] {
   if (value === "all") return [...BENCH_SCENARIOS];
-  const names = value.split(",").map((v) => v.trim()).filter((v) => v !== "");
+  const names = value
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
   const bad = names.filter((n) => !(BENCH_SCENARIOS as readonly string[]).includes(n));
   if (names.length === 0 || bad.length > 0) {
     throw new RangeError(`--scenario ${value}: expected all or a comma-separated list of ${BENCH_SCENARIOS.join(", ")}`);

@@ -44,7 +44,9 @@ describe("SVG charts", () => {
     expect(svg).toContain(">50 ms<");
     expect(svg).not.toMatch(/NaN|Infinity|undefined/);
     // Axis 0..100 in 10 bins of 10 ms: counts 1, 2, 0, ..., 0, 1 → heights proportional to the counts.
-    const heights = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="#4e79a7"\/>/g)].map((m) => Number(m[1]));
+    const heights = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="#4e79a7"\/>/g)].map((m) =>
+      Number(m[1]),
+    );
     expect(heights).toHaveLength(10);
     expect(heights[1]).toBeCloseTo(2 * heights[0]!, 1);
     expect(heights[9]).toBeCloseTo(heights[0]!, 1);
@@ -54,15 +56,29 @@ describe("SVG charts", () => {
   it("stacks the segments of each row, widths proportional to the values", () => {
     const svg = stackedBarsSvg(
       [
-        { label: "nominal", segments: [{ name: "decode", valueMs: 10 }, { name: "encode", valueMs: 30 }] },
-        { label: "fog", segments: [{ name: "decode", valueMs: 20 }, { name: "encode", valueMs: Number.NaN }] },
+        {
+          label: "nominal",
+          segments: [
+            { name: "decode", valueMs: 10 },
+            { name: "encode", valueMs: 30 },
+          ],
+        },
+        {
+          label: "fog",
+          segments: [
+            { name: "decode", valueMs: 20 },
+            { name: "encode", valueMs: Number.NaN },
+          ],
+        },
       ],
       { title: "stages" },
     );
     const o = parseXml(svg);
     expect(o.counts.rect).toBe(5);
     expect(o.counts.title).toBe(4);
-    const widths = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="[\d.]+" fill="[^"]+"><title>/g)].map((m) => Number(m[1]));
+    const widths = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="[\d.]+" fill="[^"]+"><title>/g)].map((m) =>
+      Number(m[1]),
+    );
     expect(widths[1]! / widths[0]!).toBeCloseTo(3, 1);
     expect(widths[2]! / widths[0]!).toBeCloseTo(2, 1);
     expect(widths[3]).toBe(0);
@@ -72,7 +88,14 @@ describe("SVG charts", () => {
   it("draws one path per non-empty series, with threshold lines", () => {
     const svg = timeSeriesSvg(
       [
-        { name: "a", points: [[0, 10], [1, 20], [2, 15]] },
+        {
+          name: "a",
+          points: [
+            [0, 10],
+            [1, 20],
+            [2, 15],
+          ],
+        },
         { name: "b", points: [] },
       ],
       { title: "over time", xLabel: "s", yLabel: "ms", thresholdsMs: [50, 100] },

@@ -77,7 +77,10 @@ function thresholdLinesX(thresholds: readonly number[], maxX: number, x: Scale):
 }
 
 /** Histogram of latency samples (ms) in `bins` equal bins from 0 to the axis maximum, with deadline lines. */
-export function histogramSvg(samples: readonly number[], options: { title: string; bins?: number; thresholdsMs?: readonly number[] }): string {
+export function histogramSvg(
+  samples: readonly number[],
+  options: { title: string; bins?: number; thresholdsMs?: readonly number[] },
+): string {
   const bins = Math.max(1, options.bins ?? 40);
   const maxV = samples.reduce((a, b) => Math.max(a, b), 0);
   const ax = niceAxis(Math.max(maxV, ...(options.thresholdsMs ?? []).map((t) => t * 1.05)));
@@ -88,18 +91,28 @@ export function histogramSvg(samples: readonly number[], options: { title: strin
   const x: Scale = (v) => M.left + (v / ax.max) * (W - M.left - M.right);
   const y: Scale = (v) => H - M.bottom - (v / ay.max) * (H - M.top - M.bottom);
   const bars = counts.map(
-    (c, i) => `<rect x="${num(x(i * width))}" y="${num(y(c))}" width="${num(Math.max(0.5, x(width) - x(0) - 1))}" height="${num(y(0) - y(c))}" fill="${PALETTE[0]}"/>`,
+    (c, i) =>
+      `<rect x="${num(x(i * width))}" y="${num(y(c))}" width="${num(Math.max(0.5, x(width) - x(0) - 1))}" height="${num(y(0) - y(c))}" fill="${PALETTE[0]}"/>`,
   );
-  const body = [...yAxis(ay.max, ay.step, y), ...xAxis(ax.max, ax.step, x), ...bars, ...thresholdLinesX(options.thresholdsMs ?? [], ax.max, x)];
+  const body = [
+    ...yAxis(ay.max, ay.step, y),
+    ...xAxis(ax.max, ax.step, x),
+    ...bars,
+    ...thresholdLinesX(options.thresholdsMs ?? [], ax.max, x),
+  ];
   body.push(...legend([{ name: `${samples.length} samples`, color: PALETTE[0]! }]));
   return frame(options.title, body, "latency (ms)", "samples");
 }
 
 /** One horizontal bar per row, its segments stacked (e.g. p50 ms per stage, per scenario). */
-export function stackedBarsSvg(rows: readonly { label: string; segments: readonly { name: string; valueMs: number }[] }[], options: { title: string; xLabel?: string }): string {
+export function stackedBarsSvg(
+  rows: readonly { label: string; segments: readonly { name: string; valueMs: number }[] }[],
+  options: { title: string; xLabel?: string },
+): string {
   const names = [...new Set(rows.flatMap((r) => r.segments.map((s) => s.name)))];
   const color = (name: string): string => PALETTE[names.indexOf(name) % PALETTE.length]!;
-  const total = (r: (typeof rows)[number]): number => r.segments.reduce((a, s) => a + Math.max(0, Number.isFinite(s.valueMs) ? s.valueMs : 0), 0);
+  const total = (r: (typeof rows)[number]): number =>
+    r.segments.reduce((a, s) => a + Math.max(0, Number.isFinite(s.valueMs) ? s.valueMs : 0), 0);
   const ax = niceAxis(Math.max(0, ...rows.map(total)));
   const x: Scale = (v) => M.left + 40 + (v / ax.max) * (W - M.left - 40 - M.right);
   const band = (H - M.top - M.bottom) / Math.max(1, rows.length);
@@ -115,7 +128,9 @@ export function stackedBarsSvg(rows: readonly { label: string; segments: readonl
     let acc = 0;
     for (const s of r.segments) {
       const v = Math.max(0, Number.isFinite(s.valueMs) ? s.valueMs : 0);
-      body.push(`<rect x="${num(x(acc))}" y="${num(y0)}" width="${num(x(acc + v) - x(acc))}" height="${num(h)}" fill="${color(s.name)}"><title>${escapeXml(`${r.label} ${s.name}: ${num(v)} ms`)}</title></rect>`);
+      body.push(
+        `<rect x="${num(x(acc))}" y="${num(y0)}" width="${num(x(acc + v) - x(acc))}" height="${num(h)}" fill="${color(s.name)}"><title>${escapeXml(`${r.label} ${s.name}: ${num(v)} ms`)}</title></rect>`,
+      );
       acc += v;
     }
   });

@@ -29,7 +29,6 @@ type BenchFlags = {
   fusionHead?: string;
 };
 
-
 async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
   let names;
   try {
@@ -53,7 +52,9 @@ async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
     try {
       text = await fsp.readFile(flags.baseline, "utf8");
     } catch (err) {
-      throw new UsageError(`--baseline ${flags.baseline}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"}), expected a JSON file from --save-baseline`);
+      throw new UsageError(
+        `--baseline ${flags.baseline}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"}), expected a JSON file from --save-baseline`,
+      );
     }
     baseline = parseBaseline(text, flags.baseline);
   }
@@ -71,7 +72,12 @@ async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
       // Unmeasured: JIT, wasm kernels and file caches warm up on the first scenario's drive.
       const spec = BENCH_SCENARIO_SPECS[names[0]!];
       const file = await cachedRecording(spec.build(durationS), flags.cache, log);
-      await runScenario({ ...spec, mode: "lossless" }, file, { models, scratchDir: scratch, maxTicks: warmup, ...(head.head ? { fusionHead: head.head } : {}) });
+      await runScenario({ ...spec, mode: "lossless" }, file, {
+        models,
+        scratchDir: scratch,
+        maxTicks: warmup,
+        ...(head.head ? { fusionHead: head.head } : {}),
+      });
     }
     for (const name of names) {
       const spec = BENCH_SCENARIO_SPECS[name];
@@ -93,14 +99,20 @@ async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
     head.dispose();
     await fsp.rm(scratch, { recursive: true, force: true });
   }
-  const report = buildReport(results, { backend: selection.backend, fusionHead: head.line.replace(/^fusion head: /, ""), machine, durationS });
+  const report = buildReport(results, {
+    backend: selection.backend,
+    fusionHead: head.line.replace(/^fusion head: /, ""),
+    machine,
+    durationS,
+  });
   const comparison = baseline === undefined ? undefined : compareToBaseline(report, baseline);
   if (flags.json) {
     const out = comparison === undefined ? report : { ...report, baselineComparison: { file: flags.baseline, rows: comparison } };
     ctx.stdout(`${JSON.stringify(out, null, 2)}\n`);
   } else {
     ctx.stdout(`${formatText(report)}\n`);
-    if (comparison !== undefined && baseline !== undefined) ctx.stdout(`\n${formatComparison(comparison, baseline, report, flags.baseline ?? "")}\n`);
+    if (comparison !== undefined && baseline !== undefined)
+      ctx.stdout(`\n${formatComparison(comparison, baseline, report, flags.baseline ?? "")}\n`);
   }
   if (flags.report !== undefined) {
     const files = await writeReport(flags.report, report, series);
@@ -116,7 +128,9 @@ async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
 export const registerBench: CommandRegistrar = (program: Command, ctx: CliContext) => {
   program
     .command("bench")
-    .description("latency benchmark: simulated scenarios through the whole pipeline; e2e and per-stage HDR percentiles, deadline misses, throughput, memory")
+    .description(
+      "latency benchmark: simulated scenarios through the whole pipeline; e2e and per-stage HDR percentiles, deadline misses, throughput, memory",
+    )
     .option("--scenario <name>", "nominal|dense|fog|dropout|flood|live|all, or a comma-separated list", "nominal")
     .option("--duration <s>", "seconds of simulated drive per scenario", "10")
     .option("--json", "print the results as JSON")

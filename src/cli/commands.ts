@@ -13,4 +13,13 @@ import { registerTrain } from "./train";
  * (`(program, ctx) => program.command(...).action(...)`) and append it here. Actions throw
  * UsageError (or any error with `exitCode = 2`) for bad input; `ctx.exitCode` sets the status.
  */
-export const COMMANDS: CommandRegistrar[] = [registerInspect, registerReplay, registerEval, registerSimulate, registerTrain, registerPlay, registerLive, registerBench];
+export const COMMANDS: CommandRegistrar[] = [
+  registerInspect,
+  registerReplay,
+  registerEval,
+  registerSimulate,
+  registerTrain,
+  registerPlay,
+  registerLive,
+  registerBench,
+];

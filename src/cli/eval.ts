@@ -4,7 +4,14 @@ import { loadavg } from "node:os";
 import { basename, join } from "node:path";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
 import { captureEncodedTicks } from "../eval/cachedFusion";
-import { buildEvalReport, EVAL_PIPELINES, formatEvalMarkdown, resultEntry, type EvalPipeline, type EvalResultEntry } from "../eval/evalReport";
+import {
+  buildEvalReport,
+  EVAL_PIPELINES,
+  formatEvalMarkdown,
+  resultEntry,
+  type EvalPipeline,
+  type EvalResultEntry,
+} from "../eval/evalReport";
 import { evaluateScenes } from "../eval/evaluateScenes";
 import { evaluateSiren, type SirenMetrics } from "../eval/evaluateSiren";
 import { defaultPipelines, fuseForPipelines, loadSuite, runSuite } from "../eval/runSuite";
@@ -36,7 +43,8 @@ function parsePipelines(list: string | undefined, hasLearned: boolean): EvalPipe
   if (list === undefined) return defaultPipelines(hasLearned);
   const out = list.split(",").map((p) => p.trim());
   for (const p of out) {
-    if (!(EVAL_PIPELINES as readonly string[]).includes(p)) throw new UsageError(`--pipelines ${list}: "${p}" is not one of ${EVAL_PIPELINES.join(", ")}`);
+    if (!(EVAL_PIPELINES as readonly string[]).includes(p))
+      throw new UsageError(`--pipelines ${list}: "${p}" is not one of ${EVAL_PIPELINES.join(", ")}`);
   }
   return out as EvalPipeline[];
 }
@@ -48,7 +56,9 @@ async function learnedHead(flags: EvalFlags, ctx: CliContext): Promise<LearnedFu
   }
   const shipped = existsSync(join(flags.models, "fusion", "model.json"));
   if (flags.fusionHead === "none" || (flags.fusionHead === "auto" && !shipped)) {
-    ctx.stderr(`eval: fused = tracker alone (${flags.fusionHead === "none" ? "--fusion-head none" : `no learned head in ${flags.models}/fusion`})\n`);
+    ctx.stderr(
+      `eval: fused = tracker alone (${flags.fusionHead === "none" ? "--fusion-head none" : `no learned head in ${flags.models}/fusion`})\n`,
+    );
     return undefined;
   }
   const head = await loadFusionHead(nodeModelFiles(), flags.models);
@@ -91,7 +101,13 @@ function writeReport(dir: string | undefined, report: object, markdown: string):
   writeFileSync(join(dir, "report.md"), `${markdown}\n`);
 }
 
-async function evalSuite(loaded: ReturnType<typeof loadSuite>, flags: EvalFlags, ctx: CliContext, head: FusionHead | undefined, backend: string): Promise<void> {
+async function evalSuite(
+  loaded: ReturnType<typeof loadSuite>,
+  flags: EvalFlags,
+  ctx: CliContext,
+  head: FusionHead | undefined,
+  backend: string,
+): Promise<void> {
   const { suite, file } = loaded;
   const pipelines = parsePipelines(flags.pipelines, head !== undefined);
   const t0 = performance.now();
@@ -106,7 +122,9 @@ async function evalSuite(loaded: ReturnType<typeof loadSuite>, flags: EvalFlags,
     log: (line) => ctx.stderr(`${line}\n`),
   });
   const wallS = (performance.now() - t0) / 1000;
-  const load = loadavg().map((x) => x.toFixed(2)).join(" ");
+  const load = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
   const withRun = { ...report, run: { backend, wallS: Math.round(wallS * 10) / 10, loadAverage: loadavg() } };
   const markdown = `${formatSuiteMarkdown(report)}\n_suite ${suite.name}, backend ${backend}, ${wallS.toFixed(0)} s wall, load average ${load}_\n`;
   ctx.stdout(flags.json ? `${JSON.stringify(withRun, null, 2)}\n` : markdown);
@@ -140,7 +158,9 @@ async function run(files: string[], flags: EvalFlags, ctx: CliContext): Promise<
 export const registerEval: CommandRegistrar = (program: Command, ctx: CliContext) => {
   program
     .command("eval")
-    .description("replay recordings with ground truth (or the held-out suite) and compute nuScenes-style detection, siren and robustness metrics")
+    .description(
+      "replay recordings with ground truth (or the held-out suite) and compute nuScenes-style detection, siren and robustness metrics",
+    )
     .argument("[files...]", "MCAP recordings with an avfusion.GroundTruth topic (e.g. from `avfusion simulate`)")
     .option("--suite [name]", "run the held-out scenario suite recordings/suite/NAME.yaml (default standard) or a suite file")
     .option("--cache <dir>", "where the suite's simulated recordings are kept", "tmp/suite-cache")
@@ -148,7 +168,11 @@ export const registerEval: CommandRegistrar = (program: Command, ctx: CliContext
     .option("--json", "print the JSON report")
     .option("--report <dir>", "also write report.json and report.md to DIR")
     .option("--pipelines <list>", `comma-separated, of ${EVAL_PIPELINES.join(",")} (default: fused for files, all for --suite)`)
-    .option("--fusion-head <which>", "what `fused` runs: auto (learned head when models/fusion exists), learned, none (tracker alone)", "auto")
+    .option(
+      "--fusion-head <which>",
+      "what `fused` runs: auto (learned head when models/fusion exists), learned, none (tracker alone)",
+      "auto",
+    )
     .option("--condition <name>", "condition label for every file (default: the file name)")
     .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
     .option("--models <dir>", "directory of the shipped models", "models")

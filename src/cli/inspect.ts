@@ -13,7 +13,14 @@ function formatNs(ns: bigint): string {
 
 function pad(cells: string[][]): string {
   const widths = cells[0].map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  return cells.map((row) => row.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+  return cells
+    .map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export function formatInspection(i: RecordingInspection): string {
@@ -52,7 +59,12 @@ async function run(file: string, flags: InspectFlags, ctx: CliContext): Promise<
   const source = await FileReadable.open(file);
   try {
     // Same classification as the decode stage, vendor packet decoders included.
-    const result = await inspectRecording(source, { scan: flags.scan, validateCrcs: flags.crc, classify: VENDOR_CLASSIFY, mapping: config.topics });
+    const result = await inspectRecording(source, {
+      scan: flags.scan,
+      validateCrcs: flags.crc,
+      classify: VENDOR_CLASSIFY,
+      mapping: config.topics,
+    });
     ctx.stdout(flags.json ? `${JSON.stringify(inspectionToJson(result), null, 2)}\n` : formatInspection(result));
     if (result.damage !== undefined) {
       ctx.stderr(`avfusion: ${result.damage}\n`);

@@ -74,10 +74,16 @@ export type LiveSummary = {
 export function formatLiveSummary(s: LiveSummary): string {
   const sensors = s.sensors.length
     ? s.sensors
-        .map((x) => `${x.sensorId} ${x.kind} ${x.missing ? (x.status === "STALE" ? "STALE" : "MISSING") : `${x.rate.toFixed(1)}/s${x.status !== undefined && x.status !== "OK" ? ` ${x.status}` : ""}`}`)
+        .map(
+          (x) =>
+            `${x.sensorId} ${x.kind} ${x.missing ? (x.status === "STALE" ? "STALE" : "MISSING") : `${x.rate.toFixed(1)}/s${x.status !== undefined && x.status !== "OK" ? ` ${x.status}` : ""}`}`,
+        )
         .join(", ")
     : "no sensors yet";
-  const scene = s.ticks === undefined ? "" : ` | scene ${s.ticks} ticks, ${s.objects ?? 0} objects, ${s.degradation ?? "?"}, ${s.droppedTicks ?? 0} ticks dropped`;
+  const scene =
+    s.ticks === undefined
+      ? ""
+      : ` | scene ${s.ticks} ticks, ${s.objects ?? 0} objects, ${s.degradation ?? "?"}, ${s.droppedTicks ?? 0} ticks dropped`;
   const reconnects = s.reconnects ? `, reconnects ${s.reconnects}` : "";
   return `[${s.t.toFixed(0).padStart(4)} s] ${s.state.padEnd(12)} ${sensors}${scene} | dropped ${s.dropped}, malformed ${s.malformed}, decode errors ${s.decodeErrors}${reconnects}`;
 }
@@ -87,7 +93,9 @@ export function parseMount(text: string): [string, Mounting] {
   const m = /^([A-Za-z0-9_]+)=(.+)$/.exec(text.trim());
   const nums = m ? m[2]!.split(",").map(Number) : [];
   if (!m || (nums.length !== 3 && nums.length !== 4) || !nums.every(Number.isFinite)) {
-    throw new UsageError(`--mount ${text}: expected SENSOR=X,Y,Z[,YAW_DEG] (metres in base_link, yaw in degrees), e.g. velodyne_2368=1.2,0,1.9`);
+    throw new UsageError(
+      `--mount ${text}: expected SENSOR=X,Y,Z[,YAW_DEG] (metres in base_link, yaw in degrees), e.g. velodyne_2368=1.2,0,1.9`,
+    );
   }
   return [m[1]!, { x: nums[0]!, y: nums[1]!, z: nums[2]!, yawRad: ((nums[3] ?? 0) * Math.PI) / 180 }];
 }
@@ -101,14 +109,19 @@ function positiveNumber(name: string, text: string, min: number, max: number): n
 type Counter = { kind: SensorKind; seen: number; interval: number };
 
 async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
-  if ((flags.connect === undefined) === (flags.udp === undefined)) throw new UsageError("live: give exactly one of --connect ws://HOST:PORT or --udp SENSORS");
+  if ((flags.connect === undefined) === (flags.udp === undefined))
+    throw new UsageError("live: give exactly one of --connect ws://HOST:PORT or --udp SENSORS");
   const duration = flags.duration === undefined ? undefined : Number(flags.duration);
-  if (duration !== undefined && !(Number.isFinite(duration) && duration > 0)) throw new UsageError(`--duration ${flags.duration}: expected a positive number of seconds`);
+  if (duration !== undefined && !(Number.isFinite(duration) && duration > 0))
+    throw new UsageError(`--duration ${flags.duration}: expected a positive number of seconds`);
   const intervalSec = Number(flags.interval);
-  if (!(Number.isFinite(intervalSec) && intervalSec >= 0.1 && intervalSec <= 3600)) throw new UsageError(`--interval ${flags.interval}: expected seconds in [0.1, 3600]`);
-  if (flags.connect !== undefined && !/^wss?:\/\/[^/\s]+/.test(flags.connect)) throw new UsageError(`--connect ${flags.connect}: expected ws://HOST:PORT`);
+  if (!(Number.isFinite(intervalSec) && intervalSec >= 0.1 && intervalSec <= 3600))
+    throw new UsageError(`--interval ${flags.interval}: expected seconds in [0.1, 3600]`);
+  if (flags.connect !== undefined && !/^wss?:\/\/[^/\s]+/.test(flags.connect))
+    throw new UsageError(`--connect ${flags.connect}: expected ws://HOST:PORT`);
   const maxFrames = flags.frames === undefined ? Infinity : Number(flags.frames);
-  if (!(Number.isInteger(maxFrames) && maxFrames > 0) && maxFrames !== Infinity) throw new UsageError(`--frames ${flags.frames}: expected a positive integer`);
+  if (!(Number.isInteger(maxFrames) && maxFrames > 0) && maxFrames !== Infinity)
+    throw new UsageError(`--frames ${flags.frames}: expected a positive integer`);
   const tickHz = flags.tickHz === undefined ? undefined : positiveNumber("--tick-hz", flags.tickHz, 0.1, 1000);
   const warmupMs = positiveNumber("--warmup", flags.warmup, 0.05, 60) * 1000;
   const perTopic = positiveNumber("--queue", flags.queue, 1, 10_000);
@@ -119,21 +132,27 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
   let servePort: number | undefined;
   if (flags.serve !== undefined) {
     servePort = Number(flags.serve);
-    if (!Number.isInteger(servePort) || servePort < 0 || servePort > 65535) throw new UsageError(`--serve ${flags.serve}: expected a port 0..65535 (0 = any free port)`);
+    if (!Number.isInteger(servePort) || servePort < 0 || servePort > 65535)
+      throw new UsageError(`--serve ${flags.serve}: expected a port 0..65535 (0 = any free port)`);
   }
   const backend = parseBackendChoice(flags.backend);
   const config: AvfusionConfig = flags.config === undefined ? {} : await loadConfig(flags.config);
   if (udpSpecs) {
     const ids = udpSpecs.map((s) => s.sensorId ?? `${s.driver}_${s.port}`);
-    for (const id of mountings.keys()) if (!ids.includes(id)) throw new UsageError(`--mount ${id}: no such UDP sensor, expected one of ${ids.join(", ")}`);
+    for (const id of mountings.keys())
+      if (!ids.includes(id)) throw new UsageError(`--mount ${id}: no such UDP sensor, expected one of ${ids.join(", ")}`);
   }
   const headChoice = flags.fusionHead === undefined ? undefined : parseFusionHeadChoice(flags.fusionHead);
   await selectBackend({ backend, log: (line) => ctx.stderr(`${line}\n`) });
   const head = await selectFusionHead(nodeModelFiles(), flags.models, headChoice);
   ctx.stderr(`live: ${head.line}\n`);
 
-  const server = servePort === undefined ? undefined : await FoxgloveWsServer.listen({ host: flags.host, port: servePort, name: "avfusion live" });
-  if (server) ctx.stderr(`live: serving the scene (${SCENE_TOPIC}, ${SCENE_UPDATE_TOPIC}, /avfusion/health) and passing input topics through on ${server.url}\n`);
+  const server =
+    servePort === undefined ? undefined : await FoxgloveWsServer.listen({ host: flags.host, port: servePort, name: "avfusion live" });
+  if (server)
+    ctx.stderr(
+      `live: serving the scene (${SCENE_TOPIC}, ${SCENE_UPDATE_TOPIC}, /avfusion/health) and passing input topics through on ${server.url}\n`,
+    );
 
   const warnedMount = new Set<string>();
   let input: LiveInput;
@@ -194,7 +213,8 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
       intervalTicks++;
       lastTick = tick;
       if (server) publishLiveTick(server, tick, session.stats().droppedTicks);
-      if (flags.jsonl !== undefined || flags.out !== undefined) writing = writing.then(() => writeTick(tick)).catch((e: Error) => void (failure ??= e));
+      if (flags.jsonl !== undefined || flags.out !== undefined)
+        writing = writing.then(() => writeTick(tick)).catch((e: Error) => void (failure ??= e));
     },
     error: (e: Error) => {
       failure = e;
@@ -234,7 +254,13 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
       malformed: bridge.malformed,
       decodeErrors: st.decodeErrors,
       ...(lastTick
-        ? { ticks: intervalTicks, droppedTicks: st.droppedTicks, objects: lastTick.scene.objects.length, degradation: lastTick.scene.health.degradation, reconnects: bridge.reconnects }
+        ? {
+            ticks: intervalTicks,
+            droppedTicks: st.droppedTicks,
+            objects: lastTick.scene.objects.length,
+            degradation: lastTick.scene.health.degradation,
+            reconnects: bridge.reconnects,
+          }
         : {}),
     };
     intervalTicks = 0;
@@ -285,7 +311,9 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
 export const registerLive: CommandRegistrar = (program: Command, ctx: CliContext) => {
   program
     .command("live")
-    .description("run the whole fusion pipeline on live sensors (Foxglove WebSocket or UDP), print a per-interval summary, serve / write the fused scene")
+    .description(
+      "run the whole fusion pipeline on live sensors (Foxglove WebSocket or UDP), print a per-interval summary, serve / write the fused scene",
+    )
     .option("--connect <url>", "Foxglove WebSocket server, ws://HOST:PORT")
     .option("--udp <sensors>", "listen for UDP packets: velodyne[:[HOST:]PORT],ars548[:[HOST:]PORT] (defaults 2368, 42102)")
     .option("--serve <port>", "serve the scene, health and the input topics as a Foxglove WebSocket server on PORT (0 = any free port)")
@@ -297,7 +325,12 @@ export const registerLive: CommandRegistrar = (program: Command, ctx: CliContext
     .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
     .option("--models <dir>", "directory of the shipped models", "models")
     .option("--fusion-head <head>", "learned|naive|none (default: learned when <models>/fusion/model.json exists, else none)")
-    .option("--mount <sensor=x,y,z[,yawDeg]>", "with --udp: a sensor's mounting in base_link (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      "--mount <sensor=x,y,z[,yawDeg]>",
+      "with --udp: a sensor's mounting in base_link (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option("--warmup <sec>", "seconds of input watched before planning sensors and rates", "1")
     .option("--queue <n>", "with --connect: messages kept per topic while the pipeline is busy (older ones dropped)", "16")
     .option("--duration <sec>", "stop after SEC seconds (default: until Ctrl-C)")

@@ -46,13 +46,16 @@ describe("main", () => {
   });
 
   test("a command sets a non-zero status through ctx.exitCode", async () => {
-    const r = await run(["half"], [
-      (program, ctx) => {
-        program.command("half").action(() => {
-          ctx.exitCode = 3;
-        });
-      },
-    ]);
+    const r = await run(
+      ["half"],
+      [
+        (program, ctx) => {
+          program.command("half").action(() => {
+            ctx.exitCode = 3;
+          });
+        },
+      ],
+    );
     expect(r.code).toBe(3);
   });
 });

@@ -20,7 +20,8 @@ type PlayFlags = {
 
 function positive(name: string, text: string, max = Infinity): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || value > max) throw new UsageError(`${name} ${text}: expected a positive number${max < Infinity ? ` up to ${max}` : ""}`);
+  if (!Number.isFinite(value) || value <= 0 || value > max)
+    throw new UsageError(`${name} ${text}: expected a positive number${max < Infinity ? ` up to ${max}` : ""}`);
   return value;
 }
 
@@ -47,14 +48,19 @@ function summary(stats: PlaybackStats, unit: string): string {
 }
 
 async function run(file: string, flags: PlayFlags, ctx: CliContext): Promise<void> {
-  if ((flags.serve === undefined) === (flags.udp === undefined)) throw new UsageError("play: give exactly one of --serve PORT or --udp TARGETS");
+  if ((flags.serve === undefined) === (flags.udp === undefined))
+    throw new UsageError("play: give exactly one of --serve PORT or --udp TARGETS");
   const rate = positive("--rate", flags.rate);
   const duration = flags.duration === undefined ? undefined : positive("--duration", flags.duration);
-  const topics = flags.topics?.split(",").map((t) => t.trim()).filter(Boolean);
+  const topics = flags.topics
+    ?.split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
   let port = 0;
   if (flags.serve !== undefined) {
     port = Number(flags.serve);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--serve ${flags.serve}: expected a port 0..65535 (0 = any free port)`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--serve ${flags.serve}: expected a port 0..65535 (0 = any free port)`);
   }
   const targets = flags.udp !== undefined ? parseUdpTargets(flags.udp) : undefined;
   const source = await FileReadable.open(file);
@@ -68,20 +74,28 @@ async function run(file: string, flags: PlayFlags, ctx: CliContext): Promise<voi
           .join(", ")} at real time x${rate}${flags.loop ? ", looping" : ""}\n`,
       );
       const stats = await playRecordingUdp(source, { ...common, targets });
-      const per = Object.entries(stats.byDriver).map(([d, n]) => `${d} ${n}`).join(", ");
+      const per = Object.entries(stats.byDriver)
+        .map(([d, n]) => `${d} ${n}`)
+        .join(", ");
       ctx.stdout(`play: ${summary(stats, "datagrams")}${per ? ` (${per})` : ""}, ${stats.untargeted} packets without a target\n`);
       for (const e of stats.errors.slice(0, 10)) ctx.stderr(`avfusion: ${e}\n`);
       if (stats.sent === 0) {
-        ctx.stderr(`avfusion: ${file}: no raw Velodyne / ARS548 packets for the given targets, expected a recording of nebula_msgs/msg/NebulaPackets or velodyne_msgs/msg/VelodyneScan\n`);
+        ctx.stderr(
+          `avfusion: ${file}: no raw Velodyne / ARS548 packets for the given targets, expected a recording of nebula_msgs/msg/NebulaPackets or velodyne_msgs/msg/VelodyneScan\n`,
+        );
         ctx.exitCode = 2;
       }
       return;
     }
     const server = await FoxgloveWsServer.listen({ host: flags.host, port });
     try {
-      ctx.stderr(`play ${file}: serving on ${server.url} at real time x${rate}${flags.loop ? ", looping" : ""}${flags.wait ? " (waiting for a client to subscribe)" : ""}\n`);
+      ctx.stderr(
+        `play ${file}: serving on ${server.url} at real time x${rate}${flags.loop ? ", looping" : ""}${flags.wait ? " (waiting for a client to subscribe)" : ""}\n`,
+      );
       const stats = await serveRecording(source, server, { ...common, waitFor: flags.wait ? "any" : "none" });
-      ctx.stdout(`play: ${summary(stats, "messages")}, ${server.stats.connections} client(s), ${server.stats.droppedSlowClient} dropped for slow clients\n`);
+      ctx.stdout(
+        `play: ${summary(stats, "messages")}, ${server.stats.connections} client(s), ${server.stats.droppedSlowClient} dropped for slow clients\n`,
+      );
     } finally {
       await server.close();
     }

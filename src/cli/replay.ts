@@ -46,7 +46,8 @@ function parsePacing(flags: ReplayFlags): Pacing {
 async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<void> {
   const pacing = parsePacing(flags);
   const tickHz = Number(flags.tickHz);
-  if (!Number.isFinite(tickHz) || tickHz <= 0 || tickHz > 1000) throw new UsageError(`--tick-hz ${flags.tickHz}: expected a rate in (0, 1000] Hz`);
+  if (!Number.isFinite(tickHz) || tickHz <= 0 || tickHz > 1000)
+    throw new UsageError(`--tick-hz ${flags.tickHz}: expected a rate in (0, 1000] Hz`);
   const backend = parseBackendChoice(flags.backend);
   const headChoice = flags.fusionHead === undefined ? undefined : parseFusionHeadChoice(flags.fusionHead);
   const config = flags.config === undefined ? {} : await loadConfig(flags.config);
@@ -86,7 +87,10 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
     const summary = new ReplaySummary();
     const reported = new Map<string, string>();
     const expectedTicks = Math.max(1, Math.ceil(inspection.durationSec * plan.sync.tick.rateHz));
-    const bar = flags.progress && process.stderr.isTTY ? new SingleBar({ format: "replay [{bar}] {value}/{total} ticks {eta}s", stream: process.stderr }) : undefined;
+    const bar =
+      flags.progress && process.stderr.isTTY
+        ? new SingleBar({ format: "replay [{bar}] {value}/{total} ticks {eta}s", stream: process.stderr })
+        : undefined;
     bar?.start(expectedTicks, 0);
     const started = performance.now();
     try {

@@ -74,7 +74,9 @@ export class ReplaySummary {
     lines.push("health over time:", ...this.timeline.format().map((l) => `  ${l}`));
     lines.push("latency per tick (ms):        p50      p99      max");
     for (const [stage, l] of Object.entries(this.latencies())) {
-      lines.push(`  ${stage.padEnd(28)}${l.p50Ms.toFixed(2).padStart(7)}  ${l.p99Ms.toFixed(2).padStart(7)}  ${l.maxMs.toFixed(2).padStart(7)}`);
+      lines.push(
+        `  ${stage.padEnd(28)}${l.p50Ms.toFixed(2).padStart(7)}  ${l.p99Ms.toFixed(2).padStart(7)}  ${l.maxMs.toFixed(2).padStart(7)}`,
+      );
     }
     return lines.join("\n");
   }

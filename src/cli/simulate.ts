@@ -27,10 +27,17 @@ function parseNumber(flag: string, value: string, check: (n: number) => boolean,
 /** The scenario with command-line overrides applied and validated again. */
 export function resolveScenario(flags: Pick<SimulateFlags, "scenario" | "seed" | "duration" | "fog">): Scenario {
   const seed =
-    flags.seed === undefined ? undefined : parseNumber("seed", flags.seed, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, "an integer 0..4294967295");
-  const duration = flags.duration === undefined ? undefined : parseNumber("duration", flags.duration, (n) => n > 0 && n <= 600, "seconds, 0 < S <= 600");
+    flags.seed === undefined
+      ? undefined
+      : parseNumber("seed", flags.seed, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, "an integer 0..4294967295");
+  const duration =
+    flags.duration === undefined ? undefined : parseNumber("duration", flags.duration, (n) => n > 0 && n <= 600, "seconds, 0 < S <= 600");
   let fog: number | null | undefined;
-  if (flags.fog !== undefined) fog = flags.fog === "clear" || flags.fog === "0" ? null : parseNumber("fog", flags.fog, (n) => n > 0, "a visibility in metres > 0, or 'clear'");
+  if (flags.fog !== undefined)
+    fog =
+      flags.fog === "clear" || flags.fog === "0"
+        ? null
+        : parseNumber("fog", flags.fog, (n) => n > 0, "a visibility in metres > 0, or 'clear'");
   const base = loadScenario(flags.scenario, seed);
   const s: Scenario = structuredClone(base);
   if (seed !== undefined) s.seed = seed;

@@ -28,14 +28,30 @@ type TrainFlags = {
 
 async function run(flags: TrainFlags, ctx: CliContext): Promise<void> {
   if (flags.fusion && flags.modality !== undefined) throw new UsageError("--fusion and --modality: give one of them");
-  if (!flags.fusion && flags.modality === undefined) throw new UsageError(`train: expected --modality ${Object.keys(TRAINERS).join("|")} or --fusion`);
+  if (!flags.fusion && flags.modality === undefined)
+    throw new UsageError(`train: expected --modality ${Object.keys(TRAINERS).join("|")} or --fusion`);
   if (flags.fusion) return runFusion(flags, ctx);
   const modality = flags.modality!;
   const trainer = TRAINERS[modality];
   if (!trainer) throw new UsageError(`--modality ${modality}: expected one of ${Object.keys(TRAINERS).join("|")}`);
   const { seed, maxMinutes, epochs } = parseCommon(flags);
   const selection = await selectBackend({ backend: parseBackendChoice(flags.backend), log: (l) => ctx.stderr(`${l}\n`) });
-  const command = ["avfusion", "train", "--modality", modality, "--out", flags.out, "--seed", String(seed), ...(flags.quick ? ["--quick"] : []), "--backend", flags.backend, "--max-minutes", String(maxMinutes), ...(epochs !== undefined ? ["--epochs", String(epochs)] : [])].join(" ");
+  const command = [
+    "avfusion",
+    "train",
+    "--modality",
+    modality,
+    "--out",
+    flags.out,
+    "--seed",
+    String(seed),
+    ...(flags.quick ? ["--quick"] : []),
+    "--backend",
+    flags.backend,
+    "--max-minutes",
+    String(maxMinutes),
+    ...(epochs !== undefined ? ["--epochs", String(epochs)] : []),
+  ].join(" ");
   const result = await trainer({
     seed,
     quick: !!flags.quick,
@@ -63,7 +79,8 @@ function parseCommon(flags: TrainFlags): { seed: number; maxMinutes: number; epo
     throw new UsageError(`--max-minutes ${flags.maxMinutes}: expected minutes ≥ 0 (0 = no limit)`);
   }
   const epochs = flags.epochs === undefined ? undefined : Number(flags.epochs);
-  if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError(`--epochs ${flags.epochs}: expected a positive integer`);
+  if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1))
+    throw new UsageError(`--epochs ${flags.epochs}: expected a positive integer`);
   return { seed, maxMinutes, epochs };
 }
 
@@ -75,9 +92,25 @@ function parseCommon(flags: TrainFlags): { seed: number; maxMinutes: number; epo
 async function runFusion(flags: TrainFlags, ctx: CliContext): Promise<void> {
   const { seed, maxMinutes, epochs } = parseCommon(flags);
   const drives = flags.drives === undefined ? undefined : Number(flags.drives);
-  if (drives !== undefined && (!Number.isInteger(drives) || drives < 1 || drives > 9000)) throw new UsageError(`--drives ${flags.drives}: expected an integer 1..9000`);
+  if (drives !== undefined && (!Number.isInteger(drives) || drives < 1 || drives > 9000))
+    throw new UsageError(`--drives ${flags.drives}: expected an integer 1..9000`);
   const selection = await selectBackend({ backend: parseBackendChoice(flags.backend), log: (l) => ctx.stderr(`${l}\n`) });
-  const command = ["avfusion", "train", "--fusion", "--out", flags.out, "--seed", String(seed), ...(flags.quick ? ["--quick"] : []), ...(drives !== undefined ? ["--drives", String(drives)] : []), "--backend", flags.backend, "--max-minutes", String(maxMinutes), ...(epochs !== undefined ? ["--epochs", String(epochs)] : [])].join(" ");
+  const command = [
+    "avfusion",
+    "train",
+    "--fusion",
+    "--out",
+    flags.out,
+    "--seed",
+    String(seed),
+    ...(flags.quick ? ["--quick"] : []),
+    ...(drives !== undefined ? ["--drives", String(drives)] : []),
+    "--backend",
+    flags.backend,
+    "--max-minutes",
+    String(maxMinutes),
+    ...(epochs !== undefined ? ["--epochs", String(epochs)] : []),
+  ].join(" ");
   const cache = nodeModelFiles(flags.data);
   const encoderFiles = nodeModelFiles();
   const loadDrive = async (spec: DriveSpec): Promise<FusionDrive> => {
@@ -90,7 +123,9 @@ async function runFusion(flags: TrainFlags, ctx: CliContext): Promise<void> {
     const t = performance.now();
     const drive = await generateDrive(spec, { files: encoderFiles, dir: flags.models });
     await cache.write(name, encodeDrive(drive));
-    ctx.stderr(`fusion: generated ${path.join(flags.data, name)} (${drive.ticks.length} ticks, ${((performance.now() - t) / 1000).toFixed(1)} s)\n`);
+    ctx.stderr(
+      `fusion: generated ${path.join(flags.data, name)} (${drive.ticks.length} ticks, ${((performance.now() - t) / 1000).toFixed(1)} s)\n`,
+    );
     return drive;
   };
   const result = await trainFusionHead({
@@ -114,7 +149,9 @@ async function runFusion(flags: TrainFlags, ctx: CliContext): Promise<void> {
 export const registerTrain: CommandRegistrar = (program: Command, ctx: CliContext) => {
   program
     .command("train")
-    .description("train an encoder (--modality) or the late-fusion head (--fusion) on simulated drives, evaluate on held-out drives, write models/<kind>/")
+    .description(
+      "train an encoder (--modality) or the late-fusion head (--fusion) on simulated drives, evaluate on held-out drives, write models/<kind>/",
+    )
     .option("--modality <kind>", `which encoder: ${Object.keys(TRAINERS).join("|")}`)
     .option("--fusion", "train the learned late-fusion head (models/fusion/) on drives run through the shipped encoders")
     .option("--data <dir>", "--fusion: cache of the simulated drives (generated when missing)", "tmp/fusion-data")

@@ -13,7 +13,10 @@ const file = (name: string, text: string): string => {
 describe("loadConfig", () => {
   it("reads YAML with topic overrides and pipeline settings", async () => {
     const cfg = await loadConfig(
-      file("ok.yaml", "topics:\n  /front/img: { role: camera, sensorId: cam_a }\n  /debug: ignore\npipeline:\n  tickHz: 20\nsensors:\n  cam_a: { clockOffsetMs: 12.5 }\n"),
+      file(
+        "ok.yaml",
+        "topics:\n  /front/img: { role: camera, sensorId: cam_a }\n  /debug: ignore\npipeline:\n  tickHz: 20\nsensors:\n  cam_a: { clockOffsetMs: 12.5 }\n",
+      ),
     );
     expect(cfg.topics).toEqual({ "/front/img": { role: "camera", sensorId: "cam_a" }, "/debug": "ignore" });
     expect(cfg.pipeline?.tickHz).toBe(20);

@@ -24,7 +24,9 @@ export async function loadConfig(file: string): Promise<AvfusionConfig> {
     text = await readFile(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code})`}, expected a YAML or JSON config file`);
+    throw new ConfigError(
+      `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code})`}, expected a YAML or JSON config file`,
+    );
   }
   let value: unknown;
   try {

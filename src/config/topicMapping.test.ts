@@ -1,7 +1,12 @@
 import { classifyTopic, resolveSensor, sensorIdFromTopic, TopicMapping } from "./topicMapping";
 
 const pb = (schemaName: string, topic = "/t") => ({ topic, schemaName, schemaEncoding: "protobuf", messageEncoding: "protobuf" });
-const ros = (schemaName: string, topic = "/t", messageEncoding = "cdr") => ({ topic, schemaName, schemaEncoding: "ros2msg", messageEncoding });
+const ros = (schemaName: string, topic = "/t", messageEncoding = "cdr") => ({
+  topic,
+  schemaName,
+  schemaEncoding: "ros2msg",
+  messageEncoding,
+});
 
 describe("classifyTopic", () => {
   it.each([
@@ -49,13 +54,22 @@ describe("classifyTopic", () => {
   });
 
   it("foxglove schemas as jsonschema + json", () => {
-    expect(classifyTopic({ topic: "/c", schemaName: "foxglove.RawImage", schemaEncoding: "jsonschema", messageEncoding: "json" })).toEqual({ role: "camera", supported: true });
-    expect(classifyTopic({ topic: "/c", schemaName: "foxglove.Log", schemaEncoding: "jsonschema", messageEncoding: "json" }).reason).toBe("unsupported schema foxglove.Log");
+    expect(classifyTopic({ topic: "/c", schemaName: "foxglove.RawImage", schemaEncoding: "jsonschema", messageEncoding: "json" })).toEqual({
+      role: "camera",
+      supported: true,
+    });
+    expect(classifyTopic({ topic: "/c", schemaName: "foxglove.Log", schemaEncoding: "jsonschema", messageEncoding: "json" }).reason).toBe(
+      "unsupported schema foxglove.Log",
+    );
   });
 
   it("unknown schemas", () => {
     expect(classifyTopic(pb("foo.Bar"))).toEqual({ role: null, supported: false, reason: "unsupported schema foo.Bar" });
-    expect(classifyTopic(ros("std_msgs/msg/String"))).toEqual({ role: null, supported: false, reason: "unsupported schema std_msgs/msg/String" });
+    expect(classifyTopic(ros("std_msgs/msg/String"))).toEqual({
+      role: null,
+      supported: false,
+      reason: "unsupported schema std_msgs/msg/String",
+    });
     expect(classifyTopic({ topic: "/x", schemaName: "", schemaEncoding: "", messageEncoding: "json" }).reason).toBe(
       'unsupported schema (no schema, encoding "json")',
     );
@@ -98,7 +112,12 @@ describe("sensorIdFromTopic", () => {
 describe("resolveSensor", () => {
   const cls = classifyTopic(pb("foxglove.RawImage", "/sensors/cam_front/image"));
   it("derives from the topic without a mapping", () => {
-    expect(resolveSensor("/sensors/cam_front/image", cls)).toEqual({ sensorId: "cam_front", role: "camera", supported: true, ignored: false });
+    expect(resolveSensor("/sensors/cam_front/image", cls)).toEqual({
+      sensorId: "cam_front",
+      role: "camera",
+      supported: true,
+      ignored: false,
+    });
   });
   it("applies overrides and ignore", () => {
     const mapping = TopicMapping.parse({ "/sensors/cam_front/image": { sensorId: "front_wide" }, "/other": "ignore" });

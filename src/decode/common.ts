@@ -19,7 +19,8 @@ export type DecodeContext = {
 export type Fields = Record<string, unknown>;
 
 export function asFields(value: unknown, what: string): Fields {
-  if (value == null || typeof value !== "object" || Array.isArray(value)) throw new DecodeError(`${what}: expected a message, got ${describe(value)}`);
+  if (value == null || typeof value !== "object" || Array.isArray(value))
+    throw new DecodeError(`${what}: expected a message, got ${describe(value)}`);
   return value as Fields;
 }
 
@@ -75,7 +76,8 @@ export function bytesField(obj: Fields, key: string, what: string): Uint8Array {
   if (Array.isArray(v) && v.every((b) => typeof b === "number")) return Uint8Array.from(v as number[]);
   // JSON-encoded messages carry bytes as base64 (Foxglove's JSON schemas say contentEncoding base64).
   if (typeof v === "string") {
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) throw new DecodeError(`${what}.${key}: expected base64 bytes, got ${describe(v)}`);
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0)
+      throw new DecodeError(`${what}.${key}: expected base64 bytes, got ${describe(v)}`);
     return new Uint8Array(Buffer.from(v, "base64"));
   }
   throw new DecodeError(`${what}.${key}: expected bytes, got ${describe(v)}`);
@@ -93,7 +95,8 @@ export function numArrayField(obj: Fields, key: string, what: string, length?: n
   const arr = arrayField(obj, key, what);
   if (length !== undefined && arr.length !== length) throw new DecodeError(`${what}.${key}: expected ${length} numbers, got ${arr.length}`);
   return arr.map((v, i) => {
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new DecodeError(`${what}.${key}[${i}]: expected a finite number, got ${describe(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new DecodeError(`${what}.${key}[${i}]: expected a finite number, got ${describe(v)}`);
     return v;
   });
 }
@@ -151,7 +154,9 @@ export function rawImageFrame(
 ): CameraFrame {
   const enc = RAW_ENCODINGS[img.encoding];
   if (!enc) {
-    throw new DecodeError(`${what}: unsupported image encoding "${img.encoding}", expected one of ${Object.keys(RAW_ENCODINGS).join(", ")}`);
+    throw new DecodeError(
+      `${what}: unsupported image encoding "${img.encoding}", expected one of ${Object.keys(RAW_ENCODINGS).join(", ")}`,
+    );
   }
   if (img.width === 0 || img.height === 0) throw new DecodeError(`${what}: empty image ${img.width}×${img.height}`);
   const step = img.step === 0 ? img.width * enc.bpp : img.step;

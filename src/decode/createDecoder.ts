@@ -117,15 +117,17 @@ function readJson(data: Uint8Array): Fields {
 
 /** A protobuf type from the recording's own FileDescriptorSet. */
 function protobufReader(msg: SensorMessage, fallback: boolean): (data: Uint8Array) => Fields {
-  const toObject = (type: protobuf.Type) => (data: Uint8Array): Fields => {
-    let decoded: protobuf.Message;
-    try {
-      decoded = type.decode(data);
-    } catch (err) {
-      throw new DecodeError(`${data.length} bytes do not decode as protobuf ${msg.schemaName} (${firstLine(err)})`);
-    }
-    return type.toObject(decoded, { longs: String, defaults: true, arrays: true }) as Fields;
-  };
+  const toObject =
+    (type: protobuf.Type) =>
+    (data: Uint8Array): Fields => {
+      let decoded: protobuf.Message;
+      try {
+        decoded = type.decode(data);
+      } catch (err) {
+        throw new DecodeError(`${data.length} bytes do not decode as protobuf ${msg.schemaName} (${firstLine(err)})`);
+      }
+      return type.toObject(decoded, { longs: String, defaults: true, arrays: true }) as Fields;
+    };
   if (msg.schemaData.length === 0) {
     if (!fallback) throw new DecodeError(`channel has no schema data, expected a FileDescriptorSet for ${msg.schemaName}`);
     const type = protoRoot().lookupType(msg.schemaName);
@@ -136,7 +138,9 @@ function protobufReader(msg: SensorMessage, fallback: boolean): (data: Uint8Arra
     root = protobuf.Root.fromDescriptor(msg.schemaData, { keepCase: true });
     root.resolveAll();
   } catch (err) {
-    throw new DecodeError(`schema data (${msg.schemaData.length} bytes) is not a valid FileDescriptorSet for ${msg.schemaName} (${firstLine(err)})`);
+    throw new DecodeError(
+      `schema data (${msg.schemaData.length} bytes) is not a valid FileDescriptorSet for ${msg.schemaName} (${firstLine(err)})`,
+    );
   }
   let type: protobuf.Type;
   try {
@@ -162,7 +166,16 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
   const topicStats = (msg: SensorMessage, cls: TopicClassification | undefined, sensorId: string): TopicDecodeStats => {
     let s = stats.byTopic.get(msg.topic);
     if (!s) {
-      s = { topic: msg.topic, schemaName: msg.schemaName, role: cls?.role ?? null, sensorId, decoded: 0, skipped: 0, errors: 0, droppedValues: 0 };
+      s = {
+        topic: msg.topic,
+        schemaName: msg.schemaName,
+        role: cls?.role ?? null,
+        sensorId,
+        decoded: 0,
+        skipped: 0,
+        errors: 0,
+        droppedValues: 0,
+      };
       stats.byTopic.set(msg.topic, s);
     }
     return s;
@@ -178,12 +191,24 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
       if (msg.schemaEncoding === "protobuf") {
         const convert = FOXGLOVE_DECODERS[msg.schemaName] ?? AVFUSION_DECODERS[msg.schemaName];
         if (!convert) return { kind: "skip", reason: `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
-        return { kind: "decode", schemaData: msg.schemaData, sensorId: resolved.sensorId, read: protobufReader(msg, fallback), convert: (o, _m, ctx) => convert(o, ctx) };
+        return {
+          kind: "decode",
+          schemaData: msg.schemaData,
+          sensorId: resolved.sensorId,
+          read: protobufReader(msg, fallback),
+          convert: (o, _m, ctx) => convert(o, ctx),
+        };
       }
       if (msg.messageEncoding === "json") {
         const convert = FOXGLOVE_DECODERS[msg.schemaName] ?? AVFUSION_DECODERS[msg.schemaName];
         if (!convert) return { kind: "skip", reason: `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
-        return { kind: "decode", schemaData: msg.schemaData, sensorId: resolved.sensorId, read: readJson, convert: (o, _m, ctx) => convert(o, ctx) };
+        return {
+          kind: "decode",
+          schemaData: msg.schemaData,
+          sensorId: resolved.sensorId,
+          read: readJson,
+          convert: (o, _m, ctx) => convert(o, ctx),
+        };
       }
       const name = normalizeRosName(msg.schemaName);
       const text = new TextDecoder().decode(msg.schemaData);
@@ -209,7 +234,14 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
       }
       const reader: Ros2Reader = createRos2Reader(msg.schemaName, text);
       const ros = ROS2_DECODERS[name];
-      if (ros) return { kind: "decode", schemaData: msg.schemaData, sensorId: resolved.sensorId, read: reader.read, convert: (o, _m, ctx) => ros(o, ctx) };
+      if (ros)
+        return {
+          kind: "decode",
+          schemaData: msg.schemaData,
+          sensorId: resolved.sensorId,
+          read: reader.read,
+          convert: (o, _m, ctx) => ros(o, ctx),
+        };
       return { kind: "skip", reason: `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
     } catch (err) {
       return { kind: "broken", reason: firstLine(err), schemaData: msg.schemaData };

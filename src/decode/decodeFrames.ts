@@ -42,4 +42,3 @@ export function decodeFrames(options: DecodeFramesOptions = {}): DecodeFramesOpe
     );
   return Object.assign(operator, { stats: decoder.stats });
 }
-

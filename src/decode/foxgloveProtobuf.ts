@@ -45,7 +45,9 @@ export const FOXGLOVE_DECODERS: Readonly<Record<string, (obj: Fields, ctx: Decod
   "foxglove.RawAudio": (o, ctx) => [rawAudio(o, ctx)],
   "foxglove.FrameTransform": (o, ctx) => [frameTransform(o, ctx, "FrameTransform")],
   "foxglove.FrameTransforms": (o, ctx) =>
-    arrayField(o, "transforms", "FrameTransforms").map((t, i) => frameTransform(asFields(t, `transforms[${i}]`), ctx, `FrameTransforms.transforms[${i}]`)),
+    arrayField(o, "transforms", "FrameTransforms").map((t, i) =>
+      frameTransform(asFields(t, `transforms[${i}]`), ctx, `FrameTransforms.transforms[${i}]`),
+    ),
   "foxglove.CameraCalibration": (o, ctx) => [cameraCalibration(o, ctx)],
 };
 
@@ -57,7 +59,10 @@ function pointCloud(o: Fields, ctx: DecodeContext): PointCloudFrame {
     const f = asFields(raw, `${what}.fields[${i}]`);
     const typeNum = uintField(f, "type", `${what}.fields[${i}]`);
     const type = FOXGLOVE_NUMERIC[typeNum];
-    if (!type) throw new DecodeError(`${what}.fields[${i}] "${strField(f, "name", what)}": unknown numeric type ${typeNum}, expected 1..8 (UINT8..FLOAT64)`);
+    if (!type)
+      throw new DecodeError(
+        `${what}.fields[${i}] "${strField(f, "name", what)}": unknown numeric type ${typeNum}, expected 1..8 (UINT8..FLOAT64)`,
+      );
     return { name: strField(f, "name", what), offset: uintField(f, "offset", `${what}.fields[${i}]`), type };
   });
   if (stride === 0) throw new DecodeError(`${what}: point_stride is 0, expected the bytes per point`);
@@ -74,7 +79,9 @@ function pointCloud(o: Fields, ctx: DecodeContext): PointCloudFrame {
       rowStep: data.length,
       fields,
       littleEndian: true,
-      pose: pose ? { position: vec3Field(pose, "position", `${what}.pose`), orientation: quatField(pose, "orientation", `${what}.pose`) } : undefined,
+      pose: pose
+        ? { position: vec3Field(pose, "position", `${what}.pose`), orientation: quatField(pose, "orientation", `${what}.pose`) }
+        : undefined,
     },
     what,
   );

@@ -5,14 +5,22 @@ const TYPES: NumericType[] = ["int8", "uint8", "int16", "uint16", "int32", "uint
 
 function write(view: DataView, type: NumericType, offset: number, value: number, le: boolean): void {
   switch (type) {
-    case "int8": return view.setInt8(offset, value);
-    case "uint8": return view.setUint8(offset, value);
-    case "int16": return view.setInt16(offset, value, le);
-    case "uint16": return view.setUint16(offset, value, le);
-    case "int32": return view.setInt32(offset, value, le);
-    case "uint32": return view.setUint32(offset, value, le);
-    case "float32": return view.setFloat32(offset, value, le);
-    case "float64": return view.setFloat64(offset, value, le);
+    case "int8":
+      return view.setInt8(offset, value);
+    case "uint8":
+      return view.setUint8(offset, value);
+    case "int16":
+      return view.setInt16(offset, value, le);
+    case "uint16":
+      return view.setUint16(offset, value, le);
+    case "int32":
+      return view.setInt32(offset, value, le);
+    case "uint32":
+      return view.setUint32(offset, value, le);
+    case "float32":
+      return view.setFloat32(offset, value, le);
+    case "float64":
+      return view.setFloat64(offset, value, le);
   }
 }
 
@@ -91,21 +99,30 @@ describe("unpackPoints", () => {
 
   it("fills a missing z with 0 but needs two coordinates", () => {
     const bytes = new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer);
-    const xy: PackedField[] = [{ name: "x", offset: 0, type: "float32" }, { name: "y", offset: 4, type: "float32" }];
+    const xy: PackedField[] = [
+      { name: "x", offset: 0, type: "float32" },
+      { name: "y", offset: 4, type: "float32" },
+    ];
     const out = unpackPoints({ data: bytes, width: 2, height: 1, pointStep: 8, rowStep: 16, fields: xy, littleEndian: true }, "t");
     expect(Array.from(out.points)).toEqual([1, 2, 0, 0, 3, 4, 0, 0]);
-    expect(() => unpackPoints({ data: bytes, width: 2, height: 1, pointStep: 8, rowStep: 16, fields: xy.slice(0, 1), littleEndian: true }, "cloud")).toThrow(
-      "cloud: expected at least two of the fields x, y, z, got x",
-    );
+    expect(() =>
+      unpackPoints({ data: bytes, width: 2, height: 1, pointStep: 8, rowStep: 16, fields: xy.slice(0, 1), littleEndian: true }, "cloud"),
+    ).toThrow("cloud: expected at least two of the fields x, y, z, got x");
   });
 
   it("rejects fields outside the point and data shorter than the layout", () => {
     const bytes = new Uint8Array(24);
-    const f: PackedField[] = [{ name: "x", offset: 0, type: "float32" }, { name: "y", offset: 6, type: "float32" }];
+    const f: PackedField[] = [
+      { name: "x", offset: 0, type: "float32" },
+      { name: "y", offset: 6, type: "float32" },
+    ];
     expect(() => unpackPoints({ data: bytes, width: 3, height: 1, pointStep: 8, rowStep: 24, fields: f, littleEndian: true }, "c")).toThrow(
       'c: field "y" (float32 at offset 6) does not fit in a point of 8 bytes',
     );
-    const g: PackedField[] = [{ name: "x", offset: 0, type: "float32" }, { name: "y", offset: 4, type: "float32" }];
+    const g: PackedField[] = [
+      { name: "x", offset: 0, type: "float32" },
+      { name: "y", offset: 4, type: "float32" },
+    ];
     expect(() => unpackPoints({ data: bytes, width: 4, height: 1, pointStep: 8, rowStep: 32, fields: g, littleEndian: true }, "c")).toThrow(
       "c: data is 24 bytes, expected at least 32 for 4×1 points of 8 bytes",
     );

@@ -19,12 +19,28 @@ export const NUMERIC_SIZE: Readonly<Record<NumericType, number>> = {
 
 /** foxglove.PackedElementField.NumericType (0 = UNKNOWN). */
 export const FOXGLOVE_NUMERIC: readonly (NumericType | undefined)[] = [
-  undefined, "uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64",
+  undefined,
+  "uint8",
+  "int8",
+  "uint16",
+  "int16",
+  "uint32",
+  "int32",
+  "float32",
+  "float64",
 ];
 
 /** sensor_msgs/PointField datatype constants (0 is not a valid type). */
 export const ROS_POINTFIELD_NUMERIC: readonly (NumericType | undefined)[] = [
-  undefined, "int8", "uint8", "int16", "uint16", "int32", "uint32", "float32", "float64",
+  undefined,
+  "int8",
+  "uint8",
+  "int16",
+  "uint16",
+  "int32",
+  "uint32",
+  "float32",
+  "float64",
 ];
 
 export type PackedField = { name: string; offset: number; type: NumericType };
@@ -87,7 +103,9 @@ export function unpackPoints(layout: PackedLayout, what: string): UnpackedPoints
   }
   const needed = height === 0 || width === 0 ? 0 : (height - 1) * rowStep + width * pointStep;
   if (data.length < needed) {
-    throw new DecodeError(`${what}: data is ${data.length} bytes, expected at least ${needed} for ${width}×${height} points of ${pointStep} bytes`);
+    throw new DecodeError(
+      `${what}: data is ${data.length} bytes, expected at least ${needed} for ${width}×${height} points of ${pointStep} bytes`,
+    );
   }
   for (const f of fields) {
     if (f.offset < 0 || f.offset + NUMERIC_SIZE[f.type] > pointStep) {
@@ -97,7 +115,9 @@ export function unpackPoints(layout: PackedLayout, what: string): UnpackedPoints
   const byName = new Map(fields.map((f) => [f.name, f]));
   const coords = ["x", "y", "z"].map((n) => byName.get(n));
   if (coords.filter((c) => c !== undefined).length < 2) {
-    throw new DecodeError(`${what}: expected at least two of the fields x, y, z, got ${fields.map((f) => f.name).join(", ") || "no fields"}`);
+    throw new DecodeError(
+      `${what}: expected at least two of the fields x, y, z, got ${fields.map((f) => f.name).join(", ") || "no fields"}`,
+    );
   }
   const intensityField = INTENSITY_NAMES.map((n) => byName.get(n)).find((f) => f !== undefined);
   const ringField = byName.get("ring");
@@ -202,7 +222,7 @@ function unpackFloat32(
       const y = oy < 0 ? 0 : f32[base + oy];
       const z = oz < 0 ? 0 : f32[base + oz];
       // x - x is NaN for NaN and ±Infinity, 0 otherwise: one test for all three.
-      if ((x - x) + (y - y) + (z - z) !== 0) {
+      if (x - x + (y - y) + (z - z) !== 0) {
         dropped++;
         continue;
       }
@@ -224,14 +244,25 @@ function transformInPlace(points: Float32Array, count: number, t: Vec3, q: Quate
   const identity = t.x === 0 && t.y === 0 && t.z === 0 && q.x === 0 && q.y === 0 && q.z === 0;
   if (identity) return;
   const norm = Math.hypot(q.x, q.y, q.z, q.w);
-  const x = q.x / norm, y = q.y / norm, z = q.z / norm, w = q.w / norm;
+  const x = q.x / norm,
+    y = q.y / norm,
+    z = q.z / norm,
+    w = q.w / norm;
   // Rotation matrix of a unit quaternion.
-  const m00 = 1 - 2 * (y * y + z * z), m01 = 2 * (x * y - z * w), m02 = 2 * (x * z + y * w);
-  const m10 = 2 * (x * y + z * w), m11 = 1 - 2 * (x * x + z * z), m12 = 2 * (y * z - x * w);
-  const m20 = 2 * (x * z - y * w), m21 = 2 * (y * z + x * w), m22 = 1 - 2 * (x * x + y * y);
+  const m00 = 1 - 2 * (y * y + z * z),
+    m01 = 2 * (x * y - z * w),
+    m02 = 2 * (x * z + y * w);
+  const m10 = 2 * (x * y + z * w),
+    m11 = 1 - 2 * (x * x + z * z),
+    m12 = 2 * (y * z - x * w);
+  const m20 = 2 * (x * z - y * w),
+    m21 = 2 * (y * z + x * w),
+    m22 = 1 - 2 * (x * x + y * y);
   for (let i = 0; i < count; i++) {
     const o = i * POINT_STRIDE;
-    const px = points[o], py = points[o + 1], pz = points[o + 2];
+    const px = points[o],
+      py = points[o + 1],
+      pz = points[o + 2];
     points[o] = m00 * px + m01 * py + m02 * pz + t.x;
     points[o + 1] = m10 * px + m11 * py + m12 * pz + t.y;
     points[o + 2] = m20 * px + m21 * py + m22 * pz + t.z;

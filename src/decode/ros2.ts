@@ -60,14 +60,16 @@ export function serviceEventDefinition(schemaName: string, text: string): string
   if (parts.length !== 2) return undefined;
   const [pkg, srv] = [m[1], m[2]];
   const sep = "\n================================================================================\n";
-  return [
-    `service_msgs/ServiceEventInfo info\n${pkg}/${srv}_Request[<=1] request\n${pkg}/${srv}_Response[<=1] response`,
-    `MSG: service_msgs/ServiceEventInfo\n${SERVICE_EVENT_INFO}`,
-    `MSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec`,
-    `MSG: ${pkg}/${srv}_Request\n${parts[0].trim()}`,
-    `MSG: ${pkg}/${srv}_Response\n${parts[1].trim()}`,
-    ...deps.map((d) => d.trim()).filter((d) => d !== ""),
-  ].join(sep) + "\n";
+  return (
+    [
+      `service_msgs/ServiceEventInfo info\n${pkg}/${srv}_Request[<=1] request\n${pkg}/${srv}_Response[<=1] response`,
+      `MSG: service_msgs/ServiceEventInfo\n${SERVICE_EVENT_INFO}`,
+      `MSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec`,
+      `MSG: ${pkg}/${srv}_Request\n${parts[0].trim()}`,
+      `MSG: ${pkg}/${srv}_Response\n${parts[1].trim()}`,
+      ...deps.map((d) => d.trim()).filter((d) => d !== ""),
+    ].join(sep) + "\n"
+  );
 }
 
 export function createRos2Reader(schemaName: string, schemaText: string): Ros2Reader {
@@ -99,7 +101,9 @@ export function createRos2Reader(schemaName: string, schemaText: string): Ros2Re
         throw new DecodeError(`${schemaName} needs ${reader.lastReadByteLength()} bytes but the message has ${data.length} (truncated)`);
       }
       if (trailing > MAX_PADDING) {
-        throw new DecodeError(`${trailing} bytes left after decoding ${schemaName} from ${data.length}, expected at most ${MAX_PADDING} bytes of padding`);
+        throw new DecodeError(
+          `${trailing} bytes left after decoding ${schemaName} from ${data.length}, expected at most ${MAX_PADDING} bytes of padding`,
+        );
       }
       return msg;
     },
@@ -133,7 +137,14 @@ export const ROS2_DECODERS: Readonly<Record<string, (obj: Fields, ctx: DecodeCon
   "sensor_msgs/msg/CompressedImage": (o, ctx) => {
     const what = "sensor_msgs/msg/CompressedImage";
     const h = header(o, ctx, what);
-    return [compressedImageFrame(ctx, what, { stamp: h.stamp, frameId: h.frameId, format: strField(o, "format", what), data: bytesField(o, "data", what) })];
+    return [
+      compressedImageFrame(ctx, what, {
+        stamp: h.stamp,
+        frameId: h.frameId,
+        format: strField(o, "format", what),
+        data: bytesField(o, "data", what),
+      }),
+    ];
   },
   "sensor_msgs/msg/PointCloud2": (o, ctx) => [pointCloud2(o, ctx)],
   "sensor_msgs/msg/CameraInfo": (o, ctx) => [cameraInfo(o, ctx)],

@@ -43,7 +43,8 @@ export function createSensorEncoders(calibration: CalibrationLookup, options: Se
     if (t) return extrinsicsFromTransform(t);
     // Data already in the vehicle frame (e.g. ARS548 objects before the radar reported its
     // mounting) needs no transform: the vehicle frame is the root of the transform tree.
-    if (frame.frameId === VEHICLE_FRAME || [...calibration.transforms.values()].some((x) => x.parentFrameId === frame.frameId)) return IDENTITY_EXTRINSICS;
+    if (frame.frameId === VEHICLE_FRAME || [...calibration.transforms.values()].some((x) => x.parentFrameId === frame.frameId))
+      return IDENTITY_EXTRINSICS;
     options.onWarning?.(`${frame.sensorId}: no transform for frame "${frame.frameId}" in the recording; using the default mounting`);
     return undefined;
   };
@@ -55,13 +56,26 @@ export function createSensorEncoders(calibration: CalibrationLookup, options: Se
     switch (frame.kind) {
       case "camera": {
         const cal = calibration.cameras.get(frame.frameId);
-        const enc = await loadCamera({ files: options.files, dir: `${dir}/camera`, ...(extrinsics ? { extrinsics } : {}), ...(cal ? { calibration: cal } : {}) });
+        const enc = await loadCamera({
+          files: options.files,
+          dir: `${dir}/camera`,
+          ...(extrinsics ? { extrinsics } : {}),
+          ...(cal ? { calibration: cal } : {}),
+        });
         return enc as unknown as AnyEncoder;
       }
       case "lidar":
-        return (await loadLidar({ files: options.files, dir: `${dir}/lidar`, ...(extrinsics ? { extrinsics } : {}) })) as unknown as AnyEncoder;
+        return (await loadLidar({
+          files: options.files,
+          dir: `${dir}/lidar`,
+          ...(extrinsics ? { extrinsics } : {}),
+        })) as unknown as AnyEncoder;
       case "radar":
-        return (await loadRadarEncoder({ files: options.files, modelDir: `${dir}/radar`, extrinsics: extrinsics ?? IDENTITY_EXTRINSICS })) as unknown as AnyEncoder;
+        return (await loadRadarEncoder({
+          files: options.files,
+          modelDir: `${dir}/radar`,
+          extrinsics: extrinsics ?? IDENTITY_EXTRINSICS,
+        })) as unknown as AnyEncoder;
       case "audio":
         return (await loadAudioEncoder({ files: options.files, modelDir: `${dir}/audio` })) as unknown as AnyEncoder;
     }

@@ -26,25 +26,34 @@ const SAMPLES = ["a", "b", "c"];
 describe("accumulate / calcAp properties", () => {
   it("AP lies in [0, 1] and TP errors are >= 0 for any input", () => {
     fc.assert(
-      fc.property(fc.array(boxArb(SAMPLES, false), { maxLength: 12 }), fc.array(boxArb(SAMPLES, true), { maxLength: 20 }), fc.constantFrom(0.5, 1, 2, 4), (g, p, th) => {
-        const md = accumulate(g.map(toBox), p.map(toBox), "car", th);
-        const ap = calcAp(md, 0.1, 0.1);
-        expect(ap).toBeGreaterThanOrEqual(0);
-        expect(ap).toBeLessThanOrEqual(1 + 1e-12);
-        for (const m of TP_METRICS.filter((m) => m !== "attr_err")) expect(calcTp(md, 0.1, m)).toBeGreaterThanOrEqual(0);
-      }),
+      fc.property(
+        fc.array(boxArb(SAMPLES, false), { maxLength: 12 }),
+        fc.array(boxArb(SAMPLES, true), { maxLength: 20 }),
+        fc.constantFrom(0.5, 1, 2, 4),
+        (g, p, th) => {
+          const md = accumulate(g.map(toBox), p.map(toBox), "car", th);
+          const ap = calcAp(md, 0.1, 0.1);
+          expect(ap).toBeGreaterThanOrEqual(0);
+          expect(ap).toBeLessThanOrEqual(1 + 1e-12);
+          for (const m of TP_METRICS.filter((m) => m !== "attr_err")) expect(calcTp(md, 0.1, m)).toBeGreaterThanOrEqual(0);
+        },
+      ),
       { numRuns: 300, seed: 11 },
     );
   });
 
   it("with distinct scores the order of the prediction list does not matter", () => {
     fc.assert(
-      fc.property(fc.array(boxArb(SAMPLES, false), { maxLength: 10 }), fc.uniqueArray(boxArb(SAMPLES, true), { maxLength: 15, selector: (b) => b.score }), (g, p) => {
-        const a = accumulate(g.map(toBox), p.map(toBox), "car", 2);
-        const b = accumulate(g.map(toBox), [...p].reverse().map(toBox), "car", 2);
-        expect(Array.from(b.precision)).toEqual(Array.from(a.precision));
-        expect(Array.from(b.errors.trans_err)).toEqual(Array.from(a.errors.trans_err));
-      }),
+      fc.property(
+        fc.array(boxArb(SAMPLES, false), { maxLength: 10 }),
+        fc.uniqueArray(boxArb(SAMPLES, true), { maxLength: 15, selector: (b) => b.score }),
+        (g, p) => {
+          const a = accumulate(g.map(toBox), p.map(toBox), "car", 2);
+          const b = accumulate(g.map(toBox), [...p].reverse().map(toBox), "car", 2);
+          expect(Array.from(b.precision)).toEqual(Array.from(a.precision));
+          expect(Array.from(b.errors.trans_err)).toEqual(Array.from(a.errors.trans_err));
+        },
+      ),
       { numRuns: 200, seed: 12 },
     );
   });

@@ -62,7 +62,8 @@ export function accumulate(
   }
   // Ranked in EvalBoxes.all order (grouped by sample, samples in first-seen order), which decides ties.
   const preds: EvalBox[] = [];
-  for (const boxes of ("get" in pred ? pred : groupBySample(pred)).values()) for (const b of boxes) if (b.detectionName === className) preds.push(b);
+  for (const boxes of ("get" in pred ? pred : groupBySample(pred)).values())
+    for (const b of boxes) if (b.detectionName === className) preds.push(b);
   if (npos === 0) return noPredictions(0, preds.length);
 
   // sorted((score, index)) reversed: descending score, equal scores by descending index.
@@ -149,8 +150,10 @@ export function maxRecallInd(md: DetectionMetricData): number {
  * 0, normalised by (1 − minPrecision). Throws unless 0 ≤ minPrecision < 1 and 0 ≤ minRecall ≤ 1.
  */
 export function calcAp(md: DetectionMetricData, minRecall: number, minPrecision: number): number {
-  if (!(minPrecision >= 0 && minPrecision < 1)) throw new RangeError(`calcAp: minPrecision ${minPrecision} out of range, expected 0 <= minPrecision < 1`);
-  if (!(minRecall >= 0 && minRecall <= 1)) throw new RangeError(`calcAp: minRecall ${minRecall} out of range, expected 0 <= minRecall <= 1`);
+  if (!(minPrecision >= 0 && minPrecision < 1))
+    throw new RangeError(`calcAp: minPrecision ${minPrecision} out of range, expected 0 <= minPrecision < 1`);
+  if (!(minRecall >= 0 && minRecall <= 1))
+    throw new RangeError(`calcAp: minRecall ${minRecall} out of range, expected 0 <= minRecall <= 1`);
   const p = md.precision.slice(pyRound(100 * minRecall) + 1);
   for (let i = 0; i < p.length; i++) {
     p[i] = p[i]! - minPrecision;

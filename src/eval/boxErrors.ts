@@ -26,7 +26,10 @@ export function velocityL2(gt: Pick<EvalBox, "velocity">, pred: Pick<EvalBox, "v
  * Throws when a size is not > 0 (the devkit asserts it).
  */
 export function scaleIou(gtSize: readonly number[], predSize: readonly number[]): number {
-  for (const [what, size] of [["ground-truth", gtSize], ["predicted", predSize]] as const) {
+  for (const [what, size] of [
+    ["ground-truth", gtSize],
+    ["predicted", predSize],
+  ] as const) {
     if (size.length !== 3 || !size.every((s) => s > 0)) {
       throw new RangeError(`scaleIou: ${what} size [${size.join(", ")}] must be three values > 0 (width, length, height in m)`);
     }

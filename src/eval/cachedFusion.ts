@@ -29,7 +29,11 @@ export type CapturedRun = {
  * output. Decoder counters are snapshotted as each tick is emitted, and encoder failures are
  * counted per sensor exactly as the pipeline counts them (they feed the scene's FAILED status).
  */
-export async function captureEncodedTicks(source: RecordingReadable, plan: PipelinePlan, options: ScenePipelineOptions): Promise<CapturedRun> {
+export async function captureEncodedTicks(
+  source: RecordingReadable,
+  plan: PipelinePlan,
+  options: ScenePipelineOptions,
+): Promise<CapturedRun> {
   const groundTruth: GroundTruthFrame[] = [];
   const run = createScenePipeline(source, plan, {
     ...options,
@@ -50,7 +54,8 @@ export async function captureEncodedTicks(source: RecordingReadable, plan: Pipel
             encoderErrors.set(sensorId, { ...e, errors: e.errors + 1, lastReason: `encoder: ${why}` });
           }
           const decode: DecodeCounts[] = [];
-          for (const s of run.decodeStats.byTopic.values()) decode.push({ sensorId: s.sensorId, decoded: s.decoded, errors: s.errors, lastReason: s.lastReason });
+          for (const s of run.decodeStats.byTopic.values())
+            decode.push({ sensorId: s.sensorId, decoded: s.decoded, errors: s.errors, lastReason: s.lastReason });
           decode.push(...[...encoderErrors.values()].map((e) => ({ ...e })));
           const encodeMs = Number(t.scene.latencyMs.encode ?? 0);
           ticks.push({ encoded: { synced: t.synced, evidence: t.evidence, failures: t.failures, encodeMs }, decode });

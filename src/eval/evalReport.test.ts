@@ -3,8 +3,27 @@ import { evaluateScenes } from "./evaluateScenes";
 import { evaluateSiren } from "./evaluateSiren";
 import { gtFrame, gtObject, MS, sceneObject, sceneState, sirenHazard } from "./testing/fixtures";
 
-function entry(recording: string, condition: string, pipeline: EvalResultEntry["pipeline"], nds: number | null, mAP: number | null = nds): EvalResultEntry {
-  return { recording, condition, pipeline, mAP, nds, apByClass: { car: mAP }, ate: 0.1, ase: 0.2, aoe: 0.3, ave: 0.4, frames: 10, framesWithoutScene: 0 };
+function entry(
+  recording: string,
+  condition: string,
+  pipeline: EvalResultEntry["pipeline"],
+  nds: number | null,
+  mAP: number | null = nds,
+): EvalResultEntry {
+  return {
+    recording,
+    condition,
+    pipeline,
+    mAP,
+    nds,
+    apByClass: { car: mAP },
+    ate: 0.1,
+    ase: 0.2,
+    aoe: 0.3,
+    ave: 0.4,
+    frames: 10,
+    framesWithoutScene: 0,
+  };
 }
 
 describe("eval report", () => {

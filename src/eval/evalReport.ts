@@ -71,7 +71,10 @@ export function jsonNumber(x: number | null | undefined): number | null {
 }
 
 /** One results entry from a run's detection metrics. */
-export function resultEntry(meta: { recording: string; condition: string; pipeline: EvalPipeline }, m: SceneDetectionMetrics): EvalResultEntry {
+export function resultEntry(
+  meta: { recording: string; condition: string; pipeline: EvalPipeline },
+  m: SceneDetectionMetrics,
+): EvalResultEntry {
   const apByClass: Record<string, number | null> = {};
   for (const c of m.classes) apByClass[c] = jsonNumber(m.apByClass[c]);
   return {
@@ -117,7 +120,12 @@ function meanOf(values: readonly (number | null)[]): number | null {
  * drive runs in several conditions): the clean mean is taken over the recordings that also ran in
  * that condition, so a drive run in clear air only does not shift every ratio.
  */
-export function robustnessRatios(entries: readonly EvalResultEntry[], cleanCondition = "clear", metric: "nds" | "mAP" = "nds", paired = false): RobustnessRow[] {
+export function robustnessRatios(
+  entries: readonly EvalResultEntry[],
+  cleanCondition = "clear",
+  metric: "nds" | "mAP" = "nds",
+  paired = false,
+): RobustnessRow[] {
   const conditions: string[] = [];
   for (const e of entries) if (!conditions.includes(e.condition)) conditions.push(e.condition);
   const rows: RobustnessRow[] = [];
@@ -129,8 +137,16 @@ export function robustnessRatios(entries: readonly EvalResultEntry[], cleanCondi
       const these = mine.filter((e) => e.condition === condition);
       if (!these.length) continue;
       const score = meanOf(these.map((e) => e[metric]));
-      const clean = meanOf((paired ? cleanEntries.filter((c) => these.some((e) => e.recording === c.recording)) : cleanEntries).map((e) => e[metric]));
-      rows.push({ pipeline, condition, score, cleanScore: clean, ratio: score !== null && clean !== null && clean !== 0 ? score / clean : null });
+      const clean = meanOf(
+        (paired ? cleanEntries.filter((c) => these.some((e) => e.recording === c.recording)) : cleanEntries).map((e) => e[metric]),
+      );
+      rows.push({
+        pipeline,
+        condition,
+        score,
+        cleanScore: clean,
+        ratio: score !== null && clean !== null && clean !== 0 ? score / clean : null,
+      });
     }
   }
   return rows;
@@ -173,7 +189,19 @@ export function formatEvalMarkdown(report: EvalReport): string {
   out.push("### Detection (nuScenes-style, centre distance 0.5/1/2/4 m)\n");
   out.push(
     table(
-      ["recording", "condition", "pipeline", "mAP", "NDS", ...classes.map((c) => `AP ${c}`), "ATE m", "ASE", "AOE rad", "AVE m/s", "frames"],
+      [
+        "recording",
+        "condition",
+        "pipeline",
+        "mAP",
+        "NDS",
+        ...classes.map((c) => `AP ${c}`),
+        "ATE m",
+        "ASE",
+        "AOE rad",
+        "AVE m/s",
+        "frames",
+      ],
       report.results.map((e) => [
         e.recording,
         e.condition,
@@ -216,7 +244,9 @@ export function formatEvalMarkdown(report: EvalReport): string {
   if (rows.length) {
     const conds: string[] = [];
     for (const r of rows) if (!conds.includes(r.condition)) conds.push(r.condition);
-    out.push(`\n\n### Robustness (${metric === "nds" ? "NDS" : "mAP"} in condition / ${metric === "nds" ? "NDS" : "mAP"} in ${cleanCondition})\n`);
+    out.push(
+      `\n\n### Robustness (${metric === "nds" ? "NDS" : "mAP"} in condition / ${metric === "nds" ? "NDS" : "mAP"} in ${cleanCondition})\n`,
+    );
     out.push(
       table(
         ["pipeline", ...conds],
@@ -234,8 +264,24 @@ export function formatEvalMarkdown(report: EvalReport): string {
   out.push("\n\n### Siren\n");
   out.push(
     table(
-      ["ticks", "precision", "recall", "false-alarm rate", "median bearing error (nearer of front/back)", "median bearing error (front only)"],
-      [[String(s.ticks), fmt(s.precision), fmt(s.recall), fmt(s.falseAlarmRate), `${fmt(s.medianBearingErrorDeg, 1)}°`, `${fmt(s.medianFrontBearingErrorDeg, 1)}°`]],
+      [
+        "ticks",
+        "precision",
+        "recall",
+        "false-alarm rate",
+        "median bearing error (nearer of front/back)",
+        "median bearing error (front only)",
+      ],
+      [
+        [
+          String(s.ticks),
+          fmt(s.precision),
+          fmt(s.recall),
+          fmt(s.falseAlarmRate),
+          `${fmt(s.medianBearingErrorDeg, 1)}°`,
+          `${fmt(s.medianFrontBearingErrorDeg, 1)}°`,
+        ],
+      ],
     ),
   );
   return out.join("\n") + "\n";

@@ -39,9 +39,12 @@ export class EvalInputError extends Error {
 
 function checkBox(b: EvalBox, what: string, index: number, isPred: boolean): void {
   const where = `${what}[${index}] (sample ${b.sample}, class ${b.detectionName})`;
-  if (!b.translation.every(Number.isFinite)) throw new EvalInputError(`${where}: translation [${b.translation.join(", ")}] is not finite, expected metres`);
-  if (!b.velocity.every(Number.isFinite)) throw new EvalInputError(`${where}: velocity [${b.velocity.join(", ")}] is not finite, expected m/s`);
-  if (b.size && !b.size.every((s) => s > 0 && Number.isFinite(s))) throw new EvalInputError(`${where}: size [${b.size.join(", ")}] must be finite and > 0 (or null when unknown)`);
+  if (!b.translation.every(Number.isFinite))
+    throw new EvalInputError(`${where}: translation [${b.translation.join(", ")}] is not finite, expected metres`);
+  if (!b.velocity.every(Number.isFinite))
+    throw new EvalInputError(`${where}: velocity [${b.velocity.join(", ")}] is not finite, expected m/s`);
+  if (b.size && !b.size.every((s) => s > 0 && Number.isFinite(s)))
+    throw new EvalInputError(`${where}: size [${b.size.join(", ")}] must be finite and > 0 (or null when unknown)`);
   if (isPred && !Number.isFinite(b.score)) throw new EvalInputError(`${where}: score ${b.score} is not finite, expected a confidence`);
 }
 

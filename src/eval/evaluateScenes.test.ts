@@ -5,8 +5,15 @@ import { gtFrame, gtObject, MS, sceneObject, sceneState } from "./testing/fixtur
 const AP_PERFECT = 1.0000000000000004; // the devkit's float64 result for a perfect curve
 
 function perfectRun(stamps: bigint[]) {
-  const gt = stamps.map((t) => gtFrame(t, [gtObject("car", 10, 0, { id: 1 }), gtObject("pedestrian", 5, 3, { id: 2, size: { x: 0.6, y: 0.6, z: 1.8 } })]));
-  const scenes = gt.map((f) => sceneState(f.stamp, f.objects.map((o) => sceneObject(o, 0.9))));
+  const gt = stamps.map((t) =>
+    gtFrame(t, [gtObject("car", 10, 0, { id: 1 }), gtObject("pedestrian", 5, 3, { id: 2, size: { x: 0.6, y: 0.6, z: 1.8 } })]),
+  );
+  const scenes = gt.map((f) =>
+    sceneState(
+      f.stamp,
+      f.objects.map((o) => sceneObject(o, 0.9)),
+    ),
+  );
   return { gt, scenes };
 }
 
@@ -135,7 +142,9 @@ describe("evaluateScenes", () => {
     expect(m.classes).toEqual([]);
     expect(m.mAP).toBeNaN();
     expect(m.nds).toBeNaN();
-    expect(() => evaluateScenes([], [], { classes: ["emergency_vehicle"] })).toThrow(/classes: "emergency_vehicle" is not evaluated with these options/);
+    expect(() => evaluateScenes([], [], { classes: ["emergency_vehicle"] })).toThrow(
+      /classes: "emergency_vehicle" is not evaluated with these options/,
+    );
   });
 
   it("converts to devkit boxes: [w, l, h] sizes and a z-rotation quaternion", () => {

@@ -159,7 +159,9 @@ export function sceneObjectBox(
  * (ties to the earlier one), or -1. `candidates` need not be sorted.
  */
 export function nearestByStamp(targets: readonly Nanos[], candidates: readonly Nanos[], maxDelta: Nanos): number[] {
-  const order = candidates.map((_, i) => i).sort((a, b) => (candidates[a]! < candidates[b]! ? -1 : candidates[a]! > candidates[b]! ? 1 : a - b));
+  const order = candidates
+    .map((_, i) => i)
+    .sort((a, b) => (candidates[a]! < candidates[b]! ? -1 : candidates[a]! > candidates[b]! ? 1 : a - b));
   const sorted = order.map((i) => candidates[i]!);
   return targets.map((t) => {
     let lo = 0;
@@ -282,7 +284,9 @@ export function evaluateScenes(
     const range = sceneDetectionConfig(candidates, options).classRange;
     classes = candidates.filter((c) => gt.some((b) => b.detectionName === c && Math.hypot(b.translation[0], b.translation[1]) < range[c]!));
   } else {
-    for (const c of sel) if (!candidates.includes(c)) throw new EvalInputError(`classes: "${c}" is not evaluated with these options, expected some of ${candidates.join(", ")}`);
+    for (const c of sel)
+      if (!candidates.includes(c))
+        throw new EvalInputError(`classes: "${c}" is not evaluated with these options, expected some of ${candidates.join(", ")}`);
     classes = EVAL_CLASSES.filter((c) => sel.includes(c));
   }
   const config = sceneDetectionConfig(classes, options);

@@ -5,7 +5,9 @@ const deg = (d: number): number => (d * Math.PI) / 180;
 
 describe("evaluateSiren", () => {
   // 8 ticks: siren active on ticks 2..5 at a bearing of 150° (behind, to the left).
-  const gt = Array.from({ length: 8 }, (_, i) => gtFrame(BigInt(i) * 100n * MS, [], { sirenActive: i >= 2 && i <= 5, sirenBearingRad: deg(150) }));
+  const gt = Array.from({ length: 8 }, (_, i) =>
+    gtFrame(BigInt(i) * 100n * MS, [], { sirenActive: i >= 2 && i <= 5, sirenBearingRad: deg(150) }),
+  );
   const hazardsPerTick = [
     [], // TN
     [sirenHazard(0.7, deg(10))], // FP

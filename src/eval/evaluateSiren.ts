@@ -64,7 +64,9 @@ function strongestSiren(hazards: readonly SceneHazard[]): SceneHazard | null {
   return best;
 }
 
-function finish(c: Omit<SirenMetrics, "precision" | "recall" | "falseAlarmRate" | "medianBearingErrorDeg" | "medianFrontBearingErrorDeg">): SirenMetrics {
+function finish(
+  c: Omit<SirenMetrics, "precision" | "recall" | "falseAlarmRate" | "medianBearingErrorDeg" | "medianFrontBearingErrorDeg">,
+): SirenMetrics {
   const ratio = (num: number, den: number): number => (den > 0 ? num / den : NaN);
   return {
     ...c,
@@ -77,9 +79,14 @@ function finish(c: Omit<SirenMetrics, "precision" | "recall" | "falseAlarmRate" 
 }
 
 /** Siren precision / recall / false-alarm rate and bearing error of one run. Pure. */
-export function evaluateSiren(groundTruth: readonly GroundTruthFrame[], scenes: readonly SceneState[], options: SirenEvalOptions = {}): SirenMetrics {
+export function evaluateSiren(
+  groundTruth: readonly GroundTruthFrame[],
+  scenes: readonly SceneState[],
+  options: SirenEvalOptions = {},
+): SirenMetrics {
   const threshold = options.probabilityThreshold ?? 0.5;
-  if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`evaluateSiren: probabilityThreshold ${threshold} out of range, expected 0..1`);
+  if (!(threshold >= 0 && threshold <= 1))
+    throw new RangeError(`evaluateSiren: probabilityThreshold ${threshold} out of range, expected 0..1`);
   const { pairs } = pairFrames(groundTruth, scenes, options.maxStampDeltaMs ?? 50);
   const c = {
     ticks: 0,

@@ -3,7 +3,14 @@ export type { DetectionConfig, DetectionMetricData, DetectionMetrics, EvalBox, T
 export { TP_METRICS } from "./types";
 export { accumulate, calcAp, calcTp, maxRecallInd, noPredictions, groupBySample, CURVE_POINTS } from "./accumulate";
 export { angleDiff, attrAcc, centerDistance, cummean, quaternionYaw, scaleIou, velocityL2, yawDiff, yawToQuaternion } from "./boxErrors";
-export { combineMetrics, evaluateDetections, EvalInputError, filterByRange, NUSCENES_DETECTION_CONFIG, type DetectionEvaluation } from "./evaluateDetections";
+export {
+  combineMetrics,
+  evaluateDetections,
+  EvalInputError,
+  filterByRange,
+  NUSCENES_DETECTION_CONFIG,
+  type DetectionEvaluation,
+} from "./evaluateDetections";
 export {
   DEFAULT_CLASS_RANGE_M,
   EVAL_CLASSES,

@@ -49,7 +49,9 @@ describe("numpy float64 semantics", () => {
   });
 
   it("Python round (half to even) and float modulo (sign of the divisor)", () => {
-    expect([pyRound(0.5), pyRound(1.5), pyRound(2.5), pyRound(100 * 0.1), pyRound(100 * 0.35), pyRound(-0.5), pyRound(-1.5)]).toEqual([0, 2, 2, 10, 35, 0, -2]);
+    expect([pyRound(0.5), pyRound(1.5), pyRound(2.5), pyRound(100 * 0.1), pyRound(100 * 0.35), pyRound(-0.5), pyRound(-1.5)]).toEqual([
+      0, 2, 2, 10, 35, 0, -2,
+    ]);
     expect(pyMod(-7.5, 2)).toBe(0.5);
     expect(pyMod(7.5, -2)).toBe(-0.5);
     expect(pyMod(4, 2)).toBe(0);

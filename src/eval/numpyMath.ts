@@ -78,13 +78,7 @@ function searchLastLessOrEqual(x: number, xp: ArrayLike<number>): number {
  * xp[0], `right` (default fp[-1]) right of xp[-1], fp of the LAST duplicate at a repeated xp, and
  * linear in between with numpy's slope formula.
  */
-export function npInterp(
-  x: ArrayLike<number>,
-  xp: ArrayLike<number>,
-  fp: ArrayLike<number>,
-  left?: number,
-  right?: number,
-): Float64Array {
+export function npInterp(x: ArrayLike<number>, xp: ArrayLike<number>, fp: ArrayLike<number>, left?: number, right?: number): Float64Array {
   const lenxp = xp.length;
   if (lenxp === 0) throw new RangeError("npInterp: xp is empty, expected at least one sample point");
   if (fp.length !== lenxp) throw new RangeError(`npInterp: fp has ${fp.length} values, expected ${lenxp} (one per xp)`);

@@ -24,7 +24,17 @@ import { captureEncodedTicks, fuseCached, type CachedTick, type CapturedRun } fr
 import { resultEntry, type EvalPipeline, type EvalResultEntry } from "./evalReport";
 import { evaluateScenes } from "./evaluateScenes";
 import { evaluateSiren, type SirenMetrics } from "./evaluateSiren";
-import { applyCondition, CLEAR, driveName, expandSuite, parseSuite, recoveryRun, SuiteError, type SuiteDefinition, type SuiteRun } from "./suite";
+import {
+  applyCondition,
+  CLEAR,
+  driveName,
+  expandSuite,
+  parseSuite,
+  recoveryRun,
+  SuiteError,
+  type SuiteDefinition,
+  type SuiteRun,
+} from "./suite";
 import {
   buildSuiteReport,
   missingSensorMeasure,
@@ -55,7 +65,9 @@ export function loadSuite(nameOrPath: string): { suite: SuiteDefinition; file: s
     const found = [".yaml", ".yml", ".json"].map((e) => path.join(dir, nameOrPath + e)).find((f) => fs.existsSync(f));
     if (!found) {
       const known = fs.readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f));
-      throw new SuiteError(`unknown suite "${nameOrPath}": expected one of ${known.map((f) => f.replace(/\.(ya?ml|json)$/, "")).join(", ")} or a .yaml/.json path`);
+      throw new SuiteError(
+        `unknown suite "${nameOrPath}": expected one of ${known.map((f) => f.replace(/\.(ya?ml|json)$/, "")).join(", ")} or a .yaml/.json path`,
+      );
     }
     file = found;
   }
@@ -63,7 +75,9 @@ export function loadSuite(nameOrPath: string): { suite: SuiteDefinition; file: s
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new SuiteError(`suite ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? "unreadable"}), expected a .yaml or .json file`);
+    throw new SuiteError(
+      `suite ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? "unreadable"}), expected a .yaml or .json file`,
+    );
   }
   return { suite: parseSuite(text, file), file };
 }
@@ -83,7 +97,10 @@ export function simulatorVersion(): string {
   if (simulatorHash !== undefined) return simulatorHash;
   const dir = path.resolve(__dirname, "../sim");
   const h = createHash("sha256");
-  for (const f of fs.readdirSync(dir).filter((x) => /\.(ts|js)$/.test(x) && !/\.test\.(ts|js)$/.test(x)).sort()) {
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((x) => /\.(ts|js)$/.test(x) && !/\.test\.(ts|js)$/.test(x))
+    .sort()) {
     h.update(f);
     h.update(fs.readFileSync(path.join(dir, f)));
   }
@@ -122,7 +139,11 @@ export function encoderVersion(modelsDir: string): string {
  * v8-serialized) or computed by `capture` and stored there. Re-running the suite with another fusion
  * head then costs the fusion only.
  */
-export async function cachedCapture(recording: string, version: string, capture: () => Promise<CapturedRun>): Promise<{ captured: CapturedRun; fromCache: boolean }> {
+export async function cachedCapture(
+  recording: string,
+  version: string,
+  capture: () => Promise<CapturedRun>,
+): Promise<{ captured: CapturedRun; fromCache: boolean }> {
   const file = recording.replace(/\.mcap$/, `.${version}.evidence`);
   if (fs.existsSync(file)) return { captured: v8.deserialize(fs.readFileSync(file)) as CapturedRun, fromCache: true };
   const captured = await capture();
@@ -235,13 +256,18 @@ export async function runSuite(suite: SuiteDefinition, options: RunSuiteOptions)
     const encode = async (): Promise<CapturedRun> => {
       const source = await FileReadable.open(file);
       try {
-        return await captureEncodedTicks(source, plan, { models: { files: options.models.files, ...(options.models.dir !== undefined ? { dir: options.models.dir } : {}) } });
+        return await captureEncodedTicks(source, plan, {
+          models: { files: options.models.files, ...(options.models.dir !== undefined ? { dir: options.models.dir } : {}) },
+        });
       } finally {
         await source.close();
       }
     };
-    const { captured, fromCache } = version === undefined ? { captured: await encode(), fromCache: false } : await cachedCapture(file, version, encode);
-    log(`${run.drive} @ ${run.condition.name}: ${captured.ticks.length} ticks ${fromCache ? "read from the evidence cache" : "encoded"} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const { captured, fromCache } =
+      version === undefined ? { captured: await encode(), fromCache: false } : await cachedCapture(file, version, encode);
+    log(
+      `${run.drive} @ ${run.condition.name}: ${captured.ticks.length} ticks ${fromCache ? "read from the evidence cache" : "encoded"} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     return { plan, captured };
   };
 
@@ -254,14 +280,19 @@ export async function runSuite(suite: SuiteDefinition, options: RunSuiteOptions)
     }
     const fused = scenes.get("fused") ?? scenes.get("tracker") ?? scenes.values().next().value ?? captured.scenes;
     if (scenes.has("fused")) sirens.push(evaluateSiren(captured.groundTruth, fused));
-    const record: SuiteHealthRecord = { recording: run.drive, condition: run.condition.name, cadence: sceneCadence(fused, run.scenario.durationS, suite.tickHz) };
+    const record: SuiteHealthRecord = {
+      recording: run.drive,
+      condition: run.condition.name,
+      cadence: sceneCadence(fused, run.scenario.durationS, suite.tickHz),
+    };
     if (run.condition.missing) record.missing = missingSensorMeasure(fused, SIM_SENSOR_KIND[run.condition.missing]!, SIM_START_NS);
     health.push(record);
   }
   if (recovery && suite.recovery) {
     const { plan, captured } = await capture(recovery);
     const scenes = fuseCached(plan, captured.ticks);
-    for (const o of suite.recovery.outages) recoveries.push(recoveryMeasure(scenes, SIM_SENSOR_KIND[o.sensor]!, SIM_START_NS, o.fromS, o.toS));
+    for (const o of suite.recovery.outages)
+      recoveries.push(recoveryMeasure(scenes, SIM_SENSOR_KIND[o.sensor]!, SIM_START_NS, o.fromS, o.toS));
   }
   return buildSuiteReport({
     suite: {

@@ -33,11 +33,21 @@ const nonNeg = finite.refine((v) => v >= 0, { message: "expected a number >= 0" 
 const drive = z
   .object({
     /** Label in the results; default the scenario name or `random-<seed>`. */
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: "expected letters, digits, '.', '_' or '-'" }).optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, { message: "expected letters, digits, '.', '_' or '-'" })
+      .optional(),
     /** A shipped scenario name (recordings/scenarios) or a .yaml/.json path relative to the suite file. */
     scenario: z.string().min(1).optional(),
     /** A `randomScenario(seed)` drive. */
-    random: z.number().int().min(SUITE_MIN_RANDOM_SEED, { message: `expected a seed >= ${SUITE_MIN_RANDOM_SEED} (lower seeds train the encoders and the fusion head)` }).max(0xffffffff).optional(),
+    random: z
+      .number()
+      .int()
+      .min(SUITE_MIN_RANDOM_SEED, {
+        message: `expected a seed >= ${SUITE_MIN_RANDOM_SEED} (lower seeds train the encoders and the fusion head)`,
+      })
+      .max(0xffffffff)
+      .optional(),
     /** Conditions for this drive only (default: the suite's). */
     conditions: z.array(conditionName).min(1).optional(),
   })
@@ -75,10 +85,19 @@ export const suiteSchema = z
       names.add(n);
     });
     if (s.recovery && !names.has(s.recovery.drive)) {
-      ctx.addIssue({ code: "custom", path: ["recovery", "drive"], message: `"${s.recovery.drive}" is not a drive of this suite (${[...names].join(", ")})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["recovery", "drive"],
+        message: `"${s.recovery.drive}" is not a drive of this suite (${[...names].join(", ")})`,
+      });
     }
     s.recovery?.outages.forEach((o, i) => {
-      if (o.toS >= s.durationS) ctx.addIssue({ code: "custom", path: ["recovery", "outages", i, "toS"], message: `expected before the end of the drive (${s.durationS} s)` });
+      if (o.toS >= s.durationS)
+        ctx.addIssue({
+          code: "custom",
+          path: ["recovery", "outages", i, "toS"],
+          message: `expected before the end of the drive (${s.durationS} s)`,
+        });
     });
   });
 
@@ -113,7 +132,9 @@ export function parseSuite(text: string, source = "inline"): SuiteDefinition {
     throw new SuiteError(`suite ${source}: not valid YAML/JSON: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new SuiteError(`suite ${source}: expected a mapping at the top level, got ${Array.isArray(value) ? "a list" : value === null ? "nothing" : typeof value}`);
+    throw new SuiteError(
+      `suite ${source}: expected a mapping at the top level, got ${Array.isArray(value) ? "a list" : value === null ? "nothing" : typeof value}`,
+    );
   }
   return validateSuite(value, source);
 }
@@ -147,7 +168,12 @@ export const CLEAR: SuiteCondition = { name: "clear", visibilityM: undefined, mi
  * The drive's base scenario at the suite's length, in the given condition: weather and faults are
  * the condition's (a random drive's own fog, night and faults are removed).
  */
-export function applyCondition(base: Scenario, condition: SuiteCondition, durationS: number, faults: ScenarioInput["faults"] = []): Scenario {
+export function applyCondition(
+  base: Scenario,
+  condition: SuiteCondition,
+  durationS: number,
+  faults: ScenarioInput["faults"] = [],
+): Scenario {
   const input: ScenarioInput = {
     ...base,
     name: `${base.name}@${condition.name}`,
@@ -183,7 +209,12 @@ export function recoveryRun(suite: SuiteDefinition, load: (nameOrPath: string) =
   const faults = suite.recovery.outages.map((o) => ({ type: "dropout" as const, sensor: o.sensor, fromS: o.fromS, toS: o.toS }));
   const base = baseScenario(d, suite.durationS, load);
   const scenario = applyCondition(base, CLEAR, suite.durationS, faults);
-  return { drive: driveName(d), condition: { ...CLEAR, name: "recovery" }, scenario: { ...scenario, name: `${scenario.name.replace(/@clear$/, "")}@recovery` }, base };
+  return {
+    drive: driveName(d),
+    condition: { ...CLEAR, name: "recovery" },
+    scenario: { ...scenario, name: `${scenario.name.replace(/@clear$/, "")}@recovery` },
+    base,
+  };
 }
 
 export { driveName };

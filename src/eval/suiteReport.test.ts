@@ -13,7 +13,22 @@ function scene(tMs: number, lidar: SensorHealthStatus, included = lidar === "OK"
     objects: [],
     hazards: [],
     health: {
-      sensors: [{ sensorId: "lidar_top", kind: "lidar", status: lidar, reason: "", since: ms(tMs), ageMs: null, rateHz: null, quality: null, included, skewMs: null, dropped: 0, malformed: 0 }],
+      sensors: [
+        {
+          sensorId: "lidar_top",
+          kind: "lidar",
+          status: lidar,
+          reason: "",
+          since: ms(tMs),
+          ageMs: null,
+          rateHz: null,
+          quality: null,
+          included,
+          skewMs: null,
+          dropped: 0,
+          malformed: 0,
+        },
+      ],
       degradation: "NOMINAL",
       recommendedFallback: "none",
       degradationReason: "",
@@ -41,11 +56,26 @@ const entry = (condition: string, pipeline: EvalResultEntry["pipeline"], mAP: nu
 
 describe("suite report", () => {
   it("measures when a missing sensor is reported and when a returning one is re-admitted", () => {
-    const scenes = [scene(0, "OK"), scene(100, "OK"), scene(200, "STALE"), scene(300, "MISSING"), scene(400, "MISSING"), scene(500, "OK", false), scene(600, "OK")];
+    const scenes = [
+      scene(0, "OK"),
+      scene(100, "OK"),
+      scene(200, "STALE"),
+      scene(300, "MISSING"),
+      scene(400, "MISSING"),
+      scene(500, "OK", false),
+      scene(600, "OK"),
+    ];
     const m = missingSensorMeasure(scenes, "lidar", START);
     expect(m).toEqual({ kind: "lidar", firstMissingMs: 300, firstSceneMs: 0, missingShare: 2 / 7, statuses: ["OK", "STALE", "MISSING"] });
     // Out from 150 ms to 450 ms: noticed at 200 ms (STALE, 50 ms later), OK and included at 600 ms (150 ms after).
-    expect(recoveryMeasure(scenes, "lidar", START, 0.15, 0.45)).toEqual({ kind: "lidar", fromS: 0.15, toS: 0.45, detectedAfterMs: 50, detectedStatus: "STALE", readmittedAfterMs: 150 });
+    expect(recoveryMeasure(scenes, "lidar", START, 0.15, 0.45)).toEqual({
+      kind: "lidar",
+      fromS: 0.15,
+      toS: 0.45,
+      detectedAfterMs: 50,
+      detectedStatus: "STALE",
+      readmittedAfterMs: 150,
+    });
     expect(missingSensorMeasure(scenes, "radar", START).statuses).toEqual(["absent"]);
     expect(sceneCadence(scenes, 0.7, 10)).toEqual({ scenes: 7, expectedScenes: 7, ratio: 1 });
   });
@@ -68,7 +98,14 @@ describe("suite report", () => {
     expect(clearFused.apByClass.car).toBeCloseTo(0.7, 12);
     expect(clearFused.recordings).toBe(2);
     expect(agg.find((a) => a.condition === "all" && a.pipeline === "fused")!.recordings).toBe(4);
-    const health = [{ recording: "a", condition: "lidar-missing", cadence: { scenes: 150, expectedScenes: 150, ratio: 1 }, missing: { kind: "lidar" as const, firstMissingMs: 0, firstSceneMs: 0, missingShare: 1, statuses: ["MISSING"] } }];
+    const health = [
+      {
+        recording: "a",
+        condition: "lidar-missing",
+        cadence: { scenes: 150, expectedScenes: 150, ratio: 1 },
+        missing: { kind: "lidar" as const, firstMissingMs: 0, firstSceneMs: 0, missingShare: 1, statuses: ["MISSING"] },
+      },
+    ];
     const recovery = [{ kind: "lidar" as const, fromS: 7, toS: 9, detectedAfterMs: 100, detectedStatus: "STALE", readmittedAfterMs: 1200 }];
     const t = checkTargets(entries, health, recovery, { cleanCondition: "clear", deadlineMs: 150 });
     const get = (target: string, condition: string) => t.find((x) => x.target.startsWith(target) && x.condition === condition)!;

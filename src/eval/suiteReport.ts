@@ -5,7 +5,14 @@
  * Pure: no IO, no clock.
  */
 import type { Nanos, SceneState, SensorKind } from "../types";
-import { buildEvalReport, EVAL_PIPELINES, type EvalPipeline, type EvalResultEntry, type RobustnessRow, type SirenSummary } from "./evalReport";
+import {
+  buildEvalReport,
+  EVAL_PIPELINES,
+  type EvalPipeline,
+  type EvalResultEntry,
+  type RobustnessRow,
+  type SirenSummary,
+} from "./evalReport";
 import type { SirenMetrics } from "./evaluateSiren";
 
 const msBetween = (a: Nanos, b: Nanos): number => Number(b - a) / 1e6;
@@ -44,7 +51,13 @@ export function missingSensorMeasure(scenes: readonly SceneState[], kind: Sensor
       if (firstMissingMs === null) firstMissingMs = msBetween(start, s.stamp);
     }
   }
-  return { kind, firstMissingMs, firstSceneMs: scenes.length ? msBetween(start, scenes[0]!.stamp) : null, missingShare: scenes.length ? missing / scenes.length : 0, statuses };
+  return {
+    kind,
+    firstMissingMs,
+    firstSceneMs: scenes.length ? msBetween(start, scenes[0]!.stamp) : null,
+    missingShare: scenes.length ? missing / scenes.length : 0,
+    statuses,
+  };
 }
 
 /** One outage of the recovery drive: when the health noticed it and when the sensor was re-admitted. */
@@ -60,7 +73,13 @@ export type RecoveryMeasure = {
   readmittedAfterMs: number | null;
 };
 
-export function recoveryMeasure(scenes: readonly SceneState[], kind: SensorKind, start: Nanos, fromS: number, toS: number): RecoveryMeasure {
+export function recoveryMeasure(
+  scenes: readonly SceneState[],
+  kind: SensorKind,
+  start: Nanos,
+  fromS: number,
+  toS: number,
+): RecoveryMeasure {
   const from = start + BigInt(Math.round(fromS * 1e9));
   const to = start + BigInt(Math.round(toS * 1e9));
   let detectedAfterMs: number | null = null;
@@ -168,14 +187,18 @@ export function checkTargets(
   options: { cleanCondition: string; deadlineMs: number },
 ): TargetCheck[] {
   const aggregate = aggregateResults(entries, false);
-  const get = (condition: string, pipeline: EvalPipeline): AggregateEntry | undefined => aggregate.find((a) => a.condition === condition && a.pipeline === pipeline);
+  const get = (condition: string, pipeline: EvalPipeline): AggregateEntry | undefined =>
+    aggregate.find((a) => a.condition === condition && a.pipeline === pipeline);
   const out: TargetCheck[] = [];
   const conditions = [...new Set(aggregate.map((a) => a.condition))];
   const clean = options.cleanCondition;
   /** The clean condition's means over the drives that also ran in `condition`. */
   const cleanFor = (condition: string, pipeline: EvalPipeline): AggregateEntry | undefined => {
     const drives = new Set(entries.filter((e) => e.condition === condition).map((e) => e.recording));
-    return aggregateResults(entries.filter((e) => e.condition === clean && drives.has(e.recording)), false).find((a) => a.pipeline === pipeline);
+    return aggregateResults(
+      entries.filter((e) => e.condition === clean && drives.has(e.recording)),
+      false,
+    ).find((a) => a.pipeline === pipeline);
   };
   for (const c of conditions) {
     const fused = get(c, "fused")?.mAP ?? null;
@@ -213,7 +236,14 @@ export function checkTargets(
     const v = get(c, "fused")?.mAP ?? null;
     const full = cleanFor(c, "fused")?.mAP ?? null;
     const ratio = v !== null && full !== null && full > 0 ? v / full : null;
-    out.push({ target: "sensor missing: fused mAP >= 0.7 x full", condition: c, value: ratio, threshold: 0.7, pass: ratio === null ? null : ratio >= 0.7, detail: `fused mAP ${fmt(v)} / ${fmt(full)}` });
+    out.push({
+      target: "sensor missing: fused mAP >= 0.7 x full",
+      condition: c,
+      value: ratio,
+      threshold: 0.7,
+      pass: ratio === null ? null : ratio >= 0.7,
+      detail: `fused mAP ${fmt(v)} / ${fmt(full)}`,
+    });
     const recs = health.filter((h) => h.condition === c);
     const cadence = recs.map((h) => h.cadence);
     const minRatio = cadence.length ? Math.min(...cadence.map((x) => x.ratio)) : null;
@@ -290,7 +320,9 @@ export function formatSuiteMarkdown(r: SuiteReport): string {
   const conditions = [...new Set(r.aggregate.map((a) => a.condition))];
   const out: string[] = [];
   out.push(`### Ablation: mean mAP (car AP) over the drives of each condition (${r.suite.durationS} s each), suite \`${r.suite.name}\`\n`);
-  out.push(`\`fused\` = ${r.fusedHead === "learned" ? "tracker + learned fusion head" : "tracker alone (no learned head shipped)"}; \`tracker\` = tracker, no head; \`naive\` = score-averaging head; camera/lidar/radar = the tracker fed that modality's evidence only.\n`);
+  out.push(
+    `\`fused\` = ${r.fusedHead === "learned" ? "tracker + learned fusion head" : "tracker alone (no learned head shipped)"}; \`tracker\` = tracker, no head; \`naive\` = score-averaging head; camera/lidar/radar = the tracker fed that modality's evidence only.\n`,
+  );
   out.push(
     table(
       ["condition", "drives", ...pipelines],
@@ -309,11 +341,26 @@ export function formatSuiteMarkdown(r: SuiteReport): string {
   out.push(
     table(
       ["pipeline", ...conds],
-      pipelines.map((p) => [p, ...conds.map((c) => fmt(r.robustness.rows.find((x) => x.pipeline === p && x.condition === c)?.ratio ?? null, 2))]),
+      pipelines.map((p) => [
+        p,
+        ...conds.map((c) => fmt(r.robustness.rows.find((x) => x.pipeline === p && x.condition === c)?.ratio ?? null, 2)),
+      ]),
     ),
   );
   out.push("\n\n### Targets (issue 6)\n");
-  out.push(table(["target", "condition", "measured", "threshold", "pass", "detail"], r.targets.map((t) => [t.target, t.condition ?? "", fmt(t.value), fmt(t.threshold), t.pass === null ? "n/a" : t.pass ? "PASS" : "FAIL", t.detail])));
+  out.push(
+    table(
+      ["target", "condition", "measured", "threshold", "pass", "detail"],
+      r.targets.map((t) => [
+        t.target,
+        t.condition ?? "",
+        fmt(t.value),
+        fmt(t.threshold),
+        t.pass === null ? "n/a" : t.pass ? "PASS" : "FAIL",
+        t.detail,
+      ]),
+    ),
+  );
   const s = r.siren;
   out.push("\n\n### Siren (fused runs pooled)\n");
   out.push(

@@ -8,10 +8,7 @@ const wild = fc.oneof(
   { weight: 6, arbitrary: fc.double({ min: -200, max: 200, noNaN: true }) },
   { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Infinity, -Infinity, 0, -0, 1e-300, 1e300, -1e300, Number.MAX_VALUE) },
 );
-const variance = fc.oneof(
-  { weight: 6, arbitrary: fc.double({ min: 1e-4, max: 100, noNaN: true }) },
-  { weight: 1, arbitrary: wild },
-);
+const variance = fc.oneof({ weight: 6, arbitrary: fc.double({ min: 1e-4, max: 100, noNaN: true }) }, { weight: 1, arbitrary: wild });
 const detection: fc.Arbitrary<Detection> = fc.record(
   {
     position: fc.record({ x: wild, y: wild, z: wild }),
@@ -24,7 +21,11 @@ const detection: fc.Arbitrary<Detection> = fc.record(
     score: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), wild),
     rangeRate: fc.option(fc.record({ rangeRateMps: wild, variance, rangeM: wild, bearingRad: wild }), { nil: undefined }),
     velocity: fc.option(
-      fc.record({ value: fc.record({ x: wild, y: wild, z: wild }), covariance: fc.tuple(variance, variance).map(([a, b]) => [a, 0, 0, b]), reference: fc.constantFrom("ground" as const, "ego" as const) }),
+      fc.record({
+        value: fc.record({ x: wild, y: wild, z: wild }),
+        covariance: fc.tuple(variance, variance).map(([a, b]) => [a, 0, 0, b]),
+        reference: fc.constantFrom("ground" as const, "ego" as const),
+      }),
       { nil: undefined },
     ),
     size: fc.option(fc.record({ x: wild, y: wild, z: wild }), { nil: undefined }),
@@ -57,7 +58,8 @@ describe("MultiSensorTracker under arbitrary input", () => {
             if (ego !== undefined) bundle.ego = ego;
             const out = tracker.step(bundle);
             for (const t of out.tracks) {
-              for (const v of [t.position.x, t.position.y, t.position.z, t.velocity.x, t.velocity.y, t.existence]) expect(Number.isFinite(v)).toBe(true);
+              for (const v of [t.position.x, t.position.y, t.position.z, t.velocity.x, t.velocity.y, t.existence])
+                expect(Number.isFinite(v)).toBe(true);
               expect(isPositiveDefinite(t.positionCovariance, 3)).toBe(true);
               expect(isPositiveDefinite(t.velocityCovariance, 2)).toBe(true);
               expect(t.existence).toBeGreaterThanOrEqual(0);
@@ -79,7 +81,11 @@ describe("MultiSensorTracker under arbitrary input", () => {
         classProbabilities: fc.anything(),
         score: fc.oneof(fc.anything(), fc.constant(0.5)),
         velocity: fc.oneof(fc.constant(null), fc.anything()),
-        rangeRate: fc.oneof(fc.constant(null), fc.anything(), fc.record({ rangeRateMps: wild, variance: fc.anything(), rangeM: wild, bearingRad: wild, sensorPosition: fc.anything() })),
+        rangeRate: fc.oneof(
+          fc.constant(null),
+          fc.anything(),
+          fc.record({ rangeRateMps: wild, variance: fc.anything(), rangeM: wild, bearingRad: wild, sensorPosition: fc.anything() }),
+        ),
         size: fc.oneof(fc.constant(null), fc.anything()),
         yawRad: fc.anything(),
       }),

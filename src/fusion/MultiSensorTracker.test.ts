@@ -217,20 +217,32 @@ describe("MultiSensorTracker", () => {
     ];
     const all = [lidar({ detectionProbability: 0.95 }), radar({ detectionProbability: 0.9 })];
     const before = run(tracker, targets, all, 20, 14);
-    const ids = confirmed(before[19]!).map((t) => t.id).sort();
+    const ids = confirmed(before[19]!)
+      .map((t) => t.id)
+      .sort();
     expect(ids).toHaveLength(2);
     // The LiDAR is gone for 3 s: the radar alone carries the tracks.
     const during = run(tracker, targets, [all[1]!], 30, 15, 20);
     for (const o of during) {
-      expect(confirmed(o).map((t) => t.id).sort()).toEqual(ids);
+      expect(
+        confirmed(o)
+          .map((t) => t.id)
+          .sort(),
+      ).toEqual(ids);
       for (const t of o.tracks) expect(t.existence).toBeGreaterThan(0.9);
     }
     // Back: its first detections update the existing tracks, no new track is born.
     const after = run(tracker, targets, all, 5, 16, 50);
     expect(after[0]!.diagnostics.created).toBe(0);
-    expect(after[0]!.diagnostics.sensors.find((d) => d.sensorId === "lidar_top")!.associated).toBe(after[0]!.diagnostics.sensors.find((d) => d.sensorId === "lidar_top")!.detections);
+    expect(after[0]!.diagnostics.sensors.find((d) => d.sensorId === "lidar_top")!.associated).toBe(
+      after[0]!.diagnostics.sensors.find((d) => d.sensorId === "lidar_top")!.detections,
+    );
     for (const t of after[4]!.tracks) expect(t.sensors.find((s) => s.sensorId === "lidar_top")!.stamp).toBe(secToNs(54 * DT));
-    expect(confirmed(after[4]!).map((t) => t.id).sort()).toEqual(ids);
+    expect(
+      confirmed(after[4]!)
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual(ids);
   });
 
   it("keeps existence up in fog from the healthy sensors while the camera's quality drops", () => {
@@ -238,13 +250,27 @@ describe("MultiSensorTracker", () => {
     const targets: SimTarget[] = [{ x: 30, y: 0, vx: 3, vy: 0, cls: "car" }];
     run(tracker, targets, [lidar(), radar(), camera()], 10, 17);
     // Fog: the camera barely sees (p_D 0.1) but says so (quality 0.1); the LiDAR thins out too.
-    const foggy = run(tracker, targets, [lidar({ detectionProbability: 0.6, quality: 0.6 }), radar(), camera({ detectionProbability: 0.1, quality: 0.1 })], 50, 18, 10);
+    const foggy = run(
+      tracker,
+      targets,
+      [lidar({ detectionProbability: 0.6, quality: 0.6 }), radar(), camera({ detectionProbability: 0.1, quality: 0.1 })],
+      50,
+      18,
+      10,
+    );
     for (const o of foggy) expect(o.tracks.find((t) => t.status === "confirmed")!.existence).toBeGreaterThan(0.9);
     // Had the camera claimed full quality while seeing nothing, its misses would drag existence down.
     const overconfident = new MultiSensorTracker();
     const targets2: SimTarget[] = [{ x: 30, y: 0, vx: 3, vy: 0, cls: "car" }];
     run(overconfident, targets2, [lidar(), radar(), camera()], 10, 17);
-    const dragged = run(overconfident, targets2, [lidar({ detectionProbability: 0.6, quality: 0.6 }), radar(), camera({ detectionProbability: 0.1 })], 50, 18, 10);
+    const dragged = run(
+      overconfident,
+      targets2,
+      [lidar({ detectionProbability: 0.6, quality: 0.6 }), radar(), camera({ detectionProbability: 0.1 })],
+      50,
+      18,
+      10,
+    );
     const minHonest = Math.min(...foggy.map((o) => o.tracks[0]!.existence));
     const minDragged = Math.min(...dragged.map((o) => o.tracks[0]?.existence ?? 0));
     expect(minDragged).toBeLessThan(minHonest);
@@ -352,7 +378,16 @@ describe("MultiSensorTracker", () => {
           quality: 1,
           encoder: { name: "t", modelVersion: "0", backend: "none" },
           timingMs: {},
-          detections: [{ position: { x: 15, y: 3, z: 0.8 }, positionCovariance: [0.04, 0, 0, 0, 0.04, 0, 0, 0, 0.01], size: { x: length, y: 1.9, z: 1.5 }, yawRad, classProbabilities: { car: 0.9 }, score: 0.9 }],
+          detections: [
+            {
+              position: { x: 15, y: 3, z: 0.8 },
+              positionCovariance: [0.04, 0, 0, 0, 0.04, 0, 0, 0, 0.01],
+              size: { x: length, y: 1.9, z: 1.5 },
+              yawRad,
+              classProbabilities: { car: 0.9 },
+              score: 0.9,
+            },
+          ],
         },
       ],
     });
@@ -410,7 +445,9 @@ describe("MultiSensorTracker", () => {
     const out = tracker.step({ ...good, evidence: [good.evidence[0]!, broken] });
     expect(out.tracks).toHaveLength(1);
     expect(out.diagnostics.rejectedDetections).toBe(1);
-    expect(out.diagnostics.rejections).toEqual(["fusion: tick 1 evidence of sensor cam_front (camera): stamp is number; expected bigint nanoseconds"]);
+    expect(out.diagnostics.rejections).toEqual([
+      "fusion: tick 1 evidence of sensor cam_front (camera): stamp is number; expected bigint nanoseconds",
+    ]);
   });
 
   it("ignores misses from a sensor whose field of view does not cover the track", () => {
@@ -425,7 +462,14 @@ describe("MultiSensorTracker", () => {
   });
 
   it("is deterministic: the same input gives the same output", () => {
-    const make = () => run(new MultiSensorTracker(), [{ x: 20, y: 2, vx: 1, vy: 0, cls: "car" }], [lidar({ clutterPerTick: 4 }), radar({ clutterPerTick: 4 })], 50, 13);
+    const make = () =>
+      run(
+        new MultiSensorTracker(),
+        [{ x: 20, y: 2, vx: 1, vy: 0, cls: "car" }],
+        [lidar({ clutterPerTick: 4 }), radar({ clutterPerTick: 4 })],
+        50,
+        13,
+      );
     expect(JSON.stringify(make(), (_k, v) => (typeof v === "bigint" ? v.toString() : v))).toBe(
       JSON.stringify(make(), (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
     );

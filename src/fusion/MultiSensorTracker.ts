@@ -1,4 +1,13 @@
-import { nsToSec, OBJECT_CLASSES, type EvidenceBundle, type FieldOfView, type Nanos, type ObjectClass, type SensorEvidence, type SensorKind } from "../types";
+import {
+  nsToSec,
+  OBJECT_CLASSES,
+  type EvidenceBundle,
+  type FieldOfView,
+  type Nanos,
+  type ObjectClass,
+  type SensorEvidence,
+  type SensorKind,
+} from "../types";
 import { assignMeasurements, clusterMeasurements, type GateParams, type PositionHypothesis } from "./associate";
 import { classVectorOf, combine, discount, ignorance, pignistic, UNKNOWN_INDEX, type ClassVector } from "./classBelief";
 import type { CandidateRefinement, CandidateSensor, FusionCandidate, FusionHead } from "./fusionHead";
@@ -6,7 +15,14 @@ import { chiSquareQuantile } from "./gating";
 import { H_POSITION, H_VELOCITY, predict, update, type EgoStep, type KalmanState } from "./kalman";
 import { toMeasurement, type Measurement } from "./toMeasurement";
 import { parseTrackerConfig, type TrackerConfig, type TrackerConfigInput } from "./trackerConfig";
-import type { FusedTrack, FusionDiagnostics, SensorFusionDiagnostics, SensorMeasurementRecord, TrackedObjects, TrackStatus } from "../types/tracked";
+import type {
+  FusedTrack,
+  FusionDiagnostics,
+  SensorFusionDiagnostics,
+  SensorMeasurementRecord,
+  TrackedObjects,
+  TrackStatus,
+} from "../types/tracked";
 
 /** Height variance reported when no sensor measured the height (m², i.e. σ = 10 m). */
 const UNKNOWN_HEIGHT_VARIANCE = 100;
@@ -95,7 +111,12 @@ export class MultiSensorTracker {
     let ego: EgoStep | undefined;
     if (bundle.ego !== undefined) {
       const { speedMps, yawRateRadps } = bundle.ego;
-      if (Number.isFinite(speedMps) && Number.isFinite(yawRateRadps) && Math.abs(speedMps) <= MAX_EGO_SPEED_MPS && Math.abs(yawRateRadps) <= MAX_EGO_YAW_RATE_RADPS) {
+      if (
+        Number.isFinite(speedMps) &&
+        Number.isFinite(yawRateRadps) &&
+        Math.abs(speedMps) <= MAX_EGO_SPEED_MPS &&
+        Math.abs(yawRateRadps) <= MAX_EGO_YAW_RATE_RADPS
+      ) {
         ego = { speedMps, yawRateRadps, speedStdMps: cfg.egoSpeedStdMps, yawRateStdRadps: cfg.egoYawRateStdRadps };
       } else {
         reject(
@@ -119,7 +140,10 @@ export class MultiSensorTracker {
                 ? `detections is ${typeof e.detections}; expected an array`
                 : undefined;
         if (problem !== undefined) {
-          reject(`fusion: tick ${bundle.tick} evidence of sensor ${String(e.sensorId)} (${e.kind}): ${problem}`, Array.isArray(e.detections) ? e.detections.length : 1);
+          reject(
+            `fusion: tick ${bundle.tick} evidence of sensor ${String(e.sensorId)} (${e.kind}): ${problem}`,
+            Array.isArray(e.detections) ? e.detections.length : 1,
+          );
         }
         return problem === undefined;
       })
@@ -269,7 +293,14 @@ export class MultiSensorTracker {
     };
   }
 
-  private candidateOf(track: Track, isNew: boolean, prior: number, sensors: CandidateSensor[], tick: Nanos, ego: EgoStep | undefined): FusionCandidate {
+  private candidateOf(
+    track: Track,
+    isNew: boolean,
+    prior: number,
+    sensors: CandidateSensor[],
+    tick: Nanos,
+    ego: EgoStep | undefined,
+  ): FusionCandidate {
     const probabilities = pignistic(track.classes);
     const classProbabilities: Partial<Record<ObjectClass, number>> = {};
     for (let i = 0; i < OBJECT_CLASSES.length; i++) if (i !== UNKNOWN_INDEX) classProbabilities[OBJECT_CLASSES[i]!] = probabilities[i]!;
@@ -307,7 +338,14 @@ export class MultiSensorTracker {
   private applyPosition(track: Track, candidate: FusionCandidate, p: NonNullable<CandidateRefinement["position"]>): boolean {
     if (p === null || typeof p !== "object") return false;
     const { x, y, varianceM2 } = p;
-    if (!Number.isFinite(x) || !Number.isFinite(y) || !Number.isFinite(varianceM2) || Math.abs(x) > 1e5 || Math.abs(y) > 1e5 || !(varianceM2 >= 1e-6 && varianceM2 <= 1e6)) {
+    if (
+      !Number.isFinite(x) ||
+      !Number.isFinite(y) ||
+      !Number.isFinite(varianceM2) ||
+      Math.abs(x) > 1e5 ||
+      Math.abs(y) > 1e5 ||
+      !(varianceM2 >= 1e-6 && varianceM2 <= 1e6)
+    ) {
       return false;
     }
     const zx = track.state.x[0]! + (x - candidate.tickPosition.x);

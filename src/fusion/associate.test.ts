@@ -47,7 +47,10 @@ describe("association", () => {
   it("costs a pair by d² + ln det S and gates by distance and class", () => {
     // S = 0.5·I; d = (1, 0) → d² = 2, ln det S = 2·ln 0.5; "no class opinion" costs nothing.
     expect(pairCost(hyp(0, 0), meas("a", 1, 0), gate)).toBeCloseTo(2 + 2 * Math.log(0.5), 12);
-    expect(pairCost(hyp(0, 0, 0.25, "pedestrian"), meas("a", 1, 0), gate)).toBeCloseTo(pairCost(hyp(0, 0, 0.25, "car"), meas("a", 1, 0), gate), 12);
+    expect(pairCost(hyp(0, 0, 0.25, "pedestrian"), meas("a", 1, 0), gate)).toBeCloseTo(
+      pairCost(hyp(0, 0, 0.25, "car"), meas("a", 1, 0), gate),
+      12,
+    );
     expect(pairCost(hyp(0, 0), meas("a", 3, 0), gate)).toBe(Infinity); // d² = 18 > 9.21
     expect(pairCost(hyp(0, 0, 0.25, "car"), meas("a", 0.1, 0, 0.25, "pedestrian"), gate)).toBe(Infinity);
     expect(pairCost(hyp(0, 0, 0.25, "car"), meas("a", 0.1, 0, 0.25, "truck"), gate)).toBeLessThan(Infinity);
@@ -83,7 +86,10 @@ describe("association", () => {
     // The residual adds d² + ln S: 0.1 m/s off costs (0.1²/0.05) more than a perfect match.
     expect(pairCost(parked, radarAt(0.1), gate) - pairCost(parked, radarAt(0), gate)).toBeCloseTo(0.01 / 0.05, 9);
     // Disabled, or without a track velocity, range rate plays no part.
-    expect(pairCost(parked, radarAt(-10), { ...gate, rangeRateGate: Infinity })).toBeCloseTo(pairCost(parked, radarAt(0), { ...gate, rangeRateGate: Infinity }), 12);
+    expect(pairCost(parked, radarAt(-10), { ...gate, rangeRateGate: Infinity })).toBeCloseTo(
+      pairCost(parked, radarAt(0), { ...gate, rangeRateGate: Infinity }),
+      12,
+    );
     expect(pairCost(hyp(30, 0), radarAt(-10), gate)).toBeLessThan(Infinity);
   });
 

@@ -6,7 +6,14 @@ export { solveAssignment, costMatrix, type Assignment, type AssignmentOptions, t
 export { assignMeasurements, clusterMeasurements, pairCost, type Cluster, type GateParams, type PositionHypothesis } from "./associate";
 export { toMeasurement, type Measurement, type MeasurementResult } from "./toMeasurement";
 export { chiSquareQuantile } from "./gating";
-export type { FusedTrack, FusionDiagnostics, SensorFusionDiagnostics, SensorMeasurementRecord, TrackedObjects, TrackStatus } from "../types/tracked";
+export type {
+  FusedTrack,
+  FusionDiagnostics,
+  SensorFusionDiagnostics,
+  SensorMeasurementRecord,
+  TrackedObjects,
+  TrackStatus,
+} from "../types/tracked";
 export { polarDetection, type PolarMeasurement, type SensorMount } from "./polarDetection";
 export type { CandidateRefinement, CandidateSensor, FusionCandidate, FusionHead } from "./fusionHead";
 export {

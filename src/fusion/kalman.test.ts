@@ -133,8 +133,27 @@ describe("kalman", () => {
       target.vx = 5 + 3 * Math.sin(k / 200);
       target.vy = 3 * Math.cos(k / 150);
       const sensors = [
-        { sensorId: "lidar", kind: "lidar" as const, positionStdM: k % 1000 < 500 ? 0.001 : 2, detectionProbability: 0.9, clutterPerTick: 0, clutterHalfWidthM: 50, reportsClass: true, quality: 1 },
-        { sensorId: "radar", kind: "radar" as const, positionStdM: 1.5, detectionProbability: 0.8, clutterPerTick: 0, clutterHalfWidthM: 50, rangeRateStdMps: 0.05, reportsClass: false, quality: 1 },
+        {
+          sensorId: "lidar",
+          kind: "lidar" as const,
+          positionStdM: k % 1000 < 500 ? 0.001 : 2,
+          detectionProbability: 0.9,
+          clutterPerTick: 0,
+          clutterHalfWidthM: 50,
+          reportsClass: true,
+          quality: 1,
+        },
+        {
+          sensorId: "radar",
+          kind: "radar" as const,
+          positionStdM: 1.5,
+          detectionProbability: 0.8,
+          clutterPerTick: 0,
+          clutterHalfWidthM: 50,
+          rangeRateStdMps: 0.05,
+          reportsClass: false,
+          quality: 1,
+        },
       ];
       const out = tracker.step(observe([target], sensors, k * 0.05, k, rng, { speedMps: 5, yawRateRadps: 0 }));
       target.x += (target.vx - 5) * 0.05;

@@ -106,8 +106,14 @@ function changeEgoFrame(state: KalmanState, dt: number, ego: EgoStep): void {
   // G = blockdiag(Rᵀ, Rᵀ) acts on the (px, vx) and (py, vy) coordinate pairs alike.
   const g = SCRATCH_A;
   g.fill(0);
-  g[0] = c; g[1] = s; g[4] = -s; g[5] = c;
-  g[10] = c; g[11] = s; g[14] = -s; g[15] = c;
+  g[0] = c;
+  g[1] = s;
+  g[4] = -s;
+  g[5] = c;
+  g[10] = c;
+  g[11] = s;
+  g[14] = -s;
+  g[15] = c;
   mulInto(SCRATCH_B, g, P, 4, 4, 4);
   mulTransposeBInto(P, SCRATCH_B, g, 4, 4, 4);
   // Ego-motion uncertainty: a speed error shifts positions along the old ego x axis; a yaw-rate

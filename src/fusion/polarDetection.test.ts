@@ -22,7 +22,10 @@ describe("polarDetection", () => {
     const r = 30;
     const az = 0.3;
     const yaw = -0.5;
-    const d = polarDetection({ rangeM: r, azimuthRad: az, rangeStdM: 0.5, azimuthStdRad: 0.002, score: 1 }, { x: 0, y: 0, z: 0, yawRad: yaw });
+    const d = polarDetection(
+      { rangeM: r, azimuthRad: az, rangeStdM: 0.5, azimuthStdRad: 0.002, score: 1 },
+      { x: 0, y: 0, z: 0, yawRad: yaw },
+    );
     // In the ego frame the bearing is az + yaw; the covariance is J diag(σr², σa²) Jᵀ at that bearing.
     const b = az + yaw;
     const vr = 0.25;
@@ -36,10 +39,26 @@ describe("polarDetection", () => {
 
   it("carries the range rate with the ego-frame bearing and the sensor position", () => {
     const d = polarDetection(
-      { rangeM: 50, azimuthRad: 0.1, rangeStdM: 0.2, azimuthStdRad: 0.01, rangeRateMps: -7, rangeRateStdMps: 0.1, elevationRad: 0.02, elevationStdRad: 0.05, score: 1 },
+      {
+        rangeM: 50,
+        azimuthRad: 0.1,
+        rangeStdM: 0.2,
+        azimuthStdRad: 0.01,
+        rangeRateMps: -7,
+        rangeRateStdMps: 0.1,
+        elevationRad: 0.02,
+        elevationStdRad: 0.05,
+        score: 1,
+      },
       { x: 3.872, y: 0, z: 0.641, yawRad: 0.2 },
     );
-    expect(d.rangeRate).toEqual({ rangeRateMps: -7, variance: 0.1 * 0.1, rangeM: 50, bearingRad: 0.1 + 0.2, sensorPosition: { x: 3.872, y: 0 } });
+    expect(d.rangeRate).toEqual({
+      rangeRateMps: -7,
+      variance: 0.1 * 0.1,
+      rangeM: 50,
+      bearingRad: 0.1 + 0.2,
+      sensorPosition: { x: 3.872, y: 0 },
+    });
     expect(d.positionCovariance).toHaveLength(9);
     expect(d.position.z).toBeCloseTo(0.641 + 50 * Math.sin(0.02), 12);
   });

@@ -36,10 +36,7 @@ const matrixArb = fc
   .chain(({ rows, cols }) =>
     fc
       .array(
-        fc.oneof(
-          { weight: 3, arbitrary: fc.double({ min: -20, max: 50, noNaN: true }) },
-          { weight: 1, arbitrary: fc.constant(Infinity) },
-        ),
+        fc.oneof({ weight: 3, arbitrary: fc.double({ min: -20, max: 50, noNaN: true }) }, { weight: 1, arbitrary: fc.constant(Infinity) }),
         { minLength: rows * cols, maxLength: rows * cols },
       )
       .map((values): CostMatrix => ({ rows, cols, data: Float64Array.from(values) })),

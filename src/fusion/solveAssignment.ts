@@ -67,9 +67,7 @@ export function solveAssignment(matrix: CostMatrix, options: AssignmentOptions =
   const { unmatchedRowCost, unmatchedColCost } = options;
   const maxCardinality = unmatchedRowCost === undefined || unmatchedColCost === undefined;
   if (!maxCardinality && (!Number.isFinite(unmatchedRowCost) || !Number.isFinite(unmatchedColCost))) {
-    throw new RangeError(
-      `solveAssignment: unmatched costs must be finite, got row ${unmatchedRowCost}, column ${unmatchedColCost}`,
-    );
+    throw new RangeError(`solveAssignment: unmatched costs must be finite, got row ${unmatchedRowCost}, column ${unmatchedColCost}`);
   }
 
   const rowToCol = new Int32Array(rows).fill(-1);
@@ -115,10 +113,11 @@ export function solveAssignment(matrix: CostMatrix, options: AssignmentOptions =
     const penalty = maxCardinality ? 0 : unmatchedRowCost! + unmatchedColCost!;
     let big = 1;
     if (maxCardinality) {
-      for (const r of rs) for (const c of cs) {
-        const v = data[r * cols + c]!;
-        if (v !== Infinity) big += Math.abs(v);
-      }
+      for (const r of rs)
+        for (const c of cs) {
+          const v = data[r * cols + c]!;
+          if (v !== Infinity) big += Math.abs(v);
+        }
     }
     // Local problem with rows ≤ columns (transposed when needed), all entries finite.
     const transpose = rs.length > cs.length;

@@ -1,4 +1,12 @@
-import { secToNs, type Detection, type EgoMotion, type EvidenceBundle, type ObjectClass, type SensorEvidence, type SensorKind } from "../types";
+import {
+  secToNs,
+  type Detection,
+  type EgoMotion,
+  type EvidenceBundle,
+  type ObjectClass,
+  type SensorEvidence,
+  type SensorKind,
+} from "../types";
 
 /**
  * Seeded synthetic evidence for tests and benchmarks of the tracker: point targets seen by

@@ -104,7 +104,8 @@ export function toMeasurement(
   if (d.velocity !== undefined && d.velocity !== null) {
     const v = d.velocity.value;
     for (const axis of ["x", "y", "z"] as const) {
-      if (!within(v?.[axis], LIMITS.speedMps)) return fail(`velocity.value.${axis}`, v?.[axis], `a finite number within ±${LIMITS.speedMps} (m/s)`);
+      if (!within(v?.[axis], LIMITS.speedMps))
+        return fail(`velocity.value.${axis}`, v?.[axis], `a finite number within ±${LIMITS.speedMps} (m/s)`);
     }
     const vc = checkCovariance(d.velocity.covariance, "velocity.covariance", "(m/s)²");
     if (typeof vc === "string") return { ok: false, reason: `${where}: ${vc}` };
@@ -115,15 +116,18 @@ export function toMeasurement(
   }
   if (d.rangeRate !== undefined && d.rangeRate !== null) {
     const rr = d.rangeRate;
-    if (!within(rr.rangeRateMps, LIMITS.speedMps)) return fail("rangeRate.rangeRateMps", rr.rangeRateMps, `a finite number within ±${LIMITS.speedMps} (m/s)`);
+    if (!within(rr.rangeRateMps, LIMITS.speedMps))
+      return fail("rangeRate.rangeRateMps", rr.rangeRateMps, `a finite number within ±${LIMITS.speedMps} (m/s)`);
     if (!finite(rr.variance) || rr.variance < LIMITS.minVariance || rr.variance > LIMITS.maxVariance) {
       return fail("rangeRate.variance", rr.variance, `a number in ${LIMITS.minVariance}..${LIMITS.maxVariance} ((m/s)²)`);
     }
-    if (!within(rr.rangeM, LIMITS.positionM) || rr.rangeM < 0) return fail("rangeRate.rangeM", rr.rangeM, `a number in 0..${LIMITS.positionM} (m)`);
+    if (!within(rr.rangeM, LIMITS.positionM) || rr.rangeM < 0)
+      return fail("rangeRate.rangeM", rr.rangeM, `a number in 0..${LIMITS.positionM} (m)`);
     if (!within(rr.bearingRad, LIMITS.angleRad)) return fail("rangeRate.bearingRad", rr.bearingRad, "a finite angle (rad)");
     const sx = rr.sensorPosition?.x ?? 0;
     const sy = rr.sensorPosition?.y ?? 0;
-    if (!within(sx, LIMITS.positionM) || !within(sy, LIMITS.positionM)) return fail("rangeRate.sensorPosition", `(${sx}, ${sy})`, "finite x, y (m)");
+    if (!within(sx, LIMITS.positionM) || !within(sy, LIMITS.positionM))
+      return fail("rangeRate.sensorPosition", `(${sx}, ${sy})`, "finite x, y (m)");
     const px = -Math.sin(rr.bearingRad);
     const py = Math.cos(rr.bearingRad);
     const across = px * px * cov.xy[0]! + 2 * px * py * cov.xy[1]! + py * py * cov.xy[3]!;
@@ -152,11 +156,7 @@ export function toMeasurement(
 }
 
 /** x,y block (must be positive definite) and z variance of a 2×2 or 3×3 covariance, or an error. */
-function checkCovariance(
-  c: readonly number[] | undefined,
-  field: string,
-  unit: string,
-): { xy: Float64Array; zVar?: number } | string {
+function checkCovariance(c: readonly number[] | undefined, field: string, unit: string): { xy: Float64Array; zVar?: number } | string {
   if (c === undefined || c === null || (c.length !== 4 && c.length !== 9)) {
     return `${field} has ${c?.length ?? "no"} entries; expected 9 (3×3) or 4 (2×2) row-major (${unit})`;
   }

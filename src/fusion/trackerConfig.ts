@@ -34,26 +34,18 @@ export const trackerConfigSchema = z
       .min(0.5)
       .max(1)
       .default(0.997)
-      .describe("chi-square gate on the radar range-rate residual (1 dof) against a track's velocity; 1 = range rate not used for association, 0.5..1"),
+      .describe(
+        "chi-square gate on the radar range-rate residual (1 dof) against a track's velocity; 1 = range rate not used for association, 0.5..1",
+      ),
     minClassCompatibility: probability(0.1, "pairs whose class compatibility is below this are gated out, 0..1"),
-    classCostWeight: z
-      .number()
-      .min(0)
-      .max(100)
-      .default(1)
-      .describe("weight of −2·ln(class compatibility) in the association cost, 0..100"),
+    classCostWeight: z.number().min(0).max(100).default(1).describe("weight of −2·ln(class compatibility) in the association cost, 0..100"),
     accelerationNoise: z
       .number()
       .positive()
       .max(1000)
       .default(2)
       .describe("spectral density of the white-noise acceleration per axis (m²/s³): velocity σ grows by √(q·dt), (0, 1000]"),
-    heightNoise: z
-      .number()
-      .positive()
-      .max(100)
-      .default(0.05)
-      .describe("random-walk density of the box-centre height (m²/s), (0, 100]"),
+    heightNoise: z.number().positive().max(100).default(0.05).describe("random-walk density of the box-centre height (m²/s), (0, 100]"),
     egoSpeedStdMps: z.number().min(0).max(10).default(0.1).describe("1-σ ego speed error (m/s), 0..10"),
     egoYawRateStdRadps: z.number().min(0).max(1).default(0.005).describe("1-σ ego yaw-rate error (rad/s), 0..1"),
     initialVelocityStdMps: z
@@ -89,12 +81,7 @@ export const trackerConfigSchema = z
       .default(2)
       .describe("ticks with at least one associated detection before confirmation, 1..100"),
     deleteExistence: probability(0.02, "a track is deleted when its existence drops below this, 0..1"),
-    maxCoastSec: z
-      .number()
-      .positive()
-      .max(60)
-      .default(2)
-      .describe("a track not updated for this long is deleted (s), (0, 60]"),
+    maxCoastSec: z.number().positive().max(60).default(2).describe("a track not updated for this long is deleted (s), (0, 60]"),
     maxPositionStdM: z
       .number()
       .positive()

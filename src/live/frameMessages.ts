@@ -34,9 +34,19 @@ function message(topic: string, typeName: string, channelId: number, data: Uint8
 }
 
 /** A decoded LiDAR rotation as a lossless `foxglove.PointCloud`, so the decode stage gives back exactly the same points. */
-export function pointCloudMessage(frame: PointCloudFrame, opts: { topic?: string; channelId?: number; logTime: Nanos; sequence?: number }): SensorMessage {
+export function pointCloudMessage(
+  frame: PointCloudFrame,
+  opts: { topic?: string; channelId?: number; logTime: Nanos; sequence?: number },
+): SensorMessage {
   const obj = pointCloudProto(frame, "lossless");
-  return message(opts.topic ?? frame.topic, "foxglove.PointCloud", opts.channelId ?? 0, encodeProto("foxglove.PointCloud", obj), opts.logTime, opts.sequence ?? 0);
+  return message(
+    opts.topic ?? frame.topic,
+    "foxglove.PointCloud",
+    opts.channelId ?? 0,
+    encodeProto("foxglove.PointCloud", obj),
+    opts.logTime,
+    opts.sequence ?? 0,
+  );
 }
 
 /** `nebula_msgs/msg/NebulaPackets` as the nebula drivers record it (ros2msg). */
@@ -59,14 +69,21 @@ export const NEBULA_PACKETS_SCHEMA = [
 const NEBULA_SCHEMA_BYTES = new TextEncoder().encode(NEBULA_PACKETS_SCHEMA);
 let nebulaWriter: MessageWriter | undefined;
 
-const rosTime = (ns: Nanos): { sec: number; nanosec: number } => ({ sec: Number(ns / 1_000_000_000n), nanosec: Number(ns % 1_000_000_000n) });
+const rosTime = (ns: Nanos): { sec: number; nanosec: number } => ({
+  sec: Number(ns / 1_000_000_000n),
+  nanosec: Number(ns % 1_000_000_000n),
+});
 
 /**
  * One raw sensor packet (a UDP datagram) as a `nebula_msgs/msg/NebulaPackets` CDR message with
  * that one packet, stamped `stamp`: the decode stage's vendor decoders read it like a packet
  * recording (Velodyne data packets, ARS548 PDUs are recognised from their bytes).
  */
-export function packetMessage(topic: string, data: Uint8Array, opts: { frameId: string; stamp: Nanos; sequence?: number; channelId?: number }): SensorMessage {
+export function packetMessage(
+  topic: string,
+  data: Uint8Array,
+  opts: { frameId: string; stamp: Nanos; sequence?: number; channelId?: number },
+): SensorMessage {
   nebulaWriter ??= new MessageWriter(parseRosMsg(NEBULA_PACKETS_SCHEMA, { ros2: true }));
   const time = rosTime(opts.stamp);
   const bytes = nebulaWriter.writeMessage({ header: { stamp: time, frame_id: opts.frameId }, packets: [{ stamp: time, data }] });
@@ -85,8 +102,18 @@ export function packetMessage(topic: string, data: Uint8Array, opts: { frameId: 
 }
 
 /** A `/tf`-style `foxglove.FrameTransforms` message carrying sensor mountings (parent ← child). */
-export function transformsMessage(transforms: FrameTransform[], opts: { topic?: string; channelId?: number; logTime: Nanos }): SensorMessage {
-  return message(opts.topic ?? "/tf", "foxglove.FrameTransforms", opts.channelId ?? 0, encodeProto("foxglove.FrameTransforms", frameTransformsProto(transforms)), opts.logTime, 0);
+export function transformsMessage(
+  transforms: FrameTransform[],
+  opts: { topic?: string; channelId?: number; logTime: Nanos },
+): SensorMessage {
+  return message(
+    opts.topic ?? "/tf",
+    "foxglove.FrameTransforms",
+    opts.channelId ?? 0,
+    encodeProto("foxglove.FrameTransforms", frameTransformsProto(transforms)),
+    opts.logTime,
+    0,
+  );
 }
 
 /**

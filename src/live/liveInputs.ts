@@ -1,6 +1,19 @@
 import { Observable, type Subscription } from "rxjs";
-import { createBridgeStats, foxgloveWebSocketSource, type BridgeStats, type ConnectionStatus, type FoxgloveWsSourceOptions } from "../sources/bridge/foxgloveWebSocketSource";
-import { createUdpStats, udpDatagrams, udpSource, type UdpSensorSpec, type UdpSourceOptions, type UdpSourceStats } from "../sources/bridge/udpSource";
+import {
+  createBridgeStats,
+  foxgloveWebSocketSource,
+  type BridgeStats,
+  type ConnectionStatus,
+  type FoxgloveWsSourceOptions,
+} from "../sources/bridge/foxgloveWebSocketSource";
+import {
+  createUdpStats,
+  udpDatagrams,
+  udpSource,
+  type UdpSensorSpec,
+  type UdpSourceOptions,
+  type UdpSourceStats,
+} from "../sources/bridge/udpSource";
 import { wallClockNs } from "../sources/bridge/clock";
 import { createVendorDatagramDecoder, type VendorDatagramOptions } from "../decode/vendor/rawPacketDecoders";
 import type { TopicMapping } from "../config/topicMapping";
@@ -72,7 +85,9 @@ function statusLine(s: ConnectionStatus): string {
  * the server's timestamp (`publishTime`: the log time for `avfusion play`, the ROS receive time
  * for foxglove_bridge), i.e. the source clock, like a recording's log time on replay.
  */
-export function wsInput(options: Omit<FoxgloveWsSourceOptions, "stats" | "buffer"> & { perTopic?: number; stats?: BridgeStats }): LiveInput {
+export function wsInput(
+  options: Omit<FoxgloveWsSourceOptions, "stats" | "buffer"> & { perTopic?: number; stats?: BridgeStats },
+): LiveInput {
   const stats = options.stats ?? createBridgeStats();
   const { perTopic, ...rest } = options;
   const events = new Observable<LiveInputEvent>((subscriber) => {
@@ -89,7 +104,11 @@ export function wsInput(options: Omit<FoxgloveWsSourceOptions, "stats" | "buffer
           // only a channel removed while the connection stays up is worth a line.
           const topic = e.channel.topic;
           setImmediate(() => {
-            if (state === "connected" && !subscriber.closed) subscriber.next({ type: "notice", line: `${options.url}: channel ${topic} unadvertised; its sensor goes stale, then missing` });
+            if (state === "connected" && !subscriber.closed)
+              subscriber.next({
+                type: "notice",
+                line: `${options.url}: channel ${topic} unadvertised; its sensor goes stale, then missing`,
+              });
           });
         }
       },
@@ -136,7 +155,11 @@ export type UdpInputOptions = Omit<UdpSourceOptions<VendorDatagramOptions>, "sta
  */
 export function udpInput(options: UdpInputOptions): LiveInput {
   const stats = options.stats ?? createUdpStats();
-  const sensors: UdpSensorSpec<VendorDatagramOptions>[] = options.sensors.map((s) => ({ ...s, sensorId: s.sensorId ?? `${s.driver}_${s.port}`, decoder: { ...s.decoder, frameId: s.decoder?.frameId ?? s.sensorId ?? `${s.driver}_${s.port}` } }));
+  const sensors: UdpSensorSpec<VendorDatagramOptions>[] = options.sensors.map((s) => ({
+    ...s,
+    sensorId: s.sensorId ?? `${s.driver}_${s.port}`,
+    decoder: { ...s.decoder, frameId: s.decoder?.frameId ?? s.sensorId ?? `${s.driver}_${s.port}` },
+  }));
   const topicOf = new Map(sensors.map((s) => [s.sensorId!, s.topic ?? `udp:${s.driver}:${s.port}`]));
   const roleOf = new Map(sensors.map((s) => [s.sensorId!, s.driver === "ars548" ? ("radar" as const) : ("lidar" as const)]));
   const channelOf = new Map(sensors.map((s, i) => [s.sensorId!, i]));
@@ -155,11 +178,11 @@ export function udpInput(options: UdpInputOptions): LiveInput {
           kind: "transform",
           topic: "/tf",
           stamp: arrival,
-            parentFrameId: options.baseFrame ?? "base_link",
-            childFrameId: frameId,
-            translation: { x: mount.x, y: mount.y, z: mount.z },
-            rotation: { x: 0, y: 0, z: Math.sin(mount.yawRad / 2), w: Math.cos(mount.yawRad / 2) },
-          };
+          parentFrameId: options.baseFrame ?? "base_link",
+          childFrameId: frameId,
+          translation: { x: mount.x, y: mount.y, z: mount.z },
+          rotation: { x: 0, y: 0, z: Math.sin(mount.yawRad / 2), w: Math.cos(mount.yawRad / 2) },
+        };
         subscriber.next({ type: "message", message: transformsMessage([tf], { logTime: arrival }), arrival });
       }
       subscriber.next({ type: "message", message: make(sequence), arrival });
@@ -169,7 +192,10 @@ export function udpInput(options: UdpInputOptions): LiveInput {
     if (lidar.length > 0) {
       subs.push(
         udpSource({ ...options, sensors: lidar, stats, clock: wallClockNs, createDecoder: createVendorDatagramDecoder }).subscribe({
-          next: (f) => emit(f.sensorId, f.frameId, f.stamp, (sequence) => pointCloudMessage(f as PointCloudFrame, { logTime: f.stamp, sequence, channelId: channelOf.get(f.sensorId)! })),
+          next: (f) =>
+            emit(f.sensorId, f.frameId, f.stamp, (sequence) =>
+              pointCloudMessage(f as PointCloudFrame, { logTime: f.stamp, sequence, channelId: channelOf.get(f.sensorId)! }),
+            ),
           error: fail,
         }),
       );
@@ -177,12 +203,21 @@ export function udpInput(options: UdpInputOptions): LiveInput {
     if (radar.length > 0) {
       subs.push(
         udpDatagrams({ ...options, sensors: radar, stats, clock: wallClockNs }).subscribe({
-          next: (d) => emit(d.sensorId, d.sensorId, d.receivedAt, (sequence) => packetMessage(d.topic, d.data, { frameId: d.sensorId, stamp: d.receivedAt, sequence, channelId: channelOf.get(d.sensorId)! })),
+          next: (d) =>
+            emit(d.sensorId, d.sensorId, d.receivedAt, (sequence) =>
+              packetMessage(d.topic, d.data, { frameId: d.sensorId, stamp: d.receivedAt, sequence, channelId: channelOf.get(d.sensorId)! }),
+            ),
           error: fail,
         }),
       );
     }
-    if (!subscriber.closed) subscriber.next({ type: "status", state: "listening", line: `listening for ${sensors.map((s) => s.sensorId).join(", ")}`, at: wallClockNs() });
+    if (!subscriber.closed)
+      subscriber.next({
+        type: "status",
+        state: "listening",
+        line: `listening for ${sensors.map((s) => s.sensorId).join(", ")}`,
+        at: wallClockNs(),
+      });
     return () => {
       for (const sub of subs) sub.unsubscribe();
     };
@@ -193,8 +228,27 @@ export function udpInput(options: UdpInputOptions): LiveInput {
     clock: "wall",
     declared: sensors.map((s) =>
       s.driver === "velodyne"
-        ? { ...pointCloudMessage({ kind: "lidar", sensorId: s.sensorId!, topic: topicOf.get(s.sensorId!)!, frameId: s.sensorId!, stamp: 0n, receivedAt: 0n, count: 0, points: new Float32Array(0) }, { logTime: 0n }), channelId: channelOf.get(s.sensorId!)! }
-        : packetMessage(topicOf.get(s.sensorId!)!, new Uint8Array(0), { frameId: s.sensorId!, stamp: 0n, channelId: channelOf.get(s.sensorId!)! }),
+        ? {
+            ...pointCloudMessage(
+              {
+                kind: "lidar",
+                sensorId: s.sensorId!,
+                topic: topicOf.get(s.sensorId!)!,
+                frameId: s.sensorId!,
+                stamp: 0n,
+                receivedAt: 0n,
+                count: 0,
+                points: new Float32Array(0),
+              },
+              { logTime: 0n },
+            ),
+            channelId: channelOf.get(s.sensorId!)!,
+          }
+        : packetMessage(topicOf.get(s.sensorId!)!, new Uint8Array(0), {
+            frameId: s.sensorId!,
+            stamp: 0n,
+            channelId: channelOf.get(s.sensorId!)!,
+          }),
     ),
     mapping: Object.fromEntries([...topicOf].map(([sensorId, topic]) => [topic, { sensorId, role: roleOf.get(sensorId)! }])),
     counters: () => {

@@ -51,7 +51,12 @@ export function liveHealth(tick: LiveTick, droppedTicks: number): LiveHealth {
     degradation: h.degradation,
     recommendedFallback: h.recommendedFallback,
     droppedTicks,
-    bridge: { received: tick.bridge.received, dropped: tick.bridge.dropped, malformed: tick.bridge.malformed, reconnects: tick.bridge.reconnects },
+    bridge: {
+      received: tick.bridge.received,
+      dropped: tick.bridge.dropped,
+      malformed: tick.bridge.malformed,
+      reconnects: tick.bridge.reconnects,
+    },
     clockOffsetMs: Number(tick.clockOffsetNs) / 1e6,
     sensors: h.sensors.map((s) => ({
       sensorId: s.sensorId,

@@ -3,7 +3,15 @@ import type { AvfusionConfig } from "../config/configSchema";
 import { classifyTopic, resolveSensor, type TopicMapping } from "../config/topicMapping";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
 import type { FusionHead } from "../fusion/fusionHead";
-import { createScenePipelineFromFeed, planPipeline, type FusionStageOptions, type PipelinePlan, type ScenePipelineOptions, type ScenePipelineRun, type SceneTick } from "../pipeline";
+import {
+  createScenePipelineFromFeed,
+  planPipeline,
+  type FusionStageOptions,
+  type PipelinePlan,
+  type ScenePipelineOptions,
+  type ScenePipelineRun,
+  type SceneTick,
+} from "../pipeline";
 import { wallClockNs } from "../sources/bridge/clock";
 import type { RecordingInspection, TopicInspection } from "../sources/mcap/inspectRecording";
 import { createDiagnostics } from "../sources/mcap/readRecording";
@@ -268,7 +276,15 @@ export function startLive(options: LiveSessionOptions): LiveSession {
         h.malformed += e.malformed;
       }
       stats.ticks++;
-      return { ...tick, epoch, connection: stats.connection, readyAt, arrivalToSceneMs, bridge, clockOffsetNs: anchor === undefined ? 0n : anchor.source - anchor.arrival };
+      return {
+        ...tick,
+        epoch,
+        connection: stats.connection,
+        readyAt,
+        arrivalToSceneMs,
+        bridge,
+        clockOffsetNs: anchor === undefined ? 0n : anchor.source - anchor.arrival,
+      };
     };
 
     const feed = (message: SensorMessage): void => {
@@ -326,7 +342,10 @@ export function startLive(options: LiveSessionOptions): LiveSession {
       if (closed) return;
       const inspection = inspectionFromTopics(input.name, topics, mapping);
       try {
-        plan = planPipeline(inspection, { ...(options.tickHz !== undefined ? { tickHz: options.tickHz } : {}), ...(options.config ? { config: options.config } : {}) });
+        plan = planPipeline(inspection, {
+          ...(options.tickHz !== undefined ? { tickHz: options.tickHz } : {}),
+          ...(options.config ? { config: options.config } : {}),
+        });
         planAlignByDeadline(plan.sync);
       } catch (err) {
         subscriber.error(Object.assign(new Error(`live ${input.name}: ${(err as Error).message.split("\n")[0]}`), { badInput: true }));
@@ -334,9 +353,14 @@ export function startLive(options: LiveSessionOptions): LiveSession {
       }
       if (plan.sensors.length === 0) {
         subscriber.error(
-          Object.assign(new Error(`live ${input.name}: no camera, LiDAR, radar or audio topic that avfusion can decode among ${[...topics.keys()].join(", ") || "(none)"}`), {
-            badInput: true,
-          }),
+          Object.assign(
+            new Error(
+              `live ${input.name}: no camera, LiDAR, radar or audio topic that avfusion can decode among ${[...topics.keys()].join(", ") || "(none)"}`,
+            ),
+            {
+              badInput: true,
+            },
+          ),
         );
         return;
       }
@@ -351,7 +375,9 @@ export function startLive(options: LiveSessionOptions): LiveSession {
       options.onMessage?.(message, arrival);
       if (input.clock !== "wall" && current && fedMax !== undefined && message.logTime < fedMax - clockJump) {
         stats.clockJumps++;
-        notice(`${input.name}: source clock went back ${(Number(fedMax - message.logTime) / 1e9).toFixed(1)} s (${message.topic}); pipeline restarted`);
+        notice(
+          `${input.name}: source clock went back ${(Number(fedMax - message.logTime) / 1e9).toFixed(1)} s (${message.topic}); pipeline restarted`,
+        );
         restartEpoch();
       }
       anchor = { source: message.logTime, arrival };

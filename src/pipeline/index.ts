@@ -3,7 +3,13 @@ import { decodeFrames, type DecodeFramesOperator, type DecodeFramesOptions } fro
 import { VENDOR_DECODERS } from "../decode/vendorDecoders";
 import type { AvfusionConfig } from "../config/configSchema";
 import type { RecordingInspection } from "../sources/mcap/inspectRecording";
-import { createDiagnostics, readMessageBatches, readRecording, type ReadDiagnostics, type ReadRecordingOptions } from "../sources/mcap/readRecording";
+import {
+  createDiagnostics,
+  readMessageBatches,
+  readRecording,
+  type ReadDiagnostics,
+  type ReadRecordingOptions,
+} from "../sources/mcap/readRecording";
 import type { RecordingReadable } from "../sources/mcap/types";
 import type { ModelFiles } from "../runtime/modelFiles";
 import { createBundleEncoder, type EncodedTick } from "../encoders/encodeBundle";
@@ -109,7 +115,9 @@ export function planPipeline(inspection: RecordingInspection, options: PlanOptio
   };
   const unknown = Object.keys(options.config?.sensors ?? {}).filter((id) => !bySensor.has(id));
   if (unknown.length > 0) {
-    throw new RangeError(`config sensors: ${unknown.join(", ")} not in the recording, expected one of ${[...bySensor.keys()].join(", ") || "(none)"}`);
+    throw new RangeError(
+      `config sensors: ${unknown.join(", ")} not in the recording, expected one of ${[...bySensor.keys()].join(", ") || "(none)"}`,
+    );
   }
   return { sensors, sync, unused };
 }
@@ -243,7 +251,11 @@ export function sceneConfigForPlan(plan: PipelinePlan, scene?: Partial<SceneConf
       ...scene?.health,
       sensors:
         scene?.health?.sensors ??
-        plan.sensors.map((s) => ({ id: s.sensorId, kind: s.kind, ...(s.rateHz !== null && s.rateHz > 0.5 ? { expectedRateHz: s.rateHz } : {}) })),
+        plan.sensors.map((s) => ({
+          id: s.sensorId,
+          kind: s.kind,
+          ...(s.rateHz !== null && s.rateHz > 0.5 ? { expectedRateHz: s.rateHz } : {}),
+        })),
     },
   };
 }

@@ -35,16 +35,23 @@ export function driverOfPacket(data: Uint8Array): UdpDriver | undefined {
  */
 export function parseUdpTargets(spec: string): Partial<Record<UdpDriver, UdpTarget>> {
   const out: Partial<Record<UdpDriver, UdpTarget>> = {};
-  for (const item of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(velodyne|ars548):(?:(.+):)?(\d+)$/.exec(item);
     const port = m ? Number(m[3]) : NaN;
     if (!m || !(port >= 1 && port <= 65535)) {
-      throw Object.assign(new Error(`--udp: "${item}", expected DRIVER:[HOST:]PORT with DRIVER velodyne or ars548 and PORT 1..65535`), { exitCode: 2 });
+      throw Object.assign(new Error(`--udp: "${item}", expected DRIVER:[HOST:]PORT with DRIVER velodyne or ars548 and PORT 1..65535`), {
+        exitCode: 2,
+      });
     }
     out[m[1] as UdpDriver] = { host: (m[2] ?? "127.0.0.1").replace(/^\[(.*)\]$/, "$1"), port };
   }
   if (Object.keys(out).length === 0) {
-    throw Object.assign(new Error(`--udp: "${spec}" names no target, expected e.g. velodyne:127.0.0.1:2368,ars548:127.0.0.1:42102`), { exitCode: 2 });
+    throw Object.assign(new Error(`--udp: "${spec}" names no target, expected e.g. velodyne:127.0.0.1:2368,ars548:127.0.0.1:42102`), {
+      exitCode: 2,
+    });
   }
   return out;
 }

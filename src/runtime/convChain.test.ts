@@ -19,7 +19,8 @@ function image(h: number, w: number, c: number, seed: number): Float32Array {
 
 function toSpaceToDepth(x: Float32Array, h: number, w: number, c: number): Float32Array {
   const out = new Float32Array(x.length);
-  for (let r = 0; r < h; r++) for (let q = 0; q < w; q++) for (let k = 0; k < c; k++) out[spaceToDepthIndex(r, q, k, w, c)] = x[(r * w + q) * c + k]!;
+  for (let r = 0; r < h; r++)
+    for (let q = 0; q < w; q++) for (let k = 0; k < c; k++) out[spaceToDepthIndex(r, q, k, w, c)] = x[(r * w + q) * c + k]!;
   return out;
 }
 
@@ -61,7 +62,10 @@ describe("convChainOf", () => {
       s2d.set(toSpaceToDepth(im, 192, 320, 3), i * im.length);
     });
     const before = tf.memory().numTensors;
-    const [a, b] = tf.tidy(() => [chain.run(tf.tensor4d(s2d, [2, 96, 160, 12])).dataSync(), (model.predict(tf.tensor4d(hwc, [2, 192, 320, 3])) as tf.Tensor).dataSync()]);
+    const [a, b] = tf.tidy(() => [
+      chain.run(tf.tensor4d(s2d, [2, 96, 160, 12])).dataSync(),
+      (model.predict(tf.tensor4d(hwc, [2, 192, 320, 3])) as tf.Tensor).dataSync(),
+    ]);
     expect(tf.memory().numTensors).toBe(before);
     let diff = 0;
     let scale = 0;

@@ -55,7 +55,8 @@ function chainLayers(model: tf.LayersModel): { layers: tf.layers.Layer[] } | str
     const l = convs[i]!;
     if (l.getClassName() !== "Conv2D") return `layer ${l.name} is ${l.getClassName()}, not Conv2D`;
     const inbound = l.inboundNodes;
-    if (inbound.length !== 1 || inbound[0]!.inboundLayers.length !== 1 || inbound[0]!.inboundLayers[0] !== layers[i]) return `layer ${l.name} does not take the previous layer's output`;
+    if (inbound.length !== 1 || inbound[0]!.inboundLayers.length !== 1 || inbound[0]!.inboundLayers[0] !== layers[i])
+      return `layer ${l.name} does not take the previous layer's output`;
     const c = l.getConfig() as unknown as ConvConfig;
     const dil = Array.isArray(c.dilationRate) ? c.dilationRate : [c.dilationRate, c.dilationRate];
     if (c.dataFormat !== "channelsLast" || dil.some((d) => d !== 1)) return `layer ${l.name}: only channelsLast without dilation`;
@@ -84,7 +85,8 @@ export function convChainOf(model: tf.LayersModel, options: { spaceToDepthStem?:
   if (typeof found === "string") return `${model.name}: ${found}`;
   const inShape = model.inputs[0]!.shape;
   const [H, W, C] = [inShape[1], inShape[2], inShape[3]];
-  if (typeof H !== "number" || typeof W !== "number" || typeof C !== "number") return `${model.name}: input shape ${JSON.stringify(inShape)} is not fixed`;
+  if (typeof H !== "number" || typeof W !== "number" || typeof C !== "number")
+    return `${model.name}: input shape ${JSON.stringify(inShape)} is not fixed`;
   const owned: tf.Tensor[] = [];
   const steps: ConvStep[] = found.layers.map((l) => {
     const c = l.getConfig() as unknown as ConvConfig;
@@ -101,7 +103,16 @@ export function convChainOf(model: tf.LayersModel, options: { spaceToDepthStem?:
   let spaceToDepth = false;
   const stem = steps[0]!;
   const [kh, kw, , co] = stem.filter.shape;
-  if (options.spaceToDepthStem && kh === 3 && kw === 3 && stem.strides[0] === 2 && stem.strides[1] === 2 && stem.pad === "same" && H % 2 === 0 && W % 2 === 0) {
+  if (
+    options.spaceToDepthStem &&
+    kh === 3 &&
+    kw === 3 &&
+    stem.strides[0] === 2 &&
+    stem.strides[1] === 2 &&
+    stem.pad === "same" &&
+    H % 2 === 0 &&
+    W % 2 === 0
+  ) {
     // TF 'same' with stride 2 on an even size pads 0 before and 1 after: out(i, j) = Σ W[di, dj]·x[2i + di, 2j + dj].
     // With di = 2p + a and dj = 2q + b: a 2×2 kernel over blocks (i + p, j + q), channel (a·2 + b)·C + c.
     const k = stem.filter.dataSync();
@@ -122,7 +133,17 @@ export function convChainOf(model: tf.LayersModel, options: { spaceToDepthStem?:
     }
     const filter = tf.tensor4d(k2, [2, 2, 4 * C, co]);
     owned.push(filter);
-    steps[0] = { ...stem, filter, strides: [1, 1], pad: [[0, 0], [0, 1], [0, 1], [0, 0]] };
+    steps[0] = {
+      ...stem,
+      filter,
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [0, 1],
+        [0, 1],
+        [0, 0],
+      ],
+    };
     inputShape = [H / 2, W / 2, 4 * C];
     spaceToDepth = true;
   }
@@ -132,7 +153,14 @@ export function convChainOf(model: tf.LayersModel, options: { spaceToDepthStem?:
     run(x) {
       let y = x;
       for (const s of steps) {
-        y = tf.fused.conv2d({ x: y, filter: s.filter, strides: s.strides, pad: s.pad, ...(s.bias ? { bias: s.bias } : {}), activation: s.activation });
+        y = tf.fused.conv2d({
+          x: y,
+          filter: s.filter,
+          strides: s.strides,
+          pad: s.pad,
+          ...(s.bias ? { bias: s.bias } : {}),
+          activation: s.activation,
+        });
       }
       return y;
     },

@@ -106,7 +106,9 @@ export async function loadModel(files: ModelFiles, dir: string): Promise<{ model
   const total = chunks.reduce((n, c) => n + c.byteLength, 0);
   const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (total !== expected) {
-    throw new ModelFileError(`model file ${join(dir, WEIGHTS_BIN)}: expected ${expected} bytes of float32 weights for the manifest, got ${total}`);
+    throw new ModelFileError(
+      `model file ${join(dir, WEIGHTS_BIN)}: expected ${expected} bytes of float32 weights for the manifest, got ${total}`,
+    );
   }
   const weightData = new Uint8Array(total);
   let o = 0;

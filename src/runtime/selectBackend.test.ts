@@ -93,8 +93,6 @@ describe("parseBackendChoice", () => {
 
   test("rejects anything else, naming where the value came from", () => {
     expect(() => parseBackendChoice("gpu")).toThrow('--backend: expected one of auto|tensorflow|wasm|cpu, got "gpu"');
-    expect(() => parseBackendChoice(3, "runtime.backend")).toThrow(
-      "runtime.backend: expected one of auto|tensorflow|wasm|cpu, got 3",
-    );
+    expect(() => parseBackendChoice(3, "runtime.backend")).toThrow("runtime.backend: expected one of auto|tensorflow|wasm|cpu, got 3");
   });
 });

@@ -50,9 +50,7 @@ export function parseBackendChoice(value: unknown, where = "--backend"): Backend
   if (typeof value === "string" && (BACKEND_CHOICES as readonly string[]).includes(value)) {
     return value as BackendChoice;
   }
-  throw new BackendUnavailableError(
-    `${where}: expected one of ${BACKEND_CHOICES.join("|")}, got ${JSON.stringify(value)}`,
-  );
+  throw new BackendUnavailableError(`${where}: expected one of ${BACKEND_CHOICES.join("|")}, got ${JSON.stringify(value)}`);
 }
 
 /** Directory holding the tfjs-backend-wasm `.wasm` binaries, with the trailing slash tfjs needs. */

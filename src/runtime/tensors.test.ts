@@ -43,7 +43,11 @@ test("tensorGrowth sees a leak", async () => {
 
 test("unstackRows splits the leading axis", () => {
   const t = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
-  expect(unstackRows(t).map((r) => Array.from(r))).toEqual([[1, 2], [3, 4], [5, 6]]);
+  expect(unstackRows(t).map((r) => Array.from(r))).toEqual([
+    [1, 2],
+    [3, 4],
+    [5, 6],
+  ]);
   t.dispose();
 });
 

@@ -20,9 +20,7 @@ export function stackBatch(items: readonly Float32Array[], itemShape: readonly n
   const buf = new Float32Array(items.length * per);
   items.forEach((x, i) => {
     if (x.length !== per) {
-      throw new RangeError(
-        `stackBatch: ${what} ${i} has ${x.length} values, expected ${per} for shape [${itemShape.join(",")}]`,
-      );
+      throw new RangeError(`stackBatch: ${what} ${i} has ${x.length} values, expected ${per} for shape [${itemShape.join(",")}]`);
     }
     buf.set(x, i * per);
   });

@@ -46,7 +46,11 @@ function maxRelDiff(a: Float32Array, b: Float32Array): number {
 /** Runs `f` on a backend and returns every gradient as a plain array (no tensors survive). */
 async function on(backend: "wasm" | "cpu", f: () => tf.Tensor[]): Promise<Float32Array[]> {
   await tf.setBackend(backend);
-  return tf.tidy(() => f().map((t) => t.dataSync() as Float32Array).map((d) => Float32Array.from(d)));
+  return tf.tidy(() =>
+    f()
+      .map((t) => t.dataSync() as Float32Array)
+      .map((d) => Float32Array.from(d)),
+  );
 }
 
 async function compare(f: () => tf.Tensor[]): Promise<number[]> {
@@ -85,7 +89,17 @@ const convCases: ConvCase[] = [
   { x: [1, 9, 11, 2], w: [5, 5, 2, 3], stride: 2, pad: "same" },
   { x: [3, 6, 10, 4], w: [1, 1, 4, 6], stride: 1, pad: "valid" },
   { x: [1, 10, 8, 2], w: [2, 4, 2, 3], stride: [2, 1], pad: "same" },
-  { x: [2, 7, 8, 3], w: [3, 3, 3, 2], stride: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  {
+    x: [2, 7, 8, 3],
+    w: [3, 3, 3, 2],
+    stride: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+  },
 ];
 
 test.each(convCases)("conv2d gradients on wasm match cpu: x $x w $w stride $stride pad $pad", async ({ x, w, stride, pad }) => {
@@ -93,7 +107,10 @@ test.each(convCases)("conv2d gradients on wasm match cpu: x $x w $w stride $stri
   const wv = seeded(size(w), 2);
   const diffs = await compare(() => {
     const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-      tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad).square().sum(),
+      tf
+        .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad)
+        .square()
+        .sum(),
     );
     return g([tf.tensor4d(xv, x), tf.tensor4d(wv, w)]);
   });
@@ -128,7 +145,12 @@ test("conv2d input and weight gradients are the same when im2col runs in several
     const xt = tf.tensor4d(xv, x);
     const dy = tf.tensor4d(dyv, [3, 5, 5, 5]);
     const wt = tf.tensor4d(seeded(size(w), 8), w);
-    return tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, k as tf.Tensor4D, 2, "same").mul(dy).sum())([xt, wt]);
+    return tf.grads((a: tf.Tensor, k: tf.Tensor) =>
+      tf
+        .conv2d(a as tf.Tensor4D, k as tf.Tensor4D, 2, "same")
+        .mul(dy)
+        .sum(),
+    )([xt, wt]);
   };
   // 36 columns a row; 1000 floats → 27 rows a chunk: 75 rows in 3 chunks, the last one partial.
   const previous = setIm2colChunkFloats(1000);
@@ -151,11 +173,15 @@ test("the replaced Conv2DBackpropInput agrees with tfjs-backend-wasm's own, and 
   const run = () =>
     tf.tidy(() =>
       Float32Array.from(
-        (tf.engine().runKernel(
-          "Conv2DBackpropInput",
-          { dy: tf.tensor4d(dyv, dyShape), filter: tf.tensor4d(wv, w) },
-          { strides: 2, pad: "same", dataFormat: "NHWC", inputShape: x },
-        ) as tf.Tensor).dataSync() as Float32Array,
+        (
+          tf
+            .engine()
+            .runKernel(
+              "Conv2DBackpropInput",
+              { dy: tf.tensor4d(dyv, dyShape), filter: tf.tensor4d(wv, w) },
+              { strides: 2, pad: "same", dataFormat: "NHWC", inputShape: x },
+            ) as tf.Tensor
+        ).dataSync() as Float32Array,
       ),
     );
   const ours = run();
@@ -187,7 +213,10 @@ test.each(dwCases)("depthwise conv2d gradients on wasm match cpu: x $x w $w stri
   const wv = seeded(size(w), 9);
   const diffs = await compare(() => {
     const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-      tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad).square().sum(),
+      tf
+        .depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad)
+        .square()
+        .sum(),
     );
     return g([tf.tensor4d(xv, x), tf.tensor4d(wv, w)]);
   });
@@ -198,14 +227,17 @@ test("the gradient of gather (UnsortedSegmentSum) matches cpu, repeated and unus
   const table = seeded(6 * 4, 10);
   const idx = [0, 3, 3, 5, 0, 3];
   const diffs = await compare(() => {
-    const g = tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d(idx, "int32")).mul(tf.range(1, 25).reshape([6, 4])).sum());
+    const g = tf.grad((t: tf.Tensor) =>
+      tf
+        .gather(t, tf.tensor1d(idx, "int32"))
+        .mul(tf.range(1, 25).reshape([6, 4]))
+        .sum(),
+    );
     return [g(tf.tensor2d(table, [6, 4]))];
   });
   expect(diffs[0]).toBe(0);
   await tf.setBackend("wasm");
-  const direct = tf.tidy(() =>
-    tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4]), tf.tensor1d([2, 0, 2, 7], "int32"), 3).arraySync(),
-  );
+  const direct = tf.tidy(() => tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4]), tf.tensor1d([2, 0, 2, 7], "int32"), 3).arraySync());
   expect(direct).toEqual([2, 0, 4]); // id 7 is out of range and dropped
 });
 
@@ -287,10 +319,24 @@ test("a tf.layers model with separable convs, batch norm and dropout fits on was
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
   const model = tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [16, 16, 1], filters: 8, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: init(1) }),
+      tf.layers.conv2d({
+        inputShape: [16, 16, 1],
+        filters: 8,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+        kernelInitializer: init(1),
+      }),
       tf.layers.batchNormalization(),
       tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.separableConv2d({ filters: 8, kernelSize: 3, padding: "same", activation: "relu", depthwiseInitializer: init(2), pointwiseInitializer: init(3) }),
+      tf.layers.separableConv2d({
+        filters: 8,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+        depthwiseInitializer: init(2),
+        pointwiseInitializer: init(3),
+      }),
       tf.layers.averagePooling2d({ poolSize: 2 }),
       tf.layers.flatten(),
       tf.layers.dropout({ rate: 0.1, seed: 4 }),
@@ -318,7 +364,10 @@ test("gradient steps on wasm leak no tensors and no wasm buffers", async () => {
   const step = () =>
     tf.tidy(() => {
       const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-        tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same").sum().add(tf.depthwiseConv2d(a as tf.Tensor4D, c as tf.Tensor4D, 1, "same").sum()),
+        tf
+          .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")
+          .sum()
+          .add(tf.depthwiseConv2d(a as tf.Tensor4D, c as tf.Tensor4D, 1, "same").sum()),
       );
       return g([x, w, dw]).map((t) => t.sum().dataSync()[0]);
     });

@@ -16,8 +16,24 @@ describe("HazardTracker", () => {
     const h = new HazardTracker();
     const out = h.update(at(0), [siren(0.6, 0.3, 0.9), siren(0.8, -0.2, 0.4), siren(0.7, null, 1), { ...siren(0.9, 1, 1), kind: "horn" }]);
     expect(out).toEqual([
-      { kind: "siren", probability: 0.8, bearingRad: 0.3, mirroredBearingRad: Math.PI - 0.3, bearingConfidence: 0.9, firstHeard: at(0), lastHeard: at(0) },
-      { kind: "horn", probability: 0.9, bearingRad: 1, mirroredBearingRad: Math.PI - 1, bearingConfidence: 1, firstHeard: at(0), lastHeard: at(0) },
+      {
+        kind: "siren",
+        probability: 0.8,
+        bearingRad: 0.3,
+        mirroredBearingRad: Math.PI - 0.3,
+        bearingConfidence: 0.9,
+        firstHeard: at(0),
+        lastHeard: at(0),
+      },
+      {
+        kind: "horn",
+        probability: 0.9,
+        bearingRad: 1,
+        mirroredBearingRad: Math.PI - 1,
+        bearingConfidence: 1,
+        firstHeard: at(0),
+        lastHeard: at(0),
+      },
     ]);
   });
 

@@ -16,7 +16,9 @@ describe("HealthTimeline", () => {
   it("turns per-tick states into status segments and the degradation time line", () => {
     const tl = new HealthTimeline();
     const radar: SensorHealthStatus[] = ["OK", "OK", "STALE", "MISSING", "MISSING", "OK"];
-    radar.forEach((r, i) => tl.add(state(i * 100, r, r === "OK" ? "NOMINAL" : "DEGRADED", r === "OK" ? "none" : "reduce speed to 60 km/h")));
+    radar.forEach((r, i) =>
+      tl.add(state(i * 100, r, r === "OK" ? "NOMINAL" : "DEGRADED", r === "OK" ? "none" : "reduce speed to 60 km/h")),
+    );
     expect(tl.ticks).toBe(6);
     const radarLine = tl.bySensor.find((l) => l.sensorId === "radar_front")!;
     expect(radarLine.segments.map((s) => [s.value, s.ticks])).toEqual([

@@ -59,14 +59,21 @@ describe("SensorHealthMonitor", () => {
     const m = new SensorHealthMonitor({ sensors: [{ id: "lidar", kind: "lidar" }], staleAgeMs: 250, recoverTicks: 3, recoverMs: 200 });
     // 0..9 alive at quality 0.02; 10..24 silent (sync stale, then missing after 1 s); 25.. back, still 0.02.
     const reports = run(m, 0, 32, (i) =>
-      i < 10 || i >= 25 ? [included("lidar", { quality: 0.02 })] : [{ sensorId: "lidar", status: i < 20 ? "stale" : "missing", age: msToNs((i - 9) * 100) }],
+      i < 10 || i >= 25
+        ? [included("lidar", { quality: 0.02 })]
+        : [{ sensorId: "lidar", status: i < 20 ? "stale" : "missing", age: msToNs((i - 9) * 100) }],
     );
     const s = statusOf(reports);
     expect(s).toEqual([
       ...Array(10).fill("DEGRADED"),
-      "DEGRADED", "DEGRADED", ...Array(8).fill("STALE"), ...Array(5).fill("MISSING"),
+      "DEGRADED",
+      "DEGRADED",
+      ...Array(8).fill("STALE"),
+      ...Array(5).fill("MISSING"),
       // Frames again at 25: used at once (included), the status follows after 3 ticks / 200 ms.
-      "MISSING", "MISSING", ...Array(5).fill("DEGRADED"),
+      "MISSING",
+      "MISSING",
+      ...Array(5).fill("DEGRADED"),
     ]);
     expect(reports[25]![0]!.included).toBe(true);
     expect(reports[27]![0]!.reason).toBe("encoder quality 0.02 (degraded below 0.5, recovers at ≥ 0.6)");
@@ -76,13 +83,22 @@ describe("SensorHealthMonitor", () => {
     const m = new SensorHealthMonitor({ sensors: [{ id: "cam", kind: "camera" }], recoverTicks: 1, recoverMs: 0 });
     // Low quality, then silent (missing): the low-quality verdict is kept from the last frame seen.
     const reports = run(m, 0, 6, (i) =>
-      i < 2 ? [included("cam", { quality: 0.2 })] : i < 4 ? [{ sensorId: "cam", status: "missing", age: msToNs(1500) }] : [included("cam", { quality: i === 4 ? 0.3 : 0.9 })],
+      i < 2
+        ? [included("cam", { quality: 0.2 })]
+        : i < 4
+          ? [{ sensorId: "cam", status: "missing", age: msToNs(1500) }]
+          : [included("cam", { quality: i === 4 ? 0.3 : 0.9 })],
     );
     expect(statusOf(reports, "cam")).toEqual(["DEGRADED", "DEGRADED", "MISSING", "MISSING", "DEGRADED", "OK"]);
   });
 
   it("reports a never-seen sensor MISSING at the first tick", () => {
-    const m = new SensorHealthMonitor({ sensors: [{ id: "cam", kind: "camera" }, { id: "lidar", kind: "lidar" }] });
+    const m = new SensorHealthMonitor({
+      sensors: [
+        { id: "cam", kind: "camera" },
+        { id: "lidar", kind: "lidar" },
+      ],
+    });
     const [r] = run(m, 0, 1, () => [included("lidar")]);
     expect(r!.map((s) => [s.sensorId, s.status, s.reason])).toEqual([
       ["cam", "MISSING", "never seen (sync: missing)"],
@@ -128,7 +144,11 @@ describe("SensorHealthMonitor", () => {
   });
 
   it("a rate below minRateFraction of the expected rate over a full window → DEGRADED", () => {
-    const m = new SensorHealthMonitor({ sensors: [{ id: "lidar", kind: "lidar", expectedRateHz: 10 }], rateWindowMs: 1000, minRateFraction: 0.7 });
+    const m = new SensorHealthMonitor({
+      sensors: [{ id: "lidar", kind: "lidar", expectedRateHz: 10 }],
+      rateWindowMs: 1000,
+      minRateFraction: 0.7,
+    });
     // Every tick a 10 Hz tick, but only every second tick brought a frame (5 Hz).
     let received = 0;
     const reports = run(m, 0, 25, (i) => {
@@ -165,7 +185,9 @@ describe("SensorHealthMonitor", () => {
     expect(s.slice(0, 5)).toEqual(Array(5).fill("OK"));
     // Counted since the first sample (tick 0): at tick 7, 3 errors of 7 messages (< 50 %); at tick 8, 4 of 8 → FAILED.
     expect(s.slice(5, 9)).toEqual(["MISSING", "MISSING", "MISSING", "FAILED"]);
-    expect(reports[8]![0]!.reason).toBe("4 of 8 messages failed to decode in the last 800 ms: radar_front offset 12: expected 64 bytes, got 12");
+    expect(reports[8]![0]!.reason).toBe(
+      "4 of 8 messages failed to decode in the last 800 ms: radar_front offset 12: expected 64 bytes, got 12",
+    );
     expect(reports[8]![0]!.malformed).toBe(4);
     // Errors stop at tick 15; the window (1 s) still holds ≥ 3 errors making ≥ 50 % until they slide out.
     const firstOk = s.indexOf("OK", 15);
@@ -193,7 +215,13 @@ describe("SensorHealthMonitor", () => {
     // adopted, and the dropout at tick 6 is reported at once.
     expect(statusOf(reports)).toEqual(["MISSING", "MISSING", "MISSING", "MISSING", "MISSING", "DEGRADED", "MISSING"]);
     const m2 = new SensorHealthMonitor({ sensors: [{ id: "lidar", kind: "lidar" }], recoverTicks: 1, recoverMs: 0 });
-    const s2 = statusOf(run(m2, 0, plan.length, (i) => (plan[i] === "missing" ? [{ sensorId: "lidar", status: "missing" }] : [included("lidar", { quality: plan[i] === "low" ? 0.1 : 0.9 })])));
+    const s2 = statusOf(
+      run(m2, 0, plan.length, (i) =>
+        plan[i] === "missing"
+          ? [{ sensorId: "lidar", status: "missing" }]
+          : [included("lidar", { quality: plan[i] === "low" ? 0.1 : 0.9 })],
+      ),
+    );
     expect(s2).toEqual(["MISSING", "OK", "OK", "DEGRADED", "OK", "OK", "MISSING"]);
   });
 
@@ -237,6 +265,8 @@ describe("SensorHealthMonitor", () => {
     expect(() => new SensorHealthMonitor({ sensors: [{ id: "a", kind: "sonar" as "lidar" }] })).toThrow(
       "scene health config: sensors.0.kind: expected camera, lidar, radar or audio",
     );
-    expect(() => new SensorHealthMonitor({ sensors: [{ id: "a", kind: "lidar" }], frozenFrames: 1 })).toThrow("frozenFrames: must be 0 (off) or ≥ 2");
+    expect(() => new SensorHealthMonitor({ sensors: [{ id: "a", kind: "lidar" }], frozenFrames: 1 })).toThrow(
+      "frozenFrames: must be 0 (off) or ≥ 2",
+    );
   });
 });

@@ -26,7 +26,6 @@ const obs = (sensorId: string, visibilityM: number | undefined): SensorObservati
 const reports = [report("cam", "camera"), report("lidar", "lidar"), report("radar", "radar")];
 
 describe("VisibilityEstimator", () => {
-
   it("combines camera and LiDAR estimates by geometric mean and ignores radar", () => {
     const v = new VisibilityEstimator();
     expect(v.update(T0, [obs("cam", 40), obs("lidar", 90), obs("radar", 5)], reports)).toBeCloseTo(60, 9);
@@ -34,7 +33,9 @@ describe("VisibilityEstimator", () => {
 
   it("ignores estimates from sensors that are neither OK nor DEGRADED, and returns null without any", () => {
     const v = new VisibilityEstimator();
-    expect(v.update(T0, [obs("cam", 40), obs("lidar", 90)], [report("cam", "camera", "FAILED"), report("lidar", "lidar", "DEGRADED")])).toBeCloseTo(90, 9);
+    expect(
+      v.update(T0, [obs("cam", 40), obs("lidar", 90)], [report("cam", "camera", "FAILED"), report("lidar", "lidar", "DEGRADED")]),
+    ).toBeCloseTo(90, 9);
     expect(new VisibilityEstimator().update(T0, [obs("cam", undefined), obs("lidar", Number.NaN)], reports)).toBeNull();
   });
 
@@ -77,19 +78,45 @@ describe("visibility from an encoder's quality curve", () => {
     expect(visibilityFromQuality(curve, 0.98, 5_000)).toBe(5_000);
     expect(visibilityFromQuality(curve, 0.05, 10_000)).toBe(30); // thicker than the curve knows: its lowest point
     expect(visibilityFromQuality(curve, Number.NaN, 10_000)).toBeUndefined();
-    const flat = parseVisibilityConfig({ fromQuality: { lidar: [{ visibilityM: 100, quality: 0.2 }, { visibilityM: 400, quality: 0.2 }, { visibilityM: "clear", quality: 0.9 }] } }).fromQuality.lidar!;
+    const flat = parseVisibilityConfig({
+      fromQuality: {
+        lidar: [
+          { visibilityM: 100, quality: 0.2 },
+          { visibilityM: 400, quality: 0.2 },
+          { visibilityM: "clear", quality: 0.9 },
+        ],
+      },
+    }).fromQuality.lidar!;
     expect(visibilityFromQuality(flat, 0.2, 10_000)).toBe(100); // at the bottom: the lowest point
     expect(visibilityFromQuality(flat, 0.55, 10_000)).toBeCloseTo(Math.sqrt(400 * 10_000), 6);
   });
 
   it("refuses a curve that cannot be inverted, naming the field", () => {
-    expect(() => parseVisibilityConfig({ fromQuality: { camera: [{ visibilityM: 60, quality: 0.5 }, { visibilityM: 120, quality: 0.4 }] } })).toThrow(
+    expect(() =>
+      parseVisibilityConfig({
+        fromQuality: {
+          camera: [
+            { visibilityM: 60, quality: 0.5 },
+            { visibilityM: 120, quality: 0.4 },
+          ],
+        },
+      }),
+    ).toThrow(
       "scene visibility config: fromQuality.camera: quality falls from 0.5 at 60 m to 0.4 at 120 m; expected quality not to fall as visibility rises (the curve is inverted)",
     );
-    expect(() => parseVisibilityConfig({ fromQuality: { camera: [{ visibilityM: 60, quality: 0.5 }] } })).toThrow("fromQuality.camera: expected at least two points");
-    expect(() => parseVisibilityConfig({ fromQuality: { lidar: [{ visibilityM: "fog", quality: 0.5 }, { visibilityM: 9, quality: 0.6 }] } })).toThrow(
-      'fromQuality.lidar.0.visibilityM: expected a visibility in m or "clear"',
+    expect(() => parseVisibilityConfig({ fromQuality: { camera: [{ visibilityM: 60, quality: 0.5 }] } })).toThrow(
+      "fromQuality.camera: expected at least two points",
     );
+    expect(() =>
+      parseVisibilityConfig({
+        fromQuality: {
+          lidar: [
+            { visibilityM: "fog", quality: 0.5 },
+            { visibilityM: 9, quality: 0.6 },
+          ],
+        },
+      }),
+    ).toThrow('fromQuality.lidar.0.visibilityM: expected a visibility in m or "clear"');
   });
 
   it("estimates from quality where the encoder gives no visibilityM; a given visibilityM wins", () => {
@@ -112,7 +139,15 @@ describe("visibility from an encoder's quality curve", () => {
 
 describe("qualityCurveFromMetadata", () => {
   it("reads heldOut.qualityByVisibility and irons out a noisy dip near clear air", () => {
-    const meta = { heldOut: { qualityByVisibility: [{ visibilityM: "clear", quality: 0.9175 }, { visibilityM: 1000, quality: 0.918 }, { visibilityM: 60, quality: 0.01 }] } };
+    const meta = {
+      heldOut: {
+        qualityByVisibility: [
+          { visibilityM: "clear", quality: 0.9175 },
+          { visibilityM: 1000, quality: 0.918 },
+          { visibilityM: 60, quality: 0.01 },
+        ],
+      },
+    };
     expect(qualityCurveFromMetadata(meta)).toEqual([
       { visibilityM: 60, quality: 0.01 },
       { visibilityM: 1000, quality: 0.918 },
@@ -128,10 +163,25 @@ describe("qualityCurveFromMetadata", () => {
 
   it("loads the shipped camera and LiDAR curves through ModelFiles and reports a kind without one", async () => {
     const files = memoryModelFiles();
-    await files.write("m/camera/metadata.json", new TextEncoder().encode(JSON.stringify({ heldOut: { qualityByVisibility: [{ visibilityM: 50, quality: 0.3 }, { visibilityM: "clear", quality: 0.9 }] } })));
+    await files.write(
+      "m/camera/metadata.json",
+      new TextEncoder().encode(
+        JSON.stringify({
+          heldOut: {
+            qualityByVisibility: [
+              { visibilityM: 50, quality: 0.3 },
+              { visibilityM: "clear", quality: 0.9 },
+            ],
+          },
+        }),
+      ),
+    );
     const missing: string[] = [];
     const curves = await loadQualityCurves(files, "m", (line) => missing.push(line));
-    expect(curves.camera).toEqual([{ visibilityM: 50, quality: 0.3 }, { visibilityM: "clear", quality: 0.9 }]);
+    expect(curves.camera).toEqual([
+      { visibilityM: 50, quality: 0.3 },
+      { visibilityM: "clear", quality: 0.9 },
+    ]);
     expect(curves.lidar).toBeUndefined();
     expect(missing).toHaveLength(1);
     expect(missing[0]).toMatch(/^visibility from lidar quality is not estimated: /);

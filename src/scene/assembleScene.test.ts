@@ -1,7 +1,19 @@
 import { from, lastValueFrom, map, toArray } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import type { FusedTrack, TrackedObjects } from "../types/tracked";
-import { msToNs, type CameraFrame, type EvidenceBundle, type Nanos, type PointCloudFrame, type SensorEvidence, type SensorFrame, type SensorSync, type SensorSyncCounters, type SyncedBundle, type SyncStatus } from "../types";
+import {
+  msToNs,
+  type CameraFrame,
+  type EvidenceBundle,
+  type Nanos,
+  type PointCloudFrame,
+  type SensorEvidence,
+  type SensorFrame,
+  type SensorSync,
+  type SensorSyncCounters,
+  type SyncedBundle,
+  type SyncStatus,
+} from "../types";
 import { assembleScene, SceneAssembler, type SceneTickInput } from "./assembleScene";
 import { observeSensors } from "./observeSensors";
 import type { SceneConfigInput } from "./sceneConfig";
@@ -9,13 +21,42 @@ import type { SceneConfigInput } from "./sceneConfig";
 const T0 = 1_000_000_000_000n;
 const at = (i: number): Nanos => T0 + msToNs(i * 100);
 
-const counters = (n: number): SensorSyncCounters => ({ received: n, included: n, late: 0, reordered: 0, duplicate: 0, overflow: 0, unused: 0 });
+const counters = (n: number): SensorSyncCounters => ({
+  received: n,
+  included: n,
+  late: 0,
+  reordered: 0,
+  duplicate: 0,
+  overflow: 0,
+  unused: 0,
+});
 
 function camera(stamp: Nanos, fill: number): CameraFrame {
-  return { kind: "camera", sensorId: "cam", topic: "/cam", frameId: "cam", stamp, receivedAt: stamp, format: "rgb8", width: 4, height: 2, step: 12, data: new Uint8Array(24).fill(fill) };
+  return {
+    kind: "camera",
+    sensorId: "cam",
+    topic: "/cam",
+    frameId: "cam",
+    stamp,
+    receivedAt: stamp,
+    format: "rgb8",
+    width: 4,
+    height: 2,
+    step: 12,
+    data: new Uint8Array(24).fill(fill),
+  };
 }
 function lidar(stamp: Nanos, seed: number): PointCloudFrame {
-  return { kind: "lidar", sensorId: "lidar", topic: "/lidar", frameId: "lidar", stamp, receivedAt: stamp, count: 2, points: new Float32Array([seed, 1, 0, 5, seed + 1, 2, 0, 5]) };
+  return {
+    kind: "lidar",
+    sensorId: "lidar",
+    topic: "/lidar",
+    frameId: "lidar",
+    stamp,
+    receivedAt: stamp,
+    count: 2,
+    points: new Float32Array([seed, 1, 0, 5, seed + 1, 2, 0, 5]),
+  };
 }
 
 function sync(tick: Nanos, i: number, id: string, status: SyncStatus, frame?: SensorFrame, skewMs = 0): SensorSync<SensorFrame> {
@@ -42,7 +83,13 @@ function bundle(i: number, sensors: SensorSync<SensorFrame>[]): SyncedBundle<Sen
   };
 }
 
-function evidence(id: string, kind: SensorEvidence["kind"], stamp: Nanos, quality: number, visibilityM?: number): SensorEvidence & { visibilityM?: number } {
+function evidence(
+  id: string,
+  kind: SensorEvidence["kind"],
+  stamp: Nanos,
+  quality: number,
+  visibilityM?: number,
+): SensorEvidence & { visibilityM?: number } {
   return {
     sensorId: id,
     kind,
@@ -70,15 +117,38 @@ function track(id: number, status: FusedTrack["status"], existence: number): Fus
     lastUpdated: T0,
     hits: 3,
     sensors: [
-      { sensorId: "radar", kind: "radar", stamp: T0, detectionIndex: 0, position: { x: 10 * id, y: 0, z: 0 }, score: 0.9, quality: 1, nis: 1 },
-      { sensorId: "lidar", kind: "lidar", stamp: T0, detectionIndex: 0, position: { x: 10 * id, y: 0, z: 0.5 }, score: 0.8, quality: 1, nis: 1 },
+      {
+        sensorId: "radar",
+        kind: "radar",
+        stamp: T0,
+        detectionIndex: 0,
+        position: { x: 10 * id, y: 0, z: 0 },
+        score: 0.9,
+        quality: 1,
+        nis: 1,
+      },
+      {
+        sensorId: "lidar",
+        kind: "lidar",
+        stamp: T0,
+        detectionIndex: 0,
+        position: { x: 10 * id, y: 0, z: 0.5 },
+        score: 0.8,
+        quality: 1,
+        nis: 1,
+      },
     ],
     measurements: [],
   };
 }
 
 function tracked(i: number, tracks: FusedTrack[] = []): TrackedObjects {
-  return { stamp: at(i), tick: i, tracks, diagnostics: { sensors: [], rejectedDetections: 0, rejectedTotal: 0, rejections: [], created: 0, deleted: 0 } };
+  return {
+    stamp: at(i),
+    tick: i,
+    tracks,
+    diagnostics: { sensors: [], rejectedDetections: 0, rejectedTotal: 0, rejections: [], created: 0, deleted: 0 },
+  };
 }
 
 const config: SceneConfigInput = {
@@ -95,7 +165,10 @@ const config: SceneConfigInput = {
 };
 
 /** One tick where every sensor is included; the camera's pixels and qualities are chosen per tick. */
-function tick(i: number, opts: { camFill?: number; camQuality?: number; lidarQuality?: number; radar?: SyncStatus; visibility?: [number, number] } = {}): SceneTickInput {
+function tick(
+  i: number,
+  opts: { camFill?: number; camQuality?: number; lidarQuality?: number; radar?: SyncStatus; visibility?: [number, number] } = {},
+): SceneTickInput {
   const t = at(i);
   const radarStatus = opts.radar ?? "included";
   const synced = bundle(i, [
@@ -119,7 +192,14 @@ function tick(i: number, opts: { camFill?: number; camQuality?: number; lidarQua
 describe("observeSensors", () => {
   it("merges sync status, evidence quality and visibility, frame digests and decode counters", () => {
     const input = tick(3, { visibility: [80, 120] });
-    const obs = observeSensors({ ...input, decode: [{ sensorId: "radar", decoded: 5, errors: 2, lastReason: "bad" }, { sensorId: "radar", decoded: 1, errors: 0 }, { sensorId: "", decoded: 9, errors: 9 }] });
+    const obs = observeSensors({
+      ...input,
+      decode: [
+        { sensorId: "radar", decoded: 5, errors: 2, lastReason: "bad" },
+        { sensorId: "radar", decoded: 1, errors: 0 },
+        { sensorId: "", decoded: 9, errors: 9 },
+      ],
+    });
     expect(obs.map((o) => [o.sensorId, o.status, o.quality, o.visibilityM])).toEqual([
       ["cam", "included", 0.9, 80],
       ["lidar", "included", 0.9, 120],
@@ -143,7 +223,17 @@ describe("SceneAssembler", () => {
     const input: SceneTickInput = {
       ...tick(0),
       tracked: tracked(0, [track(1, "confirmed", 0.9), track(2, "tentative", 0.9), track(3, "confirmed", 0.4)]),
-      hazards: [{ kind: "siren", probability: 0.8, bearingRad: 0.5, mirroredBearingRad: Math.PI - 0.5, bearingConfidence: 0.5, firstHeard: T0, lastHeard: T0 }],
+      hazards: [
+        {
+          kind: "siren",
+          probability: 0.8,
+          bearingRad: 0.5,
+          mirroredBearingRad: Math.PI - 0.5,
+          bearingConfidence: 0.5,
+          firstHeard: T0,
+          lastHeard: T0,
+        },
+      ],
       latencyMs: { decode: 1, fusion: 2 },
     };
     const s = a.step(input);
@@ -167,7 +257,9 @@ describe("SceneAssembler", () => {
       const input = tick(i);
       input.evidence!.evidence.push({
         ...evidence("mic", "audio", at(i), 1),
-        hazards: heard ? [{ kind: "siren", probability: 0.9, bearingRad: 0.2, mirroredBearingRad: Math.PI - 0.2, bearingConfidence: 0.8 }] : [],
+        hazards: heard
+          ? [{ kind: "siren", probability: 0.9, bearingRad: 0.2, mirroredBearingRad: Math.PI - 0.2, bearingConfidence: 0.8 }]
+          : [],
       });
       return input;
     };

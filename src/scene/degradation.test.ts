@@ -4,12 +4,35 @@ import { parseDegradationConfig } from "./sceneConfig";
 import type { SensorHealthReport, SensorHealthStatus } from "./types";
 
 function report(sensorId: string, kind: SensorKind, status: SensorHealthStatus): SensorHealthReport {
-  return { sensorId, kind, status, reason: "", since: 0n, ageMs: 0, rateHz: null, quality: 1, included: status === "OK", skewMs: null, dropped: 0, malformed: 0 };
+  return {
+    sensorId,
+    kind,
+    status,
+    reason: "",
+    since: 0n,
+    ageMs: 0,
+    rateHz: null,
+    quality: 1,
+    included: status === "OK",
+    skewMs: null,
+    dropped: 0,
+    malformed: 0,
+  };
 }
 
 /** A rig with one camera, one LiDAR, one radar and one microphone in the given states. */
-function rig(camera: SensorHealthStatus, lidar: SensorHealthStatus, radar: SensorHealthStatus, audio: SensorHealthStatus = "OK"): SensorHealthReport[] {
-  return [report("cam_front", "camera", camera), report("lidar_top", "lidar", lidar), report("radar_front", "radar", radar), report("mic", "audio", audio)];
+function rig(
+  camera: SensorHealthStatus,
+  lidar: SensorHealthStatus,
+  radar: SensorHealthStatus,
+  audio: SensorHealthStatus = "OK",
+): SensorHealthReport[] {
+  return [
+    report("cam_front", "camera", camera),
+    report("lidar_top", "lidar", lidar),
+    report("radar_front", "radar", radar),
+    report("mic", "audio", audio),
+  ];
 }
 
 describe("assessDegradation: the rule table", () => {
@@ -17,19 +40,55 @@ describe("assessDegradation: the rule table", () => {
     ["all healthy, clear", rig("OK", "OK", "OK"), null, "NOMINAL", "none"],
     ["all healthy, 2 km visibility", rig("OK", "OK", "OK"), 2000, "NOMINAL", "none"],
     ["camera lost, LiDAR + radar healthy", rig("MISSING", "OK", "OK"), null, "NOMINAL", "none"],
-    ["two cameras do not make two modalities", [report("c1", "camera", "OK"), report("c2", "camera", "OK"), report("r", "radar", "DEGRADED")], null, "DEGRADED", "reduce speed to 60 km/h and increase following distance"],
-    ["camera degraded, LiDAR healthy, radar stale", rig("DEGRADED", "OK", "STALE"), null, "DEGRADED", "reduce speed to 60 km/h and increase following distance"],
-    ["fog: camera and LiDAR degraded, radar healthy, V = 50 m", rig("DEGRADED", "DEGRADED", "OK"), 50, "DEGRADED", "reduce speed to 50 km/h and increase following distance"],
+    [
+      "two cameras do not make two modalities",
+      [report("c1", "camera", "OK"), report("c2", "camera", "OK"), report("r", "radar", "DEGRADED")],
+      null,
+      "DEGRADED",
+      "reduce speed to 60 km/h and increase following distance",
+    ],
+    [
+      "camera degraded, LiDAR healthy, radar stale",
+      rig("DEGRADED", "OK", "STALE"),
+      null,
+      "DEGRADED",
+      "reduce speed to 60 km/h and increase following distance",
+    ],
+    [
+      "fog: camera and LiDAR degraded, radar healthy, V = 50 m",
+      rig("DEGRADED", "DEGRADED", "OK"),
+      50,
+      "DEGRADED",
+      "reduce speed to 50 km/h and increase following distance",
+    ],
     // As in test/sceneFaultSchedule's fog run while the camera is frozen (V estimated 43 m).
-    ["fog, camera frozen: LiDAR degraded, radar healthy, V = 43 m", rig("FAILED", "DEGRADED", "OK"), 43, "DEGRADED", "reduce speed to 40 km/h and increase following distance"],
-    ["fog, LiDAR dropped: camera degraded, radar healthy, V = 36 m", rig("DEGRADED", "MISSING", "OK"), 36, "DEGRADED", "reduce speed to 40 km/h and increase following distance"],
+    [
+      "fog, camera frozen: LiDAR degraded, radar healthy, V = 43 m",
+      rig("FAILED", "DEGRADED", "OK"),
+      43,
+      "DEGRADED",
+      "reduce speed to 40 km/h and increase following distance",
+    ],
+    [
+      "fog, LiDAR dropped: camera degraded, radar healthy, V = 36 m",
+      rig("DEGRADED", "MISSING", "OK"),
+      36,
+      "DEGRADED",
+      "reduce speed to 40 km/h and increase following distance",
+    ],
     ["all healthy but V = 80 m", rig("OK", "OK", "OK"), 80, "DEGRADED", "reduce speed to 70 km/h"],
     ["V = 10 m", rig("OK", "OK", "OK"), 10, "MINIMAL_RISK", "stop in lane (minimal risk manoeuvre)"],
     ["only radar left", rig("FAILED", "MISSING", "OK"), null, "MINIMAL_RISK", "stop in lane (minimal risk manoeuvre)"],
     ["only radar left, degraded", rig("MISSING", "STALE", "DEGRADED"), null, "MINIMAL_RISK", "stop in lane (minimal risk manoeuvre)"],
     ["only LiDAR left", rig("MISSING", "OK", "FAILED"), null, "MINIMAL_RISK", "pull over to the shoulder (minimal risk manoeuvre)"],
     ["nothing forward left", rig("MISSING", "FAILED", "STALE"), 5000, "MINIMAL_RISK", "emergency stop in lane"],
-    ["microphone missing", rig("OK", "OK", "OK", "MISSING"), null, "DEGRADED", "increase following distance (sirens and horns cannot be heard)"],
+    [
+      "microphone missing",
+      rig("OK", "OK", "OK", "MISSING"),
+      null,
+      "DEGRADED",
+      "increase following distance (sirens and horns cannot be heard)",
+    ],
     ["no microphone configured", rig("OK", "OK", "OK").slice(0, 3), null, "NOMINAL", "none"],
   ])("%s", (_name, sensors, visibility, level, fallback) => {
     const a = assessDegradation(sensors, visibility);
@@ -49,7 +108,9 @@ describe("assessDegradation: the rule table", () => {
   it("follows its configuration", () => {
     const c = parseDegradationConfig({ nominalVisibilityM: 60, degradedSpeedKmh: 40 });
     expect(assessDegradation(rig("OK", "OK", "OK"), 80, c).level).toBe("NOMINAL");
-    expect(assessDegradation(rig("DEGRADED", "OK", "MISSING"), null, c).fallback).toBe("reduce speed to 40 km/h and increase following distance");
+    expect(assessDegradation(rig("DEGRADED", "OK", "MISSING"), null, c).fallback).toBe(
+      "reduce speed to 40 km/h and increase following distance",
+    );
     expect(() => parseDegradationConfig({ nominalVisibilityM: 10, minimalRiskVisibilityM: 20 })).toThrow(
       "scene degradation config: minimalRiskVisibilityM: must be < nominalVisibilityM (10 m)",
     );
@@ -91,7 +152,9 @@ describe("DegradationHold: the level does not flap", () => {
     expect(hold.step(tick(1), a(50)).fallback).toBe("reduce speed to 50 km/h"); // lower speed: at once
     const waiting = hold.step(tick(2), a(100));
     expect(waiting.fallback).toBe("reduce speed to 50 km/h");
-    expect(waiting.reason).toBe("visibility 50 m is below the nominal limit 150 m (healthy: camera, lidar, radar; degraded: none; down: none); recovering (DEGRADED at 80 km/h for 0/300 ms)");
+    expect(waiting.reason).toBe(
+      "visibility 50 m is below the nominal limit 150 m (healthy: camera, lidar, radar; degraded: none; down: none); recovering (DEGRADED at 80 km/h for 0/300 ms)",
+    );
     expect(hold.step(tick(3), a(2000)).fallback).toBe("reduce speed to 50 km/h");
     expect(hold.step(tick(4), a(2000)).fallback).toBe("reduce speed to 50 km/h");
     // 300 ms after the streak began (tick 2): the worst of the streak (80 km/h) is adopted, not NOMINAL.

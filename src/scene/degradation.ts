@@ -149,6 +149,9 @@ export class DegradationHold {
       return this.current;
     }
     const what = `${cand.assessment.level}${cand.assessment.level === this.current.level && cand.assessment.speedKmh !== null ? ` at ${cand.assessment.speedKmh} km/h` : ""}`;
-    return { ...this.current, reason: `${this.current.reason}; recovering (${what} for ${Math.round(nsToMs(tick - cand.start))}/${this.recoverMs} ms)` };
+    return {
+      ...this.current,
+      reason: `${this.current.reason}; recovering (${what} for ${Math.round(nsToMs(tick - cand.start))}/${this.recoverMs} ms)`,
+    };
   }
 }

@@ -67,7 +67,8 @@ export function checkFaultSchedule(
     .filter((f) => f.type === "dropout" || f.type === "frozen")
     .map((f) => ({ type: f.type as "dropout" | "frozen", sensor: f.sensor, fromS: f.fromS ?? 0, toS: f.toS }));
   const sensors = states[0]?.health.sensors.map((s) => ({ sensorId: s.sensorId, kind: s.kind })) ?? [];
-  const series = (id: string) => states.map((s) => ({ stamp: s.stamp, r: s.health.sensors.find((x) => x.sensorId === id) })).filter((x) => x.r !== undefined);
+  const series = (id: string) =>
+    states.map((s) => ({ stamp: s.stamp, r: s.health.sensors.find((x) => x.sensorId === id) })).filter((x) => x.r !== undefined);
 
   const responses: FaultResponse[] = [];
   for (const f of followed) {
@@ -101,11 +102,16 @@ export function checkFaultSchedule(
 
   const unscheduled: UnscheduledTransition[] = [];
   for (const s of sensors) {
-    const windows = followed.filter((f) => f.sensor === s.kind).map((f) => ({ from: at(f.fromS), to: f.toS === undefined ? undefined : at(f.toS) + grace }));
+    const windows = followed
+      .filter((f) => f.sensor === s.kind)
+      .map((f) => ({ from: at(f.fromS), to: f.toS === undefined ? undefined : at(f.toS) + grace }));
     const line = series(s.sensorId);
     // Start-up is not a transition: a sensor's status counts from the first tick that used its data
     // (a LiDAR sweep or an audio chunk is only usable a period after the recording starts).
-    const firstUsed = Math.max(0, line.findIndex((p) => p.r!.included));
+    const firstUsed = Math.max(
+      0,
+      line.findIndex((p) => p.r!.included),
+    );
     for (let i = firstUsed + 1; i < line.length; i++) {
       const prev = line[i - 1]!.r!;
       const cur = line[i]!;

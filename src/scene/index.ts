@@ -2,7 +2,13 @@
 export { assembleScene, buildSceneState, SceneAssembler, toSceneObject, type SceneTickInput } from "./assembleScene";
 export { assessDegradation, DegradationHold, sightSpeedKmh, DEFAULT_DEGRADATION_CONFIG, type DegradationAssessment } from "./degradation";
 export { frameDigest, digestBytes } from "./frameDigest";
-export { checkFaultSchedule, type FaultResponse, type FaultScheduleCheck, type ScheduledFault, type UnscheduledTransition } from "./faultSchedule";
+export {
+  checkFaultSchedule,
+  type FaultResponse,
+  type FaultScheduleCheck,
+  type ScheduledFault,
+  type UnscheduledTransition,
+} from "./faultSchedule";
 export { HazardTracker } from "./HazardTracker";
 export { HealthTimeline, type Segment, type SensorTimeline } from "./HealthTimeline";
 export { observeSensors, type DecodeCounts } from "./observeSensors";

@@ -53,7 +53,11 @@ export function observeSensors(input: {
         out.set(t.sensorId, obs);
       }
       const prev = obs.decode ?? { decoded: 0, errors: 0 };
-      obs.decode = { decoded: prev.decoded + t.decoded, errors: prev.errors + t.errors, lastReason: t.errors > 0 ? (t.lastReason ?? prev.lastReason) : prev.lastReason };
+      obs.decode = {
+        decoded: prev.decoded + t.decoded,
+        errors: prev.errors + t.errors,
+        lastReason: t.errors > 0 ? (t.lastReason ?? prev.lastReason) : prev.lastReason,
+      };
     }
   }
   return [...out.values()];

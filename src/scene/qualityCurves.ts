@@ -14,7 +14,10 @@ export type VisibilityKind = (typeof VISIBILITY_KINDS)[number];
  */
 export function qualityCurveFromMetadata(metadata: unknown, where = "metadata"): QualityCurve {
   const held = (metadata as { heldOut?: { qualityByVisibility?: unknown } } | null)?.heldOut?.qualityByVisibility;
-  if (!Array.isArray(held)) throw new RangeError(`${where}: expected heldOut.qualityByVisibility, a list of {visibilityM, quality}, got ${held === undefined ? "none" : typeof held}`);
+  if (!Array.isArray(held))
+    throw new RangeError(
+      `${where}: expected heldOut.qualityByVisibility, a list of {visibilityM, quality}, got ${held === undefined ? "none" : typeof held}`,
+    );
   const v = (p: { visibilityM: unknown }): number => (p.visibilityM === "clear" ? Infinity : Number(p.visibilityM));
   const sorted = [...(held as Array<{ visibilityM: unknown; quality: unknown }>)].sort((a, b) => v(a) - v(b));
   let floor = 0;

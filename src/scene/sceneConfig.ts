@@ -13,7 +13,12 @@ const ms = (min: number, max: number) =>
     .max(max, { error: `must be ≤ ${max} ms` });
 
 const fraction = (def: number, what: string) =>
-  z.number({ error: "expected a number in 0..1" }).min(0, { error: "must be ≥ 0" }).max(1, { error: "must be ≤ 1" }).default(def).describe(what);
+  z
+    .number({ error: "expected a number in 0..1" })
+    .min(0, { error: "must be ≥ 0" })
+    .max(1, { error: "must be ≤ 1" })
+    .default(def)
+    .describe(what);
 
 const healthSensorSchema = z.object({
   /** Sensor id as in `SensorFrame.sensorId` and the sync configuration. */
@@ -40,7 +45,13 @@ export const healthConfigSchema = z
       .max(0.5)
       .default(0.1)
       .describe("a low-quality sensor leaves DEGRADED only at quality ≥ degradedQualityBelow + this, 0..0.5"),
-    failDecodeErrors: z.number().int().min(1).max(1_000_000).default(3).describe("FAILED needs at least this many decode errors in the window, ≥ 1"),
+    failDecodeErrors: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(3)
+      .describe("FAILED needs at least this many decode errors in the window, ≥ 1"),
     failDecodeErrorRatio: fraction(0.5, "... and at least this fraction of the sensor's messages in the window failing, 0..1"),
     frozenFrames: z
       .number()
@@ -50,7 +61,13 @@ export const healthConfigSchema = z
       .default(5)
       .describe("FAILED after this many consecutive included frames with identical content; 0 = off, else ≥ 2")
       .refine((n) => n === 0 || n >= 2, { error: "must be 0 (off) or ≥ 2" }),
-    recoverTicks: z.number().int().min(1).max(10_000).default(3).describe("a better status is adopted after this many consecutive ticks, ≥ 1"),
+    recoverTicks: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(3)
+      .describe("a better status is adopted after this many consecutive ticks, ≥ 1"),
     recoverMs: ms(0, 600_000).default(200).describe("... and at least this long (ms), 0..600000"),
   })
   .superRefine((c, ctx) => {
@@ -78,7 +95,9 @@ export const healthConfigSchema = z
 
 /** One point of an encoder's measured quality-versus-visibility curve; `"clear"` is clear air (read as `maxVisibilityM`). */
 const qualityPointSchema = z.object({
-  visibilityM: z.union([z.number().positive({ error: "must be > 0 m" }).finite(), z.literal("clear")], { error: 'expected a visibility in m or "clear"' }),
+  visibilityM: z.union([z.number().positive({ error: "must be > 0 m" }).finite(), z.literal("clear")], {
+    error: 'expected a visibility in m or "clear"',
+  }),
   quality: z.number({ error: "expected a quality in 0..1" }).min(0, { error: "must be ≥ 0" }).max(1, { error: "must be ≤ 1" }),
 });
 
@@ -123,8 +142,12 @@ export const visibilityConfigSchema = z
       .describe("per kind: quality-versus-visibility curve, inverted for sensors whose encoder gives no visibilityM; none by default"),
     minVisibilityM: z.number().positive().max(1_000).default(1).describe("estimates are clamped to at least this (m), (0, 1000]"),
     maxVisibilityM: z.number().positive().max(1_000_000).default(10_000).describe("... and at most this; clear air reads as this (m)"),
-    worseningTauMs: ms(0, 600_000).default(500).describe("smoothing time constant while visibility drops (ms); short, so fog is reported fast"),
-    improvingTauMs: ms(0, 600_000).default(3_000).describe("smoothing time constant while visibility rises (ms); long, so a gap in the fog is not trusted at once"),
+    worseningTauMs: ms(0, 600_000)
+      .default(500)
+      .describe("smoothing time constant while visibility drops (ms); short, so fog is reported fast"),
+    improvingTauMs: ms(0, 600_000)
+      .default(3_000)
+      .describe("smoothing time constant while visibility rises (ms); long, so a gap in the fog is not trusted at once"),
     holdMs: ms(0, 3_600_000).default(5_000).describe("the estimate is kept this long without a new one, then becomes null (ms)"),
   })
   .superRefine((c, ctx) => {
@@ -135,20 +158,41 @@ export const visibilityConfigSchema = z
 
 export const degradationConfigSchema = z
   .object({
-    nominalVisibilityM: z.number().positive().max(100_000).default(150).describe("NOMINAL needs at least this visibility when one is estimated (m)"),
+    nominalVisibilityM: z
+      .number()
+      .positive()
+      .max(100_000)
+      .default(150)
+      .describe("NOMINAL needs at least this visibility when one is estimated (m)"),
     minimalRiskVisibilityM: z.number().positive().max(100_000).default(15).describe("below this visibility (m) the level is MINIMAL_RISK"),
     reactionTimeS: z.number().min(0).max(10).default(1.5).describe("reaction time in the sight-distance speed limit (s), 0..10"),
-    decelerationMps2: z.number().positive().max(15).default(4).describe("braking deceleration in the sight-distance speed limit (m/s²), (0, 15]"),
+    decelerationMps2: z
+      .number()
+      .positive()
+      .max(15)
+      .default(4)
+      .describe("braking deceleration in the sight-distance speed limit (m/s²), (0, 15]"),
     maxSpeedKmh: z.number().positive().max(400).default(130).describe("recommended speeds never exceed this (km/h)"),
-    degradedSpeedKmh: z.number().positive().max(400).default(60).describe("speed cap when fewer than two forward modalities are fully healthy (km/h)"),
+    degradedSpeedKmh: z
+      .number()
+      .positive()
+      .max(400)
+      .default(60)
+      .describe("speed cap when fewer than two forward modalities are fully healthy (km/h)"),
     speedStepKmh: z.number().positive().max(50).default(10).describe("recommended speeds are rounded down to a multiple of this (km/h)"),
     recoverMs: ms(0, 600_000)
       .default(1_000)
-      .describe("a better level (or a higher speed at the same level) is adopted only after every tick for this long was at least as good (ms), 0..600000"),
+      .describe(
+        "a better level (or a higher speed at the same level) is adopted only after every tick for this long was at least as good (ms), 0..600000",
+      ),
   })
   .superRefine((c, ctx) => {
     if (c.minimalRiskVisibilityM >= c.nominalVisibilityM) {
-      ctx.addIssue({ code: "custom", path: ["minimalRiskVisibilityM"], message: `must be < nominalVisibilityM (${c.nominalVisibilityM} m)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["minimalRiskVisibilityM"],
+        message: `must be < nominalVisibilityM (${c.nominalVisibilityM} m)`,
+      });
     }
   });
 

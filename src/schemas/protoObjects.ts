@@ -1,13 +1,4 @@
-import type {
-  CameraCalibration,
-  FrameTransform,
-  GroundTruthFrame,
-  Nanos,
-  ObjectClass,
-  RadarDetection,
-  RadarObject,
-  Vec3,
-} from "../types";
+import type { CameraCalibration, FrameTransform, GroundTruthFrame, Nanos, ObjectClass, RadarDetection, RadarObject, Vec3 } from "../types";
 import { NS_PER_SEC } from "../types";
 
 // Globals are looked up through a slow path inside Jest's sandbox; module constants are not.
@@ -67,7 +58,14 @@ function radarClassProbabilities(p: Partial<Record<ObjectClass, number>>): objec
   };
 }
 
-export function radarScanProto(stamp: Nanos, frameId: string, detections: RadarDetection[], objects: RadarObject[], cycle: number, egoSpeed: number): object {
+export function radarScanProto(
+  stamp: Nanos,
+  frameId: string,
+  detections: RadarDetection[],
+  objects: RadarObject[],
+  cycle: number,
+  egoSpeed: number,
+): object {
   return {
     timestamp: timestamp(stamp),
     frame_id: frameId,
@@ -139,7 +137,10 @@ function pointFields(layout: PointCloudLayout, hasRing: boolean): { stride: numb
     { name: "z", offset: 8, type: "FLOAT32" },
   ];
   if (layout === "compact") {
-    return { stride: POINT_CLOUD_STRIDE, fields: [...xyz, { name: "intensity", offset: 12, type: "UINT8" }, { name: "ring", offset: 14, type: "UINT16" }] };
+    return {
+      stride: POINT_CLOUD_STRIDE,
+      fields: [...xyz, { name: "intensity", offset: 12, type: "UINT8" }, { name: "ring", offset: 14, type: "UINT16" }],
+    };
   }
   const ring: Field[] = hasRing ? [{ name: "ring", offset: 16, type: "UINT16" }] : [];
   return { stride: hasRing ? 20 : 16, fields: [...xyz, { name: "intensity", offset: 12, type: "FLOAT32" }, ...ring] };

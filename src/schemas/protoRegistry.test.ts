@@ -9,7 +9,14 @@ describe("protoRegistry", () => {
   it("loads our schemas, foxglove schemas and well-known types once", () => {
     const root = protoRoot();
     expect(protoRoot()).toBe(root);
-    for (const t of ["avfusion.RadarScan", "avfusion.GroundTruth", "avfusion.SceneState", "foxglove.RawImage", "foxglove.PointCloud", "google.protobuf.Timestamp"]) {
+    for (const t of [
+      "avfusion.RadarScan",
+      "avfusion.GroundTruth",
+      "avfusion.SceneState",
+      "foxglove.RawImage",
+      "foxglove.PointCloud",
+      "google.protobuf.Timestamp",
+    ]) {
       expect(root.lookupType(t).fullName).toBe(`.${t}`);
     }
   });
@@ -52,25 +59,30 @@ describe("protoRegistry", () => {
     expect(() => encodeProto("avfusion.RadarScan", { detections: [{ rangeM: 1 }] })).toThrow("detections[0].rangeM");
   });
 
-  it.each(["avfusion.RadarScan", "avfusion.GroundTruth", "avfusion.SceneState", "foxglove.PointCloud", "foxglove.RawImage", "foxglove.FrameTransforms", "foxglove.SceneUpdate"])(
-    "fileDescriptorSet(%s) decodes back to a usable type",
-    (typeName) => {
-      const fds = fileDescriptorSet(typeName);
-      const set = decodeSet(fds);
-      const names = set.file.map((f) => f.name);
-      // dependencies come before the files that import them, and every import is present
-      set.file.forEach((f, i) => {
-        for (const dep of f.dependency ?? []) expect(names.slice(0, i)).toContain(dep);
-      });
-      expect(new Set(names).size).toBe(names.length);
-      const root = protobuf.Root.fromDescriptor(fds, { keepCase: true });
-      root.resolveAll();
-      const type = root.lookupType(typeName);
-      const ours = protoRoot().lookupType(typeName);
-      const shape = (t: protobuf.Type) => t.fieldsArray.map((f) => [f.name, f.id, f.resolvedType?.fullName ?? f.type, f.repeated]);
-      expect(shape(type)).toEqual(shape(ours));
-    },
-  );
+  it.each([
+    "avfusion.RadarScan",
+    "avfusion.GroundTruth",
+    "avfusion.SceneState",
+    "foxglove.PointCloud",
+    "foxglove.RawImage",
+    "foxglove.FrameTransforms",
+    "foxglove.SceneUpdate",
+  ])("fileDescriptorSet(%s) decodes back to a usable type", (typeName) => {
+    const fds = fileDescriptorSet(typeName);
+    const set = decodeSet(fds);
+    const names = set.file.map((f) => f.name);
+    // dependencies come before the files that import them, and every import is present
+    set.file.forEach((f, i) => {
+      for (const dep of f.dependency ?? []) expect(names.slice(0, i)).toContain(dep);
+    });
+    expect(new Set(names).size).toBe(names.length);
+    const root = protobuf.Root.fromDescriptor(fds, { keepCase: true });
+    root.resolveAll();
+    const type = root.lookupType(typeName);
+    const ours = protoRoot().lookupType(typeName);
+    const shape = (t: protobuf.Type) => t.fieldsArray.map((f) => [f.name, f.id, f.resolvedType?.fullName ?? f.type, f.repeated]);
+    expect(shape(type)).toEqual(shape(ours));
+  });
 
   it("fileDescriptorSet names files as imported and qualifies type names", () => {
     const set = decodeSet(fileDescriptorSet("avfusion.RadarScan"));
@@ -84,9 +96,20 @@ describe("protoRegistry", () => {
   });
 
   it("bytes encoded with our registry decode with the type from the descriptor set", () => {
-    const bytes = encodeProto("foxglove.RawImage", { frame_id: "cam", width: 2, height: 1, encoding: "mono8", step: 2, data: new Uint8Array([9, 8]) });
+    const bytes = encodeProto("foxglove.RawImage", {
+      frame_id: "cam",
+      width: 2,
+      height: 1,
+      encoding: "mono8",
+      step: 2,
+      data: new Uint8Array([9, 8]),
+    });
     const root = protobuf.Root.fromDescriptor(fileDescriptorSet("foxglove.RawImage"), { keepCase: true });
-    const msg = root.lookupType("foxglove.RawImage").toObject(root.lookupType("foxglove.RawImage").decode(bytes)) as { width: number; data: Uint8Array; encoding: string };
+    const msg = root.lookupType("foxglove.RawImage").toObject(root.lookupType("foxglove.RawImage").decode(bytes)) as {
+      width: number;
+      data: Uint8Array;
+      encoding: string;
+    };
     expect(msg.width).toBe(2);
     expect(msg.encoding).toBe("mono8");
     expect([...msg.data]).toEqual([9, 8]);

@@ -80,7 +80,9 @@ function unknownKeys(type: protobuf.Type, obj: unknown, at: string, out: string[
     }
     if (field.resolvedType instanceof protobuf.Type) {
       const values = Array.isArray(value) ? value : [value];
-      values.forEach((v, i) => unknownKeys(field.resolvedType as protobuf.Type, v, `${at}${key}${Array.isArray(value) ? `[${i}]` : ""}.`, out));
+      values.forEach((v, i) =>
+        unknownKeys(field.resolvedType as protobuf.Type, v, `${at}${key}${Array.isArray(value) ? `[${i}]` : ""}.`, out),
+      );
     }
   }
 }
@@ -89,7 +91,8 @@ function unknownKeys(type: protobuf.Type, obj: unknown, at: string, out: string[
 function bigintsToStrings(value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
   if (value == null || typeof value !== "object" || ArrayBuffer.isView(value)) return value;
-  if (Array.isArray(value)) return value.some((v) => typeof v === "bigint" || (v != null && typeof v === "object")) ? value.map(bigintsToStrings) : value;
+  if (Array.isArray(value))
+    return value.some((v) => typeof v === "bigint" || (v != null && typeof v === "object")) ? value.map(bigintsToStrings) : value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = bigintsToStrings(v);
   return out;
@@ -104,7 +107,9 @@ export function encodeProto(typeName: string, obj: object): Uint8Array {
   const unknown: string[] = [];
   unknownKeys(type, obj, "", unknown);
   if (unknown.length > 0) {
-    throw new Error(`encodeProto ${typeName}: unknown field(s) ${unknown.slice(0, 5).join(", ")} (expected the .proto field names, snake_case)`);
+    throw new Error(
+      `encodeProto ${typeName}: unknown field(s) ${unknown.slice(0, 5).join(", ")} (expected the .proto field names, snake_case)`,
+    );
   }
   const message = type.fromObject(bigintsToStrings(obj) as Record<string, unknown>);
   return type.encode(message).finish();

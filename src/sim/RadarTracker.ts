@@ -99,9 +99,7 @@ export class RadarTracker {
         dt: 0,
       });
     });
-    return this.tracks
-      .filter((tr) => tr.hits >= CONFIRM_HITS && tr.misses <= 2)
-      .map((tr) => toObject(tr, tSec, egoSpeedMps));
+    return this.tracks.filter((tr) => tr.hits >= CONFIRM_HITS && tr.misses <= 2).map((tr) => toObject(tr, tSec, egoSpeedMps));
   }
 }
 
@@ -118,7 +116,10 @@ function cluster(dets: readonly RadarDetection[]): Cluster[] {
       const a = members[m]!;
       for (let j = 0; j < dets.length; j++) {
         if (label[j] !== -1) continue;
-        if (M.hypot(xs[a]! - xs[j]!, ys[a]! - ys[j]!) < CLUSTER_DIST_M && M.abs(dets[a]!.rangeRateMps - dets[j]!.rangeRateMps) < CLUSTER_RR_MPS) {
+        if (
+          M.hypot(xs[a]! - xs[j]!, ys[a]! - ys[j]!) < CLUSTER_DIST_M &&
+          M.abs(dets[a]!.rangeRateMps - dets[j]!.rangeRateMps) < CLUSTER_RR_MPS
+        ) {
           label[j] = out.length;
           members.push(j);
         }
@@ -150,8 +151,14 @@ function cluster(dets: readonly RadarDetection[]): Cluster[] {
 
 function classify(rcsDb: number, speed: number): [ObjectClass, Partial<Record<ObjectClass, number>>] {
   if (rcsDb >= 16) return ["truck", { truck: 0.6, car: 0.3, unknown: 0.1 }];
-  if (rcsDb >= 4) return speed < 0.5 ? ["static_clutter", { static_clutter: 0.5, car: 0.4, unknown: 0.1 }] : ["car", { car: 0.7, truck: 0.15, unknown: 0.15 }];
-  if (rcsDb >= -2) return speed > 3 ? ["cyclist", { cyclist: 0.5, motorcycle: 0.3, unknown: 0.2 }] : ["unknown", { unknown: 0.6, pedestrian: 0.2, static_clutter: 0.2 }];
+  if (rcsDb >= 4)
+    return speed < 0.5
+      ? ["static_clutter", { static_clutter: 0.5, car: 0.4, unknown: 0.1 }]
+      : ["car", { car: 0.7, truck: 0.15, unknown: 0.15 }];
+  if (rcsDb >= -2)
+    return speed > 3
+      ? ["cyclist", { cyclist: 0.5, motorcycle: 0.3, unknown: 0.2 }]
+      : ["unknown", { unknown: 0.6, pedestrian: 0.2, static_clutter: 0.2 }];
   return speed < 3 ? ["pedestrian", { pedestrian: 0.6, unknown: 0.4 }] : ["unknown", { unknown: 1 }];
 }
 

@@ -47,7 +47,14 @@ describe("ray / oriented box (slab method)", () => {
   it("agrees with a point-in-box test along random rays", () => {
     const rng = new Prng(3);
     for (let k = 0; k < 200; k++) {
-      const b = boxBody(rng.uniform(-20, 20), rng.uniform(-20, 20), rng.uniform(-3, 3), rng.uniform(0.5, 8), rng.uniform(0.5, 3), rng.uniform(0.5, 4));
+      const b = boxBody(
+        rng.uniform(-20, 20),
+        rng.uniform(-20, 20),
+        rng.uniform(-3, 3),
+        rng.uniform(0.5, 8),
+        rng.uniform(0.5, 3),
+        rng.uniform(0.5, 4),
+      );
       if (insideBox(b, 0, 0, 1)) continue;
       const t = buildPartTable([b], 0, 0, 0);
       const az = rng.uniform(-Math.PI, Math.PI);

@@ -59,7 +59,16 @@ export const hit = { t: INF, nx: 0, ny: 0, nz: 0 };
  * Distance along the ray (origin o, unit direction d, both relative to the table origin) to part
  * `p`, or Infinity. A ray starting inside the box is a miss: sensors are never inside objects.
  */
-export function intersectPart(data: Float64Array, p: number, ox: number, oy: number, oz: number, dx: number, dy: number, dz: number): number {
+export function intersectPart(
+  data: Float64Array,
+  p: number,
+  ox: number,
+  oy: number,
+  oz: number,
+  dx: number,
+  dy: number,
+  dz: number,
+): number {
   const o = p * PART_STRIDE;
   const c = data[o + 3]!;
   const s = data[o + 4]!;
@@ -176,7 +185,5 @@ export function insideBox(b: BodyState, x: number, y: number, z: number, margin 
   const ry = y - b.y;
   const lx = c * rx + s * ry;
   const ly = -s * rx + c * ry;
-  return (
-    M.abs(lx) <= b.body.length / 2 + margin && M.abs(ly) <= b.body.width / 2 + margin && M.abs(z - b.z) <= b.body.height / 2 + margin
-  );
+  return M.abs(lx) <= b.body.length / 2 + margin && M.abs(ly) <= b.body.width / 2 + margin && M.abs(z - b.z) <= b.body.height / 2 + margin;
 }

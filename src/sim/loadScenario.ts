@@ -42,7 +42,9 @@ export function loadScenario(nameOrPath: string, seed?: number): Scenario {
       }
     }
     if (!file) {
-      throw new ScenarioError(`unknown scenario "${nameOrPath}": expected one of ${listScenarios().join(", ")}, random, or a .yaml/.json file path`);
+      throw new ScenarioError(
+        `unknown scenario "${nameOrPath}": expected one of ${listScenarios().join(", ")}, random, or a .yaml/.json file path`,
+      );
     }
   }
   let text: string;

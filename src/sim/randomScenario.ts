@@ -31,7 +31,12 @@ export function randomScenario(seed: number, durationS = 20): Scenario {
         speedMps: Math.max(2, egoSpeed + rng.normal(0, 4)),
       };
       const others = lanes.filter((l) => l !== lane);
-      if (others.length > 0 && rng.chance(0.25)) motion.laneChange = { atS: rng.uniform(Math.min(2, durationS / 4), Math.max(Math.min(2, durationS / 4), durationS - 4)), toLane: rng.pick(others), durationS: rng.uniform(2, 4) };
+      if (others.length > 0 && rng.chance(0.25))
+        motion.laneChange = {
+          atS: rng.uniform(Math.min(2, durationS / 4), Math.max(Math.min(2, durationS / 4), durationS - 4)),
+          toLane: rng.pick(others),
+          durationS: rng.uniform(2, 4),
+        };
       actors.push({ class: cls, motion });
     } else if (roll < 0.85) {
       const cls = rng.chance(0.7) ? "pedestrian" : "cyclist";
@@ -48,13 +53,21 @@ export function randomScenario(seed: number, durationS = 20): Scenario {
         },
       });
     } else {
-      actors.push({ class: "car", motion: { type: "static", x: rng.uniform(20, egoSpeed * durationS), y: -(lanesRight + 0.5) * 3.5 - 1.2, yawDeg: 0 } });
+      actors.push({
+        class: "car",
+        motion: { type: "static", x: rng.uniform(20, egoSpeed * durationS), y: -(lanesRight + 0.5) * 3.5 - 1.2, yawDeg: 0 },
+      });
     }
   }
   if (rng.chance(0.35)) {
     actors.push({
       class: "emergency_vehicle",
-      motion: { type: "lane", lane: rng.pick(lanes), startX: rng.chance(0.5) ? rng.uniform(-150, -40) : rng.uniform(100, 250), speedMps: egoSpeed + rng.uniform(-10, 12) },
+      motion: {
+        type: "lane",
+        lane: rng.pick(lanes),
+        startX: rng.chance(0.5) ? rng.uniform(-150, -40) : rng.uniform(100, 250),
+        speedMps: egoSpeed + rng.uniform(-10, 12),
+      },
       siren: { mode: rng.chance(0.5) ? "wail" : "yelp", on: [{ fromS: rng.uniform(0, durationS / 2) }] },
     });
   }
@@ -83,7 +96,9 @@ export function randomScenario(seed: number, durationS = 20): Scenario {
     seed,
     ego: { speedMps: egoSpeed, accelMps2: 0 },
     road: { lanesLeft, lanesRight, laneWidthM: 3.5, shoulderM: urban ? 2 : 2.5 },
-    weather: fog ? { visibilityM: Math.round(Math.exp(rng.uniform(Math.log(30), Math.log(1000)))), night: rng.chance(0.2) } : { night: rng.chance(0.2) },
+    weather: fog
+      ? { visibilityM: Math.round(Math.exp(rng.uniform(Math.log(30), Math.log(1000)))), night: rng.chance(0.2) }
+      : { night: rng.chance(0.2) },
     clutter: { poleSpacingM: urban ? 25 : 50, guardRails: !urban, parkedCars: urban ? rng.int(0, 6) : 0 },
     actors,
     faults,

@@ -202,7 +202,7 @@ export function renderCamera(world: World, snap: WorldSnapshot, k: CameraIntrins
     for (const [a, e] of BOX_EDGES) {
       const xa = cornerX[a]!;
       const xe = cornerX[e]!;
-      if ((xa < NEAR) === (xe < NEAR)) continue;
+      if (xa < NEAR === xe < NEAR) continue;
       const f = (NEAR - xa) / (xe - xa);
       addPoint(NEAR, cornerY[a]! + f * (cornerY[e]! - cornerY[a]!), cornerZ[a]! + f * (cornerZ[e]! - cornerZ[a]!));
     }

@@ -58,7 +58,12 @@ export function rigTransforms(stamp: Nanos): FrameTransform[] {
     translation: t,
     rotation: r,
   });
-  return [mk(FRAMES.camera, CAMERA_MOUNT, OPTICAL), mk(FRAMES.lidar, LIDAR_MOUNT), mk(FRAMES.radar, RADAR_MOUNT), mk(FRAMES.audio, MIC_ARRAY_MOUNT)];
+  return [
+    mk(FRAMES.camera, CAMERA_MOUNT, OPTICAL),
+    mk(FRAMES.lidar, LIDAR_MOUNT),
+    mk(FRAMES.radar, RADAR_MOUNT),
+    mk(FRAMES.audio, MIC_ARRAY_MOUNT),
+  ];
 }
 
 export function cameraCalibration(cfg: Scenario["sensors"]["camera"], stamp: Nanos): CameraCalibration {

@@ -78,7 +78,14 @@ const fault = z.discriminatedUnion("type", [
     azimuthToDeg: finite,
   }),
   z.object({ type: z.literal("jitter"), sensor: sensorName, stdMs: nonNeg, fromS: nonNeg.default(0), toS: nonNeg.optional() }),
-  z.object({ type: z.literal("latency"), sensor: sensorName, meanMs: nonNeg, stdMs: nonNeg.default(0), fromS: nonNeg.default(0), toS: nonNeg.optional() }),
+  z.object({
+    type: z.literal("latency"),
+    sensor: sensorName,
+    meanMs: nonNeg,
+    stdMs: nonNeg.default(0),
+    fromS: nonNeg.default(0),
+    toS: nonNeg.optional(),
+  }),
   z.object({ type: z.literal("clockOffset"), sensor: sensorName, offsetMs: finite }),
   z.object({
     type: z.literal("outOfOrder"),
@@ -154,9 +161,7 @@ export const scenarioSchema = z
             multipathProbability: z.number().min(0).max(1).default(0.1),
           })
           .default({ rateHz: 20, clutterPerScan: 3, multipathProbability: 0.1 }),
-        audio: z
-          .object({ chunkMs: z.number().int().min(50).max(100).default(100) })
-          .default({ chunkMs: 100 }),
+        audio: z.object({ chunkMs: z.number().int().min(50).max(100).default(100) }).default({ chunkMs: 100 }),
         groundTruthRateHz: positive.refine((v) => v <= 50, { message: "expected at most 50 Hz" }).default(10),
       })
       .default({
@@ -228,7 +233,9 @@ export function parseScenario(text: string, source = "inline"): Scenario {
     throw new ScenarioError(`scenario ${source}: not valid YAML/JSON: ${msg}`);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new ScenarioError(`scenario ${source}: expected a mapping at the top level, got ${Array.isArray(value) ? "a list" : typeof value}`);
+    throw new ScenarioError(
+      `scenario ${source}: expected a mapping at the top level, got ${Array.isArray(value) ? "a list" : typeof value}`,
+    );
   }
   return validateScenario(value, source);
 }

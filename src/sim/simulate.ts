@@ -118,7 +118,11 @@ type Visibility = { camera: Map<number, number>; lidar: Map<number, number>; rad
  * Runs a scenario and hands every message to `emit` in log-time order. Everything random comes
  * from the scenario's seed, so the same scenario gives the same messages.
  */
-export async function runSimulation(scenario: Scenario, emit: (m: SimMessage) => Promise<void>, options: SimulateOptions = {}): Promise<SimulationStats> {
+export async function runSimulation(
+  scenario: Scenario,
+  emit: (m: SimMessage) => Promise<void>,
+  options: SimulateOptions = {},
+): Promise<SimulationStats> {
   const world = buildWorld(scenario);
   const master = new Prng(scenario.seed);
   const rngCamera = master.fork("camera");
@@ -252,7 +256,17 @@ export async function runSimulation(scenario: Scenario, emit: (m: SimMessage) =>
         backscatter += sweep.backscatterCount;
         lidarSweeps++;
         wallMs.lidar! += performance.now() - w0;
-        if (d.ok) push(TOPICS.lidar, "foxglove.PointCloud", pointCloudProto({ stamp: d.stamp, frameId: FRAMES.lidar, points: sweep.points, ring: sweep.ring, count: sweep.count }, "compact"), d.stamp, d.log);
+        if (d.ok)
+          push(
+            TOPICS.lidar,
+            "foxglove.PointCloud",
+            pointCloudProto(
+              { stamp: d.stamp, frameId: FRAMES.lidar, points: sweep.points, ring: sweep.ring, count: sweep.count },
+              "compact",
+            ),
+            d.stamp,
+            d.log,
+          );
         break;
       }
       case "radar": {
@@ -274,7 +288,13 @@ export async function runSimulation(scenario: Scenario, emit: (m: SimMessage) =>
         radarScans++;
         wallMs.radar! += performance.now() - w0;
         if (d.ok) {
-          push(TOPICS.radar, "avfusion.RadarScan", radarScanProto(d.stamp, FRAMES.radar, scan.detections, objects, radarCycle, snap.ego.speed), d.stamp, d.log);
+          push(
+            TOPICS.radar,
+            "avfusion.RadarScan",
+            radarScanProto(d.stamp, FRAMES.radar, scan.detections, objects, radarCycle, snap.ego.speed),
+            d.stamp,
+            d.log,
+          );
         }
         radarCycle++;
         break;
@@ -358,7 +378,11 @@ export function groundTruthAt(world: World, snap: WorldSnapshot, stamp: Nanos, v
 }
 
 /** Simulates a scenario into an MCAP file (zstd chunks, indexed) on `writable`. */
-export async function simulateToMcap(scenario: Scenario, writable: IWritable, options: SimulateOptions & { sink?: McapSinkOptions } = {}): Promise<SimulationStats> {
+export async function simulateToMcap(
+  scenario: Scenario,
+  writable: IWritable,
+  options: SimulateOptions & { sink?: McapSinkOptions } = {},
+): Promise<SimulationStats> {
   const sink = await McapSink.open(writable, { library: "avfusion simulate", ...options.sink });
   await sink.writeMetadata("scenario", { name: scenario.name, seed: String(scenario.seed), json: JSON.stringify(scenario) });
   const stats = await runSimulation(scenario, (m) => sink.write(m.topic, m.typeName, m.logTime, m.publishTime, m.data), options);

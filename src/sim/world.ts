@@ -276,7 +276,19 @@ export function buildWorld(scenario: Scenario): World {
   return { scenario, bodies, roadLeftY, roadRightY, laneWidth: lw, dashedLinesY, edgeLinesY: [roadRightY, roadLeftY] };
 }
 
-function staticBody(id: number, kind: "pole" | "rail", x: number, y: number, yawDeg: number, L: number, W: number, H: number, color: Rgb, rcs: number, scatterers: number): Body {
+function staticBody(
+  id: number,
+  kind: "pole" | "rail",
+  x: number,
+  y: number,
+  yawDeg: number,
+  L: number,
+  W: number,
+  H: number,
+  color: Rgb,
+  rcs: number,
+  scatterers: number,
+): Body {
   return {
     id,
     classification: "static_clutter",

@@ -24,7 +24,11 @@ export type SceneOutputs = {
  * top of the inputs) and `--jsonl` (one scene per line; `-` goes through `stdout` so tests can
  * capture it). Shared by `replay` and `live`.
  */
-export async function openSceneOutputs(flags: { out?: string; jsonl?: string }, stdout: (text: string) => void, library: string): Promise<SceneOutputs> {
+export async function openSceneOutputs(
+  flags: { out?: string; jsonl?: string },
+  stdout: (text: string) => void,
+  library: string,
+): Promise<SceneOutputs> {
   const mcapFile = flags.out === undefined ? undefined : await FileWritable.create(flags.out);
   const mcap = mcapFile === undefined ? undefined : await McapSink.open(mcapFile, { library });
   const jsonStream =
@@ -38,8 +42,20 @@ export async function openSceneOutputs(flags: { out?: string; jsonl?: string }, 
     async write(scene) {
       if (jsonl) await jsonl.write(toSceneJson(scene));
       if (mcap) {
-        await mcap.write(SCENE_TOPIC, "avfusion.SceneState", scene.stamp, scene.stamp, encodeProto("avfusion.SceneState", toSceneProto(scene)));
-        await mcap.write(SCENE_UPDATE_TOPIC, "foxglove.SceneUpdate", scene.stamp, scene.stamp, encodeProto("foxglove.SceneUpdate", toSceneUpdate(scene)));
+        await mcap.write(
+          SCENE_TOPIC,
+          "avfusion.SceneState",
+          scene.stamp,
+          scene.stamp,
+          encodeProto("avfusion.SceneState", toSceneProto(scene)),
+        );
+        await mcap.write(
+          SCENE_UPDATE_TOPIC,
+          "foxglove.SceneUpdate",
+          scene.stamp,
+          scene.stamp,
+          encodeProto("foxglove.SceneUpdate", toSceneUpdate(scene)),
+        );
       }
     },
     async close() {

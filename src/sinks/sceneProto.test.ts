@@ -13,7 +13,11 @@ describe("SceneState ↔ avfusion.SceneState", () => {
   it("writes enums, timestamps and unknowns as the schema says", () => {
     const type = protoRoot().lookupType("avfusion.SceneState");
     const state = fullSceneState();
-    const msg = type.toObject(type.decode(encodeProto("avfusion.SceneState", toSceneProto(state))), { enums: String, longs: String, defaults: true }) as {
+    const msg = type.toObject(type.decode(encodeProto("avfusion.SceneState", toSceneProto(state))), {
+      enums: String,
+      longs: String,
+      defaults: true,
+    }) as {
       timestamp: { seconds: string; nanos: number };
       objects: { classification: string; size: unknown; yaw_rad: number; class_probabilities: { classification: string }[] }[];
       hazards: { kind: string }[];
@@ -30,7 +34,11 @@ describe("SceneState ↔ avfusion.SceneState", () => {
     expect(msg.tick).toBe("42");
     expect(msg.objects.map((o) => o.classification)).toEqual(["OBJECT_CLASS_CAR", "OBJECT_CLASS_EMERGENCY_VEHICLE"]);
     // Class probabilities in enum order.
-    expect(msg.objects[0]!.class_probabilities.map((c) => c.classification)).toEqual(["OBJECT_CLASS_UNKNOWN", "OBJECT_CLASS_CAR", "OBJECT_CLASS_TRUCK"]);
+    expect(msg.objects[0]!.class_probabilities.map((c) => c.classification)).toEqual([
+      "OBJECT_CLASS_UNKNOWN",
+      "OBJECT_CLASS_CAR",
+      "OBJECT_CLASS_TRUCK",
+    ]);
     expect(msg.objects[1]!.size).toBeNull();
     expect(msg.objects[1]!.yaw_rad).toBeNaN();
     expect(msg.hazards.map((z) => z.kind)).toEqual(["HAZARD_KIND_SIREN", "HAZARD_KIND_HORN"]);

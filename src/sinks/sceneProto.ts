@@ -172,7 +172,8 @@ export function fromSceneProto(p: SceneStateProto): SceneState {
     frameId: p.frame_id,
     objects: p.objects.map((o) => {
       const classProbabilities: Partial<Record<ObjectClass, number>> = {};
-      for (const cp of o.class_probabilities) classProbabilities[enumValue(cp.classification, OBJECT_CLASSES, "OBJECT_CLASS_", 0)] = cp.probability;
+      for (const cp of o.class_probabilities)
+        classProbabilities[enumValue(cp.classification, OBJECT_CLASSES, "OBJECT_CLASS_", 0)] = cp.probability;
       return {
         id: o.id,
         classification: enumValue(o.classification, OBJECT_CLASSES, "OBJECT_CLASS_", 0),
@@ -193,17 +194,15 @@ export function fromSceneProto(p: SceneStateProto): SceneState {
         firstSeen: fromTimestamp(o.first_seen),
       };
     }),
-    hazards: p.hazards.map(
-      (z): SceneHazard => ({
-        kind: enumValue(z.kind, HAZARD_KINDS, "HAZARD_KIND_", 1),
-        probability: z.probability,
-        bearingRad: nullIfNaN(z.bearing_rad),
-        mirroredBearingRad: nullIfNaN(z.mirrored_bearing_rad),
-        bearingConfidence: z.bearing_confidence,
-        firstHeard: fromTimestamp(z.first_heard),
-        lastHeard: fromTimestamp(z.last_heard),
-      }),
-    ),
+    hazards: p.hazards.map((z): SceneHazard => ({
+      kind: enumValue(z.kind, HAZARD_KINDS, "HAZARD_KIND_", 1),
+      probability: z.probability,
+      bearingRad: nullIfNaN(z.bearing_rad),
+      mirroredBearingRad: nullIfNaN(z.mirrored_bearing_rad),
+      bearingConfidence: z.bearing_confidence,
+      firstHeard: fromTimestamp(z.first_heard),
+      lastHeard: fromTimestamp(z.last_heard),
+    })),
     health: {
       sensors: h.sensors.map((s) => ({
         sensorId: s.sensor_id,

@@ -1,10 +1,4 @@
-import type {
-  SensorSync,
-  SensorSyncCounters,
-  SyncDiagnostics,
-  SyncedBundle,
-  TimedFrame,
-} from "../types/bundles";
+import type { SensorSync, SensorSyncCounters, SyncDiagnostics, SyncedBundle, TimedFrame } from "../types/bundles";
 import type { Nanos } from "../types/time";
 import type { AlignByDeadlinePlan } from "./alignByDeadlineSchema";
 
@@ -204,7 +198,7 @@ export class DeadlineAligner<F extends TimedFrame> {
       c = this.#candidate();
     }
     let emitted = 0;
-    for (;; c = this.#candidate()) {
+    for (; ; c = this.#candidate()) {
       let trigger: "complete" | "deadline";
       if (this.#isComplete(c.t)) trigger = "complete";
       else if (this.#now >= c.due) trigger = "deadline";

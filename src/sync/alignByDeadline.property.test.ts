@@ -154,7 +154,8 @@ describe("alignByDeadline properties (random multi-sensor streams, recording clo
             const f = entry.frame!;
             const skew = f.stamp - cfg.clockOffset - (b.tick + cfg.offset);
             if (entry.skew !== skew) violations.push(`bundle ${i} ${cfg.id}: skew ${entry.skew} != ${skew}`);
-            if (skew > cfg.tolerance || -skew > cfg.tolerance) violations.push(`bundle ${i} ${cfg.id}: skew ${skew} outside ±${cfg.tolerance}`);
+            if (skew > cfg.tolerance || -skew > cfg.tolerance)
+              violations.push(`bundle ${i} ${cfg.id}: skew ${skew} outside ±${cfg.tolerance}`);
             if (f.sensorId !== cfg.id) violations.push(`bundle ${i} ${cfg.id}: frame of ${f.sensorId}`);
           });
           if (b.frames.length !== included) violations.push(`bundle ${i}: ${b.frames.length} frames for ${included} included`);
@@ -189,9 +190,13 @@ describe("alignByDeadline properties (random multi-sensor streams, recording clo
       fc.property(scenarioArb, (sc) => {
         const { options, frames } = build(sc);
         const viaOperator: SyncedBundle<Tiny>[] = [];
-        from(frames).pipe(alignByDeadline<Tiny>(options)).subscribe((b) => viaOperator.push(b));
+        from(frames)
+          .pipe(alignByDeadline<Tiny>(options))
+          .subscribe((b) => viaOperator.push(b));
         const again: SyncedBundle<Tiny>[] = [];
-        from(frames).pipe(alignByDeadline<Tiny>(options)).subscribe((b) => again.push(b));
+        from(frames)
+          .pipe(alignByDeadline<Tiny>(options))
+          .subscribe((b) => again.push(b));
         const direct: SyncedBundle<Tiny>[] = [];
         const aligner = new DeadlineAligner<Tiny>(planAlignByDeadline(options), (b) => direct.push(b));
         frames.forEach((f) => aligner.onFrame(f));

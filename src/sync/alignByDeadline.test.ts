@@ -18,9 +18,7 @@ const fr = (sensorId: string, stampMs: number, receivedMs = stampMs, tag?: strin
 
 /** `0:a0,b10` = tick 0 ms, a included with skew 0 ms, b with skew 10 ms; `b-s` stale, `b-l` late, `b-m` missing. */
 function summary(b: SyncedBundle<Tiny>): string {
-  const parts = b.sensors.map((s) =>
-    s.status === "included" ? `${s.sensorId}${Number(s.skew! / MS)}` : `${s.sensorId}-${s.status[0]}`,
-  );
+  const parts = b.sensors.map((s) => (s.status === "included" ? `${s.sensorId}${Number(s.skew! / MS)}` : `${s.sensorId}-${s.status[0]}`));
   return `${b.tick / MS}:${parts.join(",")}`;
 }
 
@@ -123,11 +121,30 @@ describe("alignByDeadline (marble tests, scheduler clock)", () => {
 
   it("emits before the deadline once every sensor has reached its window centre, and at the deadline otherwise", () => {
     const frames = [fr("a", 0, 5), fr("b", 5, 8), fr("a", 95, 15), fr("b", 100, 20)];
-    expectMarbles(base({ sensors: [{ id: "a", toleranceMs: 10 }, { id: "b", toleranceMs: 10 }] }), frames, 200, [
-      [8, "0:a0,b5"],
-      [130, "100:a-5,b0"],
-    ]);
-    const bundles = collect(base({ sensors: [{ id: "a", toleranceMs: 10 }, { id: "b", toleranceMs: 10 }] }), frames, 200);
+    expectMarbles(
+      base({
+        sensors: [
+          { id: "a", toleranceMs: 10 },
+          { id: "b", toleranceMs: 10 },
+        ],
+      }),
+      frames,
+      200,
+      [
+        [8, "0:a0,b5"],
+        [130, "100:a-5,b0"],
+      ],
+    );
+    const bundles = collect(
+      base({
+        sensors: [
+          { id: "a", toleranceMs: 10 },
+          { id: "b", toleranceMs: 10 },
+        ],
+      }),
+      frames,
+      200,
+    );
     // Tick 100: a's newest (95) is short of the centre, so a nearer frame could still come: wait for the deadline.
     expect(bundles.map((b) => b.trigger)).toEqual(["complete", "deadline"]);
     expect(bundles.map((b) => b.emittedAt)).toEqual([8n * MS, 130n * MS]);
@@ -148,14 +165,7 @@ describe("alignByDeadline (marble tests, scheduler clock)", () => {
   });
 
   it("drops and counts a burst of late frames and marks the sensor late until it delivers in time", () => {
-    const frames = [
-      ...every("a", 0, 500, 5),
-      fr("b", 0, 5),
-      fr("b", 100, 350),
-      fr("b", 200, 350),
-      fr("b", 300, 350),
-      fr("b", 500, 505),
-    ];
+    const frames = [...every("a", 0, 500, 5), fr("b", 0, 5), fr("b", 100, 350), fr("b", 200, 350), fr("b", 300, 350), fr("b", 500, 505)];
     const options = base({ staleAfterMs: 500 });
     expectMarbles(options, frames, 560, [
       [5, "0:a0,b0"],
@@ -271,7 +281,9 @@ describe("alignByDeadline (recording clock)", () => {
     const out: SyncedBundle<Tiny>[] = [];
     // A recording delivers in log-time order.
     const ordered = [...frames].sort((x, y) => (x.receivedAt < y.receivedAt ? -1 : x.receivedAt > y.receivedAt ? 1 : 0));
-    from(ordered).pipe(alignByDeadline<Tiny>(options)).subscribe((b) => out.push(b));
+    from(ordered)
+      .pipe(alignByDeadline<Tiny>(options))
+      .subscribe((b) => out.push(b));
     return out;
   }
 
@@ -301,7 +313,10 @@ describe("alignByDeadline (recording clock)", () => {
     const ts = newScheduler();
     const slow: SyncedBundle<Tiny>[] = [];
     ts.run(({ cold, flush }) => {
-      const { marble, values } = timeline(sorted.map((f, i) => [i * 13 + (i % 4) * 3, f] as const), 2000);
+      const { marble, values } = timeline(
+        sorted.map((f, i) => [i * 13 + (i % 4) * 3, f] as const),
+        2000,
+      );
       cold(marble, values)
         .pipe(alignByDeadline<Tiny>(recording, ts))
         .subscribe((b) => slow.push(b));

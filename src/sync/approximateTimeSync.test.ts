@@ -27,9 +27,7 @@ describe("approximateTimeSync", () => {
     expect(sets({ sensors: ["a", "b"], maxIntervalMs: 2000 }, frames)).toEqual([]);
     // a = 10400 is tighter; it is proven best once a = 10600 shows no later a can beat it.
     expect(sets({ sensors: ["a", "b"], maxIntervalMs: 2000 }, [...frames, fr("a", 10_400)])).toEqual([]);
-    expect(sets({ sensors: ["a", "b"], maxIntervalMs: 2000 }, [...frames, fr("a", 10_400), fr("a", 10_600)])).toEqual([
-      [10_400, 10_500],
-    ]);
+    expect(sets({ sensors: ["a", "b"], maxIntervalMs: 2000 }, [...frames, fr("a", 10_400), fr("a", 10_600)])).toEqual([[10_400, 10_500]]);
   });
 
   it("weighs newer sets with the age penalty", () => {
@@ -74,7 +72,9 @@ describe("approximateTimeSync", () => {
 
   it("validates options at call time with the field named", () => {
     expect(() => approximateTimeSync({ sensors: ["a"] })).toThrow("approximateTimeSync options: sensors: at least 2 sensor ids");
-    expect(() => approximateTimeSync({ sensors: ["a", "a"] })).toThrow("approximateTimeSync options: sensors: ids must be unique, got [a, a]");
+    expect(() => approximateTimeSync({ sensors: ["a", "a"] })).toThrow(
+      "approximateTimeSync options: sensors: ids must be unique, got [a, a]",
+    );
     expect(() => approximateTimeSync({ sensors: ["a", "b"], interMessageLowerBoundsMs: [1] })).toThrow(
       "approximateTimeSync options: interMessageLowerBoundsMs: expected 2 entries (one per sensor), got 1",
     );

@@ -61,7 +61,12 @@ export function classCounts(labels: Int32Array, numClasses: number): number[] {
 }
 
 /** Index lists for `steps` batches: per slot, pick a class uniformly (or the natural mix), then an example. */
-export function balancedBatches(ds: Dataset, opts: Pick<FitOptions, "batchSize" | "numClasses" | "naturalFraction">, steps: number, rng: SeededRandom): Int32Array[] {
+export function balancedBatches(
+  ds: Dataset,
+  opts: Pick<FitOptions, "batchSize" | "numClasses" | "naturalFraction">,
+  steps: number,
+  rng: SeededRandom,
+): Int32Array[] {
   const byClass: number[][] = Array.from({ length: opts.numClasses }, () => []);
   ds.labels.forEach((l, i) => byClass[l]!.push(i));
   const present = byClass.map((a, c) => (a.length > 0 ? c : -1)).filter((c) => c >= 0);

@@ -8,7 +8,11 @@ describe("training metrics and sampling", () => {
     const m = classificationMetrics([0, 0, 0, 1, 2, 2], [0, 0, 1, 1, 2, 0], ["a", "b", "c"]);
     expect(m.accuracy).toBeCloseTo(4 / 6, 4);
     expect(m.balancedAccuracy).toBeCloseTo((2 / 3 + 1 + 1 / 2) / 3, 4);
-    expect(m.confusion).toEqual([[2, 1, 0], [0, 1, 0], [1, 0, 1]]);
+    expect(m.confusion).toEqual([
+      [2, 1, 0],
+      [0, 1, 0],
+      [1, 0, 1],
+    ]);
     expect(m.perClassPrecision.a).toBeCloseTo(2 / 3, 4);
     expect(argmaxRows(Float32Array.from([0.1, 0.7, 0.2, 0.5, 0.2, 0.3]), 3)).toEqual(Int32Array.from([1, 0]));
     expect(median([3, 1, 2, 10])).toBe(2.5);
@@ -16,7 +20,11 @@ describe("training metrics and sampling", () => {
 
   it("balanced batches draw every class about equally and repeat from the seed", () => {
     const labels = [...new Array<number>(990).fill(0), ...new Array<number>(10).fill(1)];
-    const ds = datasetFrom(labels.map((l) => Float32Array.of(l)), labels, [1]);
+    const ds = datasetFrom(
+      labels.map((l) => Float32Array.of(l)),
+      labels,
+      [1],
+    );
     const a = balancedBatches(ds, { batchSize: 200, numClasses: 2, naturalFraction: 0 }, 5, new SeededRandom(3));
     const b = balancedBatches(ds, { batchSize: 200, numClasses: 2, naturalFraction: 0 }, 5, new SeededRandom(3));
     expect(a).toEqual(b);

@@ -22,7 +22,11 @@ export function argmaxRows(probs: Float32Array, numClasses: number): Int32Array 
   return out;
 }
 
-export function classificationMetrics(truth: ArrayLike<number>, predicted: ArrayLike<number>, classes: readonly string[]): ClassificationMetrics {
+export function classificationMetrics(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classes: readonly string[],
+): ClassificationMetrics {
   const k = classes.length;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let correct = 0;

@@ -45,7 +45,8 @@ export function radarTrainingScenario(seed: number, durationS = 20): Scenario {
       // Along the kerb, either direction, sometimes standing.
       const standing = rng.chance(0.25);
       const side = rng.chance(0.7) ? -1 : 1;
-      const edge = side < 0 ? -(base.road.lanesRight + 0.5) * base.road.laneWidthM - 1 : (base.road.lanesLeft + 0.5) * base.road.laneWidthM + 1;
+      const edge =
+        side < 0 ? -(base.road.lanesRight + 0.5) * base.road.laneWidthM - 1 : (base.road.lanesLeft + 0.5) * base.road.laneWidthM + 1;
       extra.push({
         class: cls,
         motion: {
@@ -79,7 +80,9 @@ const range = (from: number, n: number): number[] => Array.from({ length: n }, (
 export function radarSplit(quick: boolean): ModalitySplit {
   return {
     train: {
-      named: quick ? ["radar-clutter"] : ["default", "fog-50m", "fog-150m", "radar-clutter", "camera-frozen", "clock-skew", "lidar-dropout", "siren-approach"],
+      named: quick
+        ? ["radar-clutter"]
+        : ["default", "fog-50m", "fog-150m", "radar-clutter", "camera-frozen", "clock-skew", "lidar-dropout", "siren-approach"],
       seeds: range(TRAIN_SEED_BASE, quick ? 4 : 70),
     },
     heldOut: { named: ["highway-clear", "urban-crossing"], seeds: range(HELD_OUT_SEED_BASE, quick ? 3 : 24) },
@@ -142,7 +145,10 @@ export function audioTrainingScenario(seed: number, durationS = 10): Scenario {
   // A few silent vehicles so that nothing about the scene layout predicts the label.
   const nCars = rng.int(0, 3);
   for (let i = 0; i < nCars; i++) {
-    actors.push({ class: "car", motion: { type: "lane", lane: rng.pick(lanes), startX: rng.uniform(-50, 150), speedMps: Math.max(0, egoSpeed + rng.normal(0, 4)) } });
+    actors.push({
+      class: "car",
+      motion: { type: "lane", lane: rng.pick(lanes), startX: rng.uniform(-50, 150), speedMps: Math.max(0, egoSpeed + rng.normal(0, 4)) },
+    });
   }
   return validateScenario(
     {

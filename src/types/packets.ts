@@ -5,11 +5,7 @@ import type { PointCloudFrame, RadarFrame } from "./frames";
  * ROS 2 schemas whose messages are a header plus an array of raw vendor packets. Sources need the
  * names (to subscribe to such topics) and the vendor decoders need them (to decode them).
  */
-export const PACKET_SCHEMAS = [
-  "nebula_msgs/msg/NebulaPackets",
-  "velodyne_msgs/msg/VelodyneScan",
-  "pandar_msgs/msg/PandarScan",
-] as const;
+export const PACKET_SCHEMAS = ["nebula_msgs/msg/NebulaPackets", "velodyne_msgs/msg/VelodyneScan", "pandar_msgs/msg/PandarScan"] as const;
 export type PacketSchemaName = (typeof PACKET_SCHEMAS)[number];
 
 /** What one datagram (or a flush at end of stream) gave a datagram decoder. */

@@ -122,4 +122,3 @@ export type SceneState = {
   /** Time spent per stage for this tick (ms), in pipeline order, e.g. `{ decode: 0.4, sync: 0.1 }`. */
   latencyMs: Record<string, number>;
 };
-

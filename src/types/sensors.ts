@@ -8,15 +8,7 @@ export const SENSOR_KINDS: readonly SensorKind[] = ["camera", "lidar", "radar", 
 export const TOPIC_ROLES: readonly TopicRole[] = ["camera", "lidar", "radar", "audio", "calibration", "groundTruth"];
 
 /** Object classes shared by radar, ground truth, encoders and the scene state (order = proto enum order). */
-export type ObjectClass =
-  | "unknown"
-  | "car"
-  | "truck"
-  | "pedestrian"
-  | "cyclist"
-  | "motorcycle"
-  | "emergency_vehicle"
-  | "static_clutter";
+export type ObjectClass = "unknown" | "car" | "truck" | "pedestrian" | "cyclist" | "motorcycle" | "emergency_vehicle" | "static_clutter";
 
 export const OBJECT_CLASSES: readonly ObjectClass[] = [
   "unknown",

@@ -154,7 +154,7 @@ describe("decodeArs548Packet", () => {
 
   it("never throws anything but PacketDecodeError on random bytes", () => {
     let seed = 12345;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const sizes = [0, 1, 8, 9, 50, 84, 330, 9401, 35336];
     for (let i = 0; i < 200; i++) {
       const size = sizes[i % sizes.length]!;

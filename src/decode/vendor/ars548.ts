@@ -463,8 +463,7 @@ function toSensor(r: number[][], v: Vec3): Vec3 {
 
 /** Standard deviations through Rᵀ, ignoring the (small) cross-covariances. */
 function stdToSensor(r: number[][], s: Vec3): Vec3 {
-  const q = (i: number): number =>
-    Math.sqrt((r[0]![i]! * s.x) ** 2 + (r[1]![i]! * s.y) ** 2 + (r[2]![i]! * s.z) ** 2);
+  const q = (i: number): number => Math.sqrt((r[0]![i]! * s.x) ** 2 + (r[1]![i]! * s.y) ** 2 + (r[2]![i]! * s.z) ** 2);
   return { x: q(0), y: q(1), z: q(2) };
 }
 
@@ -547,38 +546,40 @@ export function ars548ObjectsToFrame(list: Ars548ObjectList, opts: Ars548FrameOp
   const finite = (v: Vec3): boolean => Number.isFinite(v.x) && Number.isFinite(v.y) && Number.isFinite(v.z);
   const m = opts.mounting;
   const r = m ? rotation(m) : undefined;
-  const objects: RadarObject[] = list.objects.filter((o) => finite(o.position) && finite(o.absoluteVelocity)).map((o) => {
-    const probs = classProbabilities(o);
-    const object: RadarObject = {
-      id: o.objectId,
-      ageMs: o.age,
-      position: o.position,
-      positionStd: o.positionStd,
-      velocity: o.absoluteVelocity,
-      velocityStd: o.absoluteVelocityStd,
-      acceleration: o.absoluteAcceleration,
-      yawRad: o.orientation,
-      yawStdRad: o.orientationStd,
-      length: o.shapeLengthEdgeMean,
-      width: o.shapeWidthEdgeMean,
-      height: Number.NaN,
-      existenceProbability: o.rawExistenceProbability / 100,
-      classification: argmaxClass(probs),
-      classProbabilities: probs,
-      rcsDbsm: Number.NaN,
-    };
-    if (!r || !m) return object;
-    const p = o.position;
-    return {
-      ...object,
-      position: toSensor(r, { x: p.x - m.x, y: p.y - m.y, z: p.z - m.z }),
-      positionStd: stdToSensor(r, o.positionStd),
-      velocity: toSensor(r, o.absoluteVelocity),
-      velocityStd: stdToSensor(r, o.absoluteVelocityStd),
-      acceleration: toSensor(r, o.absoluteAcceleration),
-      yawRad: Math.atan2(Math.sin(o.orientation - m.yawRad), Math.cos(o.orientation - m.yawRad)),
-    };
-  });
+  const objects: RadarObject[] = list.objects
+    .filter((o) => finite(o.position) && finite(o.absoluteVelocity))
+    .map((o) => {
+      const probs = classProbabilities(o);
+      const object: RadarObject = {
+        id: o.objectId,
+        ageMs: o.age,
+        position: o.position,
+        positionStd: o.positionStd,
+        velocity: o.absoluteVelocity,
+        velocityStd: o.absoluteVelocityStd,
+        acceleration: o.absoluteAcceleration,
+        yawRad: o.orientation,
+        yawStdRad: o.orientationStd,
+        length: o.shapeLengthEdgeMean,
+        width: o.shapeWidthEdgeMean,
+        height: Number.NaN,
+        existenceProbability: o.rawExistenceProbability / 100,
+        classification: argmaxClass(probs),
+        classProbabilities: probs,
+        rcsDbsm: Number.NaN,
+      };
+      if (!r || !m) return object;
+      const p = o.position;
+      return {
+        ...object,
+        position: toSensor(r, { x: p.x - m.x, y: p.y - m.y, z: p.z - m.z }),
+        positionStd: stdToSensor(r, o.positionStd),
+        velocity: toSensor(r, o.absoluteVelocity),
+        velocityStd: stdToSensor(r, o.absoluteVelocityStd),
+        acceleration: toSensor(r, o.absoluteAcceleration),
+        yawRad: Math.atan2(Math.sin(o.orientation - m.yawRad), Math.cos(o.orientation - m.yawRad)),
+      };
+    });
   return {
     kind: "radar",
     sensorId: opts.sensorId,

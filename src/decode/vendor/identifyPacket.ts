@@ -14,7 +14,6 @@ export type PacketIdentity =
   | { vendor: "velodyne"; model: "unknown"; supported: false; reason: string }
   | { vendor: "unknown"; model: "unknown"; supported: false; reason: string };
 
-
 /** Hesai point-cloud packets start with 0xEE 0xFF, then protocol major/minor and the laser count. */
 const HESAI_MODELS: Record<string, string> = {
   "3.1/64": "PandarQT64",

@@ -78,7 +78,9 @@ describe("readPacketMessage", () => {
     const msg = nebulaMessage([new Uint8Array(4)]);
     const long = new Uint8Array(msg.data.byteLength + 8);
     long.set(msg.data);
-    expect(() => readPacketMessage(SCHEMA, msg.schemaData, long)).toThrow(/: 8 bytes left after the message at offset \d+, expected at most 3 bytes of padding$/);
+    expect(() => readPacketMessage(SCHEMA, msg.schemaData, long)).toThrow(
+      /: 8 bytes left after the message at offset \d+, expected at most 3 bytes of padding$/,
+    );
   });
 
   it("rejects a schema without header and packets", () => {
@@ -92,7 +94,10 @@ describe("createRawPacketDecoder", () => {
   it("infers the ARS548 from the packets and yields one frame per list", () => {
     const dec = createRawPacketDecoder(SCHEMA, { sensorId: "radar_front", topic: "/radar/packets" });
     const result = dec.decodeMessage(
-      nebulaMessage([ars548(ARS548_METHOD.objectList, ARS548_SIZE.objectList), ars548(ARS548_METHOD.detectionList, ARS548_SIZE.detectionList)]),
+      nebulaMessage([
+        ars548(ARS548_METHOD.objectList, ARS548_SIZE.objectList),
+        ars548(ARS548_METHOD.detectionList, ARS548_SIZE.detectionList),
+      ]),
     );
     expect(dec.model).toBe("ARS548");
     expect(result.errors).toEqual([]);
@@ -113,7 +118,11 @@ describe("createRawPacketDecoder", () => {
     const [, inSensor] = sensor.decodeMessage(nebulaMessage([detections, objects])).frames;
     expect(inSensor?.frameId).toBe("radar_link");
     expect(inSensor?.kind === "radar" && inSensor.objects[0]!.position.x).toBeCloseTo(6.5, 5);
-    const vehicle = createRawPacketDecoder(SCHEMA, { sensorId: "r", topic: "/radar/packets", ars548: { objectsIn: "vehicle", objectFrameId: "ego" } });
+    const vehicle = createRawPacketDecoder(SCHEMA, {
+      sensorId: "r",
+      topic: "/radar/packets",
+      ars548: { objectsIn: "vehicle", objectFrameId: "ego" },
+    });
     const [, inVehicle] = vehicle.decodeMessage(nebulaMessage([detections, objects])).frames;
     expect(inVehicle?.frameId).toBe("ego");
     expect(inVehicle?.kind === "radar" && inVehicle.objects[0]!.position.x).toBe(10);
@@ -122,7 +131,10 @@ describe("createRawPacketDecoder", () => {
   it("counts and skips a truncated ARS548 packet, keeps the good one", () => {
     const dec = createRawPacketDecoder(SCHEMA, { sensorId: "r", topic: "/radar/packets", model: "ARS548" });
     const result = dec.decodeMessage(
-      nebulaMessage([ars548(ARS548_METHOD.detectionList, ARS548_SIZE.detectionList).subarray(0, 500), ars548(ARS548_METHOD.objectList, ARS548_SIZE.objectList)]),
+      nebulaMessage([
+        ars548(ARS548_METHOD.detectionList, ARS548_SIZE.detectionList).subarray(0, 500),
+        ars548(ARS548_METHOD.objectList, ARS548_SIZE.objectList),
+      ]),
     );
     expect(result.frames).toHaveLength(1);
     expect(result.malformed).toBe(1);

@@ -43,18 +43,12 @@ function readerFor(schemaName: string, schemaText: string): MessageReader<RosPac
     try {
       definitions = parse(schemaText, { ros2: true });
     } catch (err) {
-      throw new PacketDecodeError(
-        `${schemaName}: cannot parse ros2msg schema: ${(err as Error).message.split("\n")[0]}`,
-        0,
-      );
+      throw new PacketDecodeError(`${schemaName}: cannot parse ros2msg schema: ${(err as Error).message.split("\n")[0]}`, 0);
     }
     const root = definitions[0];
     const fields = new Set(root?.definitions.map((d) => d.name));
     if (!fields.has("header") || !fields.has("packets")) {
-      throw new PacketDecodeError(
-        `${schemaName}: schema has fields [${[...fields].join(", ")}], expected header and packets`,
-        0,
-      );
+      throw new PacketDecodeError(`${schemaName}: schema has fields [${[...fields].join(", ")}], expected header and packets`, 0);
     }
     if (readers.size >= MAX_CACHED_READERS) readers.clear();
     reader = new MessageReader<RosPacketMessage>(definitions);
@@ -68,12 +62,7 @@ function readerFor(schemaName: string, schemaText: string): MessageReader<RosPac
  * ros2msg schema text stored alongside it (MCAP schema record or Foxglove advertisement).
  * `where` names the source (topic, file offset) for error text.
  */
-export function readPacketMessage(
-  schemaName: string,
-  schemaData: Uint8Array | string,
-  data: Uint8Array,
-  where = "",
-): PacketMessage {
+export function readPacketMessage(schemaName: string, schemaData: Uint8Array | string, data: Uint8Array, where = ""): PacketMessage {
   const at = where ? ` (${where})` : "";
   let schemaText: string;
   if (typeof schemaData === "string") {

@@ -91,7 +91,9 @@ describe("Srr520Assembler", () => {
       }
     }
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^SRR520 near list: CRC 0x[0-9a-f]+ at offset 5 of the CRC list, expected 0x[0-9a-f]+ computed over its frames$/);
+    expect(errors[0]).toMatch(
+      /^SRR520 near list: CRC 0x[0-9a-f]+ at offset 5 of the CRC list, expected 0x[0-9a-f]+ computed over its frames$/,
+    );
   });
 
   it("rejects a list with missing elements when its CRC list arrives", () => {

@@ -5,14 +5,7 @@
  * frame; `Srr520Assembler` collects them and emits the list when it is complete. Field scaling and
  * bit layout after tier4/nebula's SRR520 decoder (read only; written anew here).
  */
-import {
-  fromSecNsec,
-  type Nanos,
-  type ObjectClass,
-  type RadarDetection,
-  type RadarFrame,
-  type RadarObject,
-} from "../../types";
+import { fromSecNsec, type Nanos, type ObjectClass, type RadarDetection, type RadarFrame, type RadarObject } from "../../types";
 import { PacketDecodeError } from "./PacketDecodeError";
 import type { StampedPacket } from "./readPacketMessage";
 
@@ -128,10 +121,7 @@ export function splitSrr520Frame(data: Uint8Array): { canId: number; payload: Ui
   const canId = new DataView(data.buffer, data.byteOffset, 4).getUint32(0);
   const size = SRR520_PAYLOAD_SIZE.get(canId);
   if (size === undefined) {
-    throw new PacketDecodeError(
-      `SRR520: CAN id ${canId} at offset 0, expected one of ${[...SRR520_PAYLOAD_SIZE.keys()].join(", ")}`,
-      0,
-    );
+    throw new PacketDecodeError(`SRR520: CAN id ${canId} at offset 0, expected one of ${[...SRR520_PAYLOAD_SIZE.keys()].join(", ")}`, 0);
   }
   if (data.byteLength - 4 !== size) {
     throw new PacketDecodeError(
@@ -282,7 +272,10 @@ export class Srr520Assembler {
     if (!pending) return undefined;
     if (pending.elements.length >= ELEMENTS[kind]) {
       this.#pending.delete(kind);
-      throw new PacketDecodeError(`SRR520 ${kind} list: more than ${ELEMENTS[kind]} element frames, expected ${ELEMENTS[kind]} then a CRC list`, 0);
+      throw new PacketDecodeError(
+        `SRR520 ${kind} list: more than ${ELEMENTS[kind]} element frames, expected ${ELEMENTS[kind]} then a CRC list`,
+        0,
+      );
     }
     pending.elements.push(payload);
     pending.payloads.push(payload);

@@ -72,7 +72,13 @@ describe("VelodyneDecoder", () => {
   it("skips a packet with a corrupt block azimuth instead of producing NaN points", () => {
     const bad = vlp16Packet(0);
     new DataView(bad.buffer).setUint16(502, 40000, true);
-    const { frame, errors } = new VelodyneDecoder().decodeScan([{ stamp: 1n, data: bad }, { stamp: 2n, data: vlp16Packet(0) }], ctx);
+    const { frame, errors } = new VelodyneDecoder().decodeScan(
+      [
+        { stamp: 1n, data: bad },
+        { stamp: 2n, data: vlp16Packet(0) },
+      ],
+      ctx,
+    );
     expect(frame.count).toBe(1);
     expect(errors).toEqual([
       "/velodyne_packets: Velodyne packet 0: block 5 at offset 500 has flag 0xeeff and azimuth 40000, expected flag 0xeeff/0xddff/0xccff/0xbbff and azimuth below 36000 (0.01°)",

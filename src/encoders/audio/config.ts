@@ -11,8 +11,18 @@ export const audioEncoderConfigSchema = z.object({
     .default({ translation: { x: 0, y: 0, z: 0 }, rotation: { x: 0, y: 0, z: 0, w: 1 } })
     .describe("ego ← microphone-array transform (m, unit quaternion); only its yaw turns bearings into the ego frame"),
   micSpacingM: z.number().positive().optional().describe("distance between the two microphones (m); default from the model metadata"),
-  sirenThreshold: z.number().min(0).max(1).optional().describe("p(siren) at which a siren hazard is reported; default from the model metadata"),
-  hornThreshold: z.number().min(0).max(1).optional().describe("p(horn) at which a horn hazard is reported; default from the model metadata"),
+  sirenThreshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe("p(siren) at which a siren hazard is reported; default from the model metadata"),
+  hornThreshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe("p(horn) at which a horn hazard is reported; default from the model metadata"),
 });
 
 export type AudioEncoderConfig = z.infer<typeof audioEncoderConfigSchema>;

@@ -33,7 +33,11 @@ export async function loadAudioEncoder(config: AudioEncoderConfigInput & { files
  * sensor, the last `bearingMs` of audio (features.ts says why); frames of one sensor must come in
  * stamp order, and a gap starts its history afresh.
  */
-export function createAudioEncoder(model: tf.LayersModel, metadata: AudioModelMetadata, config: AudioEncoderConfigInput = {}): AudioEncoder {
+export function createAudioEncoder(
+  model: tf.LayersModel,
+  metadata: AudioModelMetadata,
+  config: AudioEncoderConfigInput = {},
+): AudioEncoder {
   const cfg = audioEncoderConfigSchema.parse(config);
   const ext = checkExtrinsics(cfg.extrinsics, "audio encoder extrinsics");
   const yaw = yawOf(ext.rotation);

@@ -157,7 +157,11 @@ export function windowFeatures(frame: AudioFrame, history: AudioHistory, o: Audi
   const logMel = logMelSpectrogram(mid, o.frontEnd.logMel);
   let memo: BearingEstimate | undefined;
   const computeBearing = (): BearingEstimate =>
-    (memo ??= estimateBearing(left, right, { micSpacingM: o.frontEnd.micSpacingM, sampleRate: frame.sampleRate, speedOfSoundMps: o.frontEnd.speedOfSoundMps }));
+    (memo ??= estimateBearing(left, right, {
+      micSpacingM: o.frontEnd.micSpacingM,
+      sampleRate: frame.sampleRate,
+      speedOfSoundMps: o.frontEnd.speedOfSoundMps,
+    }));
   return {
     input: classifierInput(logMel, classifierFrames(o)),
     bearing: withBearing ? computeBearing() : null,
@@ -176,6 +180,8 @@ function checkChunk(frame: AudioFrame, o: AudioWindowOptions): void {
     throw new EncoderInputError(`${where}: expected a sample rate of ${o.frontEnd.logMel.sampleRate} Hz, got ${frame.sampleRate} Hz`);
   }
   if (!(frame.samples instanceof Int16Array) || frame.samples.length === 0 || frame.samples.length % 2 !== 0) {
-    throw new EncoderInputError(`${where}: expected a positive, even number of interleaved s16 samples, got ${frame.samples?.length ?? "none"}`);
+    throw new EncoderInputError(
+      `${where}: expected a positive, even number of interleaved s16 samples, got ${frame.samples?.length ?? "none"}`,
+    );
   }
 }

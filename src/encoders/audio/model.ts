@@ -12,7 +12,16 @@ export const AUDIO_CLASSES = ["none", "siren", "horn"] as const;
 export function buildAudioModel(seed: number, frames: number, mels: number): tf.LayersModel {
   const rng = new SeededRandom(seed);
   const model = tf.sequential({ name: "audio_event_classifier" });
-  model.add(tf.layers.conv2d({ inputShape: [frames, mels, 1], filters: 12, kernelSize: 3, padding: "same", activation: "relu", ...seededInit(rng) }));
+  model.add(
+    tf.layers.conv2d({
+      inputShape: [frames, mels, 1],
+      filters: 12,
+      kernelSize: 3,
+      padding: "same",
+      activation: "relu",
+      ...seededInit(rng),
+    }),
+  );
   model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
   model.add(tf.layers.conv2d({ filters: 20, kernelSize: 3, padding: "same", activation: "relu", ...seededInit(rng) }));
   model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));

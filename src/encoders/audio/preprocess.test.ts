@@ -152,7 +152,9 @@ describe("mel scale and filterbank", () => {
   });
 
   test("bands too narrow for the FFT resolution are a clear error", () => {
-    expect(() => melFilterbank({ ...DEFAULT_LOG_MEL, numMels: 256 })).toThrow(/mel band \d+ \(.*Hz\) covers no FFT bin \(bin spacing 31\.25 Hz\)/);
+    expect(() => melFilterbank({ ...DEFAULT_LOG_MEL, numMels: 256 })).toThrow(
+      /mel band \d+ \(.*Hz\) covers no FFT bin \(bin spacing 31\.25 Hz\)/,
+    );
     expect(() => melFilterbank({ ...DEFAULT_LOG_MEL, fMaxHz: 9000 })).toThrow("fMaxHz ≤ sampleRate/2 (8000)");
   });
 });
@@ -348,9 +350,7 @@ describe("preprocessAudio", () => {
   });
 
   test("a wrong sample rate or a torn sample count is an error", () => {
-    expect(() => preprocessAudio(frame(new Int16Array(1600), 2, 48000))).toThrow(
-      "expected a sample rate of 16000 Hz, got 48000 Hz",
-    );
+    expect(() => preprocessAudio(frame(new Int16Array(1600), 2, 48000))).toThrow("expected a sample rate of 16000 Hz, got 48000 Hz");
     expect(() => preprocessAudio(frame(new Int16Array(1601)))).toThrow("expected an even number (≥ 4) of interleaved samples, got 1601");
   });
 

@@ -584,9 +584,7 @@ export function deinterleavePcm16(samples: Int16Array, channels: number): Float3
     throw new RangeError(`deinterleavePcm16: channels must be a positive integer, got ${channels}`);
   }
   if (samples.length % channels !== 0) {
-    throw new RangeError(
-      `deinterleavePcm16: ${samples.length} samples is not a whole number of ${channels}-channel frames`,
-    );
+    throw new RangeError(`deinterleavePcm16: ${samples.length} samples is not a whole number of ${channels}-channel frames`);
   }
   const n = samples.length / channels;
   const out: Float32Array[] = [];

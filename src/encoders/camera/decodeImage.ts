@@ -10,7 +10,14 @@ export async function decodeCameraFrame(frame: CameraFrame): Promise<CameraFrame
   if (frame.format !== "jpeg" && frame.format !== "png") return frame;
   try {
     const { data, info } = await sharp(frame.data).removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
-    return { ...frame, format: "rgb8", width: info.width, height: info.height, step: info.width * 3, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    return {
+      ...frame,
+      format: "rgb8",
+      width: info.width,
+      height: info.height,
+      step: info.width * 3,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    };
   } catch (err) {
     const msg = err instanceof Error ? err.message.split("\n")[0] : String(err);
     throw new EncoderInputError(`${describeFrame(frame)}: cannot decode ${frame.format} (${frame.data.length} bytes): ${msg}`);

@@ -13,7 +13,10 @@ import type { CameraEncoderConfig, CameraModelMetadata } from "./types";
 export const CAMERA_ENCODER_NAME = "camera-centernet";
 
 /** The simulator rig's front camera: optical frame (x right, y down, z forward) at (1.8, 0, 1.45) m. */
-export const DEFAULT_CAMERA_EXTRINSICS: Extrinsics = { translation: { x: 1.8, y: 0, z: 1.45 }, rotation: { x: -0.5, y: 0.5, z: -0.5, w: 0.5 } };
+export const DEFAULT_CAMERA_EXTRINSICS: Extrinsics = {
+  translation: { x: 1.8, y: 0, z: 1.45 },
+  rotation: { x: -0.5, y: 0.5, z: -0.5, w: 0.5 },
+};
 
 /** The simulator's front camera intrinsics: 320×192, 80° horizontal field of view. */
 export function defaultCameraCalibration(): CameraCalibration {
@@ -76,13 +79,28 @@ export function cameraPeakToDetection(p: HeadPeak, k: Intrinsics, e: Extrinsics,
 function checkMetadata(meta: unknown, where: string): CameraModelMetadata {
   const m = meta as Partial<CameraModelMetadata> | null;
   const shape = m?.input?.shape;
-  if (!m || m.kind !== "camera" || !Array.isArray(shape) || shape[0] !== CAMERA_INPUT.height || shape[1] !== CAMERA_INPUT.width || shape[2] !== 3) {
-    throw new ModelFileError(`${where}: expected camera metadata with input shape [${CAMERA_INPUT.height},${CAMERA_INPUT.width},3], got kind ${String(m?.kind)} shape ${JSON.stringify(shape)}`);
+  if (
+    !m ||
+    m.kind !== "camera" ||
+    !Array.isArray(shape) ||
+    shape[0] !== CAMERA_INPUT.height ||
+    shape[1] !== CAMERA_INPUT.width ||
+    shape[2] !== 3
+  ) {
+    throw new ModelFileError(
+      `${where}: expected camera metadata with input shape [${CAMERA_INPUT.height},${CAMERA_INPUT.width},3], got kind ${String(m?.kind)} shape ${JSON.stringify(shape)}`,
+    );
   }
   if (!Array.isArray(m.classes) || m.classes.join(",") !== CAMERA_CLASSES.join(",")) {
     throw new ModelFileError(`${where}: expected classes ${CAMERA_CLASSES.join(",")}, got ${JSON.stringify(m.classes)}`);
   }
-  if (!m.quality || !(m.quality.clearContrast > m.quality.floorContrast) || !m.depth || !(m.depth.sigmaRel > 0) || !(m.depth.bottomSigmaPx > 0)) {
+  if (
+    !m.quality ||
+    !(m.quality.clearContrast > m.quality.floorContrast) ||
+    !m.depth ||
+    !(m.depth.sigmaRel > 0) ||
+    !(m.depth.bottomSigmaPx > 0)
+  ) {
     throw new ModelFileError(`${where}: quality or depth calibration missing or not positive`);
   }
   return m as CameraModelMetadata;
@@ -97,7 +115,9 @@ export async function load(config: CameraEncoderConfig): Promise<CameraEncoder> 
 
 function checkCalibration(c: CameraCalibration): Intrinsics {
   if (c.width !== CAMERA_INPUT.width || c.height !== CAMERA_INPUT.height) {
-    throw new RangeError(`camera calibration on ${c.topic}: ${c.width}×${c.height}, expected ${CAMERA_INPUT.width}×${CAMERA_INPUT.height} (the model's input)`);
+    throw new RangeError(
+      `camera calibration on ${c.topic}: ${c.width}×${c.height}, expected ${CAMERA_INPUT.width}×${CAMERA_INPUT.height} (the model's input)`,
+    );
   }
   return intrinsicsOf(c);
 }
@@ -106,7 +126,11 @@ function checkCalibration(c: CameraCalibration): Intrinsics {
  * An encoder around an in-memory model (training evaluation, tests); the encoder owns `model`.
  * Frames must be raw (rgb8, bgr8, rgba8, bgra8, mono8): decode JPEG/PNG with `decodeCameraFrame`.
  */
-export function cameraEncoderFromModel(model: tf.LayersModel, metadata: CameraModelMetadata, config: Omit<CameraEncoderConfig, "files"> = {}): CameraEncoder {
+export function cameraEncoderFromModel(
+  model: tf.LayersModel,
+  metadata: CameraModelMetadata,
+  config: Omit<CameraEncoderConfig, "files"> = {},
+): CameraEncoder {
   let intr = checkCalibration(config.calibration ?? defaultCameraCalibration());
   let extr = checkExtrinsics(config.extrinsics ?? DEFAULT_CAMERA_EXTRINSICS, "camera encoder extrinsics");
   const threshold = config.scoreThreshold ?? 0.3;

@@ -86,7 +86,11 @@ export function lineOfSightCovariance(p: Vec3, origin: Vec3, sigmaRange: number,
  * Inverse-variance fusion of two depth estimates; when they disagree by more than `gate` combined
  * standard deviations the second (a geometric prior that fails on slopes and clipped boxes) is dropped.
  */
-export function fuseDepths(a: { depth: number; sigma: number }, b: { depth: number; sigma: number } | undefined, gate = 3): { depth: number; sigma: number } {
+export function fuseDepths(
+  a: { depth: number; sigma: number },
+  b: { depth: number; sigma: number } | undefined,
+  gate = 3,
+): { depth: number; sigma: number } {
   if (!b || !(b.sigma > 0) || !Number.isFinite(b.depth)) return a;
   if (Math.abs(a.depth - b.depth) > gate * Math.hypot(a.sigma, b.sigma)) return a;
   const wa = 1 / (a.sigma * a.sigma);

@@ -18,7 +18,12 @@ export const CAMERA_STRIDE = 8;
 export const CAMERA_REGS = 9;
 export const CAMERA_REG_WEIGHTS = [1, 1, 2, 0.5, 0.3, 0.3, 0.3, 0.3, 0.3];
 
-export const CAMERA_HEAD: HeadLayout = { height: CAMERA_INPUT.height / CAMERA_STRIDE, width: CAMERA_INPUT.width / CAMERA_STRIDE, classes: CAMERA_CLASSES.length, regs: CAMERA_REGS };
+export const CAMERA_HEAD: HeadLayout = {
+  height: CAMERA_INPUT.height / CAMERA_STRIDE,
+  width: CAMERA_INPUT.width / CAMERA_STRIDE,
+  classes: CAMERA_CLASSES.length,
+  regs: CAMERA_REGS,
+};
 
 /**
  * Image CNN, 192×320×3 → 24×40 head: three stride-2 stages of 3×3 convolutions (no transposed
@@ -36,7 +41,13 @@ export function createCameraModel(seed = 1): tf.LayersModel {
   x = conv(48, 1, 5).apply(x) as tf.SymbolicTensor;
   x = conv(64, 1, 6).apply(x) as tf.SymbolicTensor;
   x = conv(64, 1, 7).apply(x) as tf.SymbolicTensor;
-  const headLayer = tf.layers.conv2d({ filters: headChannels(CAMERA_HEAD), kernelSize: 1, padding: "same", kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 9 }), name: "head" });
+  const headLayer = tf.layers.conv2d({
+    filters: headChannels(CAMERA_HEAD),
+    kernelSize: 1,
+    padding: "same",
+    kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 9 }),
+    name: "head",
+  });
   const out = headLayer.apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out, name: "avfusion_camera_centernet" });
   const [k, b] = headLayer.getWeights();

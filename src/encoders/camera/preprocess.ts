@@ -14,12 +14,16 @@ export const isCompressed = (f: CameraFrame): boolean => f.format === "jpeg" || 
 /** Checks a raw frame against the model's input size; returns its layout. Throws a one-line EncoderInputError. */
 function rawLayout(frame: CameraFrame, expect: { width: number; height: number }): { ch: number; step: number; bgr: boolean } {
   const where = describeFrame(frame);
-  if (isCompressed(frame)) throw new EncoderInputError(`${where}: ${frame.format} frame not decoded; pass it through decodeCameraFrame first`);
+  if (isCompressed(frame))
+    throw new EncoderInputError(`${where}: ${frame.format} frame not decoded; pass it through decodeCameraFrame first`);
   const ch = CHANNELS[frame.format];
-  if (ch === undefined) throw new EncoderInputError(`${where}: unsupported pixel format ${frame.format}; expected rgb8, bgr8, rgba8, bgra8 or mono8`);
+  if (ch === undefined)
+    throw new EncoderInputError(`${where}: unsupported pixel format ${frame.format}; expected rgb8, bgr8, rgba8, bgra8 or mono8`);
   const { width: W, height: H } = frame;
   if (W !== expect.width || H !== expect.height) {
-    throw new EncoderInputError(`${where}: image is ${W}×${H}, expected ${expect.width}×${expect.height} (the model's input and the calibration)`);
+    throw new EncoderInputError(
+      `${where}: image is ${W}×${H}, expected ${expect.width}×${expect.height} (the model's input and the calibration)`,
+    );
   }
   const step = frame.step > 0 ? frame.step : W * ch;
   if (step < W * ch || frame.data.length < step * (H - 1) + W * ch) {
@@ -50,11 +54,17 @@ export type CameraInputLayout = "hwc" | "spaceToDepth";
  * statistics, in one pass over the pixels. The statistics equal `imageStats` of the hwc image.
  * Throws like `toRgbFloat`.
  */
-export function cameraInput(frame: CameraFrame, expect: { width: number; height: number }, out: Float32Array, layout: CameraInputLayout): ImageStats {
+export function cameraInput(
+  frame: CameraFrame,
+  expect: { width: number; height: number },
+  out: Float32Array,
+  layout: CameraInputLayout,
+): ImageStats {
   const { ch, step, bgr } = rawLayout(frame, expect);
   const { width: W, height: H } = frame;
   if (out.length < W * H * 3) throw new RangeError(`cameraInput: output holds ${out.length} floats, expected ${W * H * 3}`);
-  if (layout === "spaceToDepth" && (W % 2 !== 0 || H % 2 !== 0)) throw new RangeError(`cameraInput: space-to-depth needs an even size, got ${W}×${H}`);
+  if (layout === "spaceToDepth" && (W % 2 !== 0 || H % 2 !== 0))
+    throw new RangeError(`cameraInput: space-to-depth needs an even size, got ${W}×${H}`);
   const d = frame.data;
   const bw = Math.floor(W / 4);
   const bh = Math.floor(H / 4);

@@ -11,14 +11,18 @@ export const IDENTITY_EXTRINSICS: Extrinsics = { translation: { x: 0, y: 0, z: 0
 
 /** Extrinsics from a decoded FrameTransform; `where` names it in the error for a bad quaternion. */
 export function extrinsicsFromTransform(t: FrameTransform): Extrinsics {
-  return checkExtrinsics({ translation: t.translation, rotation: t.rotation }, `transform ${t.parentFrameId} ← ${t.childFrameId} on ${t.topic}`);
+  return checkExtrinsics(
+    { translation: t.translation, rotation: t.rotation },
+    `transform ${t.parentFrameId} ← ${t.childFrameId} on ${t.topic}`,
+  );
 }
 
 /** Validates and normalises; throws a one-line RangeError naming `where`. */
 export function checkExtrinsics(e: Extrinsics, where: string): Extrinsics {
   const { translation: t, rotation: q } = e;
   const vals = [t.x, t.y, t.z, q.x, q.y, q.z, q.w];
-  if (!vals.every(Number.isFinite)) throw new RangeError(`${where}: extrinsics must be finite numbers, got t=(${t.x}, ${t.y}, ${t.z}) q=(${q.x}, ${q.y}, ${q.z}, ${q.w})`);
+  if (!vals.every(Number.isFinite))
+    throw new RangeError(`${where}: extrinsics must be finite numbers, got t=(${t.x}, ${t.y}, ${t.z}) q=(${q.x}, ${q.y}, ${q.z}, ${q.w})`);
   const n = Math.hypot(q.x, q.y, q.z, q.w);
   if (Math.abs(n - 1) > 1e-3) throw new RangeError(`${where}: rotation must be a unit quaternion, got norm ${n.toFixed(4)}`);
   return { translation: { ...t }, rotation: { x: q.x / n, y: q.y / n, z: q.z / n, w: q.w / n } };
@@ -28,9 +32,15 @@ export function checkExtrinsics(e: Extrinsics, where: string): Extrinsics {
 export function rotationMatrix(q: Quaternion): number[] {
   const { x, y, z, w } = q;
   return [
-    1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
-    2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-    2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y),
+    1 - 2 * (y * y + z * z),
+    2 * (x * y - z * w),
+    2 * (x * z + y * w),
+    2 * (x * y + z * w),
+    1 - 2 * (x * x + z * z),
+    2 * (y * z - x * w),
+    2 * (x * z - y * w),
+    2 * (y * z + x * w),
+    1 - 2 * (x * x + y * y),
   ];
 }
 

@@ -57,7 +57,10 @@ export function buildHeadTargets(layout: HeadLayout, objects: readonly HeadObjec
 }
 
 /** Stacks per-sample targets into batch tensors. */
-export function targetTensors(layout: HeadLayout, targets: readonly HeadTargets[]): { heat: tf.Tensor4D; mask: tf.Tensor4D; cls: tf.Tensor3D; reg: tf.Tensor4D } {
+export function targetTensors(
+  layout: HeadLayout,
+  targets: readonly HeadTargets[],
+): { heat: tf.Tensor4D; mask: tf.Tensor4D; cls: tf.Tensor3D; reg: tf.Tensor4D } {
   const { height: H, width: W, regs: R } = layout;
   const n = targets.length;
   const heat = new Float32Array(n * H * W);

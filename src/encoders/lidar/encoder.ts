@@ -66,13 +66,17 @@ function checkMetadata(meta: unknown, where: string): LidarModelMetadata {
   const m = meta as Partial<LidarModelMetadata> | null;
   const shape = m?.input?.shape;
   if (!m || m.kind !== "lidar" || !Array.isArray(shape) || shape[0] !== BEV.rows || shape[1] !== BEV.cols || shape[2] !== BEV.channels) {
-    throw new ModelFileError(`${where}: expected LiDAR metadata with input shape [${BEV.rows},${BEV.cols},${BEV.channels}], got kind ${String(m?.kind)} shape ${JSON.stringify(shape)}`);
+    throw new ModelFileError(
+      `${where}: expected LiDAR metadata with input shape [${BEV.rows},${BEV.cols},${BEV.channels}], got kind ${String(m?.kind)} shape ${JSON.stringify(shape)}`,
+    );
   }
   if (!Array.isArray(m.classes) || m.classes.join(",") !== LIDAR_CLASSES.join(",")) {
     throw new ModelFileError(`${where}: expected classes ${LIDAR_CLASSES.join(",")}, got ${JSON.stringify(m.classes)}`);
   }
   if (!m.quality || !(m.quality.farFractionClear > 0 && m.quality.farFractionClear <= 1) || !(m.quality.backscatterFullScale > 0)) {
-    throw new ModelFileError(`${where}: quality calibration missing or out of range: expected 0 < farFractionClear ≤ 1 and backscatterFullScale > 0, got ${JSON.stringify(m.quality)}`);
+    throw new ModelFileError(
+      `${where}: quality calibration missing or out of range: expected 0 < farFractionClear ≤ 1 and backscatterFullScale > 0, got ${JSON.stringify(m.quality)}`,
+    );
   }
   return m as LidarModelMetadata;
 }
@@ -85,7 +89,11 @@ export async function load(config: LidarEncoderConfig): Promise<LidarEncoder> {
 }
 
 /** An encoder around an in-memory model (training evaluation, tests). The encoder owns `model`. */
-export function lidarEncoderFromModel(model: tf.LayersModel, metadata: LidarModelMetadata, config: Omit<LidarEncoderConfig, "files"> = {}): LidarEncoder {
+export function lidarEncoderFromModel(
+  model: tf.LayersModel,
+  metadata: LidarModelMetadata,
+  config: Omit<LidarEncoderConfig, "files"> = {},
+): LidarEncoder {
   let extrinsics = checkExtrinsics(config.extrinsics ?? DEFAULT_LIDAR_EXTRINSICS, "lidar encoder extrinsics");
   const threshold = config.scoreThreshold ?? 0.3;
   const maxDet = config.maxDetections ?? 64;
@@ -103,7 +111,9 @@ export function lidarEncoderFromModel(model: tf.LayersModel, metadata: LidarMode
     if (disposed) throw new Error("lidar encoder used after dispose()");
     const t0 = performance.now();
     if (!Number.isInteger(frame.count) || frame.count < 0 || frame.points.length < frame.count * POINT_STRIDE) {
-      throw new EncoderInputError(`${describeFrame(frame)}: expected ${frame.count} points × ${POINT_STRIDE} floats, got ${frame.points.length} floats`);
+      throw new EncoderInputError(
+        `${describeFrame(frame)}: expected ${frame.count} points × ${POINT_STRIDE} floats, got ${frame.points.length} floats`,
+      );
     }
     const { stats } = pointsToBev(frame.points, frame.count, extrinsics, out);
     if (frame.count > 0 && stats.valid === 0) {
@@ -128,7 +138,13 @@ export function lidarEncoderFromModel(model: tf.LayersModel, metadata: LidarMode
       stamp: frame.stamp,
       detections,
       quality: lidarQuality(stats, metadata.quality),
-      fieldOfView: { originX: extrinsics.translation.x, originY: extrinsics.translation.y, azimuthMinRad: -Math.PI / 2, azimuthMaxRad: Math.PI / 2, maxRangeM: BEV.xMin + BEV.rows * BEV.cell },
+      fieldOfView: {
+        originX: extrinsics.translation.x,
+        originY: extrinsics.translation.y,
+        azimuthMinRad: -Math.PI / 2,
+        azimuthMaxRad: Math.PI / 2,
+        maxRangeM: BEV.xMin + BEV.rows * BEV.cell,
+      },
       encoder: { name: LIDAR_ENCODER_NAME, modelVersion: metadata.modelVersion, backend: tf.getBackend() },
       timingMs: timing,
     };

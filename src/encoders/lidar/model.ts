@@ -12,7 +12,12 @@ export const LIDAR_STRIDE = 4;
 export const LIDAR_REGS = 7;
 export const LIDAR_REG_WEIGHTS = [1, 1, 0.5, 0.5, 0.5, 0.5, 0.5];
 
-export const LIDAR_HEAD: HeadLayout = { height: BEV.rows / LIDAR_STRIDE, width: BEV.cols / LIDAR_STRIDE, classes: LIDAR_CLASSES.length, regs: LIDAR_REGS };
+export const LIDAR_HEAD: HeadLayout = {
+  height: BEV.rows / LIDAR_STRIDE,
+  width: BEV.cols / LIDAR_STRIDE,
+  classes: LIDAR_CLASSES.length,
+  regs: LIDAR_REGS,
+};
 
 /**
  * BEV CNN, 128×128×5 → 32×32 head: two stride-2 stages of 3×3 convolutions (no transposed
@@ -28,7 +33,13 @@ export function createLidarModel(seed = 1): tf.LayersModel {
   x = conv(48, 2, 3).apply(x) as tf.SymbolicTensor;
   x = conv(64, 1, 4).apply(x) as tf.SymbolicTensor;
   x = conv(64, 1, 5).apply(x) as tf.SymbolicTensor;
-  const headLayer = tf.layers.conv2d({ filters: headChannels(LIDAR_HEAD), kernelSize: 1, padding: "same", kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 9 }), name: "head" });
+  const headLayer = tf.layers.conv2d({
+    filters: headChannels(LIDAR_HEAD),
+    kernelSize: 1,
+    padding: "same",
+    kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 9 }),
+    name: "head",
+  });
   const out = headLayer.apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out, name: "avfusion_lidar_bev" });
   const [k, b] = headLayer.getWeights();

@@ -70,7 +70,15 @@ export function pointsToBev(points: Float32Array, count: number, extrinsics: Ext
   const grid = out ?? new Float32Array(rows * cols * channels);
   grid.fill(0);
   const R = rotationMatrix(extrinsics.rotation);
-  const r0 = R[0]!, r1 = R[1]!, r2 = R[2]!, r3 = R[3]!, r4 = R[4]!, r5 = R[5]!, r6 = R[6]!, r7 = R[7]!, r8 = R[8]!;
+  const r0 = R[0]!,
+    r1 = R[1]!,
+    r2 = R[2]!,
+    r3 = R[3]!,
+    r4 = R[4]!,
+    r5 = R[5]!,
+    r6 = R[6]!,
+    r7 = R[7]!,
+    r8 = R[8]!;
   const tx = extrinsics.translation.x;
   const ty = extrinsics.translation.y;
   const tz = extrinsics.translation.z;

@@ -9,7 +9,12 @@ export const radarEncoderConfigSchema = z.object({
   extrinsics: z
     .object({ translation: vec3, rotation: quat })
     .describe("ego ← radar transform (m, unit quaternion), from /tf or the rig config"),
-  minScore: z.number().min(0).max(1).default(0.2).describe("tracks whose realness score (1 − p_clutter) is below this are dropped; no unit"),
+  minScore: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.2)
+    .describe("tracks whose realness score (1 − p_clutter) is below this are dropped; no unit"),
   centreOffset: z
     .boolean()
     .default(true)

@@ -54,7 +54,13 @@ export function createRadarEncoder(model: tf.LayersModel, metadata: RadarModelMe
   const prepare = (frame: RadarFrame): Prepared => {
     if (disposed) throw new Error("radar encoder: used after dispose()");
     const t0 = performance.now();
-    if (frame === null || typeof frame !== "object" || frame.kind !== "radar" || !Array.isArray(frame.objects) || !Array.isArray(frame.detections)) {
+    if (
+      frame === null ||
+      typeof frame !== "object" ||
+      frame.kind !== "radar" ||
+      !Array.isArray(frame.objects) ||
+      !Array.isArray(frame.detections)
+    ) {
       const what = frame && typeof frame === "object" ? `a ${String((frame as { kind?: unknown }).kind)} frame` : String(frame);
       throw new EncoderInputError(`radar encoder: expected a RadarFrame with detections[] and objects[], got ${what}`);
     }

@@ -50,14 +50,23 @@ export function objectProblem(o: RadarObject): string | undefined {
     ["ageMs", o.ageMs],
   ];
   for (const [k, v] of nums) if (!Number.isFinite(v)) return `object ${o.id}: ${k} is ${v}, expected a finite number`;
-  for (const [k, v] of [["positionStd.x", o.positionStd.x], ["positionStd.y", o.positionStd.y]] as const) {
+  for (const [k, v] of [
+    ["positionStd.x", o.positionStd.x],
+    ["positionStd.y", o.positionStd.y],
+  ] as const) {
     if (!(Number.isFinite(v) && v >= 0)) return `object ${o.id}: ${k} is ${v}, expected a finite number ≥ 0`;
   }
   return undefined;
 }
 
 export function detectionUsable(d: RadarDetection): boolean {
-  return Number.isFinite(d.rangeM) && Number.isFinite(d.azimuthRad) && Number.isFinite(d.rangeRateMps) && Number.isFinite(d.rcsDbsm) && Number.isFinite(d.snrDb);
+  return (
+    Number.isFinite(d.rangeM) &&
+    Number.isFinite(d.azimuthRad) &&
+    Number.isFinite(d.rangeRateMps) &&
+    Number.isFinite(d.rcsDbsm) &&
+    Number.isFinite(d.snrDb)
+  );
 }
 
 export type NearbyStats = { count: number; meanRangeRate: number; meanRangeRateVar: number; meanRange: number };

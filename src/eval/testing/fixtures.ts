@@ -51,7 +51,11 @@ export function sceneObject(from: GroundTruthObject, existence: number, extra: P
   };
 }
 
-export function sirenHazard(probability: number, bearingRad: number | null, mirroredBearingRad: number | null = bearingRad === null ? null : Math.PI - bearingRad): SceneHazard {
+export function sirenHazard(
+  probability: number,
+  bearingRad: number | null,
+  mirroredBearingRad: number | null = bearingRad === null ? null : Math.PI - bearingRad,
+): SceneHazard {
   return { kind: "siren", probability, bearingRad, mirroredBearingRad, bearingConfidence: 1, firstHeard: 0n, lastHeard: 0n };
 }
 
@@ -62,7 +66,14 @@ export function sceneState(stamp: Nanos, objects: SceneObject[], hazards: SceneH
     frameId: "base_link",
     objects,
     hazards,
-    health: { sensors: [], degradation: "NOMINAL", recommendedFallback: "none", degradationReason: "test", visibilityM: null, syncSkewMs: 0 },
+    health: {
+      sensors: [],
+      degradation: "NOMINAL",
+      recommendedFallback: "none",
+      degradationReason: "test",
+      visibilityM: null,
+      syncSkewMs: 0,
+    },
     latencyMs: {},
   };
 }

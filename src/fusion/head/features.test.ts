@@ -31,7 +31,9 @@ describe("fusion head features", () => {
     expect([at(c, "is_camera"), at(c, "is_lidar"), at(c, "is_radar")]).toEqual([1, 0, 0]);
     expect(at(c, "ever_detected_track")).toBe(0); // sinceDetectedSec not given
     const l = slot(f.slots, 1);
-    expect([at(l, "present"), at(l, "detected"), at(l, "missed"), at(l, "out_of_view"), at(l, "score"), at(l, "quality")]).toEqual([1, 0, 1, 0, 0, 1]);
+    expect([at(l, "present"), at(l, "detected"), at(l, "missed"), at(l, "out_of_view"), at(l, "score"), at(l, "quality")]).toEqual([
+      1, 0, 1, 0, 0, 1,
+    ]);
     expect(at(l, "p_car")).toBe(0);
     expect([at(l, "is_camera"), at(l, "is_lidar"), at(l, "is_radar")]).toEqual([0, 1, 0]);
     expect(slot(f.slots, 2).every((v) => v === 0)).toBe(true);
@@ -60,7 +62,12 @@ describe("fusion head features", () => {
   });
 
   it("encodes how long ago each sensor last detected the track", () => {
-    const f = candidateFeatures(candidate([{ ...lidar("missed"), sinceDetectedSec: 0.5 }, { ...radar("detected"), sinceDetectedSec: 0 }]));
+    const f = candidateFeatures(
+      candidate([
+        { ...lidar("missed"), sinceDetectedSec: 0.5 },
+        { ...radar("detected"), sinceDetectedSec: 0 },
+      ]),
+    );
     const l = slot(f.slots, 1);
     expect(at(l, "ever_detected_track")).toBe(1);
     expect(at(l, "log1p(s since its last detection of the track)/3")).toBeCloseTo(Math.log1p(0.5) / 3, 6);
@@ -73,7 +80,11 @@ describe("fusion head features", () => {
     const f = candidateFeatures(candidate([cam("missed"), cam("outOfView", 0, { sensorId: "camera_left" }), second]));
     expect(at(slot(f.slots, 0), "score")).toBeCloseTo(0.95, 6);
     const broken = candidateFeatures(
-      candidate([{ ...cam("detected", Number.NaN), quality: Number.POSITIVE_INFINITY }], { priorExistence: Number.NaN, velocity: { x: Number.NaN, y: 0, z: 0 }, ageSec: -5 }),
+      candidate([{ ...cam("detected", Number.NaN), quality: Number.POSITIVE_INFINITY }], {
+        priorExistence: Number.NaN,
+        velocity: { x: Number.NaN, y: 0, z: 0 },
+        ageSec: -5,
+      }),
     );
     expect([...broken.slots, ...broken.track].every(Number.isFinite)).toBe(true);
     expect(at(slot(broken.slots, 0), "quality")).toBe(0);

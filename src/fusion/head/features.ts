@@ -14,7 +14,15 @@ export const HEAD_MODALITIES = ["camera", "lidar", "radar"] as const satisfies r
 export type HeadModality = (typeof HEAD_MODALITIES)[number];
 
 /** The classes the head reads and predicts (every object class but `unknown`, which is "no opinion"). */
-export const HEAD_CLASSES = ["car", "truck", "pedestrian", "cyclist", "motorcycle", "emergency_vehicle", "static_clutter"] as const satisfies readonly ObjectClass[];
+export const HEAD_CLASSES = [
+  "car",
+  "truck",
+  "pedestrian",
+  "cyclist",
+  "motorcycle",
+  "emergency_vehicle",
+  "static_clutter",
+] as const satisfies readonly ObjectClass[];
 
 /** Per-modality features, in order. */
 export const SLOT_FEATURES = [
@@ -89,7 +97,13 @@ export function representative(sensors: readonly CandidateSensor[], kind: HeadMo
 }
 
 /** Writes one modality's block at `out[offset..]`; all zeros when `s` is undefined (absent). */
-export function writeSlot(out: Float32Array, offset: number, kind: HeadModality, s: CandidateSensor | undefined, track: FusionCandidate): void {
+export function writeSlot(
+  out: Float32Array,
+  offset: number,
+  kind: HeadModality,
+  s: CandidateSensor | undefined,
+  track: FusionCandidate,
+): void {
   out.fill(0, offset, offset + SLOT_SIZE);
   if (s === undefined) return;
   out[offset] = 1;

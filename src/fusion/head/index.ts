@@ -1,5 +1,15 @@
 /** The learned late-fusion head, its features, the naive baseline and head selection. */
-export { candidateFeatures, HEAD_CLASSES, HEAD_MODALITIES, SLOT_FEATURES, SLOT_SIZE, TRACK_FEATURES, TRACK_SIZE, type CandidateFeatures, type HeadModality } from "./features";
+export {
+  candidateFeatures,
+  HEAD_CLASSES,
+  HEAD_MODALITIES,
+  SLOT_FEATURES,
+  SLOT_SIZE,
+  TRACK_FEATURES,
+  TRACK_SIZE,
+  type CandidateFeatures,
+  type HeadModality,
+} from "./features";
 export {
   buildFusionModel,
   createLearnedFusionHead,

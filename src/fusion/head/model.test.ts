@@ -1,7 +1,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { memoryModelFiles, ModelFileError, saveModel } from "../../runtime/modelFiles";
 import { SLOT_FEATURES, TRACK_FEATURES, HEAD_MODALITIES } from "./features";
-import { buildFusionModel, createLearnedFusionHead, FUSION_MODEL_VERSION, loadFusionHead, OUT_CLASSES, type FusionHeadMetadata } from "./model";
+import {
+  buildFusionModel,
+  createLearnedFusionHead,
+  FUSION_MODEL_VERSION,
+  loadFusionHead,
+  OUT_CLASSES,
+  type FusionHeadMetadata,
+} from "./model";
 import { selectFusionHead } from "./selectHead";
 import { cam, candidate, lidar, radar } from "./testCandidates";
 import { selectBackend } from "../../runtime/selectBackend";
@@ -41,7 +48,9 @@ describe("learned fusion head", () => {
     // existence: the prior updated by this tick's likelihood ratio, logit(e) = logit(prior) + logit(q) − logit(π)
     const q = head.predict(candidates).map((p) => p.existence);
     const logit = (p: number): number => Math.log(p / (1 - p));
-    candidates.forEach((c, i) => expect(out[i]!.existence).toBeCloseTo(1 / (1 + Math.exp(-(logit(c.priorExistence) + logit(q[i]!) - logit(0.5)))), 6));
+    candidates.forEach((c, i) =>
+      expect(out[i]!.existence).toBeCloseTo(1 / (1 + Math.exp(-(logit(c.priorExistence) + logit(q[i]!) - logit(0.5)))), 6),
+    );
     expect(head.refine(0n, [])).toEqual([]);
     const plain = createLearnedFusionHead(model, metadata({ refineClass: false, refinePosition: false })).refine(0n, candidates);
     expect(plain[0]).toEqual({ existence: out[0]!.existence });

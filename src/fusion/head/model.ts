@@ -25,7 +25,14 @@ import { candidateFeatures, logit, HEAD_MODALITIES, SLOT_FEATURES, SLOT_SIZE, TR
  */
 
 /** Classes of the class output: real objects only (a negative is "does not exist", not a class). */
-export const OUT_CLASSES = ["car", "truck", "pedestrian", "cyclist", "motorcycle", "emergency_vehicle"] as const satisfies readonly ObjectClass[];
+export const OUT_CLASSES = [
+  "car",
+  "truck",
+  "pedestrian",
+  "cyclist",
+  "motorcycle",
+  "emergency_vehicle",
+] as const satisfies readonly ObjectClass[];
 export const OUTPUT_SIZE = 1 + OUT_CLASSES.length + 2;
 export const FUSION_MODEL_VERSION = "fusion-head-mlp-2";
 
@@ -38,7 +45,9 @@ export function buildFusionModel(seed: number, shape: FusionModelShape = DEFAULT
   const init = () => tf.initializers.glorotUniform({ seed: (s = (s * 1_103_515_245 + 12_345) >>> 0) });
   const slots = tf.input({ shape: [HEAD_MODALITIES.length, SLOT_SIZE], name: "slots" });
   const track = tf.input({ shape: [TRACK_SIZE], name: "track" });
-  const encoded = tf.layers.dense({ units: shape.slotUnits, activation: "relu", kernelInitializer: init(), name: "slot_encoder" }).apply(slots) as tf.SymbolicTensor;
+  const encoded = tf.layers
+    .dense({ units: shape.slotUnits, activation: "relu", kernelInitializer: init(), name: "slot_encoder" })
+    .apply(slots) as tf.SymbolicTensor;
   const flat = tf.layers.flatten({ name: "slots_flat" }).apply(encoded) as tf.SymbolicTensor;
   let h = tf.layers.concatenate({ name: "joined" }).apply([flat, track]) as tf.SymbolicTensor;
   shape.hidden.forEach((units, i) => {
@@ -84,10 +93,17 @@ export function checkMetadata(value: unknown, where: string): FusionHeadMetadata
   }
   const m = r.data;
   const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
-  if (!same(m.input.modalities, HEAD_MODALITIES) || !same(m.input.slotFeatures, SLOT_FEATURES) || !same(m.input.trackFeatures, TRACK_FEATURES)) {
-    throw new ModelFileError(`fusion head ${where}: metadata.input does not match this build's feature vector (${SLOT_SIZE} per modality, ${TRACK_SIZE} per track); retrain with avfusion train --fusion`);
+  if (
+    !same(m.input.modalities, HEAD_MODALITIES) ||
+    !same(m.input.slotFeatures, SLOT_FEATURES) ||
+    !same(m.input.trackFeatures, TRACK_FEATURES)
+  ) {
+    throw new ModelFileError(
+      `fusion head ${where}: metadata.input does not match this build's feature vector (${SLOT_SIZE} per modality, ${TRACK_SIZE} per track); retrain with avfusion train --fusion`,
+    );
   }
-  if (!same(m.output.classes, OUT_CLASSES)) throw new ModelFileError(`fusion head ${where}: metadata.output.classes: expected ${OUT_CLASSES.join(",")}`);
+  if (!same(m.output.classes, OUT_CLASSES))
+    throw new ModelFileError(`fusion head ${where}: metadata.output.classes: expected ${OUT_CLASSES.join(",")}`);
   return value as FusionHeadMetadata;
 }
 
@@ -129,7 +145,10 @@ const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 export function runModel(model: tf.LayersModel, slots: Float32Array, track: Float32Array, n: number): Float32Array {
   if (n === 0) return new Float32Array(0);
   return tf.tidy(() => {
-    const out = model.predict([tf.tensor3d(slots, [n, HEAD_MODALITIES.length, SLOT_SIZE]), tf.tensor2d(track, [n, TRACK_SIZE])]) as tf.Tensor;
+    const out = model.predict([
+      tf.tensor3d(slots, [n, HEAD_MODALITIES.length, SLOT_SIZE]),
+      tf.tensor2d(track, [n, TRACK_SIZE]),
+    ]) as tf.Tensor;
     return out.dataSync() as Float32Array;
   });
 }
@@ -149,7 +168,11 @@ export function decodeRow(out: Float32Array, i: number): HeadPrediction {
 }
 
 /** Wraps a trained model as a FusionHead (synchronous: one `dataSync` per tick). */
-export function createLearnedFusionHead(model: tf.LayersModel, metadata: FusionHeadMetadata, options: LearnedHeadOptions = {}): LearnedFusionHead {
+export function createLearnedFusionHead(
+  model: tf.LayersModel,
+  metadata: FusionHeadMetadata,
+  options: LearnedHeadOptions = {},
+): LearnedFusionHead {
   const refineClass = options.refineClass ?? metadata.output.refineClass;
   const refinePosition = options.refinePosition ?? metadata.output.refinePosition;
   const variance = metadata.output.positionVarianceM2;
@@ -188,7 +211,11 @@ export function createLearnedFusionHead(model: tf.LayersModel, metadata: FusionH
 }
 
 /** The shipped head from `<modelsDir>/fusion/` (model.json, weights.bin, metadata.json). */
-export async function loadFusionHead(files: ModelFiles, modelsDir = "models", options: LearnedHeadOptions = {}): Promise<LearnedFusionHead> {
+export async function loadFusionHead(
+  files: ModelFiles,
+  modelsDir = "models",
+  options: LearnedHeadOptions = {},
+): Promise<LearnedFusionHead> {
   const dir = `${modelsDir.replace(/\/+$/, "")}/fusion`;
   const { model, metadata } = await loadModel(files, dir);
   try {

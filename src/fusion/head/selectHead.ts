@@ -27,14 +27,26 @@ export type SelectedHead = {
  */
 export async function selectFusionHead(files: ModelFiles, modelsDir: string, choice?: FusionHeadChoice): Promise<SelectedHead> {
   const dir = `${modelsDir.replace(/\/+$/, "")}/fusion`;
-  if (choice === "none") return { choice, head: undefined, line: "fusion head: none (tracker existence and class only)", dispose: () => {} };
-  if (choice === "naive") return { choice, head: createNaiveFusionHead(), line: "fusion head: naive (score averaging over the sensors that could see each track)", dispose: () => {} };
+  if (choice === "none")
+    return { choice, head: undefined, line: "fusion head: none (tracker existence and class only)", dispose: () => {} };
+  if (choice === "naive")
+    return {
+      choice,
+      head: createNaiveFusionHead(),
+      line: "fusion head: naive (score averaging over the sensors that could see each track)",
+      dispose: () => {},
+    };
   if (choice === undefined) {
     try {
       await files.read(`${dir}/model.json`);
     } catch (err) {
       if (!(err instanceof ModelFileError)) throw err;
-      return { choice: "none", head: undefined, line: `fusion head: none (no ${dir}/model.json; tracker existence and class only)`, dispose: () => {} };
+      return {
+        choice: "none",
+        head: undefined,
+        line: `fusion head: none (no ${dir}/model.json; tracker existence and class only)`,
+        dispose: () => {},
+      };
     }
   }
   const head = await loadFusionHead(files, modelsDir);

@@ -24,7 +24,9 @@ export const cam = (outcome: CandidateSensor["outcome"], score = 0.8, over: Part
   kind: "camera",
   quality: 0.9,
   outcome,
-  ...(outcome === "detected" ? { detection: { position: { x: 33, y: 8, z: 0 }, score, classProbabilities: { car: 0.6, truck: 0.2 } } } : {}),
+  ...(outcome === "detected"
+    ? { detection: { position: { x: 33, y: 8, z: 0 }, score, classProbabilities: { car: 0.6, truck: 0.2 } } }
+    : {}),
   ...over,
 });
 

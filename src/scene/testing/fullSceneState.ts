@@ -21,8 +21,20 @@ export function fullSceneState(): SceneState {
         positionCovariance: [0.25, 0.01, 0, 0.01, 0.3, 0, 0, 0, 0.04],
         existence: 0.9375,
         sensors: [
-          { sensorId: "cam_front", kind: "camera", lastMeasured: 1_700_000_000_100_000_000n, measuredPosition: { x: 23.4, y: -1.7, z: 0.7 }, score: 0.875 },
-          { sensorId: "radar_front", kind: "radar", lastMeasured: 1_700_000_000_090_000_000n, measuredPosition: { x: 23.6, y: -1.8, z: 0 }, score: 0.5 },
+          {
+            sensorId: "cam_front",
+            kind: "camera",
+            lastMeasured: 1_700_000_000_100_000_000n,
+            measuredPosition: { x: 23.4, y: -1.7, z: 0.7 },
+            score: 0.875,
+          },
+          {
+            sensorId: "radar_front",
+            kind: "radar",
+            lastMeasured: 1_700_000_000_090_000_000n,
+            measuredPosition: { x: 23.6, y: -1.8, z: 0 },
+            score: 0.5,
+          },
         ],
         firstSeen: 1_699_999_998_000_000_000n,
       },
@@ -36,7 +48,15 @@ export function fullSceneState(): SceneState {
         yawRad: null,
         positionCovariance: [1, 0, 0, 0, 1, 0, 0, 0, 1],
         existence: 0.5,
-        sensors: [{ sensorId: "lidar_top", kind: "lidar", lastMeasured: 1_700_000_000_120_000_000n, measuredPosition: { x: -40, y: 3.5, z: 1 }, score: 0.625 }],
+        sensors: [
+          {
+            sensorId: "lidar_top",
+            kind: "lidar",
+            lastMeasured: 1_700_000_000_120_000_000n,
+            measuredPosition: { x: -40, y: 3.5, z: 1 },
+            score: 0.625,
+          },
+        ],
         firstSeen: 1_700_000_000_000_000_000n,
       },
     ],
@@ -50,7 +70,15 @@ export function fullSceneState(): SceneState {
         firstHeard: 1_699_999_999_500_000_000n,
         lastHeard: 1_700_000_000_100_000_000n,
       },
-      { kind: "horn", probability: 0.5, bearingRad: null, mirroredBearingRad: null, bearingConfidence: 0, firstHeard: 1_700_000_000_000_000_000n, lastHeard: 1_700_000_000_000_000_000n },
+      {
+        kind: "horn",
+        probability: 0.5,
+        bearingRad: null,
+        mirroredBearingRad: null,
+        bearingConfidence: 0,
+        firstHeard: 1_700_000_000_000_000_000n,
+        lastHeard: 1_700_000_000_000_000_000n,
+      },
     ],
     health: {
       sensors: [

@@ -62,7 +62,8 @@ const MESSAGE_DATA_OPCODE = 1;
 
 function schemaText(encoding: string, data: Uint8Array): string {
   // The protocol carries schemas as strings: binary encodings base64, text encodings as they are.
-  if (encoding === "protobuf" || encoding === "flatbuffer") return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
+  if (encoding === "protobuf" || encoding === "flatbuffer")
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8");
 }
 

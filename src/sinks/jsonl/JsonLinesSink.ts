@@ -44,7 +44,8 @@ export class JsonLinesSink<T = unknown> {
   private failure: Error | undefined;
   private readonly serialize: (value: T) => unknown;
   private readonly maxQueued: number;
-  private readonly onError = (err: Error): void => this.fail(new Error(`jsonl sink: output failed after ${this.stats.lines} lines: ${err.message}`));
+  private readonly onError = (err: Error): void =>
+    this.fail(new Error(`jsonl sink: output failed after ${this.stats.lines} lines: ${err.message}`));
   private readonly onDrain = (): void => this.drain();
 
   constructor(
@@ -70,7 +71,9 @@ export class JsonLinesSink<T = unknown> {
     try {
       line = `${stringifyLine(this.serialize(value))}\n`;
     } catch (err) {
-      return Promise.reject(new Error(`jsonl sink: line ${this.stats.lines + this.queue.length + 1}: cannot serialize: ${(err as Error).message}`));
+      return Promise.reject(
+        new Error(`jsonl sink: line ${this.stats.lines + this.queue.length + 1}: cannot serialize: ${(err as Error).message}`),
+      );
     }
     if (!this.waiting && this.queue.length === 0) {
       this.writeNow(line);
@@ -78,7 +81,9 @@ export class JsonLinesSink<T = unknown> {
     }
     if (this.queue.length >= this.maxQueued) {
       return Promise.reject(
-        new Error(`jsonl sink: ${this.queue.length} lines already wait for the output to drain (maxQueuedLines ${this.maxQueued}); the output is slower than the pipeline`),
+        new Error(
+          `jsonl sink: ${this.queue.length} lines already wait for the output to drain (maxQueuedLines ${this.maxQueued}); the output is slower than the pipeline`,
+        ),
       );
     }
     return new Promise<void>((resolve, reject) => {

@@ -7,6 +7,9 @@ export { JsonLinesSink, stringifyLine, type JsonLinesSinkOptions, type JsonLines
 export { writeJsonLines, type WriteJsonLinesOperator, type WriteJsonLinesOptions } from "./writeJsonLines";
 
 /** `writeJsonLines` with the scene's JSON-lines shape (`toSceneJson`). */
-export function writeSceneJsonLines(writable: Writable, options: Omit<WriteJsonLinesOptions<SceneState>, "serialize"> = {}): WriteJsonLinesOperator<SceneState> {
+export function writeSceneJsonLines(
+  writable: Writable,
+  options: Omit<WriteJsonLinesOptions<SceneState>, "serialize"> = {},
+): WriteJsonLinesOperator<SceneState> {
   return writeJsonLines<SceneState>(writable, { ...options, serialize: toSceneJson });
 }

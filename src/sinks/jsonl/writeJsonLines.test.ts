@@ -10,7 +10,10 @@ import { writeJsonLines } from "./writeJsonLines";
 class SlowWritable extends Writable {
   readonly chunks: string[] = [];
   writesWhileFull = 0;
-  constructor(private readonly delayTurns = 2, highWaterMark = 64) {
+  constructor(
+    private readonly delayTurns = 2,
+    highWaterMark = 64,
+  ) {
     super({ highWaterMark, decodeStrings: false });
   }
   override write(chunk: unknown, ...rest: unknown[]): boolean {
@@ -50,7 +53,9 @@ describe("writeJsonLines", () => {
     const lines = out.chunks.join("").split("\n");
     expect(lines.pop()).toBe("");
     expect(lines).toHaveLength(200);
-    expect(lines.map((l) => JSON.parse(l) as { i: number; stamp: string })).toEqual(values.map((v) => ({ ...v, stamp: v.stamp.toString() })));
+    expect(lines.map((l) => JSON.parse(l) as { i: number; stamp: string })).toEqual(
+      values.map((v) => ({ ...v, stamp: v.stamp.toString() })),
+    );
     expect(out.writesWhileFull).toBe(0);
     expect(op.stats.lines).toBe(200);
     expect(op.stats.drainWaits).toBeGreaterThan(10);
@@ -89,7 +94,9 @@ describe("writeJsonLines", () => {
         sub.complete();
       });
     });
-    await expect(lastValueFrom(src.pipe(writeJsonLines<number>(broken)))).rejects.toThrow("jsonl sink: output failed after 1 lines: EPIPE: broken pipe");
+    await expect(lastValueFrom(src.pipe(writeJsonLines<number>(broken)))).rejects.toThrow(
+      "jsonl sink: output failed after 1 lines: EPIPE: broken pipe",
+    );
   });
 });
 

@@ -36,9 +36,11 @@ export function writeJsonLines<T>(writable: Writable, options: WriteJsonLinesOpt
           // A refused line fails the stream now, not after the lines queued before it.
           written.catch(onError);
           // The sink resolves writes in order; chaining keeps re-emission in that order too.
-          chain = chain.then(() => written).then(() => {
-            if (!failed) subscriber.next(value);
-          });
+          chain = chain
+            .then(() => written)
+            .then(() => {
+              if (!failed) subscriber.next(value);
+            });
           chain.catch(onError);
         },
         error: (err) => {

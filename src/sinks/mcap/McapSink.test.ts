@@ -9,7 +9,8 @@ import { decodeProto, encodeProto } from "../../schemas/protoRegistry";
 import { FileWritable } from "./FileWritable";
 import { McapSink } from "./McapSink";
 
-const gt = (seconds: number): Uint8Array => encodeProto("avfusion.GroundTruth", { timestamp: { seconds, nanos: 0 }, frame_id: "base_link", ego_speed_mps: seconds });
+const gt = (seconds: number): Uint8Array =>
+  encodeProto("avfusion.GroundTruth", { timestamp: { seconds, nanos: 0 }, frame_id: "base_link", ego_speed_mps: seconds });
 
 describe("McapSink", () => {
   it("writes an indexed zstd MCAP: one schema per type, one channel per topic, sequences per channel", async () => {
@@ -22,7 +23,10 @@ describe("McapSink", () => {
     await sink.writeMetadata("scenario", { name: "x" });
     await sink.close();
     expect(sink.count).toBe(10);
-    const reader = await McapIndexedReader.Initialize({ readable: new BufferReadable(out.bytes()), decompressHandlers: await decompressHandlers() });
+    const reader = await McapIndexedReader.Initialize({
+      readable: new BufferReadable(out.bytes()),
+      decompressHandlers: await decompressHandlers(),
+    });
     expect(reader.header.library).toBe("avfusion");
     expect(reader.schemasById.size).toBe(1);
     expect([...reader.schemasById.values()][0]!.encoding).toBe("protobuf");
@@ -32,7 +36,13 @@ describe("McapSink", () => {
     const got: Array<[string, number, bigint, bigint, number]> = [];
     for await (const m of reader.readMessages()) {
       const topic = reader.channelsById.get(m.channelId)!.topic;
-      got.push([topic, m.sequence, m.logTime, m.publishTime, decodeProto<{ ego_speed_mps: number }>("avfusion.GroundTruth", m.data).ego_speed_mps]);
+      got.push([
+        topic,
+        m.sequence,
+        m.logTime,
+        m.publishTime,
+        decodeProto<{ ego_speed_mps: number }>("avfusion.GroundTruth", m.data).ego_speed_mps,
+      ]);
     }
     expect(got.slice(0, 4)).toEqual([
       ["/a", 1, 0n, 1n, 0],

@@ -35,9 +35,7 @@ export type ChannelChange = {
 
 /** What `foxgloveWebSocketSource` emits: messages, tagged, interleaved with status and channel events. */
 export type BridgeEvent =
-  | { type: "message"; message: SensorMessage }
-  | { type: "status"; status: ConnectionStatus }
-  | { type: "channel"; channel: ChannelChange };
+  { type: "message"; message: SensorMessage } | { type: "status"; status: ConnectionStatus } | { type: "channel"; channel: ChannelChange };
 
 export type BridgeBuffer =
   /** Emit each message as it arrives (a slow synchronous consumer slows the socket, TCP pushes back). */
@@ -271,13 +269,23 @@ export function foxgloveWebSocketSource(
           const sub = subscriptions.get(subId)!;
           sub.info = infoOf(ch);
           sub.topic = ch.topic;
-          subscriber.next({ type: "channel", channel: { change: "readvertised", topic: ch.topic, channelId: ch.id, schemaName: ch.schemaName, subscribed: true, at } });
+          subscriber.next({
+            type: "channel",
+            channel: { change: "readvertised", topic: ch.topic, channelId: ch.id, schemaName: ch.schemaName, subscribed: true, at },
+          });
           continue;
         }
         const subscribed = subscribe(c, ch);
         subscriber.next({
           type: "channel",
-          channel: { change: known ? "readvertised" : "advertised", topic: ch.topic, channelId: ch.id, schemaName: ch.schemaName, subscribed, at },
+          channel: {
+            change: known ? "readvertised" : "advertised",
+            topic: ch.topic,
+            channelId: ch.id,
+            schemaName: ch.schemaName,
+            subscribed,
+            at,
+          },
         });
       }
     };
@@ -294,7 +302,14 @@ export function foxgloveWebSocketSource(
         if (ch) {
           subscriber.next({
             type: "channel",
-            channel: { change: "unadvertised", topic: ch.topic, channelId: id, schemaName: ch.schemaName, subscribed: subId !== undefined, at },
+            channel: {
+              change: "unadvertised",
+              topic: ch.topic,
+              channelId: id,
+              schemaName: ch.schemaName,
+              subscribed: subId !== undefined,
+              at,
+            },
           });
         }
       }

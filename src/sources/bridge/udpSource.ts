@@ -262,7 +262,12 @@ function listenUdp<T, D>(options: UdpSourceOptions<D>, scheduler: SchedulerLike,
           try {
             socket.addMembership(spec.multicastGroup);
           } catch (err) {
-            subscriber.error(Object.assign(new Error(`UDP ${spec.driver}: cannot join multicast group ${spec.multicastGroup}: ${(err as Error).message}`), { badInput: true }));
+            subscriber.error(
+              Object.assign(
+                new Error(`UDP ${spec.driver}: cannot join multicast group ${spec.multicastGroup}: ${(err as Error).message}`),
+                { badInput: true },
+              ),
+            );
             return;
           }
         }
@@ -290,18 +295,24 @@ function listenUdp<T, D>(options: UdpSourceOptions<D>, scheduler: SchedulerLike,
  */
 export function parseUdpListen(spec: string): UdpSensorSpec<never>[] {
   const out: UdpSensorSpec<never>[] = [];
-  for (const item of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(velodyne|ars548)(?::(?:(.+):)?(\d+))?$/.exec(item);
     const driver = m?.[1] as UdpDriver | undefined;
     const port = m?.[3] !== undefined ? Number(m[3]) : driver ? DEFAULT_UDP_PORTS[driver] : NaN;
     if (!m || !driver || !(port >= 0 && port <= 65535)) {
-      throw Object.assign(new Error(`--udp: "${item}", expected DRIVER[:[HOST:]PORT] with DRIVER velodyne or ars548 and PORT 0..65535`), { exitCode: 2 });
+      throw Object.assign(new Error(`--udp: "${item}", expected DRIVER[:[HOST:]PORT] with DRIVER velodyne or ars548 and PORT 0..65535`), {
+        exitCode: 2,
+      });
     }
     const host = m[2]?.replace(/^\[(.*)\]$/, "$1");
     // A multicast address (224–239.x.x.x; the ARS548 sends to 224.0.2.2) is joined, not bound.
     if (host !== undefined && /^2(2[4-9]|3\d)\./.test(host)) out.push({ driver, port, host: "0.0.0.0", multicastGroup: host });
     else out.push({ driver, port, ...(host !== undefined ? { host } : {}) });
   }
-  if (out.length === 0) throw Object.assign(new Error(`--udp: "${spec}" names no sensor, expected e.g. velodyne:2368,ars548:42102`), { exitCode: 2 });
+  if (out.length === 0)
+    throw Object.assign(new Error(`--udp: "${spec}" names no sensor, expected e.g. velodyne:2368,ars548:42102`), { exitCode: 2 });
   return out;
 }

@@ -15,9 +15,7 @@ export class BufferReadable implements RecordingReadable {
     const start = Number(offset);
     const end = start + Number(size);
     if (offset < 0n || size < 0n || end > this.bytes.byteLength) {
-      throw new RangeError(
-        `${this.name}: read of ${size} bytes at offset ${offset} is outside the ${this.bytes.byteLength}-byte buffer`,
-      );
+      throw new RangeError(`${this.name}: read of ${size} bytes at offset ${offset} is outside the ${this.bytes.byteLength}-byte buffer`);
     }
     return this.bytes.subarray(start, end);
   }

@@ -21,8 +21,7 @@ export class FileReadable implements RecordingReadable {
       stat = await fsp.stat(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why =
-        code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : `cannot open (${code ?? "error"})`;
+      const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : `cannot open (${code ?? "error"})`;
       throw new McapReadError("open", path, undefined, `${why}, expected an MCAP file`);
     }
     if (stat.isDirectory()) {

@@ -18,12 +18,25 @@ function rawFile(write: (b: McapRecordBuilder) => void): Uint8Array {
 async function readAll(bytes: Uint8Array) {
   const diagnostics = createDiagnostics();
   const got: bigint[] = [];
-  for await (const batch of readMessageBatches(new BufferReadable(bytes, "raw.mcap"), { diagnostics })) got.push(...batch.map((m) => m.logTime));
+  for await (const batch of readMessageBatches(new BufferReadable(bytes, "raw.mcap"), { diagnostics }))
+    got.push(...batch.map((m) => m.logTime));
   return { got, diagnostics };
 }
 
-const channel = (id: number, schemaId = 0) => ({ id, schemaId, topic: `/t${id}`, messageEncoding: "json", metadata: new Map<string, string>() });
-const message = (channelId: number, logTime: bigint) => ({ channelId, sequence: 0, logTime, publishTime: logTime, data: new Uint8Array([1, 2]) });
+const channel = (id: number, schemaId = 0) => ({
+  id,
+  schemaId,
+  topic: `/t${id}`,
+  messageEncoding: "json",
+  metadata: new Map<string, string>(),
+});
+const message = (channelId: number, logTime: bigint) => ({
+  channelId,
+  sequence: 0,
+  logTime,
+  publishTime: logTime,
+  data: new Uint8Array([1, 2]),
+});
 
 describe("MessageParser: malformed messages are counted and skipped", () => {
   test("messages on an undeclared channel: skipped, one error line for the channel", async () => {
@@ -39,7 +52,9 @@ describe("MessageParser: malformed messages are counted and skipped", () => {
     expect(diagnostics.messagesRead).toBe(4);
     expect(diagnostics.messagesSkipped).toBe(2);
     expect(diagnostics.errors).toHaveLength(1);
-    expect(diagnostics.errors[0]).toMatch(/^raw\.mcap:\d+: Message on channel 7, expected a Channel record for it first; its messages are skipped$/);
+    expect(diagnostics.errors[0]).toMatch(
+      /^raw\.mcap:\d+: Message on channel 7, expected a Channel record for it first; its messages are skipped$/,
+    );
     expect(diagnostics.damage).toBeUndefined();
   });
 

@@ -123,7 +123,10 @@ export class MessageParser {
     if (length < MESSAGE_PREFIX) {
       // The record length is sound (the reader moves on by it), only this message is unusable.
       this.counters.messagesSkipped++;
-      noteError(this.counters, `${this.file}:${fileOffset}: Message record of ${length} bytes, expected at least ${MESSAGE_PREFIX}; skipped`);
+      noteError(
+        this.counters,
+        `${this.file}:${fileOffset}: Message record of ${length} bytes, expected at least ${MESSAGE_PREFIX}; skipped`,
+      );
       return;
     }
     const channelId = view.getUint16(at, true);
@@ -132,7 +135,10 @@ export class MessageParser {
       this.counters.messagesSkipped++;
       if (!this.undeclared.has(channelId)) {
         this.undeclared.add(channelId);
-        noteError(this.counters, `${this.file}:${fileOffset}: Message on channel ${channelId}, expected a Channel record for it first; its messages are skipped`);
+        noteError(
+          this.counters,
+          `${this.file}:${fileOffset}: Message on channel ${channelId}, expected a Channel record for it first; its messages are skipped`,
+        );
       }
       return;
     }
@@ -226,9 +232,15 @@ export class MessageParser {
     if (compression !== "" && n > 0) {
       const decompress = this.handlers[compression];
       if (!decompress) {
-        this.fail(fileOffset, `chunk compression "${compression}" is not supported, expected one of "", ${Object.keys(this.handlers).map((k) => `"${k}"`).join(", ")}`);
+        this.fail(
+          fileOffset,
+          `chunk compression "${compression}" is not supported, expected one of "", ${Object.keys(this.handlers)
+            .map((k) => `"${k}"`)
+            .join(", ")}`,
+        );
       }
-      if (uncompressedSize > 4 * 2 ** 30) this.fail(fileOffset, `chunk declares ${uncompressedSize} uncompressed bytes, expected at most 4 GiB`);
+      if (uncompressedSize > 4 * 2 ** 30)
+        this.fail(fileOffset, `chunk declares ${uncompressedSize} uncompressed bytes, expected at most 4 GiB`);
       try {
         records = decompress(records, BigInt(uncompressedSize));
       } catch (err) {
@@ -256,17 +268,22 @@ export class MessageParser {
     const end = records.byteLength;
     let pos = 0;
     while (pos < end) {
-      if (pos + RECORD_HEADER > end) this.fail(fileOffset, `chunk ends inside a record header at chunk offset ${pos}, expected whole records`);
+      if (pos + RECORD_HEADER > end)
+        this.fail(fileOffset, `chunk ends inside a record header at chunk offset ${pos}, expected whole records`);
       const op = records[pos];
       const length = u64(view, pos + 1);
       if (pos + RECORD_HEADER + length > end) {
-        this.fail(fileOffset, `record at chunk offset ${pos} declares ${length} bytes, only ${end - pos - RECORD_HEADER} left in the chunk`);
+        this.fail(
+          fileOffset,
+          `record at chunk offset ${pos} declares ${length} bytes, only ${end - pos - RECORD_HEADER} left in the chunk`,
+        );
       }
       const body = pos + RECORD_HEADER;
       if (op === OP.MESSAGE) this.message(records, view, body, length, fileOffset, out);
       else if (op === OP.SCHEMA) this.schema(records, view, body, length, fileOffset);
       else if (op === OP.CHANNEL) this.channel(records, view, body, length, fileOffset);
-      else if (op >= OP.HEADER && op <= 0x0f) this.fail(fileOffset, `record with opcode 0x${op.toString(16)} inside a chunk, expected Schema, Channel or Message`);
+      else if (op >= OP.HEADER && op <= 0x0f)
+        this.fail(fileOffset, `record with opcode 0x${op.toString(16)} inside a chunk, expected Schema, Channel or Message`);
       pos = body + length;
     }
   }

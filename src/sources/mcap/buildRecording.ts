@@ -57,7 +57,13 @@ export async function buildRecording(messages: readonly BuiltMessage[], options:
     await writer.addMessage({ channelId, sequence, logTime: m.logTime, publishTime: m.publishTime ?? m.logTime, data: m.data });
   }
   for (let i = 0; i < (options.attachments ?? 0); i++) {
-    await writer.addAttachment({ name: `a${i}`, logTime: 0n, createTime: 0n, mediaType: "application/octet-stream", data: new Uint8Array([i]) });
+    await writer.addAttachment({
+      name: `a${i}`,
+      logTime: 0n,
+      createTime: 0n,
+      mediaType: "application/octet-stream",
+      data: new Uint8Array([i]),
+    });
   }
   for (let i = 0; i < (options.metadata ?? 0); i++) {
     await writer.addMetadata({ name: `m${i}`, metadata: new Map([["k", String(i)]]) });

@@ -15,7 +15,9 @@ export type IndexedMessagesOptions = MessageFilter & {
  * overlap in time. Otherwise the caller merges with McapIndexedReader.readMessages.
  */
 export function chunksInTimeOrder(reader: McapIndexedReader): boolean {
-  const chunks = [...reader.chunkIndexes].sort((a, b) => (a.messageStartTime < b.messageStartTime ? -1 : a.messageStartTime > b.messageStartTime ? 1 : 0));
+  const chunks = [...reader.chunkIndexes].sort((a, b) =>
+    a.messageStartTime < b.messageStartTime ? -1 : a.messageStartTime > b.messageStartTime ? 1 : 0,
+  );
   for (let i = 1; i < chunks.length; i++) if (chunks[i].messageStartTime < chunks[i - 1].messageEndTime) return false;
   return true;
 }
@@ -51,7 +53,11 @@ export async function* indexedMessageBatches(
         (!o.topics || [...c.messageIndexOffsets.keys()].some((id) => parser.channels.get(id)?.wanted)),
     )
     .sort((a, b) =>
-      a.messageStartTime < b.messageStartTime ? -1 : a.messageStartTime > b.messageStartTime ? 1 : Number(a.chunkStartOffset - b.chunkStartOffset),
+      a.messageStartTime < b.messageStartTime
+        ? -1
+        : a.messageStartTime > b.messageStartTime
+          ? 1
+          : Number(a.chunkStartOffset - b.chunkStartOffset),
     );
   for (const c of chunks) {
     const at = Number(c.chunkStartOffset);
@@ -60,7 +66,11 @@ export async function* indexedMessageBatches(
       const bytes = await source.read(c.chunkStartOffset, c.chunkLength);
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       if (bytes.byteLength < 9 || bytes[0] !== OP.CHUNK) {
-        throw new ParseDamage(at, "corrupt", `ChunkIndex points at a record with opcode 0x${(bytes[0] ?? 0).toString(16)}, expected a Chunk record`);
+        throw new ParseDamage(
+          at,
+          "corrupt",
+          `ChunkIndex points at a record with opcode 0x${(bytes[0] ?? 0).toString(16)}, expected a Chunk record`,
+        );
       }
       const length = u64(view, 1);
       if (9 + length !== bytes.byteLength) {
@@ -73,7 +83,11 @@ export async function* indexedMessageBatches(
     }
     let sorted = true;
     for (let i = 1; i < out.length && sorted; i++) sorted = out[i - 1].logTime <= out[i].logTime;
-    if (!sorted) out = out.map((m, i) => [m, i] as const).sort((a, b) => (a[0].logTime < b[0].logTime ? -1 : a[0].logTime > b[0].logTime ? 1 : a[1] - b[1])).map(([m]) => m);
+    if (!sorted)
+      out = out
+        .map((m, i) => [m, i] as const)
+        .sort((a, b) => (a[0].logTime < b[0].logTime ? -1 : a[0].logTime > b[0].logTime ? 1 : a[1] - b[1]))
+        .map(([m]) => m);
     if (out.length > 0) yield out;
   }
 }

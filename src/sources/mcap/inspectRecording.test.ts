@@ -11,8 +11,10 @@ const schemas = {
 async function sample(index: boolean): Promise<Uint8Array> {
   const msgs = [];
   // camera at 10 Hz for 1 s (11 messages), lidar at 5 Hz (6), one odd message.
-  for (let i = 0; i <= 10; i++) msgs.push({ topic: "/cam/image", logTime: 2_000_000_000n + BigInt(i) * 100_000_000n, data: new Uint8Array(4) });
-  for (let i = 0; i <= 5; i++) msgs.push({ topic: "/lidar/points", logTime: 2_000_000_000n + BigInt(i) * 200_000_000n, data: new Uint8Array(8) });
+  for (let i = 0; i <= 10; i++)
+    msgs.push({ topic: "/cam/image", logTime: 2_000_000_000n + BigInt(i) * 100_000_000n, data: new Uint8Array(4) });
+  for (let i = 0; i <= 5; i++)
+    msgs.push({ topic: "/lidar/points", logTime: 2_000_000_000n + BigInt(i) * 200_000_000n, data: new Uint8Array(8) });
   msgs.push({ topic: "/odd", logTime: 2_500_000_000n, data: new Uint8Array(1) });
   msgs.sort((a, b) => (a.logTime < b.logTime ? -1 : 1));
   return buildRecording(msgs, { schemas, index, profile: "x", attachments: 2, metadata: 3, chunkSize: 100 });

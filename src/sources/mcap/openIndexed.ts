@@ -2,9 +2,7 @@ import { McapIndexedReader, type DecompressHandlers } from "@mcap/core";
 import { errorText } from "./errors";
 import type { RecordingReadable } from "./types";
 
-export type IndexedOpen =
-  | { ok: true; reader: McapIndexedReader }
-  | { ok: false; reason: string };
+export type IndexedOpen = { ok: true; reader: McapIndexedReader } | { ok: false; reason: string };
 
 /**
  * Open the file's summary for indexed reading, or say why it cannot be used. The index is used
@@ -29,7 +27,10 @@ export async function openIndexed(source: RecordingReadable, handlers?: Decompre
   const size = await source.size();
   for (const chunk of reader.chunkIndexes) {
     if (chunk.chunkStartOffset < 8n || chunk.chunkStartOffset + chunk.chunkLength > size) {
-      return { ok: false, reason: `ChunkIndex points at ${chunk.chunkLength} bytes at offset ${chunk.chunkStartOffset}, outside the ${size}-byte file` };
+      return {
+        ok: false,
+        reason: `ChunkIndex points at ${chunk.chunkLength} bytes at offset ${chunk.chunkStartOffset}, outside the ${size}-byte file`,
+      };
     }
     if (chunk.messageIndexOffsets.size === 0 || chunk.messageIndexLength === 0n) {
       return { ok: false, reason: `chunk at offset ${chunk.chunkStartOffset} has no MessageIndex records` };

@@ -164,7 +164,11 @@ describe("real-time pacing in virtual time", () => {
   });
 
   test("rate 1, streamed read: same schedule at full length", async () => {
-    const seen = await runVirtual(await recording(), { pacing: { mode: "realtime", rate: 1 }, access: "streamed" }, new VirtualTimeScheduler());
+    const seen = await runVirtual(
+      await recording(),
+      { pacing: { mode: "realtime", rate: 1 }, access: "streamed" },
+      new VirtualTimeScheduler(),
+    );
     expect(seen.map(([, at]) => at)).toEqual([0, 100, 250, 1000, 1000, 1500]);
   });
 
@@ -187,9 +191,9 @@ describe("real-time pacing in virtual time", () => {
   });
 
   test("a bad rate is an error", async () => {
-    await expect(lastValueFrom(readRecording(new BufferReadable(await recording()), { pacing: { mode: "realtime", rate: 0 } }))).rejects.toThrow(
-      "pacing.rate: expected a positive finite number, got 0",
-    );
+    await expect(
+      lastValueFrom(readRecording(new BufferReadable(await recording()), { pacing: { mode: "realtime", rate: 0 } })),
+    ).rejects.toThrow("pacing.rate: expected a positive finite number, got 0");
   });
 });
 
@@ -206,7 +210,9 @@ describe("filters and access modes", () => {
     const bytes = await buildRecording(msgs, build);
     const diagnostics = createDiagnostics();
     const got = await lastValueFrom(
-      readRecording(new BufferReadable(bytes), { access: asked, topics: ["/b"], startTime: T(10), endTime: T(20), diagnostics }).pipe(toArray()),
+      readRecording(new BufferReadable(bytes), { access: asked, topics: ["/b"], startTime: T(10), endTime: T(20), diagnostics }).pipe(
+        toArray(),
+      ),
     );
     expect(diagnostics.access).toBe(access);
     expect(got.map((m) => m.logTime)).toEqual([11, 13, 15, 17, 19].map(T));
@@ -244,7 +250,8 @@ describe("damaged index", () => {
     const writer = new McapWriter({ writable: out, chunkSize: 64 });
     await writer.start({ profile: "", library: "t" });
     const ch = await writer.registerChannel({ topic: "/a", schemaId: 0, messageEncoding: "json", metadata: new Map() });
-    for (let i = 0; i < 5; i++) await writer.addMessage({ channelId: ch, sequence: i, logTime: BigInt(i), publishTime: BigInt(i), data: new Uint8Array(40) });
+    for (let i = 0; i < 5; i++)
+      await writer.addMessage({ channelId: ch, sequence: i, logTime: BigInt(i), publishTime: BigInt(i), data: new Uint8Array(40) });
     await writer.end();
     const bytes = out.bytes();
     const r = await McapIndexedReader.Initialize({ readable: new BufferReadable(bytes) });

@@ -130,13 +130,24 @@ export async function* readMessageBatches(
       return;
     }
     if (access === "indexed") {
-      throw new McapReadError("corrupt", source.name, undefined, `no usable index (${opened.reason}), expected a summary with chunk and message indexes`);
+      throw new McapReadError(
+        "corrupt",
+        source.name,
+        undefined,
+        `no usable index (${opened.reason}), expected a summary with chunk and message indexes`,
+      );
     }
     diag.indexNote = opened.reason;
   }
   diag.access = "streamed";
   if (fast) {
-    yield* streamMessageBatches(source, { ...filter, validateCrcs, handlers, counters: diag, blockSize: Math.max(9, options.blockSize ?? DEFAULT_BLOCK) });
+    yield* streamMessageBatches(source, {
+      ...filter,
+      validateCrcs,
+      handlers,
+      counters: diag,
+      blockSize: Math.max(9, options.blockSize ?? DEFAULT_BLOCK),
+    });
   } else {
     yield* streamedBatches(source, options, diag, handlers);
   }

@@ -20,7 +20,10 @@ export type StreamMessagesOptions = MessageFilter & {
  * batch; a batch holds the messages parsed from one block. Damage throws a McapReadError after
  * every earlier batch was yielded.
  */
-export async function* streamMessageBatches(source: RecordingReadable, o: StreamMessagesOptions): AsyncGenerator<SensorMessage[], void, void> {
+export async function* streamMessageBatches(
+  source: RecordingReadable,
+  o: StreamMessagesOptions,
+): AsyncGenerator<SensorMessage[], void, void> {
   const size = Number(await source.size());
   await checkMagic(source, BigInt(size));
   const parser = new MessageParser(source.name, o, o.counters, o.handlers, o.validateCrcs);
@@ -60,7 +63,11 @@ export async function* streamMessageBatches(source: RecordingReadable, o: Stream
       }
       if (!(await fill(RECORD_HEADER))) {
         throw pos === size
-          ? damage("truncated", pos, `file ends after ${size} bytes without a Footer record, expected more records or the footer and closing magic`)
+          ? damage(
+              "truncated",
+              pos,
+              `file ends after ${size} bytes without a Footer record, expected more records or the footer and closing magic`,
+            )
           : damage("truncated", pos, `file ends inside a record header (${size - pos} bytes of it present), expected a complete record`);
       }
     }
@@ -71,7 +78,11 @@ export async function* streamMessageBatches(source: RecordingReadable, o: Stream
     if (pos + total > size) {
       if (out.length > 0) yield out;
       const what = `${OPCODE_NAMES[op] ?? `opcode 0x${op.toString(16)}`} record`;
-      throw damage("truncated", pos, `${what} declares ${length} bytes but the file ends ${size - pos - RECORD_HEADER} bytes later, expected a complete record`);
+      throw damage(
+        "truncated",
+        pos,
+        `${what} declares ${length} bytes but the file ends ${size - pos - RECORD_HEADER} bytes later, expected a complete record`,
+      );
     }
     if (bufStart + buf.byteLength - pos < total) {
       if (out.length > 0) {
@@ -100,13 +111,19 @@ export async function* streamMessageBatches(source: RecordingReadable, o: Stream
     if (op === OP.FOOTER) {
       if (out.length > 0) yield out;
       const magicEnd = pos + MCAP_MAGIC.length;
-      if (magicEnd > size) throw damage("truncated", pos, `file ends inside the closing magic, expected ${MCAP_MAGIC.length} bytes of magic after the footer`);
+      if (magicEnd > size)
+        throw damage("truncated", pos, `file ends inside the closing magic, expected ${MCAP_MAGIC.length} bytes of magic after the footer`);
       if (!(await fill(MCAP_MAGIC.length))) throw damage("truncated", pos, "file ends before the closing magic");
       const m = buf.subarray(pos - bufStart, pos - bufStart + MCAP_MAGIC.length);
       if (!MCAP_MAGIC.every((b, i) => m[i] === b)) {
-        throw damage("corrupt", pos, `closing magic is ${Array.from(m, (b) => b.toString(16).padStart(2, "0")).join(" ")}, expected the MCAP magic`);
+        throw damage(
+          "corrupt",
+          pos,
+          `closing magic is ${Array.from(m, (b) => b.toString(16).padStart(2, "0")).join(" ")}, expected the MCAP magic`,
+        );
       }
-      if (magicEnd !== size) throw damage("corrupt", magicEnd, `${size - magicEnd} unexpected bytes after the closing magic, expected end of file`);
+      if (magicEnd !== size)
+        throw damage("corrupt", magicEnd, `${size - magicEnd} unexpected bytes after the closing magic, expected end of file`);
       return;
     }
   }

@@ -29,9 +29,21 @@ const RECORD_HEADER = 9; // opcode u8 + length u64
 const DEFAULT_BLOCK = 1 << 20;
 
 export const OPCODE_NAMES: Readonly<Record<number, string>> = {
-  0x01: "Header", 0x02: "Footer", 0x03: "Schema", 0x04: "Channel", 0x05: "Message", 0x06: "Chunk",
-  0x07: "MessageIndex", 0x08: "ChunkIndex", 0x09: "Attachment", 0x0a: "AttachmentIndex",
-  0x0b: "Statistics", 0x0c: "Metadata", 0x0d: "MetadataIndex", 0x0e: "SummaryOffset", 0x0f: "DataEnd",
+  0x01: "Header",
+  0x02: "Footer",
+  0x03: "Schema",
+  0x04: "Channel",
+  0x05: "Message",
+  0x06: "Chunk",
+  0x07: "MessageIndex",
+  0x08: "ChunkIndex",
+  0x09: "Attachment",
+  0x0a: "AttachmentIndex",
+  0x0b: "Statistics",
+  0x0c: "Metadata",
+  0x0d: "MetadataIndex",
+  0x0e: "SummaryOffset",
+  0x0f: "DataEnd",
 };
 
 function hex(bytes: Uint8Array): string {
@@ -52,7 +64,12 @@ export async function checkMagic(source: RecordingReadable, size: bigint): Promi
     }
   }
   if (head.length < MCAP_MAGIC.length) {
-    throw new McapReadError("truncated", source.name, size, `file ends inside the ${MCAP_MAGIC.length}-byte MCAP magic, expected a complete file`);
+    throw new McapReadError(
+      "truncated",
+      source.name,
+      size,
+      `file ends inside the ${MCAP_MAGIC.length}-byte MCAP magic, expected a complete file`,
+    );
   }
 }
 
@@ -122,7 +139,12 @@ export async function* streamRecordBatches(
     }
     if (reader.done()) {
       if (fed < fileSize) {
-        throw new McapReadError("corrupt", source.name, BigInt(fed), `${fileSize - fed} unexpected bytes after the closing magic, expected end of file`);
+        throw new McapReadError(
+          "corrupt",
+          source.name,
+          BigInt(fed),
+          `${fileSize - fed} unexpected bytes after the closing magic, expected end of file`,
+        );
       }
       return;
     }

@@ -118,7 +118,11 @@ export const trainAudio: Trainer = async (opts: TrainOptions): Promise<TrainResu
     `audio: ${fit.ex.length} training, ${val.ex.length} validation, ${held.ex.length} held-out windows (${held.ambiguous} ambiguous held-out windows left out; ${((performance.now() - t0) / 1000).toFixed(1)} s to simulate)`,
   );
   const shape = [frames, mels, 1];
-  const train = datasetFrom(fit.ex.map((e) => e.input), fit.ex.map((e) => e.label), shape);
+  const train = datasetFrom(
+    fit.ex.map((e) => e.input),
+    fit.ex.map((e) => e.label),
+    shape,
+  );
   const counts = classCounts(train.labels, AUDIO_CLASSES.length);
   opts.log(`audio: training class counts ${AUDIO_CLASSES.map((c, i) => `${c}=${counts[i]}`).join(" ")}`);
 
@@ -137,11 +141,20 @@ export const trainAudio: Trainer = async (opts: TrainOptions): Promise<TrainResu
     batchSize,
     numClasses: AUDIO_CLASSES.length,
     naturalFraction: 0.3,
-    onEpoch: (e, loss) => opts.log(`audio: epoch ${e + 1}/${epochs} loss ${loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`),
+    onEpoch: (e, loss) =>
+      opts.log(`audio: epoch ${e + 1}/${epochs} loss ${loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`),
   });
 
   const predict = (ex: readonly AudioExample[]): Float32Array =>
-    predictAll(model, datasetFrom(ex.map((e) => e.input), ex.map((e) => e.label), shape), 256);
+    predictAll(
+      model,
+      datasetFrom(
+        ex.map((e) => e.input),
+        ex.map((e) => e.label),
+        shape,
+      ),
+      256,
+    );
   const valProbs = predict(val.ex);
   const sirenThreshold = chooseThreshold(val.ex, valProbs, SIREN, TARGET_VALIDATION_FALSE_ALARMS);
   const hornThreshold = chooseThreshold(val.ex, valProbs, HORN, TARGET_VALIDATION_FALSE_ALARMS);
@@ -151,7 +164,12 @@ export const trainAudio: Trainer = async (opts: TrainOptions): Promise<TrainResu
     const k = AUDIO_CLASSES.length;
     const p = new Float32Array(idx.length * k);
     idx.forEach((i, r) => p.set(heldProbs.subarray(i * k, (i + 1) * k), r * k));
-    return sirenMetrics(idx.map((i) => held.ex[i]!), p, sirenThreshold, hornThreshold);
+    return sirenMetrics(
+      idx.map((i) => held.ex[i]!),
+      p,
+      sirenThreshold,
+      hornThreshold,
+    );
   };
   const all = sirenMetrics(held.ex, heldProbs, sirenThreshold, hornThreshold);
   const perScenario: Record<string, SirenMetrics> = {};
@@ -160,7 +178,11 @@ export const trainAudio: Trainer = async (opts: TrainOptions): Promise<TrainResu
     clear: all,
     byEgoSpeed: { "below 15 m/s": subset((e) => e.egoSpeedMps < 15), "15 m/s and above": subset((e) => e.egoSpeedMps >= 15) },
     namedScenarios: perScenario,
-    classification: classificationMetrics(Int32Array.from(held.ex.map((e) => e.label)), argmaxRows(heldProbs, AUDIO_CLASSES.length), AUDIO_CLASSES),
+    classification: classificationMetrics(
+      Int32Array.from(held.ex.map((e) => e.label)),
+      argmaxRows(heldProbs, AUDIO_CLASSES.length),
+      AUDIO_CLASSES,
+    ),
     validation: sirenMetrics(val.ex, valProbs, sirenThreshold, hornThreshold),
     ambiguousWindowsLeftOut: held.ambiguous,
     definition:

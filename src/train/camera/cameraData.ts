@@ -52,18 +52,41 @@ export type CameraSample = {
 
 /** Whether an object is a detection target: enough of it on screen, not lost in fog, centre in the image. */
 export function isCameraTarget(o: CameraObject): boolean {
-  return o.visiblePixels >= 6 && o.visibility >= 0.1 && o.depth >= 1 && o.u >= 0 && o.u < CAMERA_INPUT.width && o.v >= 0 && o.v < CAMERA_INPUT.height && o.box !== undefined;
+  return (
+    o.visiblePixels >= 6 &&
+    o.visibility >= 0.1 &&
+    o.depth >= 1 &&
+    o.u >= 0 &&
+    o.u < CAMERA_INPUT.width &&
+    o.v >= 0 &&
+    o.v < CAMERA_INPUT.height &&
+    o.box !== undefined
+  );
 }
 
 export function cameraFrameOf(s: CameraSample): CameraFrame {
   const stamp = SIM_START_NS + secToNs(s.t);
-  return { kind: "camera", sensorId: "cam_front", topic: TOPICS.camera, frameId: FRAMES.camera, stamp, receivedAt: stamp, format: "rgb8", width: CAMERA_INPUT.width, height: CAMERA_INPUT.height, step: CAMERA_INPUT.width * 3, data: s.rgb };
+  return {
+    kind: "camera",
+    sensorId: "cam_front",
+    topic: TOPICS.camera,
+    frameId: FRAMES.camera,
+    stamp,
+    receivedAt: stamp,
+    format: "rgb8",
+    width: CAMERA_INPUT.width,
+    height: CAMERA_INPUT.height,
+    step: CAMERA_INPUT.width * 3,
+    data: s.rgb,
+  };
 }
 
 export async function cameraSamples(scenario: Scenario, options: { everyS?: number; offsetS?: number } = {}): Promise<CameraSample[]> {
   const cam = scenario.sensors.camera;
   if (cam.width !== CAMERA_INPUT.width || cam.height !== CAMERA_INPUT.height) {
-    throw new RangeError(`scenario ${scenario.name}: camera ${cam.width}×${cam.height}, the camera encoder trains on ${CAMERA_INPUT.width}×${CAMERA_INPUT.height}`);
+    throw new RangeError(
+      `scenario ${scenario.name}: camera ${cam.width}×${cam.height}, the camera encoder trains on ${CAMERA_INPUT.width}×${CAMERA_INPUT.height}`,
+    );
   }
   const world = buildWorld(scenario);
   const simK = cameraIntrinsics(cam);
@@ -76,7 +99,9 @@ export async function cameraSamples(scenario: Scenario, options: { everyS?: numb
   for (let t = options.offsetS ?? 0.05; t < scenario.durationS - 1e-9; t += every) {
     const snap = snapshotAt(world, t);
     const img = renderCamera(world, snap, simK, { beta, night: scenario.weather.night, noise: rng });
-    const jpeg = await sharp(img.rgb, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: cam.jpegQuality, chromaSubsampling: "4:2:0" }).toBuffer();
+    const jpeg = await sharp(img.rgb, { raw: { width: img.width, height: img.height, channels: 3 } })
+      .jpeg({ quality: cam.jpegQuality, chromaSubsampling: "4:2:0" })
+      .toBuffer();
     const raw = await sharp(jpeg).raw().toBuffer();
     const objects: CameraObject[] = [];
     snap.bodies.forEach((b, bi) => {
@@ -150,7 +175,17 @@ export function cameraHeadObjects(objects: readonly CameraObject[], flip: boolea
       col: hc,
       sigma: Math.max(0.5, Math.min(w2d, h2d) / 4),
       classIndex: k,
-      reg: [hr - Math.floor(hr), hc - Math.floor(hc), Math.log(o.depth), (box.v1 - o.v) / CAMERA_STRIDE, Math.log(w2d), Math.log(h2d), Math.log(o.length), Math.log(o.width), Math.log(o.height)],
+      reg: [
+        hr - Math.floor(hr),
+        hc - Math.floor(hc),
+        Math.log(o.depth),
+        (box.v1 - o.v) / CAMERA_STRIDE,
+        Math.log(w2d),
+        Math.log(h2d),
+        Math.log(o.length),
+        Math.log(o.width),
+        Math.log(o.height),
+      ],
     });
   }
   return out;

@@ -1,7 +1,14 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Scenario } from "../../sim/scenario";
 import { cameraEncoderFromModel, type CameraEncoder } from "../../encoders/camera/encoder";
-import { CAMERA_CLASSES, CAMERA_HEAD, CAMERA_INPUT, CAMERA_REG_WEIGHTS, CAMERA_STRIDE, createCameraModel } from "../../encoders/camera/model";
+import {
+  CAMERA_CLASSES,
+  CAMERA_HEAD,
+  CAMERA_INPUT,
+  CAMERA_REG_WEIGHTS,
+  CAMERA_STRIDE,
+  createCameraModel,
+} from "../../encoders/camera/model";
 import { imageStats } from "../../encoders/camera/preprocess";
 import type { CameraModelMetadata } from "../../encoders/camera/types";
 import { defaultCameraCalibration } from "../../encoders/camera/encoder";
@@ -42,9 +49,9 @@ export function evaluateCamera(encoder: CameraEncoder, samples: readonly CameraS
         const mine = s.objects.filter((o) => o.classification === c);
         const counted = mine.filter((o) => isCameraTarget(o) && within(o.x, o.y, maxRangeM));
         const ignore = mine.filter((o) => !counted.includes(o));
-        const pred = ev[j]!.detections
-          .filter((d) => argmaxClass(d.classProbabilities) === c && within(d.position.x, d.position.y, maxRangeM))
-          .map((d) => ({ x: d.position.x, y: d.position.y, score: d.score }));
+        const pred = ev[j]!.detections.filter(
+          (d) => argmaxClass(d.classProbabilities) === c && within(d.position.x, d.position.y, maxRangeM),
+        ).map((d) => ({ x: d.position.x, y: d.position.y, score: d.score }));
         per[c]!.push({ gt: counted, pred, ignore });
       }
     });
@@ -59,7 +66,11 @@ export function evaluateCamera(encoder: CameraEncoder, samples: readonly CameraS
 }
 
 /** Mean quality per fog visibility on held-out scenes (same traffic, only the fog changes). */
-export async function cameraQualityByVisibility(encoder: CameraEncoder, scenes: readonly Scenario[], visibilities: readonly (number | undefined)[]): Promise<Array<{ visibilityM: number | "clear"; quality: number }>> {
+export async function cameraQualityByVisibility(
+  encoder: CameraEncoder,
+  scenes: readonly Scenario[],
+  visibilities: readonly (number | undefined)[],
+): Promise<Array<{ visibilityM: number | "clear"; quality: number }>> {
   const out: Array<{ visibilityM: number | "clear"; quality: number }> = [];
   for (const v of visibilities) {
     let sum = 0;
@@ -97,7 +108,10 @@ export function calibrateCameraDepth(model: tf.LayersModel, samples: readonly Ca
     const chunk = samples.slice(i, i + 8);
     const x = new Float32Array(chunk.length * per);
     chunk.forEach((s, j) => rgbToFloat(s.rgb, false, x, j * per));
-    const out = tf.tidy(() => (model.predict(tf.tensor4d(x, [chunk.length, CAMERA_INPUT.height, CAMERA_INPUT.width, 3])) as tf.Tensor).dataSync() as Float32Array);
+    const out = tf.tidy(
+      () =>
+        (model.predict(tf.tensor4d(x, [chunk.length, CAMERA_INPUT.height, CAMERA_INPUT.width, 3])) as tf.Tensor).dataSync() as Float32Array,
+    );
     const hs = CAMERA_HEAD.height * CAMERA_HEAD.width * K;
     chunk.forEach((s, j) => {
       const peaks = decodePeaks(CAMERA_HEAD, out.subarray(j * hs, (j + 1) * hs), 0.3, 64);
@@ -113,7 +127,10 @@ export function calibrateCameraDepth(model: tf.LayersModel, samples: readonly Ca
   }
   const sigmaRel = mad(logErr);
   const bottomSigmaPx = mad(bottomErr);
-  return { sigmaRel: Number.isFinite(sigmaRel) && sigmaRel > 0 ? sigmaRel : 0.2, bottomSigmaPx: Number.isFinite(bottomSigmaPx) && bottomSigmaPx > 0 ? bottomSigmaPx : 2 };
+  return {
+    sigmaRel: Number.isFinite(sigmaRel) && sigmaRel > 0 ? sigmaRel : 0.2,
+    bottomSigmaPx: Number.isFinite(bottomSigmaPx) && bottomSigmaPx > 0 ? bottomSigmaPx : 2,
+  };
 }
 
 /** Validation drives for the depth-uncertainty calibration: neither trained on nor held out. */
@@ -127,7 +144,9 @@ export async function calibrateAndEvaluateCamera(
   model: tf.LayersModel,
   quality: CameraModelMetadata["quality"],
   training: unknown,
-  o: Pick<TrainCameraOptions, "heldOutScenarios" | "command" | "log" | "seed" | "heldOutSeeds" | "durationS"> & { calibrationSeeds?: readonly number[] },
+  o: Pick<TrainCameraOptions, "heldOutScenarios" | "command" | "log" | "seed" | "heldOutSeeds" | "durationS"> & {
+    calibrationSeeds?: readonly number[];
+  },
 ): Promise<{ metadata: CameraModelMetadata; evaluation: CameraEvaluation }> {
   const log = o.log ?? (() => undefined);
   const heldOutSeeds = o.heldOutSeeds ?? range(9001, 9016);
@@ -136,7 +155,9 @@ export async function calibrateAndEvaluateCamera(
   const calib: CameraSample[] = [];
   for (const s of calibrationSeeds) calib.push(...(await cameraSamples(clearCopy(simDrive(s, durationS)), { everyS: 1 })));
   const depth = calibrateCameraDepth(model, calib);
-  log(`depth calibration on ${calib.length} validation frames (seeds ${calibrationSeeds[0]}..${calibrationSeeds[calibrationSeeds.length - 1]}): relative std ${depth.sigmaRel.toFixed(3)}, box-bottom std ${depth.bottomSigmaPx.toFixed(2)} px`);
+  log(
+    `depth calibration on ${calib.length} validation frames (seeds ${calibrationSeeds[0]}..${calibrationSeeds[calibrationSeeds.length - 1]}): relative std ${depth.sigmaRel.toFixed(3)}, box-bottom std ${depth.bottomSigmaPx.toFixed(2)} px`,
+  );
   const k = intrinsicsOf(defaultCameraCalibration());
   const date = new Date().toISOString();
   const metadata: CameraModelMetadata = {
@@ -156,7 +177,9 @@ export async function calibrateAndEvaluateCamera(
   for (const s of heldOutSeeds) held.push(...(await cameraSamples(clearCopy(simDrive(s, durationS)), { everyS: 1 })));
   for (const sc of o.heldOutScenarios ?? []) held.push(...(await cameraSamples(sc, { everyS: 1 })));
   const evaluation = evaluateCamera(encoder, held, 40);
-  log(`held-out: car AP@2m within 40 m ${evaluation.carAp2m.toFixed(3)} (AP@4m ${evaluation.carAp4m.toFixed(3)}) over ${evaluation.carGt} cars in ${evaluation.frames} frames; ${JSON.stringify(evaluation.perClassAp2m)}`);
+  log(
+    `held-out: car AP@2m within 40 m ${evaluation.carAp2m.toFixed(3)} (AP@4m ${evaluation.carAp4m.toFixed(3)}) over ${evaluation.carGt} cars in ${evaluation.frames} frames; ${JSON.stringify(evaluation.perClassAp2m)}`,
+  );
   const fogScenes = heldOutSeeds.slice(0, 3).map((s) => simDrive(s, 6));
   const qualityByVisibility = await cameraQualityByVisibility(encoder, fogScenes, [undefined, 1000, 500, 250, 120, 60, 30]);
   log(`quality by visibility: ${qualityByVisibility.map((q) => `${q.visibilityM}: ${q.quality.toFixed(3)}`).join(", ")}`);
@@ -165,7 +188,8 @@ export async function calibrateAndEvaluateCamera(
     seeds: [...heldOutSeeds],
     scenarios: (o.heldOutScenarios ?? []).map((s) => s.name),
     weather: "random seeds forced to clear daylight; named scenarios as written",
-    metric: "centre-distance AP at 2 m in the ego xy plane (nuScenes calc_ap: 101-point PR, min recall 0.1, min precision 0.1); GT = cars within 40 m of the ego origin, ≥ 6 visible pixels, ≥ 10 % visible, centre in the image; predictions beyond 40 m dropped, predictions near other (occluded, off-screen, far) cars ignored",
+    metric:
+      "centre-distance AP at 2 m in the ego xy plane (nuScenes calc_ap: 101-point PR, min recall 0.1, min precision 0.1); GT = cars within 40 m of the ego origin, ≥ 6 visible pixels, ≥ 10 % visible, centre in the image; predictions beyond 40 m dropped, predictions near other (occluded, off-screen, far) cars ignored",
     depthCalibrationSeeds: [...calibrationSeeds],
     ...evaluation,
     qualityByVisibility,
@@ -188,14 +212,32 @@ export async function trainCamera(o: TrainCameraOptions = {}): Promise<TrainCame
   for (let i = 0; i < trainSeeds.length; i++) {
     const s = trainSeeds[i]!;
     train.push(...(await cameraSamples(simDrive(s, durationS), { everyS, offsetS: 0.05 + ((s * 0.37) % 1) * everyS })));
-    if ((i + 1) % 20 === 0) log(`generated ${train.length} training frames from ${i + 1}/${trainSeeds.length} scenarios, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    if ((i + 1) % 20 === 0)
+      log(
+        `generated ${train.length} training frames from ${i + 1}/${trainSeeds.length} scenarios, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      );
   }
   // Quality calibration: clear-day median contrast, and the floor that dense night fog reaches.
-  const contrasts = train.map((s) => ({ c: imageStats(Float32Array.from(s.rgb, (b) => b / 255), CAMERA_INPUT.width, CAMERA_INPUT.height).contrast, clear: !Number.isFinite(s.visibilityM) && !s.night }));
-  const clear = contrasts.filter((c) => c.clear).map((c) => c.c).sort((a, b) => a - b);
+  const contrasts = train.map((s) => ({
+    c: imageStats(
+      Float32Array.from(s.rgb, (b) => b / 255),
+      CAMERA_INPUT.width,
+      CAMERA_INPUT.height,
+    ).contrast,
+    clear: !Number.isFinite(s.visibilityM) && !s.night,
+  }));
+  const clear = contrasts
+    .filter((c) => c.clear)
+    .map((c) => c.c)
+    .sort((a, b) => a - b);
   const all = contrasts.map((c) => c.c).sort((a, b) => a - b);
-  const quality = { clearContrast: clear.length ? clear[clear.length >> 1]! : 7, floorContrast: all.length ? all[Math.floor(all.length * 0.01)]! : 1.5 };
-  log(`training set: ${train.length} frames; contrast clear-day median ${quality.clearContrast.toFixed(2)}, 1st percentile ${quality.floorContrast.toFixed(2)}`);
+  const quality = {
+    clearContrast: clear.length ? clear[clear.length >> 1]! : 7,
+    floorContrast: all.length ? all[Math.floor(all.length * 0.01)]! : 1.5,
+  };
+  log(
+    `training set: ${train.length} frames; contrast clear-day median ${quality.clearContrast.toFixed(2)}, 1st percentile ${quality.floorContrast.toFixed(2)}`,
+  );
 
   const model = o.initModel ?? createCameraModel(seed);
   const per = CAMERA_INPUT.width * CAMERA_INPUT.height * 3;

@@ -24,9 +24,7 @@ const REAL = new Set<string>(OUT_CLASSES);
 /** GT objects of real classes moved to `stamp` (ego frame of `stamp`), with their GT velocity relative to the ego. */
 export function gtAt(gt: GtTick, stamp: Nanos): GtObject[] {
   const dt = nsToSec(stamp - gt.stamp);
-  return gt.objects
-    .filter((o) => REAL.has(o.cls))
-    .map((o) => ({ ...o, x: o.x + (o.vx - gt.egoSpeedMps) * dt, y: o.y + o.vy * dt }));
+  return gt.objects.filter((o) => REAL.has(o.cls)).map((o) => ({ ...o, x: o.x + (o.vx - gt.egoSpeedMps) * dt, y: o.y + o.vy * dt }));
 }
 
 /** Labels one tick's candidates against the ground truth (nearest real object within LABEL_RADIUS_M). */
@@ -43,7 +41,12 @@ export function labelCandidates(candidates: readonly FusionCandidate[], gt: GtTi
       }
     }
     if (best === undefined) return { positive: false, cls: -1, dx: 0, dy: 0 };
-    return { positive: true, cls: OUT_CLASSES.indexOf(best.cls as (typeof OUT_CLASSES)[number]), dx: best.x - c.tickPosition.x, dy: best.y - c.tickPosition.y };
+    return {
+      positive: true,
+      cls: OUT_CLASSES.indexOf(best.cls as (typeof OUT_CLASSES)[number]),
+      dx: best.x - c.tickPosition.x,
+      dy: best.y - c.tickPosition.y,
+    };
   });
 }
 
@@ -55,11 +58,13 @@ export function labelCandidates(candidates: readonly FusionCandidate[], gt: GtTi
  * misses with a range-dependent probability exp(−3.912·r/V) kept, scores scaled down; `radarOnly`:
  * camera and LiDAR removed for the whole drive (the evaluation case of both blinded).
  */
-export type Augmentation = { kind: "none" } | { kind: "dropout"; seed: number } | { kind: "fog"; seed: number; visibilityM: number } | { kind: "radarOnly" };
+export type Augmentation =
+  { kind: "none" } | { kind: "dropout"; seed: number } | { kind: "fog"; seed: number; visibilityM: number } | { kind: "radarOnly" };
 
 export function augmentEvidence(bundles: readonly EvidenceBundle[], aug: Augmentation): EvidenceBundle[] {
   if (aug.kind === "none") return bundles.slice();
-  if (aug.kind === "radarOnly") return bundles.map((b) => ({ ...b, evidence: b.evidence.filter((e) => e.kind !== "camera" && e.kind !== "lidar") }));
+  if (aug.kind === "radarOnly")
+    return bundles.map((b) => ({ ...b, evidence: b.evidence.filter((e) => e.kind !== "camera" && e.kind !== "lidar") }));
   const rng = new SeededRandom(aug.seed);
   if (aug.kind === "dropout") {
     // Per modality, independently: 45 % none, 25 % the whole drive, 30 % one to three windows of 1–5 s.
@@ -181,7 +186,8 @@ export function examplesFrom(ticks: readonly ReplayTick[]): Examples {
     });
     ex.trackerCls[i] = best;
     const kinds = new Set(c.sensors.map((s) => s.kind));
-    ex.radarOnly[i] = !kinds.has("camera") && !kinds.has("lidar") && c.sensors.some((s) => s.kind === "radar" && s.outcome === "detected") ? 1 : 0;
+    ex.radarOnly[i] =
+      !kinds.has("camera") && !kinds.has("lidar") && c.sensors.some((s) => s.kind === "radar" && s.outcome === "detected") ? 1 : 0;
   });
   return ex;
 }
@@ -200,13 +206,45 @@ export function concatExamples(parts: readonly Examples[]): Examples {
   const S = HEAD_MODALITIES.length * SLOT_SIZE;
   return {
     count: n,
-    slots: cat((k) => new Float32Array(k), (p) => p.slots, S),
-    track: cat((k) => new Float32Array(k), (p) => p.track, TRACK_SIZE),
-    exist: cat((k) => new Float32Array(k), (p) => p.exist, 1),
-    cls: cat((k) => new Int32Array(k), (p) => p.cls, 1),
-    offset: cat((k) => new Float32Array(k), (p) => p.offset, 2),
-    modelExistence: cat((k) => new Float32Array(k), (p) => p.modelExistence, 1),
-    trackerCls: cat((k) => new Int32Array(k), (p) => p.trackerCls, 1),
-    radarOnly: cat((k) => new Uint8Array(k), (p) => p.radarOnly, 1),
+    slots: cat(
+      (k) => new Float32Array(k),
+      (p) => p.slots,
+      S,
+    ),
+    track: cat(
+      (k) => new Float32Array(k),
+      (p) => p.track,
+      TRACK_SIZE,
+    ),
+    exist: cat(
+      (k) => new Float32Array(k),
+      (p) => p.exist,
+      1,
+    ),
+    cls: cat(
+      (k) => new Int32Array(k),
+      (p) => p.cls,
+      1,
+    ),
+    offset: cat(
+      (k) => new Float32Array(k),
+      (p) => p.offset,
+      2,
+    ),
+    modelExistence: cat(
+      (k) => new Float32Array(k),
+      (p) => p.modelExistence,
+      1,
+    ),
+    trackerCls: cat(
+      (k) => new Int32Array(k),
+      (p) => p.trackerCls,
+      1,
+    ),
+    radarOnly: cat(
+      (k) => new Uint8Array(k),
+      (p) => p.radarOnly,
+      1,
+    ),
   };
 }

@@ -30,7 +30,8 @@ export type DriveSpec = { seed: number; variant: DriveVariant; durationS: number
 export const DEFAULT_TRAIN_DRIVES = 60;
 
 export function fusionSplit(quick: boolean, trainDrives = DEFAULT_TRAIN_DRIVES): { train: DriveSpec[]; validation: DriveSpec[] } {
-  if (!Number.isInteger(trainDrives) || trainDrives < 1 || trainDrives > 9000) throw new RangeError(`training drives ${trainDrives}: expected an integer 1..9000`);
+  if (!Number.isInteger(trainDrives) || trainDrives < 1 || trainDrives > 9000)
+    throw new RangeError(`training drives ${trainDrives}: expected an integer 1..9000`);
   const variants: DriveVariant[] = ["random", "fog", "faults"];
   const mk = (from: number, n: number, durationS: number): DriveSpec[] =>
     Array.from({ length: n }, (_, i) => ({ seed: from + i, variant: variants[(from + i) % 3]!, durationS }));
@@ -46,7 +47,9 @@ export function fusionSplit(quick: boolean, trainDrives = DEFAULT_TRAIN_DRIVES):
 export function fusionTrainingScenario(spec: DriveSpec): Scenario {
   const { seed, variant, durationS } = spec;
   if (!Number.isInteger(seed) || seed < FUSION_SEED_MIN || seed > FUSION_SEED_MAX) {
-    throw new RangeError(`fusion training seed ${seed}: expected an integer ${FUSION_SEED_MIN}..${FUSION_SEED_MAX} (other seeds are held out)`);
+    throw new RangeError(
+      `fusion training seed ${seed}: expected an integer ${FUSION_SEED_MIN}..${FUSION_SEED_MAX} (other seeds are held out)`,
+    );
   }
   const base = randomScenario(seed, durationS);
   const rng = new Prng(seed).fork("fusion-training");
@@ -67,7 +70,15 @@ export function fusionTrainingScenario(spec: DriveSpec): Scenario {
 }
 
 /** A ground-truth object as the labels need it (ego frame at the GT stamp). */
-export type GtObject = { id: number; cls: ObjectClass; x: number; y: number; vx: number; vy: number; visibility: Partial<Record<SensorKind, number>> };
+export type GtObject = {
+  id: number;
+  cls: ObjectClass;
+  x: number;
+  y: number;
+  vx: number;
+  vy: number;
+  visibility: Partial<Record<SensorKind, number>>;
+};
 export type GtTick = { stamp: Nanos; egoSpeedMps: number; visibilityM: number; objects: GtObject[] };
 
 export type DriveTick = {
@@ -91,7 +102,10 @@ export type FusionDrive = {
 export class CapturingHead implements FusionHead {
   readonly captured = new Map<Nanos, FusionCandidate[]>();
   refine(stamp: Nanos, candidates: readonly FusionCandidate[]): (CandidateRefinement | undefined)[] {
-    this.captured.set(stamp, candidates.map((c) => structuredClone(c)));
+    this.captured.set(
+      stamp,
+      candidates.map((c) => structuredClone(c)),
+    );
     return candidates.map(() => undefined);
   }
 }
@@ -164,7 +178,11 @@ export async function generateDrive(spec: DriveSpec, models: { files: ModelFiles
       spec,
       scenario: scenario.name,
       visibilityM: scenario.weather.visibilityM ?? null,
-      ticks: ticks.map((t) => ({ stamp: t.evidence.stamp, candidates: head.captured.get(t.evidence.stamp) ?? [], gt: nearestGt(gts, t.evidence.stamp) })),
+      ticks: ticks.map((t) => ({
+        stamp: t.evidence.stamp,
+        candidates: head.captured.get(t.evidence.stamp) ?? [],
+        gt: nearestGt(gts, t.evidence.stamp),
+      })),
       evidence: ticks.map((t) => ({ ...t.evidence, evidence: t.evidence.evidence.map(({ embedding: _e, ...rest }) => rest) })),
     };
   } finally {

@@ -93,7 +93,13 @@ export type ClosedLoopMetrics = {
   positionRms: number;
 };
 
-export function closedLoop(drives: readonly FusionDrive[], aug: Augmentation, head: FusionHead | undefined, visibleTo: readonly SensorKind[], rangeM = 60): ClosedLoopMetrics {
+export function closedLoop(
+  drives: readonly FusionDrive[],
+  aug: Augmentation,
+  head: FusionHead | undefined,
+  visibleTo: readonly SensorKind[],
+  rangeM = 60,
+): ClosedLoopMetrics {
   const scored: { s: number; tp: boolean; confirmed: boolean }[] = [];
   let objects = 0;
   let ticks = 0;
@@ -108,7 +114,9 @@ export function closedLoop(drives: readonly FusionDrive[], aug: Augmentation, he
       const gts = gtAt(t.gt, t.stamp).filter((o) => Math.hypot(o.x, o.y) <= rangeM && visibleTo.some((k) => (o.visibility[k] ?? 0) > 0));
       const allGts = gtAt(t.gt, t.stamp);
       objects += gts.length;
-      const tracks = t.tracked.tracks.filter((k) => Math.hypot(k.position.x, k.position.y) <= rangeM).sort((a, b) => b.existence - a.existence);
+      const tracks = t.tracked.tracks
+        .filter((k) => Math.hypot(k.position.x, k.position.y) <= rangeM)
+        .sort((a, b) => b.existence - a.existence);
       const used = new Set<number>();
       for (const k of tracks) {
         let best = -1;

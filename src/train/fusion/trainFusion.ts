@@ -2,7 +2,16 @@ import * as tf from "@tensorflow/tfjs";
 import { SeededRandom } from "../../encoders/common/seededRandom";
 import type { FusionHead } from "../../fusion/fusionHead";
 import { HEAD_MODALITIES, SLOT_FEATURES, SLOT_SIZE, TRACK_FEATURES, TRACK_SIZE } from "../../fusion/head/features";
-import { buildFusionModel, createLearnedFusionHead, decodeRow, FUSION_MODEL_VERSION, OUT_CLASSES, OUTPUT_SIZE, runModel, type FusionHeadMetadata } from "../../fusion/head/model";
+import {
+  buildFusionModel,
+  createLearnedFusionHead,
+  decodeRow,
+  FUSION_MODEL_VERSION,
+  OUT_CLASSES,
+  OUTPUT_SIZE,
+  runModel,
+  type FusionHeadMetadata,
+} from "../../fusion/head/model";
 import { createNaiveFusionHead } from "../../fusion/head/naiveHead";
 import { concatExamples, examplesFrom, LABEL_RADIUS_M, replayDrive, type Augmentation, type Examples } from "./dataset";
 import { fusionSplit, type DriveSpec, type FusionDrive } from "./drives";
@@ -29,12 +38,24 @@ export type FusionTrainResult = { model: tf.LayersModel; metadata: FusionHeadMet
 /** Augmented replays of each training drive (evidence-level: whole sensors removed, fog). */
 function trainingAugmentations(spec: DriveSpec, quick: boolean): Augmentation[] {
   const r = new SeededRandom(spec.seed * 7 + 1);
-  const fog = (): Augmentation => ({ kind: "fog", seed: r.seed(), visibilityM: Math.round(Math.exp(Math.log(30) + r.next() * (Math.log(200) - Math.log(30)))) });
+  const fog = (): Augmentation => ({
+    kind: "fog",
+    seed: r.seed(),
+    visibilityM: Math.round(Math.exp(Math.log(30) + r.next() * (Math.log(200) - Math.log(30)))),
+  });
   if (quick) return [{ kind: "none" }, { kind: "dropout", seed: r.seed() }];
   return [{ kind: "none" }, { kind: "dropout", seed: r.seed() }, { kind: "dropout", seed: r.seed() }, fog(), { kind: "radarOnly" }];
 }
 
-type Batch = { slots: tf.Tensor3D; track: tf.Tensor2D; exist: tf.Tensor2D; cls: tf.Tensor2D; clsMask: tf.Tensor1D; offset: tf.Tensor2D; posMask: tf.Tensor1D };
+type Batch = {
+  slots: tf.Tensor3D;
+  track: tf.Tensor2D;
+  exist: tf.Tensor2D;
+  cls: tf.Tensor2D;
+  clsMask: tf.Tensor1D;
+  offset: tf.Tensor2D;
+  posMask: tf.Tensor1D;
+};
 
 function batchOf(ex: Examples, idx: Int32Array): Batch {
   const n = idx.length;
@@ -104,13 +125,20 @@ export type HeadEvaluation = {
 };
 
 /** Candidate-level comparison of the model's outputs with the tracker's own on labelled examples. */
-export function evaluateModel(model: tf.LayersModel, ex: Examples, mask?: ArrayLike<number>): HeadEvaluation & { offsets: Float32Array; scores: Float32Array } {
+export function evaluateModel(
+  model: tf.LayersModel,
+  ex: Examples,
+  mask?: ArrayLike<number>,
+): HeadEvaluation & { offsets: Float32Array; scores: Float32Array } {
   const out = new Float32Array(ex.count * OUTPUT_SIZE);
   const chunk = 4096;
   for (let o = 0; o < ex.count; o += chunk) {
     const n = Math.min(chunk, ex.count - o);
     const S = HEAD_MODALITIES.length * SLOT_SIZE;
-    out.set(runModel(model, ex.slots.subarray(o * S, (o + n) * S), ex.track.subarray(o * TRACK_SIZE, (o + n) * TRACK_SIZE), n), o * OUTPUT_SIZE);
+    out.set(
+      runModel(model, ex.slots.subarray(o * S, (o + n) * S), ex.track.subarray(o * TRACK_SIZE, (o + n) * TRACK_SIZE), n),
+      o * OUTPUT_SIZE,
+    );
   }
   const scores = new Float32Array(ex.count);
   const cls = new Int32Array(ex.count);
@@ -146,7 +174,9 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
   for (const spec of split.train) trainDrives.push(await opts.loadDrive(spec));
   const valDrives: FusionDrive[] = [];
   for (const spec of split.validation) valDrives.push(await opts.loadDrive(spec));
-  log(`fusion: ${trainDrives.length} training drives, ${valDrives.length} validation drives loaded (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  log(
+    `fusion: ${trainDrives.length} training drives, ${valDrives.length} validation drives loaded (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
 
   const parts: Examples[] = [];
   for (const d of trainDrives) for (const aug of trainingAugmentations(d.spec, quick)) parts.push(examplesFrom(replayDrive(d, aug)));
@@ -190,7 +220,9 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
       }
       if (n > 0) losses.push(sum / n);
       const v = evaluateModel(model, val);
-      log(`fusion: ${round} epoch ${e + 1}/${nEpochs} loss ${(sum / Math.max(1, n)).toFixed(4)}; validation P(real) BCE ${v.existence.bce.toFixed(4)} AP ${v.existence.ap.toFixed(3)} (tracker ${v.trackerExistence.ap.toFixed(3)})`);
+      log(
+        `fusion: ${round} epoch ${e + 1}/${nEpochs} loss ${(sum / Math.max(1, n)).toFixed(4)}; validation P(real) BCE ${v.existence.bce.toFixed(4)} AP ${v.existence.ap.toFixed(3)} (tracker ${v.trackerExistence.ap.toFixed(3)})`,
+      );
     }
   };
   fit(train, epochs, "round 1");
@@ -209,7 +241,8 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
     };
     const loopHead = createLearnedFusionHead(model, loopMeta);
     const inLoop: Examples[] = [];
-    for (const d of trainDrives) for (const aug of trainingAugmentations(d.spec, quick)) inLoop.push(examplesFrom(replayDrive(d, aug, loopHead)));
+    for (const d of trainDrives)
+      for (const aug of trainingAugmentations(d.spec, quick)) inLoop.push(examplesFrom(replayDrive(d, aug, loopHead)));
     data = concatExamples([data, ...inLoop]);
     log(`fusion: round ${round}: ${data.count} candidates with the head in the loop added (${(baseRateOf(data) * 100).toFixed(1)} % real)`);
     fit(data, Math.max(1, Math.ceil(epochs / 2)), `round ${round}`);
@@ -235,7 +268,13 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
     kind: "fusion" as const,
     modelVersion: FUSION_MODEL_VERSION,
     input: { modalities: [...HEAD_MODALITIES], slotFeatures: [...SLOT_FEATURES], trackFeatures: [...TRACK_FEATURES] },
-    output: { classes: [...OUT_CLASSES], refineClass, refinePosition: false, positionVarianceM2: r3(positionVarianceM2), baseRate: r3(baseRateOf(data)) },
+    output: {
+      classes: [...OUT_CLASSES],
+      refineClass,
+      refinePosition: false,
+      positionVarianceM2: r3(positionVarianceM2),
+      baseRate: r3(baseRateOf(data)),
+    },
   };
   // Scene level: the tracker with each head in the loop on the validation drives.
   const scene: Record<string, Record<string, ClosedLoopMetrics>> = {};
@@ -254,13 +293,25 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
   runHead("naive", createNaiveFusionHead());
   // The existence recursion's weights: the grid point whose worst condition gains most over the
   // tracker alone (confirmed-track AP, the scene's view).
-  const grid: [number, number][] = quick ? [[0, 1], [1, 1]] : [[0, 1], [0.5, 1], [1, 1], [1, 0.5]];
+  const grid: [number, number][] = quick
+    ? [
+        [0, 1],
+        [1, 1],
+      ]
+    : [
+        [0, 1],
+        [0.5, 1],
+        [1, 1],
+        [1, 0.5],
+      ];
   let best: { trackerWeight: number; headWeight: number; score: number } | undefined;
   const gridScores: Record<string, number> = {};
   for (const [trackerWeight, headWeight] of grid) {
     const label = `learned α=${trackerWeight} β=${headWeight}`;
     runHead(label, createLearnedFusionHead(model, baseMeta, { refinePosition: false, trackerWeight, headWeight }));
-    const score = Math.min(...conditions.map(([name]) => scene[name]![label]!.apConfirmed / Math.max(1e-6, scene[name]!.tracker!.apConfirmed)));
+    const score = Math.min(
+      ...conditions.map(([name]) => scene[name]![label]!.apConfirmed / Math.max(1e-6, scene[name]!.tracker!.apConfirmed)),
+    );
     gridScores[label] = r3(score);
     if (best === undefined || score > best.score) best = { trackerWeight, headWeight, score };
   }
@@ -269,7 +320,8 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
   runHead("learnedWithPosition", createLearnedFusionHead(model, baseMeta, { refinePosition: true, trackerWeight, headWeight }));
   const all = scene["all sensors"]!;
   const refinePosition =
-    all.learnedWithPosition!.positionRms < all.learned!.positionRms && all.learnedWithPosition!.apConfirmed >= all.learned!.apConfirmed - 0.005;
+    all.learnedWithPosition!.positionRms < all.learned!.positionRms &&
+    all.learnedWithPosition!.apConfirmed >= all.learned!.apConfirmed - 0.005;
   const metadata: FusionHeadMetadata = {
     ...baseMeta,
     output: { ...baseMeta.output, refinePosition, trackerWeight, headWeight },
@@ -281,7 +333,8 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
       seeds: split.train.map((s) => s.seed),
       variants: split.train.map((s) => s.variant),
       durationS: split.train[0]?.durationS,
-      augmentations: "per drive: as recorded, 2× modality dropout (each of camera/LiDAR/radar: 45 % kept, 25 % removed for the drive, 30 % removed in 1–3 windows of 1–5 s), fog (V 30–200 m: camera/LiDAR quality lowered, detections kept with p = exp(−3.912 r / V), LiDAR at half that rate), camera+LiDAR removed",
+      augmentations:
+        "per drive: as recorded, 2× modality dropout (each of camera/LiDAR/radar: 45 % kept, 25 % removed for the drive, 30 % removed in 1–3 windows of 1–5 s), fog (V 30–200 m: camera/LiDAR quality lowered, detections kept with p = exp(−3.912 r / V), LiDAR at half that rate), camera+LiDAR removed",
       candidates: data.count,
       positives: data.exist.reduce((a, b) => a + b, 0),
       rounds,
@@ -304,7 +357,12 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
       decisions: {
         refineClass,
         refinePosition,
-        recursion: { trackerWeight, headWeight, rule: "max over the grid of min over conditions of learned/tracker confirmed-track AP", scores: gridScores },
+        recursion: {
+          trackerWeight,
+          headWeight,
+          rule: "max over the grid of min over conditions of learned/tracker confirmed-track AP",
+          scores: gridScores,
+        },
       },
     },
   };
@@ -312,7 +370,14 @@ export async function trainFusionHead(opts: FusionTrainOptions): Promise<FusionT
     `fusion head: ${data.count} training candidates from ${trainDrives.length} drives, ${losses.length} epochs`,
     `validation (${valDrives.length} drives, ${val.count} candidates): per-tick P(real) BCE ${evAll.existence.bce.toFixed(3)} (tracker ${evAll.trackerExistence.bce.toFixed(3)}), AP ${evAll.existence.ap.toFixed(3)} (tracker ${evAll.trackerExistence.ap.toFixed(3)}), ECE ${evAll.existence.ece.toFixed(3)} (tracker ${evAll.trackerExistence.ece.toFixed(3)})`,
     `class accuracy ${evAll.classAccuracy.toFixed(3)} (tracker ${evAll.trackerClassAccuracy.toFixed(3)}); position RMS ${evAll.positionRmsM.toFixed(3)} m (tracker ${evAll.trackerPositionRmsM.toFixed(3)} m)`,
-    ...Object.entries(scene).map(([c, m]) => `${c}: AP@2m ${Object.entries(m).map(([h, x]) => `${h} ${x.ap.toFixed(3)}`).join(", ")}; confirmed tracks only: ${Object.entries(m).map(([h, x]) => `${h} ${x.apConfirmed.toFixed(3)}`).join(", ")}`),
+    ...Object.entries(scene).map(
+      ([c, m]) =>
+        `${c}: AP@2m ${Object.entries(m)
+          .map(([h, x]) => `${h} ${x.ap.toFixed(3)}`)
+          .join(", ")}; confirmed tracks only: ${Object.entries(m)
+          .map(([h, x]) => `${h} ${x.apConfirmed.toFixed(3)}`)
+          .join(", ")}`,
+    ),
     `existence recursion: tracker weight ${trackerWeight}, head weight ${headWeight}; refine class: ${refineClass}; refine position: ${refinePosition}`,
   ];
   return { model, metadata, summary };

@@ -37,7 +37,10 @@ export function fitCenterNet(model: tf.LayersModel, o: FitOptions): FitResult {
   const deadline = o.maxMinutes !== undefined ? t0 + o.maxMinutes * 60_000 : Infinity;
   for (; step < o.steps && performance.now() < deadline; step++) {
     // Progress by steps or by the time budget, whichever is further, so a budget-cut run still anneals.
-    const progress = Math.min(1, Math.max(step / o.steps, o.maxMinutes !== undefined ? (performance.now() - t0) / (o.maxMinutes * 60_000) : 0));
+    const progress = Math.min(
+      1,
+      Math.max(step / o.steps, o.maxMinutes !== undefined ? (performance.now() - t0) / (o.maxMinutes * 60_000) : 0),
+    );
     const lr = o.learningRate * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * progress)));
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
     const idx: number[] = [];
@@ -46,7 +49,10 @@ export function fitCenterNet(model: tf.LayersModel, o: FitOptions): FitResult {
     const lossT = tf.tidy(() => {
       const x = tf.tensor4d(batch.x, batch.shape);
       const t = targetTensors(o.layout, batch.targets);
-      return optimizer.minimize(() => centerNetLoss(o.layout, model.apply(x, { training: true }) as tf.Tensor4D, t, o.regWeights), true) as tf.Scalar;
+      return optimizer.minimize(
+        () => centerNetLoss(o.layout, model.apply(x, { training: true }) as tf.Tensor4D, t, o.regWeights),
+        true,
+      ) as tf.Scalar;
     });
     const loss = lossT.dataSync()[0]!;
     lossT.dispose();
@@ -54,7 +60,9 @@ export function fitCenterNet(model: tf.LayersModel, o: FitOptions): FitResult {
     ema = Number.isNaN(ema) ? loss : 0.95 * ema + 0.05 * loss;
     if ((step + 1) % (o.logEvery ?? 50) === 0) {
       curve.push([step + 1, ema]);
-      o.log?.(`step ${step + 1}/${o.steps} loss ${ema.toFixed(4)} lr ${lr.toExponential(2)} ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      o.log?.(
+        `step ${step + 1}/${o.steps} loss ${ema.toFixed(4)} lr ${lr.toExponential(2)} ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      );
     }
   }
   optimizer.dispose();

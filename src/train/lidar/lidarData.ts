@@ -53,7 +53,17 @@ export type LidarSampleOptions = { everyS?: number; keepFrames?: boolean; offset
 
 export function sweepFrame(points: Float32Array, count: number, t: number, ring?: Uint16Array): PointCloudFrame {
   const stamp = SIM_START_NS + secToNs(t);
-  return { kind: "lidar", sensorId: "lidar_top", topic: TOPICS.lidar, frameId: FRAMES.lidar, stamp, receivedAt: stamp, count, points, ...(ring ? { ring } : {}) };
+  return {
+    kind: "lidar",
+    sensorId: "lidar_top",
+    topic: TOPICS.lidar,
+    frameId: FRAMES.lidar,
+    stamp,
+    receivedAt: stamp,
+    count,
+    points,
+    ...(ring ? { ring } : {}),
+  };
 }
 
 export function* lidarSamples(scenario: Scenario, options: LidarSampleOptions = {}): Generator<LidarSample> {
@@ -113,7 +123,15 @@ export function lidarHeadObjects(objects: readonly LabelledObject[], flip: boole
       col: hc,
       sigma,
       classIndex: k,
-      reg: [hr - Math.floor(hr), hc - Math.floor(hc), Math.log(o.length), Math.log(o.width), Math.log(o.height), Math.sin(2 * yaw), Math.cos(2 * yaw)],
+      reg: [
+        hr - Math.floor(hr),
+        hc - Math.floor(hc),
+        Math.log(o.length),
+        Math.log(o.width),
+        Math.log(o.height),
+        Math.sin(2 * yaw),
+        Math.cos(2 * yaw),
+      ],
     });
   }
   return out;

@@ -5,7 +5,13 @@ import { trainLidar } from "./trainLidar";
 /** `avfusion train --modality lidar`: adapts trainLidar to the shared Trainer contract. */
 export const lidarTrainer: Trainer = async (o) => {
   const quick = o.quick
-    ? { trainSeeds: [1, 2], heldOutSeeds: [HELD_OUT_SEED_BASE], durationS: 4, steps: (o.epochs ?? 1) * (o.stepsPerEpoch ?? 5), batchSize: 2 }
+    ? {
+        trainSeeds: [1, 2],
+        heldOutSeeds: [HELD_OUT_SEED_BASE],
+        durationS: 4,
+        steps: (o.epochs ?? 1) * (o.stepsPerEpoch ?? 5),
+        batchSize: 2,
+      }
     : {};
   const r = await trainLidar({
     seed: o.seed,

@@ -67,9 +67,11 @@ export function evaluateLidar(encoder: LidarEncoder, samples: readonly LidarSamp
       for (const c of LIDAR_CLASSES) {
         const counted = s.objects.filter((o) => o.classification === c && o.hits >= 1 && insideBev(o.x, o.y));
         const ignore = s.objects.filter((o) => o.classification === c && !(o.hits >= 1 && insideBev(o.x, o.y)));
-        const pred = ev[j]!.detections
-          .filter((d) => argmaxClass(d.classProbabilities) === c)
-          .map((d) => ({ x: d.position.x, y: d.position.y, score: d.score }));
+        const pred = ev[j]!.detections.filter((d) => argmaxClass(d.classProbabilities) === c).map((d) => ({
+          x: d.position.x,
+          y: d.position.y,
+          score: d.score,
+        }));
         per[c]!.push({ gt: counted, pred, ignore });
       }
     });
@@ -90,7 +92,11 @@ export function argmaxClass(p: Partial<Record<string, number>>): string | undefi
 }
 
 /** Mean quality per fog visibility on held-out scenes (same traffic, only the fog changes). */
-export function lidarQualityByVisibility(encoder: LidarEncoder, scenes: readonly Scenario[], visibilities: readonly (number | undefined)[]): Array<{ visibilityM: number | "clear"; quality: number }> {
+export function lidarQualityByVisibility(
+  encoder: LidarEncoder,
+  scenes: readonly Scenario[],
+  visibilities: readonly (number | undefined)[],
+): Array<{ visibilityM: number | "clear"; quality: number }> {
   return visibilities.map((v) => {
     let sum = 0;
     let n = 0;
@@ -118,12 +124,25 @@ export async function trainLidar(o: TrainLidarOptions = {}): Promise<TrainLidarR
   const t0 = performance.now();
   const train: LidarSample[] = [];
   trainSeeds.forEach((s, i) => {
-    for (const smp of lidarSamples(simDrive(s, durationS), { everyS: o.everyS ?? 1, offsetS: 0.05 + ((s * 0.37) % 1) * Math.min(1, o.everyS ?? 1) })) train.push(smp);
-    if ((i + 1) % 20 === 0) log(`generated ${train.length} training sweeps from ${i + 1}/${trainSeeds.length} scenarios, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    for (const smp of lidarSamples(simDrive(s, durationS), {
+      everyS: o.everyS ?? 1,
+      offsetS: 0.05 + ((s * 0.37) % 1) * Math.min(1, o.everyS ?? 1),
+    }))
+      train.push(smp);
+    if ((i + 1) % 20 === 0)
+      log(
+        `generated ${train.length} training sweeps from ${i + 1}/${trainSeeds.length} scenarios, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      );
   });
-  const clearFar = train.filter((s) => !Number.isFinite(s.visibilityM)).map((s) => s.stats.far).sort((a, b) => a - b);
+  const clearFar = train
+    .filter((s) => !Number.isFinite(s.visibilityM))
+    .map((s) => s.stats.far)
+    .sort((a, b) => a - b);
   const farReturnsClear = clearFar.length ? clearFar[Math.floor(clearFar.length / 2)]! : 3000;
-  const clearFraction = train.filter((s) => !Number.isFinite(s.visibilityM) && s.stats.valid > 0).map((s) => s.stats.far / s.stats.valid).sort((a, b) => a - b);
+  const clearFraction = train
+    .filter((s) => !Number.isFinite(s.visibilityM) && s.stats.valid > 0)
+    .map((s) => s.stats.far / s.stats.valid)
+    .sort((a, b) => a - b);
   const farFractionClear = clearFraction.length ? +clearFraction[Math.floor(clearFraction.length / 2)]!.toFixed(4) : 0.088;
   log(`training set: ${train.length} sweeps; clear-air median far returns ${farReturnsClear} (${farFractionClear} of the returns)`);
 
@@ -157,7 +176,14 @@ export async function trainLidar(o: TrainLidarOptions = {}): Promise<TrainLidarR
     modelVersion: `lidar-bev-centernet-${new Date().toISOString().slice(0, 10)}-s${seed}`,
     date: new Date().toISOString(),
     command: o.command ?? "trainLidar()",
-    input: { layout: "NHWC", shape: [BEV.rows, BEV.cols, BEV.channels], cellM: BEV.cell, xMinM: BEV.xMin, yHalfM: (BEV.cols * BEV.cell) / 2, channels: ["occupancy", "maxHeight/4m", "meanIntensity/255", "log1p(count)/log(33)", "groundReturn"] },
+    input: {
+      layout: "NHWC",
+      shape: [BEV.rows, BEV.cols, BEV.channels],
+      cellM: BEV.cell,
+      xMinM: BEV.xMin,
+      yHalfM: (BEV.cols * BEV.cell) / 2,
+      channels: ["occupancy", "maxHeight/4m", "meanIntensity/255", "log1p(count)/log(33)", "groundReturn"],
+    },
     classes: [...LIDAR_CLASSES],
     headStride: LIDAR_STRIDE,
     quality: { farFractionClear, backscatterFullScale: 0.03, farReturnsClear },
@@ -165,10 +191,13 @@ export async function trainLidar(o: TrainLidarOptions = {}): Promise<TrainLidarR
   // Evaluate through a second encoder that shares nothing with `model`'s lifetime.
   const encoder = lidarEncoderFromModel(model, metadata, { scoreThreshold: 0.05 });
   const held: LidarSample[] = [];
-  for (const s of heldOutSeeds) for (const smp of lidarSamples(clearCopy(simDrive(s, durationS)), { everyS: 1, keepFrames: true })) held.push(smp);
+  for (const s of heldOutSeeds)
+    for (const smp of lidarSamples(clearCopy(simDrive(s, durationS)), { everyS: 1, keepFrames: true })) held.push(smp);
   for (const sc of o.heldOutScenarios ?? []) for (const smp of lidarSamples(sc, { everyS: 1, keepFrames: true })) held.push(smp);
   const evaluation = evaluateLidar(encoder, held);
-  log(`held-out: car AP@2m ${evaluation.carAp2m.toFixed(3)} over ${evaluation.carGt} cars in ${evaluation.frames} sweeps; ${JSON.stringify(evaluation.perClassAp2m)}`);
+  log(
+    `held-out: car AP@2m ${evaluation.carAp2m.toFixed(3)} over ${evaluation.carGt} cars in ${evaluation.frames} sweeps; ${JSON.stringify(evaluation.perClassAp2m)}`,
+  );
   const fogScenes = heldOutSeeds.slice(0, 3).map((s) => simDrive(s, 6));
   const qualityByVisibility = lidarQualityByVisibility(encoder, fogScenes, [undefined, 1000, 500, 250, 120, 60, 30]);
   log(`quality by visibility: ${qualityByVisibility.map((q) => `${q.visibilityM}: ${q.quality.toFixed(3)}`).join(", ")}`);
@@ -192,7 +221,8 @@ export async function trainLidar(o: TrainLidarOptions = {}): Promise<TrainLidarR
     seeds: [...heldOutSeeds],
     scenarios: (o.heldOutScenarios ?? []).map((s) => s.name),
     weather: "random seeds forced to clear air; named scenarios as written",
-    metric: "centre-distance AP at 2 m (nuScenes calc_ap: 101-point PR, min recall 0.1, min precision 0.1); GT = objects inside the 64 m × 64 m grid with ≥ 1 LiDAR return; predictions near objects with no return are ignored",
+    metric:
+      "centre-distance AP at 2 m (nuScenes calc_ap: 101-point PR, min recall 0.1, min precision 0.1); GT = objects inside the 64 m × 64 m grid with ≥ 1 LiDAR return; predictions near objects with no return are ignored",
     ...evaluation,
     qualityByVisibility,
   };

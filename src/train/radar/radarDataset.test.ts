@@ -5,7 +5,18 @@ import type { RadarObject } from "../../types";
 import { labelTrack, radarClassOf } from "./radarDataset";
 
 function body(id: number, classification: Body["classification"], length: number, width: number): Body {
-  return { id, classification, length, width, height: 1.5, parts: [], rcsDbsm: 10, scatterers: 4, isStatic: false, motion: { type: "static", x: 0, y: 0, yawDeg: 0 } };
+  return {
+    id,
+    classification,
+    length,
+    width,
+    height: 1.5,
+    parts: [],
+    rcsDbsm: 10,
+    scatterers: 4,
+    isStatic: false,
+    motion: { type: "static", x: 0, y: 0, yawDeg: 0 },
+  };
 }
 
 const snap: WorldSnapshot = {
@@ -18,8 +29,7 @@ const snap: WorldSnapshot = {
   ],
 };
 
-const track = (x: number, y: number): RadarObject =>
-  ({ position: { x: x - RADAR_MOUNT.x, y, z: 0 } }) as unknown as RadarObject;
+const track = (x: number, y: number): RadarObject => ({ position: { x: x - RADAR_MOUNT.x, y, z: 0 } }) as unknown as RadarObject;
 
 describe("radar training labels", () => {
   it("labels a track by the body footprint it lies on (ego-relative positions)", () => {
@@ -32,15 +42,10 @@ describe("radar training labels", () => {
   });
 
   it("maps object classes to the four radar classes", () => {
-    expect(["car", "truck", "motorcycle", "emergency_vehicle", "pedestrian", "cyclist", "static_clutter", "unknown"].map((c) => radarClassOf(c as never))).toEqual([
-      "vehicle",
-      "vehicle",
-      "vehicle",
-      "vehicle",
-      "pedestrian",
-      "cyclist",
-      "clutter",
-      "clutter",
-    ]);
+    expect(
+      ["car", "truck", "motorcycle", "emergency_vehicle", "pedestrian", "cyclist", "static_clutter", "unknown"].map((c) =>
+        radarClassOf(c as never),
+      ),
+    ).toEqual(["vehicle", "vehicle", "vehicle", "vehicle", "pedestrian", "cyclist", "clutter", "clutter"]);
   });
 });

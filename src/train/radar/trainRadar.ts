@@ -22,7 +22,11 @@ function scenariosOf(set: ScenarioSet, opts: TrainOptions): Scenario[] {
 
 function toDataset(examples: readonly RadarExample[], mean?: number[], std?: number[]): Dataset {
   const rows = examples.map((e) => (mean && std ? standardize(Float32Array.from(e.features), mean, std) : e.features));
-  return datasetFrom(rows, examples.map((e) => e.label), [RADAR_FEATURE_COUNT]);
+  return datasetFrom(
+    rows,
+    examples.map((e) => e.label),
+    [RADAR_FEATURE_COUNT],
+  );
 }
 
 /** The radar ECU's own classification mapped to our four classes: the baseline to beat. */
@@ -43,7 +47,9 @@ export const trainRadar: Trainer = async (opts: TrainOptions): Promise<TrainResu
   const trainExamples = scenariosOf(split.train, opts).flatMap((s) => radarExamples(s));
   const heldScenarios = scenariosOf(split.heldOut, opts);
   const heldExamples = heldScenarios.flatMap((s) => radarExamples(s, 1));
-  opts.log(`radar: ${trainExamples.length} training tracks, ${heldExamples.length} held-out tracks (${((performance.now() - t0) / 1000).toFixed(1)} s to simulate)`);
+  opts.log(
+    `radar: ${trainExamples.length} training tracks, ${heldExamples.length} held-out tracks (${((performance.now() - t0) / 1000).toFixed(1)} s to simulate)`,
+  );
 
   const raw = toDataset(trainExamples);
   const { mean, std } = featureStats(raw.x, RADAR_FEATURE_COUNT);
@@ -106,7 +112,8 @@ export const trainRadar: Trainer = async (opts: TrainOptions): Promise<TrainResu
       mean: mean.map((v) => Math.fround(v)),
       std: std.map((v) => Math.fround(v)),
       nearbyRadiusM: NEARBY_RADIUS_M,
-      frame: "radar sensor frame (x forward, y left); one row per confirmed radar object (track) of a RadarFrame, standardised with mean/std",
+      frame:
+        "radar sensor frame (x forward, y left); one row per confirmed radar object (track) of a RadarFrame, standardised with mean/std",
     },
     output: "softmax over classes per track",
     training: {
@@ -136,7 +143,9 @@ export const trainRadar: Trainer = async (opts: TrainOptions): Promise<TrainResu
     metadata,
     summary: [
       `radar held-out clear: accuracy ${c.accuracy} (target ≥ 0.85), balanced accuracy ${c.balancedAccuracy}, ${c.examples} tracks; radar ECU baseline accuracy ${heldOut.clear.radarEcuBaseline.accuracy}`,
-      `radar held-out recall: ${Object.entries(c.perClassRecall).map(([k, v]) => `${k} ${v ?? "-"}`).join(", ")}`,
+      `radar held-out recall: ${Object.entries(c.perClassRecall)
+        .map(([k, v]) => `${k} ${v ?? "-"}`)
+        .join(", ")}`,
       `radar held-out fog: accuracy ${heldOut.degraded?.model.accuracy ?? "-"}`,
     ],
   };
