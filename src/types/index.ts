@@ -7,3 +7,4 @@ export * from "./bundles";
 export * from "./scene";
 export * from "./packets";
 export * from "./tracked";
+export * from "./errors";
