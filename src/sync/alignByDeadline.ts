@@ -1,5 +1,5 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
-import type { SyncedBundle, TimedFrame } from "../types/bundles";
+import { isClockTick, type ClockTick, type SyncedBundle, type TimedFrame } from "../types/bundles";
 import type { SensorFrame } from "../types/frames";
 import type { Nanos } from "../types/time";
 import { planAlignByDeadline, type AlignByDeadlineOptions } from "./alignByDeadlineSchema";
@@ -26,12 +26,15 @@ function schedulerNowNs(scheduler: SchedulerLike): Nanos {
  * lossless replay gives the same bundles at any speed; `scheduler` reads `scheduler.now()` and
  * uses timers, for live streams (asyncScheduler) and marble tests (TestScheduler).
  *
+ * A `ClockTick` in the input moves the `recording` clock without a frame (a live session's
+ * heartbeat: ticks keep coming while every source is silent).
+ *
  * Invalid configuration throws a RangeError at call time (start-up), naming the field.
  */
 export function alignByDeadline<F extends TimedFrame = SensorFrame>(
   options: AlignByDeadlineOptions,
   scheduler: SchedulerLike = asyncScheduler,
-): OperatorFunction<F, SyncedBundle<F>> {
+): OperatorFunction<F | ClockTick, SyncedBundle<F>> {
   const plan = planAlignByDeadline(options);
   const live = plan.clock === "scheduler";
   return (source) =>
@@ -62,8 +65,9 @@ export function alignByDeadline<F extends TimedFrame = SensorFrame>(
         arm();
       }
       const upstream = source.subscribe({
-        next: (frame) => {
-          aligner.onFrame(frame, live ? schedulerNowNs(scheduler) : undefined);
+        next: (item) => {
+          if (isClockTick(item)) aligner.advance(live ? schedulerNowNs(scheduler) : item.now);
+          else aligner.onFrame(item, live ? schedulerNowNs(scheduler) : undefined);
           arm();
         },
         error: (err: unknown) => subscriber.error(err),

@@ -92,3 +92,14 @@ export type SyncedBundle<F extends TimedFrame = SensorFrame> = {
   frames: F[];
   diagnostics: SyncDiagnostics;
 };
+
+/**
+ * A clock reading without data, for the aligner: it moves the aligner's clock to `now` (never
+ * back), so ticks fall due while every source is silent. A live session's heartbeat is a stream
+ * of these.
+ */
+export type ClockTick = { kind: "clock"; now: Nanos };
+
+export function isClockTick(value: object): value is ClockTick {
+  return (value as { kind?: unknown }).kind === "clock";
+}
