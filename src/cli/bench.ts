@@ -13,7 +13,7 @@ import { parseFusionHeadChoice, selectFusionHead } from "../fusion/head/selectHe
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import type { CliContext, CommandRegistrar } from "./context";
-import { UsageError } from "./errors";
+import { BadInputError } from "../types/errors";
 
 type BenchFlags = {
   scenario: string;
@@ -34,15 +34,15 @@ async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
   try {
     names = parseScenarioList(flags.scenario);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new BadInputError({ where: "", what: (err as Error).message, code: "usage" });
   }
   const durationS = Number(flags.duration);
   if (flags.duration.trim() === "" || !Number.isFinite(durationS) || durationS < 1 || durationS > 600) {
-    throw new UsageError(`--duration ${flags.duration}: expected seconds, 1 <= S <= 600`);
+    throw new BadInputError({ where: `--duration ${flags.duration}`, what: "", expected: "seconds, 1 <= S <= 600", code: "usage" });
   }
   const warmup = Number(flags.warmup);
   if (flags.warmup.trim() === "" || !Number.isInteger(warmup) || warmup < 0 || warmup > 1000) {
-    throw new UsageError(`--warmup ${flags.warmup}: expected a whole number of ticks, 0..1000`);
+    throw new BadInputError({ where: `--warmup ${flags.warmup}`, what: "", expected: "a whole number of ticks, 0..1000", code: "usage" });
   }
   const backend = parseBackendChoice(flags.backend);
   const headChoice = flags.fusionHead === undefined ? undefined : parseFusionHeadChoice(flags.fusionHead);
@@ -52,9 +52,12 @@ async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
     try {
       text = await fsp.readFile(flags.baseline, "utf8");
     } catch (err) {
-      throw new UsageError(
-        `--baseline ${flags.baseline}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"}), expected a JSON file from --save-baseline`,
-      );
+      throw new BadInputError({
+        where: `--baseline ${flags.baseline}`,
+        what: `cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+        expected: "a JSON file from --save-baseline",
+        code: "usage",
+      });
     }
     baseline = parseBaseline(text, flags.baseline);
   }

@@ -11,7 +11,7 @@ import { registerTrain } from "./train";
 /**
  * Every CLI command. To add one: write `src/cli/<name>.ts` exporting a CommandRegistrar
  * (`(program, ctx) => program.command(...).action(...)`) and append it here. Actions throw
- * UsageError (or any error with `exitCode = 2`) for bad input; `ctx.exitCode` sets the status.
+ * BadInputError (src/types/errors.ts) for bad input; `ctx.exitCode` sets the status.
  */
 export const COMMANDS: CommandRegistrar[] = [
   registerInspect,

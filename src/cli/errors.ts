@@ -1,16 +1,15 @@
-/** Bad command-line usage or bad input named on the command line: exit code 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-  readonly exitCode = 2;
-}
+import { CommanderError } from "commander";
+import { isBadInput } from "../types/errors";
+
+/** The CLI's exit codes: the only place in avfusion where an error becomes a number. */
+export const EXIT = { ok: 0, internal: 1, badInput: 2 } as const;
 
 /**
- * Errors the CLI reports as bad input (one line, exit 2, no stack trace): anything carrying
- * `exitCode: 2` (UsageError) and the readers' one-line errors (McapReadError). Other libraries'
- * errors can opt in by setting `exitCode = 2` or `badInput = true` on the error object.
+ * How a thrown error ends the CLI: bad input (`BadInputError`, from any stage, and Commander's own
+ * usage errors) is exit code 2 with its one-line message and no stack trace; anything else is an
+ * internal failure, exit code 1.
  */
-export function isBadInput(err: unknown): err is Error {
-  if (!(err instanceof Error)) return false;
-  const e = err as Error & { exitCode?: unknown; badInput?: unknown };
-  return e.exitCode === 2 || e.badInput === true || e.name === "McapReadError";
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+  return isBadInput(err) ? EXIT.badInput : EXIT.internal;
 }

@@ -24,7 +24,7 @@ import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
 import type { CliContext, CommandRegistrar } from "./context";
-import { UsageError } from "./errors";
+import { BadInputError } from "../types/errors";
 
 type EvalFlags = {
   json?: boolean;
@@ -44,7 +44,7 @@ function parsePipelines(list: string | undefined, hasLearned: boolean): EvalPipe
   const out = list.split(",").map((p) => p.trim());
   for (const p of out) {
     if (!(EVAL_PIPELINES as readonly string[]).includes(p))
-      throw new UsageError(`--pipelines ${list}: "${p}" is not one of ${EVAL_PIPELINES.join(", ")}`);
+      throw new BadInputError({ where: `--pipelines ${list}`, what: `"${p}" is not one of ${EVAL_PIPELINES.join(", ")}`, code: "usage" });
   }
   return out as EvalPipeline[];
 }
@@ -52,7 +52,7 @@ function parsePipelines(list: string | undefined, hasLearned: boolean): EvalPipe
 /** The learned head when asked for (`learned`) or by default when models/fusion exists; undefined = the tracker alone. */
 async function learnedHead(flags: EvalFlags, ctx: CliContext): Promise<LearnedFusionHead | undefined> {
   if (flags.fusionHead !== "auto" && flags.fusionHead !== "learned" && flags.fusionHead !== "none") {
-    throw new UsageError(`--fusion-head ${flags.fusionHead}: expected auto, learned or none`);
+    throw new BadInputError({ where: `--fusion-head ${flags.fusionHead}`, what: "", expected: "auto, learned or none", code: "usage" });
   }
   const shipped = existsSync(join(flags.models, "fusion", "model.json"));
   if (flags.fusionHead === "none" || (flags.fusionHead === "auto" && !shipped)) {
@@ -75,10 +75,11 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
     const source = await FileReadable.open(file);
     try {
       const plan = planPipeline(await inspectRecording(source, { classify: VENDOR_CLASSIFY }));
-      if (plan.sensors.length === 0) throw new UsageError(`${file}: no sensor topic avfusion can decode`);
+      if (plan.sensors.length === 0) throw new BadInputError({ where: file, what: "no sensor topic avfusion can decode", code: "usage" });
       ctx.stderr(`eval ${file} (${condition}): encoders once, then ${pipelines.join(", ")}\n`);
       const captured = await captureEncodedTicks(source, plan, { models: { files: nodeModelFiles(), dir: flags.models } });
-      if (captured.groundTruth.length === 0) throw new UsageError(`${file}: no ground truth (avfusion.GroundTruth) to evaluate against`);
+      if (captured.groundTruth.length === 0)
+        throw new BadInputError({ where: file, what: "no ground truth (avfusion.GroundTruth) to evaluate against", code: "usage" });
       const scenes = fuseForPipelines(plan, captured.ticks, { pipelines, learnedHead: head, naiveHead: createNaiveFusionHead() });
       for (const [pipeline, s] of scenes) {
         entries.push(resultEntry({ recording: file, condition, pipeline }, evaluateScenes(captured.groundTruth, s)));
@@ -133,9 +134,12 @@ async function evalSuite(
 
 async function run(files: string[], flags: EvalFlags, ctx: CliContext): Promise<void> {
   const suite = flags.suite === true ? "standard" : flags.suite === false ? undefined : flags.suite;
-  if (suite !== undefined && files.length > 0) throw new UsageError(`eval: give recordings or --suite, not both`);
-  if (suite === undefined && files.length === 0) throw new UsageError(`eval: expected recordings (FILE...) or --suite [NAME]`);
-  if (flags.suite !== undefined && flags.condition !== undefined) throw new UsageError(`--condition: the suite names its own conditions`);
+  if (suite !== undefined && files.length > 0)
+    throw new BadInputError({ where: "eval", what: "give recordings or --suite, not both", code: "usage" });
+  if (suite === undefined && files.length === 0)
+    throw new BadInputError({ where: "eval", what: "", expected: "recordings (FILE...) or --suite [NAME]", code: "usage" });
+  if (flags.suite !== undefined && flags.condition !== undefined)
+    throw new BadInputError({ where: "--condition", what: "the suite names its own conditions", code: "usage" });
   const loaded = suite !== undefined ? loadSuite(suite) : undefined; // bad suite files fail before the backend starts
   if (flags.pipelines !== undefined) parsePipelines(flags.pipelines, true);
   let backend = "";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { CliContext } from "./context";
-import { UsageError } from "./errors";
+import { BadInputError } from "../types/errors";
 import { main } from "./main";
 
 async function run(args: string[], commands?: ((program: Command, ctx: CliContext) => void)[]) {
@@ -29,15 +29,24 @@ describe("main", () => {
     expect(r.err).toContain("Usage: avfusion");
   });
 
-  test("UsageError from a command: one line, exit 2", async () => {
-    const r = await run(["boom"], [failing(new UsageError("--rate: expected a positive number, got -1"))]);
+  test("BadInputError from a command: one line, exit 2", async () => {
+    const r = await run(
+      ["boom"],
+      [failing(new BadInputError({ where: "--rate", what: "", expected: "a positive number, got -1", code: "usage" }))],
+    );
     expect(r).toEqual({ code: 2, out: "", err: "avfusion: --rate: expected a positive number, got -1\n" });
   });
 
-  test("an error that opts in with exitCode = 2 counts as bad input", async () => {
-    const e = Object.assign(new Error("config.yaml: sync.deadlineMs: expected a number ≥ 0, got -5\nmore"), { exitCode: 2 });
+  test("bad input from any stage (a BadInputError) is exit 2, its message on one line", async () => {
+    const e = new BadInputError({ where: "config.yaml", what: "sync.deadlineMs -5\nmore", expected: "a number ≥ 0", code: "config" });
     const r = await run(["boom"], [failing(e)]);
-    expect(r).toEqual({ code: 2, out: "", err: "avfusion: config.yaml: sync.deadlineMs: expected a number ≥ 0, got -5\n" });
+    expect(r).toEqual({ code: 2, out: "", err: "avfusion: config.yaml: sync.deadlineMs -5 more, expected a number ≥ 0\n" });
+  });
+
+  test("only BadInputError is bad input: an ad-hoc error carrying exitCode = 2 is an internal failure", async () => {
+    const e = Object.assign(new Error("something odd"), { exitCode: 2 });
+    const r = await run(["boom"], [failing(e)]);
+    expect(r).toEqual({ code: 1, out: "", err: "avfusion: internal error: something odd\n" });
   });
 
   test("any other error is an internal failure: exit 1, one line", async () => {

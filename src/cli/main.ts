@@ -1,7 +1,8 @@
 import { Command, CommanderError } from "commander";
 import { COMMANDS } from "./commands";
 import type { CliContext, CliIo, CommandRegistrar } from "./context";
-import { isBadInput } from "./errors";
+import { isBadInput } from "../types/errors";
+import { exitCodeFor } from "./errors";
 
 const defaultIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -33,17 +34,15 @@ export async function main(argv: string[], io: CliIo = defaultIo, commands: read
     await program.parseAsync(argv);
     return ctx.exitCode;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // Commander has already printed its one-line message (or the help / version text).
-      return err.exitCode === 0 ? 0 : 2;
-    }
+    // Commander has already printed its one-line message (or the help / version text).
+    if (err instanceof CommanderError) return exitCodeFor(err);
     if (isBadInput(err)) {
       io.stderr(`avfusion: ${firstLine(err.message)}\n`);
-      return 2;
+      return exitCodeFor(err);
     }
     const text = err instanceof Error ? err.message : String(err);
     io.stderr(`avfusion: internal error: ${firstLine(text)}\n`);
     if (process.env.AVFUSION_DEBUG && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
-    return 1;
+    return exitCodeFor(err);
   }
 }

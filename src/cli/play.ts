@@ -4,7 +4,7 @@ import { serveRecording, type PlaybackStats } from "../play/serveRecording";
 import { parseUdpTargets, playRecordingUdp } from "../play/udpPlayback";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import type { CliContext, CommandRegistrar } from "./context";
-import { UsageError } from "./errors";
+import { BadInputError } from "../types/errors";
 
 type PlayFlags = {
   serve?: string;
@@ -21,7 +21,12 @@ type PlayFlags = {
 function positive(name: string, text: string, max = Infinity): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0 || value > max)
-    throw new UsageError(`${name} ${text}: expected a positive number${max < Infinity ? ` up to ${max}` : ""}`);
+    throw new BadInputError({
+      where: `${name} ${text}`,
+      what: "",
+      expected: `a positive number${max < Infinity ? ` up to ${max}` : ""}`,
+      code: "usage",
+    });
   return value;
 }
 
@@ -49,7 +54,7 @@ function summary(stats: PlaybackStats, unit: string): string {
 
 async function run(file: string, flags: PlayFlags, ctx: CliContext): Promise<void> {
   if ((flags.serve === undefined) === (flags.udp === undefined))
-    throw new UsageError("play: give exactly one of --serve PORT or --udp TARGETS");
+    throw new BadInputError({ where: "play", what: "give exactly one of --serve PORT or --udp TARGETS", code: "usage" });
   const rate = positive("--rate", flags.rate);
   const duration = flags.duration === undefined ? undefined : positive("--duration", flags.duration);
   const topics = flags.topics
@@ -60,7 +65,12 @@ async function run(file: string, flags: PlayFlags, ctx: CliContext): Promise<voi
   if (flags.serve !== undefined) {
     port = Number(flags.serve);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
-      throw new UsageError(`--serve ${flags.serve}: expected a port 0..65535 (0 = any free port)`);
+      throw new BadInputError({
+        where: `--serve ${flags.serve}`,
+        what: "",
+        expected: "a port 0..65535 (0 = any free port)",
+        code: "usage",
+      });
   }
   const targets = flags.udp !== undefined ? parseUdpTargets(flags.udp) : undefined;
   const source = await FileReadable.open(file);

@@ -6,7 +6,7 @@ import { listScenarios, loadScenario } from "../sim/loadScenario";
 import { validateScenario, type Scenario } from "../sim/scenario";
 import { simulateToMcap } from "../sim/simulate";
 import type { CliContext, CommandRegistrar } from "./context";
-import { UsageError } from "./errors";
+import { BadInputError } from "../types/errors";
 
 type SimulateFlags = {
   scenario: string;
@@ -20,7 +20,8 @@ type SimulateFlags = {
 
 function parseNumber(flag: string, value: string, check: (n: number) => boolean, expected: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${flag} ${value}: expected ${expected}`);
+  if (value.trim() === "" || !Number.isFinite(n) || !check(n))
+    throw new BadInputError({ where: `--${flag} ${value}`, what: "", expected: `${expected}`, code: "usage" });
   return n;
 }
 
@@ -54,7 +55,8 @@ async function run(flags: SimulateFlags, ctx: CliContext): Promise<void> {
   }
   const scenario = resolveScenario(flags);
   const output = flags.output ?? `${scenario.name}.mcap`;
-  if (path.extname(output) === "") throw new UsageError(`-o ${output}: expected a file name ending in .mcap`);
+  if (path.extname(output) === "")
+    throw new BadInputError({ where: `-o ${output}`, what: "", expected: "a file name ending in .mcap", code: "usage" });
   const bar =
     flags.progress && process.stderr.isTTY
       ? new SingleBar({ format: "simulate [{bar}] {value}/{total} s | {eta}s left", stream: process.stderr, hideCursor: true }, undefined)

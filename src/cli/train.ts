@@ -1,6 +1,6 @@
 import * as path from "path";
 import type { Command } from "commander";
-import { ModelFileError, saveModel } from "../runtime/modelFiles";
+import { isModelFileError, saveModel } from "../runtime/modelFiles";
 import { decodeDrive, driveFileName, encodeDrive, generateDrive, type DriveSpec, type FusionDrive } from "../train/fusion/drives";
 import { trainFusionHead } from "../train/fusion/trainFusion";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
@@ -10,7 +10,7 @@ import { TRAINERS } from "../train";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { loadScenario } from "../sim/loadScenario";
 import type { CliContext, CommandRegistrar } from "./context";
-import { UsageError } from "./errors";
+import { BadInputError } from "../types/errors";
 
 type TrainFlags = {
   modality?: string;
@@ -27,13 +27,25 @@ type TrainFlags = {
 };
 
 async function run(flags: TrainFlags, ctx: CliContext): Promise<void> {
-  if (flags.fusion && flags.modality !== undefined) throw new UsageError("--fusion and --modality: give one of them");
+  if (flags.fusion && flags.modality !== undefined)
+    throw new BadInputError({ where: "--fusion and --modality", what: "give one of them", code: "usage" });
   if (!flags.fusion && flags.modality === undefined)
-    throw new UsageError(`train: expected --modality ${Object.keys(TRAINERS).join("|")} or --fusion`);
+    throw new BadInputError({
+      where: "train",
+      what: "",
+      expected: `--modality ${Object.keys(TRAINERS).join("|")} or --fusion`,
+      code: "usage",
+    });
   if (flags.fusion) return runFusion(flags, ctx);
   const modality = flags.modality!;
   const trainer = TRAINERS[modality];
-  if (!trainer) throw new UsageError(`--modality ${modality}: expected one of ${Object.keys(TRAINERS).join("|")}`);
+  if (!trainer)
+    throw new BadInputError({
+      where: `--modality ${modality}`,
+      what: "",
+      expected: `one of ${Object.keys(TRAINERS).join("|")}`,
+      code: "usage",
+    });
   const { seed, maxMinutes, epochs } = parseCommon(flags);
   const selection = await selectBackend({ backend: parseBackendChoice(flags.backend), log: (l) => ctx.stderr(`${l}\n`) });
   const command = [
@@ -72,15 +84,20 @@ async function run(flags: TrainFlags, ctx: CliContext): Promise<void> {
 function parseCommon(flags: TrainFlags): { seed: number; maxMinutes: number; epochs: number | undefined } {
   const seed = Number(flags.seed);
   if (flags.seed.trim() === "" || !Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff) {
-    throw new UsageError(`--seed ${flags.seed}: expected an integer 0..2147483647`);
+    throw new BadInputError({ where: `--seed ${flags.seed}`, what: "", expected: "an integer 0..2147483647", code: "usage" });
   }
   const maxMinutes = Number(flags.maxMinutes);
   if (flags.maxMinutes.trim() === "" || !Number.isFinite(maxMinutes) || maxMinutes < 0) {
-    throw new UsageError(`--max-minutes ${flags.maxMinutes}: expected minutes ≥ 0 (0 = no limit)`);
+    throw new BadInputError({
+      where: `--max-minutes ${flags.maxMinutes}`,
+      what: "",
+      expected: "minutes ≥ 0 (0 = no limit)",
+      code: "usage",
+    });
   }
   const epochs = flags.epochs === undefined ? undefined : Number(flags.epochs);
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1))
-    throw new UsageError(`--epochs ${flags.epochs}: expected a positive integer`);
+    throw new BadInputError({ where: `--epochs ${flags.epochs}`, what: "", expected: "a positive integer", code: "usage" });
   return { seed, maxMinutes, epochs };
 }
 
@@ -93,7 +110,7 @@ async function runFusion(flags: TrainFlags, ctx: CliContext): Promise<void> {
   const { seed, maxMinutes, epochs } = parseCommon(flags);
   const drives = flags.drives === undefined ? undefined : Number(flags.drives);
   if (drives !== undefined && (!Number.isInteger(drives) || drives < 1 || drives > 9000))
-    throw new UsageError(`--drives ${flags.drives}: expected an integer 1..9000`);
+    throw new BadInputError({ where: `--drives ${flags.drives}`, what: "", expected: "an integer 1..9000", code: "usage" });
   const selection = await selectBackend({ backend: parseBackendChoice(flags.backend), log: (l) => ctx.stderr(`${l}\n`) });
   const command = [
     "avfusion",
@@ -118,7 +135,7 @@ async function runFusion(flags: TrainFlags, ctx: CliContext): Promise<void> {
     try {
       return decodeDrive(await cache.read(name), path.join(flags.data, name));
     } catch (err) {
-      if (!(err instanceof ModelFileError)) throw err;
+      if (!isModelFileError(err)) throw err;
     }
     const t = performance.now();
     const drive = await generateDrive(spec, { files: encoderFiles, dir: flags.models });

@@ -1,2 +1,3 @@
 export { avfusionConfigSchema, type AvfusionConfig } from "./configSchema";
-export { ConfigError, loadConfig, parseConfig } from "./loadConfig";
+export { loadConfig, parseConfig } from "./loadConfig";
+export { msField, parseConfigValue } from "./zodFields";

@@ -1,6 +1,6 @@
 import type { EncodedTick } from "../encoders/encodeBundle";
 import { MultiSensorTracker } from "../fusion/MultiSensorTracker";
-import { parseTrackerConfig } from "../fusion/trackerConfig";
+import { parseTrackerConfig, type TrackerConfig } from "../fusion/trackerConfig";
 import { SceneAssembler } from "../scene/assembleScene";
 import type { DecodeCounts } from "../scene/observeSensors";
 import type { SceneConfigInput } from "../scene/sceneConfig";
@@ -33,9 +33,14 @@ export type FusionStage = (encoded: EncodedTick, decode?: Iterable<DecodeCounts>
  * Everything after the encoders: tracker (+ optional fusion head) → scene assembler, stateful
  * across ticks, synchronous. Separate from the encoders so that tools can run the encoders once
  * and fuse the same evidence several ways (evaluation ablations, fusion-head training).
+ * `tracker` is the tracker config already parsed (the scene pipeline parses it once per run).
  */
-export function createFusionStage(plan: PipelinePlan, options: FusionStageOptions = {}): FusionStage {
-  const fusion = new MultiSensorTracker(parseTrackerConfig(options.tracker ?? {}), options.fusionHead);
+export function createFusionStage(
+  plan: PipelinePlan,
+  options: FusionStageOptions = {},
+  tracker: TrackerConfig = parseTrackerConfig(options.tracker ?? {}),
+): FusionStage {
+  const fusion = new MultiSensorTracker(tracker, options.fusionHead);
   const assembler = new SceneAssembler(sceneConfigForPlan(plan, options.scene));
   return (encoded, decode) => {
     const bundle = encoded.synced;

@@ -1,7 +1,6 @@
 import { share } from "rxjs";
 import { createDiagnostics, readRecording } from "../sources/mcap/readRecording";
 import type { RecordingReadable } from "../sources/mcap/types";
-import { planAlignByDeadline } from "../sync/alignByDeadlineSchema";
 import { decodeAndAlign } from "./decodeAndAlign";
 import type { PipelineOptions, PipelinePlan, PipelineRun } from "./types";
 
@@ -10,7 +9,6 @@ import type { PipelineOptions, PipelinePlan, PipelineRun } from "./types";
  * frames only. Calibration and ground truth are side channels (`calibration`, `onGroundTruth`).
  */
 export function createPipeline(source: RecordingReadable, plan: PipelinePlan, options: PipelineOptions = {}): PipelineRun {
-  planAlignByDeadline(plan.sync); // fail at start-up, not mid-run
   const readDiagnostics = createDiagnostics(source.name);
   const aligned = decodeAndAlign(plan, options);
   const bundles = readRecording(source, { ...options.read, diagnostics: readDiagnostics }).pipe(aligned.operator, share());

@@ -4,7 +4,6 @@ import { createSensorEncoders } from "../encoders/sensorEncoders";
 import { parseTrackerConfig } from "../fusion/trackerConfig";
 import type { DecodeCounts } from "../scene/observeSensors";
 import type { RecordingReadable } from "../sources/mcap/types";
-import { planAlignByDeadline } from "../sync/alignByDeadlineSchema";
 import type { SyncedBundle } from "../types";
 import { createFusionStage } from "./createFusionStage";
 import { decodeAndAlign } from "./decodeAndAlign";
@@ -49,8 +48,8 @@ function createEncoderErrorCounts() {
  * messages for the decode stage, decoded frames and clock readings through the typed entry).
  */
 export function createScenePipelineFromFeed(feed: MessageFeed, plan: PipelinePlan, options: ScenePipelineOptions): ScenePipelineRun {
-  planAlignByDeadline(plan.sync);
-  parseTrackerConfig(options.tracker ?? {}); // fail at start-up, not on the first tick
+  // Parsed once, here: a bad tracker config fails at start-up, not on the first tick.
+  const tracker = parseTrackerConfig(options.tracker ?? {});
   const { withFrames, decodeStats, calibration } = decodeAndAlign(plan, options);
   const { encoders, encode } = encodersFor(plan, calibration, options);
   const pacer = createTickPacer(feed.mode, options.maxTicksInFlight ?? 4);
@@ -62,7 +61,7 @@ export function createScenePipelineFromFeed(feed: MessageFeed, plan: PipelinePla
 
   const ticks = defer(() => {
     pacer.open();
-    const fuse = createFusionStage(plan, options);
+    const fuse = createFusionStage(plan, options, tracker);
     const alignedAt = new WeakMap<SyncedBundle, number>();
     const synced = withFrames(
       feed.messages(() => pacer.waitForRoom()),

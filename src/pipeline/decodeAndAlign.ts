@@ -37,7 +37,7 @@ export function decodeAndAlign(plan: PipelinePlan, options: PipelineOptions) {
     entries.pipe(
       tap(keepSideChannels),
       filter(isAlignable),
-      alignByDeadline(plan.sync),
+      alignByDeadline(plan.aligner),
       tap((b) => options.onAligned?.(b)),
     );
   const operator: OperatorFunction<SensorMessage, SyncedBundle> = (messages) => align(messages.pipe(filter(wanted), decode));

@@ -1,4 +1,4 @@
-import type { AlignByDeadlineOptions } from "../sync/alignByDeadlineSchema";
+import { planAlignByDeadline, type AlignByDeadlineOptions } from "../sync/alignByDeadlineSchema";
 import { BadInputError, SENSOR_KINDS, type SensorKind } from "../types";
 import type { PipelinePlan, PipelineSensor, PlanOptions, TopicCatalogue } from "./types";
 
@@ -48,7 +48,8 @@ function sensorWindow(s: PipelineSensor) {
  * Builds the aligner configuration from a catalogue of topics (a recording's inspection, or what
  * a live bridge advertised): every supported camera, LiDAR, radar and audio topic becomes a
  * sensor. The config file's pipeline settings and per-sensor overrides win over `options`; a
- * config sensor that is not in the catalogue is bad input.
+ * config sensor that is not in the catalogue, or settings the aligner refuses, are bad input
+ * (BadInputError, code `config`), thrown here and nowhere later.
  */
 export function planPipeline(catalogue: TopicCatalogue, options: PlanOptions = {}): PipelinePlan {
   const { sensors, unused } = sensorsOf(catalogue);
@@ -71,5 +72,6 @@ export function planPipeline(catalogue: TopicCatalogue, options: PlanOptions = {
       code: "config",
     });
   }
-  return { sensors, sync, unused };
+  // The aligner's cross-field checks run here, once: a bad config fails before anything runs.
+  return { sensors, sync, aligner: planAlignByDeadline(sync), unused };
 }

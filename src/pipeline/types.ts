@@ -6,7 +6,7 @@ import type { TrackerConfigInput } from "../fusion/trackerConfig";
 import type { ModelFiles } from "../runtime/modelFiles";
 import type { SceneConfigInput } from "../scene/sceneConfig";
 import type { ReadDiagnostics, ReadRecordingOptions } from "../sources/mcap/readRecording";
-import type { AlignByDeadlineOptions } from "../sync/alignByDeadlineSchema";
+import type { AlignByDeadlineOptions, AlignByDeadlinePlan } from "../sync/alignByDeadlineSchema";
 import type {
   CalibrationUpdate,
   ClockTick,
@@ -52,7 +52,10 @@ export type PipelineSensor = {
 
 export type PipelinePlan = {
   sensors: PipelineSensor[];
+  /** The aligner's settings as planned (readable, in ms). */
   sync: AlignByDeadlineOptions;
+  /** The same, validated once at planning (cross-field checks included) and in ns: what the aligner runs on. */
+  aligner: AlignByDeadlinePlan;
   /** Topics the pipeline will not use, with why (unsupported schema, encoding, ...). */
   unused: { topic: string; reason: string }[];
 };

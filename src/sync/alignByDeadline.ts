@@ -2,7 +2,7 @@ import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, 
 import { isClockTick, type ClockTick, type SyncedBundle, type TimedFrame } from "../types/bundles";
 import type { SensorFrame } from "../types/frames";
 import type { Nanos } from "../types/time";
-import { planAlignByDeadline, type AlignByDeadlineOptions } from "./alignByDeadlineSchema";
+import { planAlignByDeadline, type AlignByDeadlineOptions, type AlignByDeadlinePlan } from "./alignByDeadlineSchema";
 import { DeadlineAligner } from "./DeadlineAligner";
 
 /** `scheduler.now()` (ms, possibly fractional) as bigint ns without losing precision on epoch values. */
@@ -10,6 +10,10 @@ function schedulerNowNs(scheduler: SchedulerLike): Nanos {
   const ms = scheduler.now();
   const whole = Math.floor(ms);
   return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
+}
+
+function isPlanned(options: AlignByDeadlineOptions | AlignByDeadlinePlan): options is AlignByDeadlinePlan {
+  return typeof (options as AlignByDeadlinePlan).period === "bigint";
 }
 
 /**
@@ -29,13 +33,14 @@ function schedulerNowNs(scheduler: SchedulerLike): Nanos {
  * A `ClockTick` in the input moves the `recording` clock without a frame (a live session's
  * heartbeat: ticks keep coming while every source is silent).
  *
- * Invalid configuration throws a RangeError at call time (start-up), naming the field.
+ * Invalid configuration throws a BadInputError at call time (start-up), naming the field; a
+ * plan already made by `planAlignByDeadline` (the pipeline makes one per run) is used as it is.
  */
 export function alignByDeadline<F extends TimedFrame = SensorFrame>(
-  options: AlignByDeadlineOptions,
+  options: AlignByDeadlineOptions | AlignByDeadlinePlan,
   scheduler: SchedulerLike = asyncScheduler,
 ): OperatorFunction<F | ClockTick, SyncedBundle<F>> {
-  const plan = planAlignByDeadline(options);
+  const plan = isPlanned(options) ? options : planAlignByDeadline(options);
   const live = plan.clock === "scheduler";
   return (source) =>
     new Observable<SyncedBundle<F>>((subscriber) => {

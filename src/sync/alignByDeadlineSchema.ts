@@ -1,3 +1,4 @@
+import { BadInputError } from "../types/errors";
 import { z } from "zod";
 import { msToNs, type Nanos } from "../types/time";
 
@@ -112,13 +113,13 @@ export type AlignByDeadlinePlan = {
   maxCatchUpTicks: number;
 };
 
-/** Validates options; throws one RangeError naming the first bad field and what was expected. */
+/** Validates options; throws one BadInputError (code `config`) naming the first bad field and what was expected. */
 export function planAlignByDeadline(options: AlignByDeadlineOptions): AlignByDeadlinePlan {
   const parsed = alignByDeadlineSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? issue.path.join(".") : "(root)";
-    throw new RangeError(`alignByDeadline config: ${where}: ${issue.message}`);
+    throw new BadInputError({ where: `alignByDeadline config: ${where}`, what: issue.message, code: "config" });
   }
   const c = parsed.data;
   const period = BigInt(Math.round(1e9 / c.tick.rateHz));

@@ -4,7 +4,8 @@
  * 2 with its one-line message, and anything else to exit code 1 ("internal error").
  *
  * The message is `<where>: <what>[, expected <expected>]`, on one line: where names the file (and
- * byte offset), topic, flag or config key; what says what was found, with the offending value.
+ * byte offset), topic, flag or config key; what says what was found, with the offending value
+ * (it may be empty when "expected …" says it all).
  */
 export class BadInputError extends Error {
   override readonly name = "BadInputError";
@@ -18,8 +19,8 @@ export class BadInputError extends Error {
   readonly code: BadInputCode;
 
   constructor(parts: { where: string; what: string; expected?: string | undefined; code?: BadInputCode }) {
-    const expected = parts.expected === undefined ? "" : `, expected ${parts.expected}`;
-    super(oneLine(`${parts.where === "" ? "" : `${parts.where}: `}${parts.what}${expected}`));
+    const found = [parts.what, parts.expected === undefined ? "" : `expected ${parts.expected}`].filter((t) => t !== "").join(", ");
+    super(oneLine(parts.where === "" ? found : `${parts.where}: ${found}`));
     this.where = parts.where;
     this.what = parts.what;
     this.expected = parts.expected;

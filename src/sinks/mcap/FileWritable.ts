@@ -1,5 +1,6 @@
 import { promises as fsp } from "fs";
 import type { IWritable } from "@mcap/core";
+import { BadInputError } from "../../types/errors";
 
 /**
  * An `IWritable` over a file, batching McapWriter's many small writes into ~1 MiB appends.
@@ -25,9 +26,7 @@ export class FileWritable implements IWritable {
       handle = await fsp.open(tmp, "w");
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? "error";
-      const e = new Error(`cannot write ${path}: ${code} (expected a writable file path)`) as Error & { exitCode: number };
-      e.exitCode = 2;
-      throw e;
+      throw new BadInputError({ where: "", what: `cannot write ${path}: ${code} (expected a writable file path)`, code: "usage" });
     }
     return new FileWritable(handle, path, tmp, flushBytes);
   }
