@@ -31,7 +31,7 @@ export type FusedTrack = {
   /** Stable id, unique over the tracker's life, never reused. */
   id: number;
   status: TrackStatus;
-  /** Probability that the object exists, 0..1 (documented model in docs/readme/fusion.md). */
+  /** Probability that the object exists, 0..1 (documented model in docs/fusion.md). */
   existence: number;
   /** Box centre (m). */
   position: Vec3;
