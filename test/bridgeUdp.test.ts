@@ -121,7 +121,7 @@ describe("UDP sensor drivers", () => {
       expect(got.topic).toBe("udp:velodyne:0");
       expect(got.receivedAt).toBeGreaterThan(0n);
     });
-    // A full VLP-16 rotation holds ~29 k points (docs/readme/vendor.md).
+    // A full VLP-16 rotation holds ~29 k points (docs/vendor.md).
     expect((frames[0] as PointCloudFrame).count).toBeGreaterThan(20_000);
   });
 
