@@ -44,7 +44,7 @@ describe("avfusion eval", () => {
     if (!existsSync(noGt)) return console.warn(`evalCli: ${noGt} not found; skipping the no-ground-truth case`);
     const r = await cli("eval", noGt);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/OneMessage\.mcap: no sensor topic avfusion can decode/);
+    expect(r.err).toMatch(/OneMessage\.mcap: no camera, LiDAR, radar or audio topic that avfusion can decode among /);
     expect(
       r.err
         .trim()

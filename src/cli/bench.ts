@@ -13,6 +13,7 @@ import { parseFusionHeadChoice, selectFusionHead } from "../fusion/head/selectHe
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import type { CliContext, CommandRegistrar } from "./context";
+import { withFusionHeadFlag, withInferenceFlags } from "./sharedFlags";
 import { BadInputError } from "../types/errors";
 
 type BenchFlags = {
@@ -129,7 +130,7 @@ async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
 }
 
 export const registerBench: CommandRegistrar = (program: Command, ctx: CliContext) => {
-  program
+  const command = program
     .command("bench")
     .description(
       "latency benchmark: simulated scenarios through the whole pipeline; e2e and per-stage HDR percentiles, deadline misses, throughput, memory",
@@ -140,10 +141,7 @@ export const registerBench: CommandRegistrar = (program: Command, ctx: CliContex
     .option("--report <dir>", "write report.md, report.json and SVG plots to DIR")
     .option("--baseline <file>", "print every figure as a ratio to a saved baseline")
     .option("--save-baseline <file>", "save this run's JSON as a baseline (e.g. bench/baselines/<name>.json)")
-    .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
-    .option("--models <dir>", "directory of the shipped models", "models")
-    .option("--fusion-head <name>", "learned|naive|none; default: learned when <models>/fusion/model.json exists, else none")
     .option("--warmup <ticks>", "ticks of an unmeasured warm-up run before the scenarios (0 = none)", "10")
-    .option("--cache <dir>", "where simulated recordings are kept between runs", path.join("tmp", "bench-cache"))
-    .action((flags: BenchFlags) => run(flags, ctx));
+    .option("--cache <dir>", "where simulated recordings are kept between runs", path.join("tmp", "bench-cache"));
+  withFusionHeadFlag(withInferenceFlags(command)).action((flags: BenchFlags) => run(flags, ctx));
 };

@@ -24,6 +24,7 @@ import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
 import type { CliContext, CommandRegistrar } from "./context";
+import { withInferenceFlags } from "./sharedFlags";
 import { BadInputError } from "../types/errors";
 
 type EvalFlags = {
@@ -75,7 +76,6 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
     const source = await FileReadable.open(file);
     try {
       const plan = planPipeline(await inspectRecording(source, { classify: VENDOR_CLASSIFY }));
-      if (plan.sensors.length === 0) throw new BadInputError({ where: file, what: "no sensor topic avfusion can decode", code: "usage" });
       ctx.stderr(`eval ${file} (${condition}): encoders once, then ${pipelines.join(", ")}\n`);
       const captured = await captureEncodedTicks(source, plan, { models: { files: nodeModelFiles(), dir: flags.models } });
       if (captured.groundTruth.length === 0)
@@ -160,7 +160,7 @@ async function run(files: string[], flags: EvalFlags, ctx: CliContext): Promise<
 }
 
 export const registerEval: CommandRegistrar = (program: Command, ctx: CliContext) => {
-  program
+  const command = program
     .command("eval")
     .description(
       "replay recordings with ground truth (or the held-out suite) and compute nuScenes-style detection, siren and robustness metrics",
@@ -177,8 +177,6 @@ export const registerEval: CommandRegistrar = (program: Command, ctx: CliContext
       "what `fused` runs: auto (learned head when models/fusion exists), learned, none (tracker alone)",
       "auto",
     )
-    .option("--condition <name>", "condition label for every file (default: the file name)")
-    .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
-    .option("--models <dir>", "directory of the shipped models", "models")
-    .action((files: string[], flags: EvalFlags) => run(files, flags, ctx));
+    .option("--condition <name>", "condition label for every file (default: the file name)");
+  withInferenceFlags(command).action((files: string[], flags: EvalFlags) => run(files, flags, ctx));
 };

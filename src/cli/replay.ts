@@ -8,20 +8,26 @@ import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../sinks/sceneOutputs";
 import type { Pacing } from "../sources/mcap/readRecording";
 import { BadInputError } from "../types/errors";
 import type { CliContext, CommandRegistrar } from "./context";
+import {
+  withConfigFlag,
+  withFusionHeadFlag,
+  withInferenceFlags,
+  withSceneOutputFlags,
+  type ConfigFlag,
+  type FusionHeadFlag,
+  type InferenceFlags,
+  type SceneOutputFlags,
+} from "./sharedFlags";
 
-type ReplayFlags = {
-  rate?: string;
-  max?: boolean;
-  tickHz: string;
-  jsonl?: string;
-  out?: string;
-  progress: boolean;
-  config?: string;
-  backend: string;
-  models: string;
-  fusionHead?: string;
-};
-
+type ReplayFlags = InferenceFlags &
+  FusionHeadFlag &
+  SceneOutputFlags &
+  ConfigFlag & {
+    rate?: string;
+    max?: boolean;
+    tickHz: string;
+    progress: boolean;
+  };
 
 function parsePacing(flags: ReplayFlags): Pacing {
   if (flags.max && flags.rate !== undefined)
@@ -88,19 +94,14 @@ function printSummary({ plan, summary, wallMs, run }: ReplayResult, flags: Repla
 }
 
 export const registerReplay: CommandRegistrar = (program: Command, ctx: CliContext) => {
-  program
+  const command = program
     .command("replay")
     .description("replay a recording through the whole pipeline (decode → sync → encoders → fusion → scene) and summarise it")
     .argument("<file>", "MCAP recording")
     .option("--rate <r>", "real time × r (default 1); ticks are dropped to the newest while the pipeline is busy")
     .option("--max", "lossless, as fast as the pipeline consumes (deterministic)")
-    .option("--out <file>", "write the scene states and foxglove.SceneUpdate boxes to an MCAP file")
-    .option("--jsonl <path>", "write one scene state per line to PATH (- for stdout)")
-    .option("--config <file>", "YAML/JSON config: topic mapping, tick rate, per-sensor alignment (see README)")
-    .option("--tick-hz <hz>", "fusion tick rate", "10")
-    .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
-    .option("--models <dir>", "directory of the shipped models", "models")
-    .option("--fusion-head <head>", "late-fusion head: learned|naive|none (default: learned when <models>/fusion exists, else none)")
+    .option("--tick-hz <hz>", "fusion tick rate", "10");
+  withFusionHeadFlag(withInferenceFlags(withConfigFlag(withSceneOutputFlags(command))))
     .option("--no-progress", "no progress bar")
     .action((file: string, flags: ReplayFlags) => run(file, flags, ctx));
 };

@@ -47,12 +47,20 @@ function sensorWindow(s: PipelineSensor) {
 /**
  * Builds the aligner configuration from a catalogue of topics (a recording's inspection, or what
  * a live bridge advertised): every supported camera, LiDAR, radar and audio topic becomes a
- * sensor. The config file's pipeline settings and per-sensor overrides win over `options`; a
- * config sensor that is not in the catalogue, or settings the aligner refuses, are bad input
- * (BadInputError, code `config`), thrown here and nowhere later.
+ * sensor. The config file's pipeline settings and per-sensor overrides win over `options`. A
+ * catalogue without a sensor topic is bad input (BadInputError), and so (code `config`) are a
+ * config sensor that is not in the catalogue and settings the aligner refuses: thrown here and
+ * nowhere later.
  */
 export function planPipeline(catalogue: TopicCatalogue, options: PlanOptions = {}): PipelinePlan {
   const { sensors, unused } = sensorsOf(catalogue);
+  if (sensors.length === 0) {
+    const topics = catalogue.topics.map((t) => t.topic).join(", ") || "(none)";
+    throw new BadInputError({
+      where: catalogue.file ?? "input",
+      what: `no camera, LiDAR, radar or audio topic that avfusion can decode among ${topics}`,
+    });
+  }
   const fromFile = options.config?.pipeline ?? {};
   const sync: AlignByDeadlineOptions = {
     sensors: sensors.map((s) => ({ ...sensorWindow(s), ...options.config?.sensors?.[s.sensorId] })),

@@ -38,8 +38,8 @@ export type CatalogueTopic = {
   rateHz: number | null;
 };
 
-/** The topics a plan is made from. A `RecordingInspection` is one. */
-export type TopicCatalogue = { topics: readonly CatalogueTopic[] };
+/** The topics a plan is made from, and what they came from (named in errors). A `RecordingInspection` is one. */
+export type TopicCatalogue = { file?: string; topics: readonly CatalogueTopic[] };
 
 /** One sensor the pipeline aligns, found from the catalogue's topics. */
 export type PipelineSensor = {

@@ -42,16 +42,16 @@ export type ReplayResult = {
   run: Pick<ScenePipelineRun, "readDiagnostics" | "decodeStats" | "droppedTicks">;
 };
 
-function planFor(file: string, inspection: RecordingInspection, options: ReplayOptions): PipelinePlan {
-  let plan: PipelinePlan;
+function planFor(inspection: RecordingInspection, options: ReplayOptions): PipelinePlan {
   try {
-    plan = planPipeline(inspection, { tickHz: options.tickHz, config: options.config });
+    return planPipeline(inspection, { tickHz: options.tickHz, config: options.config });
   } catch (err) {
-    throw new BadInputError({ where: options.configName ?? "config", what: (err as Error).message.split("\n")[0]!, code: "config" });
+    // A config that does not fit the recording: name the config file, as the user wrote it.
+    if (err instanceof BadInputError && err.code === "config") {
+      throw new BadInputError({ where: options.configName ?? "config", what: err.message, code: "config" });
+    }
+    throw err;
   }
-  if (plan.sensors.length === 0)
-    throw new BadInputError({ where: file, what: "no camera, LiDAR, radar or audio topic that avfusion can decode" });
-  return plan;
 }
 
 /** The pipeline for a plan with the shipped models, fusion head and visibility curves. */
@@ -116,7 +116,7 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRes
   const source = await FileReadable.open(options.file);
   try {
     const inspection = await inspectRecording(source, { classify: VENDOR_CLASSIFY, mapping: options.config.topics });
-    const plan = planFor(options.file, inspection, options);
+    const plan = planFor(inspection, options);
     await selectBackend({ backend: options.backend, log: options.log });
     const pace = options.pacing.mode === "lossless" ? "lossless, as fast as possible" : `real time x${options.pacing.rate}`;
     options.log(`replay ${options.file}: ${plan.sensors.map((s) => `${s.sensorId} (${s.kind})`).join(", ")}; ${pace}`);

@@ -1,0 +1,41 @@
+import type { Command } from "commander";
+
+/**
+ * Flags that several commands take, declared once so that they read and default the same
+ * everywhere. Each adds its options to a command and returns it, for chaining.
+ */
+
+/** `--backend` and `--models`: where inference runs and where the shipped models are. */
+export type InferenceFlags = { backend: string; models: string };
+
+export function withInferenceFlags(command: Command): Command {
+  return command
+    .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
+    .option("--models <dir>", "directory of the shipped models", "models");
+}
+
+/** `--fusion-head`: the late-fusion head, learned|naive|none. */
+export type FusionHeadFlag = { fusionHead?: string };
+
+export function withFusionHeadFlag(command: Command): Command {
+  return command.option(
+    "--fusion-head <head>",
+    "late-fusion head: learned|naive|none (default: learned when <models>/fusion exists, else none)",
+  );
+}
+
+/** `--out` and `--jsonl`: where the scene states go (openSceneOutputs). */
+export type SceneOutputFlags = { out?: string; jsonl?: string };
+
+export function withSceneOutputFlags(command: Command): Command {
+  return command
+    .option("--out <file>", "write the scene states and foxglove.SceneUpdate boxes to an MCAP file")
+    .option("--jsonl <path>", "write one scene state per line to PATH (- for stdout; the summaries then go to stderr)");
+}
+
+/** `--config`: the YAML/JSON config file (topic mapping, tick rate, per-sensor alignment). */
+export type ConfigFlag = { config?: string };
+
+export function withConfigFlag(command: Command): Command {
+  return command.option("--config <file>", "YAML/JSON config: topic mapping, tick rate, per-sensor alignment (docs/pipeline.md)");
+}
