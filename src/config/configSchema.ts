@@ -39,4 +39,5 @@ export const avfusionConfigSchema = z
   })
   .strict();
 
+/** A validated config file (`--config`): topic mapping, pipeline settings, per-sensor alignment overrides. */
 export type AvfusionConfig = z.infer<typeof avfusionConfigSchema>;

@@ -50,6 +50,7 @@ export type PipelineSensor = {
   rateHz: number | null;
 };
 
+/** What the pipeline will run: its sensors, the aligner's settings, and the topics it leaves out. */
 export type PipelinePlan = {
   sensors: PipelineSensor[];
   /** The aligner's settings as planned (readable, in ms). */
@@ -102,6 +103,7 @@ export type FusionStageOptions = {
   scene?: Partial<SceneConfigInput>;
 };
 
+/** Settings of the whole scene pipeline: reading and decoding, models, tracker, fusion head, scene, pacing. */
 export type ScenePipelineOptions = PipelineOptions &
   FusionStageOptions & {
     /** Where the shipped models are read from (models/<kind>/...). */
@@ -131,6 +133,7 @@ export type SceneTick = {
   timing?: TickTiming;
 };
 
+/** A running scene pipeline: its ticks and the live counters of its stages. */
 export type ScenePipelineRun = Omit<PipelineRun, "bundles"> & {
   /** One scene per fusion tick, in tick order. Subscribe once. */
   ticks: Observable<SceneTick>;

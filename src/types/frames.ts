@@ -18,6 +18,7 @@ type FrameBase = {
 /** Pixel layouts a camera frame may carry. Compressed frames are decoded lazily by the encoder. */
 export type ImageFormat = "rgb8" | "bgr8" | "mono8" | "rgba8" | "bgra8" | "jpeg" | "png";
 
+/** One camera image: raw pixels or compressed bytes, with its format and size. */
 export type CameraFrame = FrameBase & {
   kind: "camera";
   format: ImageFormat;
@@ -30,6 +31,7 @@ export type CameraFrame = FrameBase & {
   data: Uint8Array;
 };
 
+/** One LiDAR sweep (or rotation): packed x, y, z, intensity per point in the sensor frame. */
 export type PointCloudFrame = FrameBase & {
   kind: "lidar";
   /** Number of points. */
@@ -80,6 +82,7 @@ export type RadarObject = {
   rcsDbsm: number;
 };
 
+/** One radar scan: its detections and/or the objects the unit tracks itself. */
 export type RadarFrame = FrameBase & {
   kind: "radar";
   detections: RadarDetection[];
@@ -88,6 +91,7 @@ export type RadarFrame = FrameBase & {
   egoSpeedMps?: number;
 };
 
+/** One chunk of microphone-array audio: interleaved samples per channel. */
 export type AudioFrame = FrameBase & {
   kind: "audio";
   sampleRate: number;

@@ -109,6 +109,7 @@ export type HealthReport = {
   syncSkewMs: number;
 };
 
+/** The pipeline's output for one fusion tick: tracked objects, hazards and the health report (proto/avfusion/scene.proto). */
 export type SceneState = {
   /** Tick stamp (ns). */
   stamp: Nanos;
