@@ -9,8 +9,8 @@
  * (`startLive`: decode → sync → encoders → fusion → scene, drop-to-latest) runs here on the
  * tfjs backend `selectBackend` picks. WebSocket: recordings/default.mcap at real time, N passes
  * (one fresh session each). UDP: the nebula VLP-16 and ARS548 recordings looped for S seconds. For UDP, "arrival" is
- * the arrival of the frame's first datagram (the drivers' stamp: a Velodyne rotation is a
- * ~100 ms sweep, so its figures include the sweep).
+ * the frame's `receivedAt`: the arrival of the datagram that completed it (an ARS548 list's own
+ * datagram; a Velodyne rotation's last packet, so the ~100 ms sweep is not included).
  */
 import { spawn } from "node:child_process";
 import dgram from "node:dgram";

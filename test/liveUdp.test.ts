@@ -9,6 +9,7 @@ import path from "node:path";
 import { spawn } from "node:child_process";
 import { createDecoder } from "../src/decode/createDecoder";
 import { VENDOR_DECODERS } from "../src/decode/vendorDecoders";
+import { tap } from "rxjs";
 import { startLive, udpInput, type LiveTick } from "../src/live";
 import { nodeModelFiles } from "../src/runtime/nodeModelFiles";
 import { selectBackend } from "../src/runtime/selectBackend";
@@ -71,16 +72,23 @@ function startUdpSession(opts: { maxVelodyne?: number } = {}) {
     onListening: (s, a) => void ports.set(s.sensorId, a.port),
   });
   const messages: SensorMessage[] = [];
+  const frames: (PointCloudFrame | RadarFrame)[] = [];
   const notices: string[] = [];
   const ticks: LiveTick[] = [];
+  // The frames the input hands the pipeline's typed frame entry, as they go in.
+  const fed = input.events.pipe(
+    tap((e) => {
+      if (e.type === "frame" && (e.frame.kind === "lidar" || e.frame.kind === "radar")) frames.push(e.frame);
+    }),
+  );
   const session = startLive({
-    input,
+    input: { ...input, events: fed },
     models: { files: nodeModelFiles() },
     onMessage: (m) => void messages.push(m),
     onNotice: (l) => void notices.push(l),
   });
   const sub = session.ticks.subscribe((t) => void ticks.push(t));
-  return { ports, stats, messages, notices, ticks, session, stop: () => sub.unsubscribe() };
+  return { ports, stats, messages, frames, notices, ticks, session, stop: () => sub.unsubscribe() };
 }
 
 beforeAll(async () => {
@@ -100,16 +108,9 @@ describe("live on loopback: UDP", () => {
       expect(await waitUntil(() => s.ticks.some((t) => t.scene.health.sensors.every((h) => h.status === "MISSING")), 1500)).toBe(true);
       s.stop();
 
-      // What the pipeline decoded: the raw packet messages it was fed (passed through here), through
-      // the same decode stage; and the frames the aligner put into ticks.
-      const decoder = createDecoder({
-        vendor: VENDOR_DECODERS,
-        mapping: { [`udp:velodyne:0`]: { sensorId: "vlp16", role: "lidar" }, [`udp:ars548:0`]: { sensorId: "ars548", role: "radar" } },
-      });
-      const liveFrames = s.messages.flatMap((m) => {
-        const r = decoder.decode(m);
-        return "messages" in r ? r.messages.filter((f): f is PointCloudFrame | RadarFrame => f.kind === "lidar" || f.kind === "radar") : [];
-      });
+      // What the pipeline was fed: the frames the UDP drivers decoded (its typed frame entry); and
+      // the frames the aligner put into ticks.
+      const liveFrames = s.frames;
       const replay = await replayFrames(VLP16);
       const replayCounts = new Set(replay.filter((f): f is PointCloudFrame => f.kind === "lidar").map((f) => f.count));
       const lidarCounts = liveFrames.filter((f): f is PointCloudFrame => f.kind === "lidar").map((f) => f.count);
@@ -132,6 +133,8 @@ describe("live on loopback: UDP", () => {
       expect(radarFrames.some((f) => f.detections.length === 308)).toBe(true);
       expect(radarFrames.some((f) => f.objects.length === 50)).toBe(true);
       expect(s.session.stats().decodeErrors).toBe(0);
+      expect(s.stats.sensors.get("ars548")!.malformed).toBe(0);
+      expect(s.session.stats().decodedBySensor.get("ars548")).toBeGreaterThan(0);
 
       // Scenes with evidence from both.
       const kinds = new Set(s.ticks.flatMap((t) => t.evidence.evidence.map((e) => e.kind)));
@@ -152,7 +155,11 @@ describe("live on loopback: UDP", () => {
       );
       expect([...everUp].sort()).toEqual(["ars548", "vlp16"]);
       // The radar's mounting went in as /tf; the LiDAR's did not (one-line warning, default mounting).
+      // Viewers get the input topics too: the rotations as point clouds, the radar lists as scans, the mounting.
       expect(s.messages.some((m) => m.topic === "/tf")).toBe(true);
+      expect(new Set(s.messages.map((m) => `${m.topic} ${m.schemaName}`))).toEqual(
+        new Set(["/tf foxglove.FrameTransforms", "udp:velodyne:0 foxglove.PointCloud", "udp:ars548:0 avfusion.RadarScan"]),
+      );
       expect(s.notices.filter((n) => n.includes("no transform for frame")).map((n) => n.split(":")[1]!.trim())).toEqual(["vlp16"]);
     },
   );
@@ -190,11 +197,13 @@ describe("live on loopback: UDP", () => {
       const h = new Map(last.scene.health.sensors.map((x) => [x.sensorId, x]));
       console.log(
         `UDP faults: vlp16 ${JSON.stringify({ ...v, lastDatagramAt: undefined })}, max queued ${s.stats.maxQueued}; ` +
-          `health malformed ars548 ${h.get("ars548")!.malformed}, vlp16 ${h.get("vlp16")!.malformed}; decode errors ${s.session.stats().decodeErrors} (load ${os.loadavg()[0]!.toFixed(1)})`,
+          `health malformed ars548 ${h.get("ars548")!.malformed}, vlp16 ${h.get("vlp16")!.malformed}; bridge malformed ars548 ${r.malformed}, vlp16 ${v.malformed}; decode errors ${s.session.stats().decodeErrors} (load ${os.loadavg()[0]!.toFixed(1)})`,
       );
       // Garbage: 4 datagrams to the radar (empty, 3 bytes, 500 bytes of 0xab, 40 zero bytes), 2 to the LiDAR.
+      // The UDP drivers' datagram decoders count them (bridge counters), not the pipeline's decode stage.
       expect(h.get("ars548")!.malformed).toBeGreaterThanOrEqual(3);
-      expect(s.session.stats().decodeErrors).toBeGreaterThanOrEqual(3);
+      expect(r.malformed).toBeGreaterThanOrEqual(3);
+      expect(last.bridge.byTopic.get("udp:ars548:0")!.malformed).toBe(r.malformed);
       expect(v.droppedRate).toBeGreaterThan(0);
       expect(s.stats.maxQueued).toBeLessThanOrEqual(256);
       expect(v.decoded + v.droppedRate + v.droppedQueue).toBe(v.datagrams);

@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import type { Subscription } from "rxjs";
 import { loadConfig } from "../config/loadConfig";
 import type { AvfusionConfig } from "../config/configSchema";
-import { udpInput, wsInput, type LiveInput, type Mounting } from "../live/liveInputs";
+import { wsInput, type LiveInput } from "../live/liveInputs";
+import { udpInput, type Mounting } from "../live/udpInput";
 import { publishLiveTick, SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../live/liveOutputs";
 import { startLive, type LiveTick } from "../live/liveSession";
 import { parseFusionHeadChoice, selectFusionHead } from "../fusion/head";
@@ -14,7 +15,7 @@ import { loadQualityCurves } from "../scene/qualityCurves";
 import { parseUdpListen } from "../sources/bridge/udpSource";
 import type { SensorHealthStatus, SensorKind } from "../types";
 import type { CliContext, CommandRegistrar } from "./context";
-import { UsageError } from "./errors";
+import { BadInputError } from "../types/errors";
 import { stopSignal } from "./play";
 
 type LiveFlags = {
@@ -93,16 +94,20 @@ export function parseMount(text: string): [string, Mounting] {
   const m = /^([A-Za-z0-9_]+)=(.+)$/.exec(text.trim());
   const nums = m ? m[2]!.split(",").map(Number) : [];
   if (!m || (nums.length !== 3 && nums.length !== 4) || !nums.every(Number.isFinite)) {
-    throw new UsageError(
-      `--mount ${text}: expected SENSOR=X,Y,Z[,YAW_DEG] (metres in base_link, yaw in degrees), e.g. velodyne_2368=1.2,0,1.9`,
-    );
+    throw new BadInputError({
+      where: `--mount ${text}`,
+      what: "",
+      expected: "SENSOR=X,Y,Z[,YAW_DEG] (metres in base_link, yaw in degrees), e.g. velodyne_2368=1.2,0,1.9",
+      code: "usage",
+    });
   }
   return [m[1]!, { x: nums[0]!, y: nums[1]!, z: nums[2]!, yawRad: ((nums[3] ?? 0) * Math.PI) / 180 }];
 }
 
 function positiveNumber(name: string, text: string, min: number, max: number): number {
   const v = Number(text);
-  if (!(Number.isFinite(v) && v >= min && v <= max)) throw new UsageError(`${name} ${text}: expected a number in [${min}, ${max}]`);
+  if (!(Number.isFinite(v) && v >= min && v <= max))
+    throw new BadInputError({ where: `${name} ${text}`, what: "", expected: `a number in [${min}, ${max}]`, code: "usage" });
   return v;
 }
 
@@ -110,37 +115,50 @@ type Counter = { kind: SensorKind; seen: number; interval: number };
 
 async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
   if ((flags.connect === undefined) === (flags.udp === undefined))
-    throw new UsageError("live: give exactly one of --connect ws://HOST:PORT or --udp SENSORS");
+    throw new BadInputError({ where: "live", what: "give exactly one of --connect ws://HOST:PORT or --udp SENSORS", code: "usage" });
   const duration = flags.duration === undefined ? undefined : Number(flags.duration);
   if (duration !== undefined && !(Number.isFinite(duration) && duration > 0))
-    throw new UsageError(`--duration ${flags.duration}: expected a positive number of seconds`);
+    throw new BadInputError({ where: `--duration ${flags.duration}`, what: "", expected: "a positive number of seconds", code: "usage" });
   const intervalSec = Number(flags.interval);
   if (!(Number.isFinite(intervalSec) && intervalSec >= 0.1 && intervalSec <= 3600))
-    throw new UsageError(`--interval ${flags.interval}: expected seconds in [0.1, 3600]`);
+    throw new BadInputError({ where: `--interval ${flags.interval}`, what: "", expected: "seconds in [0.1, 3600]", code: "usage" });
   if (flags.connect !== undefined && !/^wss?:\/\/[^/\s]+/.test(flags.connect))
-    throw new UsageError(`--connect ${flags.connect}: expected ws://HOST:PORT`);
+    throw new BadInputError({ where: `--connect ${flags.connect}`, what: "", expected: "ws://HOST:PORT", code: "usage" });
   const maxFrames = flags.frames === undefined ? Infinity : Number(flags.frames);
   if (!(Number.isInteger(maxFrames) && maxFrames > 0) && maxFrames !== Infinity)
-    throw new UsageError(`--frames ${flags.frames}: expected a positive integer`);
+    throw new BadInputError({ where: `--frames ${flags.frames}`, what: "", expected: "a positive integer", code: "usage" });
   const tickHz = flags.tickHz === undefined ? undefined : positiveNumber("--tick-hz", flags.tickHz, 0.1, 1000);
   const warmupMs = positiveNumber("--warmup", flags.warmup, 0.05, 60) * 1000;
   const perTopic = positiveNumber("--queue", flags.queue, 1, 10_000);
-  if (!Number.isInteger(perTopic)) throw new UsageError(`--queue ${flags.queue}: expected an integer`);
+  if (!Number.isInteger(perTopic))
+    throw new BadInputError({ where: `--queue ${flags.queue}`, what: "", expected: "an integer", code: "usage" });
   const udpSpecs = flags.udp !== undefined ? parseUdpListen(flags.udp) : undefined;
   const mountings = new Map(flags.mount.map(parseMount));
-  if (mountings.size > 0 && !udpSpecs) throw new UsageError("--mount: only with --udp (WebSocket sources send their own /tf)");
+  if (mountings.size > 0 && !udpSpecs)
+    throw new BadInputError({ where: "--mount", what: "only with --udp (WebSocket sources send their own /tf)", code: "usage" });
   let servePort: number | undefined;
   if (flags.serve !== undefined) {
     servePort = Number(flags.serve);
     if (!Number.isInteger(servePort) || servePort < 0 || servePort > 65535)
-      throw new UsageError(`--serve ${flags.serve}: expected a port 0..65535 (0 = any free port)`);
+      throw new BadInputError({
+        where: `--serve ${flags.serve}`,
+        what: "",
+        expected: "a port 0..65535 (0 = any free port)",
+        code: "usage",
+      });
   }
   const backend = parseBackendChoice(flags.backend);
   const config: AvfusionConfig = flags.config === undefined ? {} : await loadConfig(flags.config);
   if (udpSpecs) {
     const ids = udpSpecs.map((s) => s.sensorId ?? `${s.driver}_${s.port}`);
     for (const id of mountings.keys())
-      if (!ids.includes(id)) throw new UsageError(`--mount ${id}: no such UDP sensor, expected one of ${ids.join(", ")}`);
+      if (!ids.includes(id))
+        throw new BadInputError({
+          where: `--mount ${id}`,
+          what: "no such UDP sensor",
+          expected: `one of ${ids.join(", ")}`,
+          code: "usage",
+        });
   }
   const headChoice = flags.fusionHead === undefined ? undefined : parseFusionHeadChoice(flags.fusionHead);
   await selectBackend({ backend, log: (line) => ctx.stderr(`${line}\n`) });
