@@ -24,6 +24,7 @@ import { inspectRecording } from "../src/sources/mcap/inspectRecording";
 import { VENDOR_CLASSIFY } from "../src/decode/vendorDecoders";
 import { lastValueFrom, toArray } from "rxjs";
 import type { SceneState, SensorEvidence, SensorKind, SyncedBundle } from "../src/types";
+import { planAlignByDeadline } from "../src/sync/alignByDeadlineSchema";
 
 const SUITE_DIR = path.resolve(__dirname, "../recordings/suite");
 
@@ -152,18 +153,20 @@ describe("naive (score-averaging) head", () => {
       { id: "cam", kind: "camera" },
       { id: "lidar", kind: "lidar" },
     ];
+    const sync: PipelinePlan["sync"] = {
+      sensors: sensors.map((s) => ({ id: s.id })),
+      tick: { mode: "fixed", rateHz: 10 },
+      deadlineMs: 150,
+      latenessBoundMs: 200,
+      staleAfterMs: 1000,
+      clock: "recording",
+    };
     const plan: PipelinePlan = {
       sensors: sensors.map((s) => ({ sensorId: s.id, kind: s.kind, topics: [`/${s.id}`], rateHz: 10 })),
-      sync: {
-        sensors: sensors.map((s) => ({ id: s.id })),
-        tick: { mode: "fixed", rateHz: 10 },
-        deadlineMs: 150,
-        latenessBoundMs: 200,
-        staleAfterMs: 1000,
-        clock: "recording",
-      },
+      sync,
+      aligner: planAlignByDeadline(sync),
       unused: [],
-    } as PipelinePlan;
+    };
     const stamp = 1_000_000_000n;
     const evidence = (id: string, kind: SensorKind, score: number): SensorEvidence => ({
       sensorId: id,

@@ -3,6 +3,7 @@ import { readMessageBatches } from "../sources/mcap/readRecording";
 import type { RecordingReadable } from "../sources/mcap/types";
 import type { Nanos, SensorMessage } from "../types";
 import type { FoxgloveWsServer, PublishRecord } from "../sinks/foxglove/FoxgloveWsServer";
+import { BadInputError } from "../types/errors";
 
 export type ChannelRecord = Omit<PublishRecord, "data" | "logTime">;
 
@@ -105,7 +106,7 @@ export async function pacedPlayback(
 ): Promise<void> {
   const rate = options.rate ?? 1;
   if (!(Number.isFinite(rate) && rate > 0)) {
-    throw Object.assign(new RangeError(`rate: expected a positive finite number, got ${rate}`), { badInput: true });
+    throw new BadInputError({ where: "rate", what: "", expected: `a positive finite number, got ${rate}`, code: "usage" });
   }
   let wall0 = 0;
   let log0: Nanos | undefined;

@@ -2,10 +2,11 @@ import dgram from "node:dgram";
 import { isRawPacketSchema } from "../decode/vendor/rawPacketDecoders";
 import { identifyPacket } from "../decode/vendor/identifyPacket";
 import { readPacketMessage } from "../decode/vendor/readPacketMessage";
-import { PacketDecodeError } from "../decode/vendor/PacketDecodeError";
+import { isPacketError } from "../decode/vendor/packetError";
 import { createPlaybackStats, pacedPlayback, type PlaybackOptions, type PlaybackStats } from "./serveRecording";
 import type { RecordingReadable } from "../sources/mcap/types";
 import type { UdpDriver } from "../sources/bridge/udpSource";
+import { BadInputError } from "../types/errors";
 
 export type UdpTarget = { host: string; port: number };
 
@@ -42,15 +43,21 @@ export function parseUdpTargets(spec: string): Partial<Record<UdpDriver, UdpTarg
     const m = /^(velodyne|ars548):(?:(.+):)?(\d+)$/.exec(item);
     const port = m ? Number(m[3]) : NaN;
     if (!m || !(port >= 1 && port <= 65535)) {
-      throw Object.assign(new Error(`--udp: "${item}", expected DRIVER:[HOST:]PORT with DRIVER velodyne or ars548 and PORT 1..65535`), {
-        exitCode: 2,
+      throw new BadInputError({
+        where: "--udp",
+        what: `"${item}"`,
+        expected: "DRIVER:[HOST:]PORT with DRIVER velodyne or ars548 and PORT 1..65535",
+        code: "usage",
       });
     }
     out[m[1] as UdpDriver] = { host: (m[2] ?? "127.0.0.1").replace(/^\[(.*)\]$/, "$1"), port };
   }
   if (Object.keys(out).length === 0) {
-    throw Object.assign(new Error(`--udp: "${spec}" names no target, expected e.g. velodyne:127.0.0.1:2368,ars548:127.0.0.1:42102`), {
-      exitCode: 2,
+    throw new BadInputError({
+      where: "--udp",
+      what: `"${spec}" names no target`,
+      expected: "e.g. velodyne:127.0.0.1:2368,ars548:127.0.0.1:42102",
+      code: "usage",
     });
   }
   return out;
@@ -87,7 +94,7 @@ export async function playRecordingUdp(source: RecordingReadable, options: UdpPl
         try {
           packets = readPacketMessage(m.schemaName, m.schemaData, m.data, `topic ${m.topic}, log time ${m.logTime}`).packets;
         } catch (err) {
-          if (!(err instanceof PacketDecodeError)) throw err;
+          if (!isPacketError(err)) throw err;
           stats.skipped++;
           if (stats.errors.length < 50) stats.errors.push(err.message);
           return;

@@ -4,6 +4,7 @@ import { tap, type MonoTypeOperatorFunction } from "rxjs";
 import { WebSocketServer, type WebSocket } from "ws";
 import { encodeProto, fileDescriptorSet } from "../../schemas/protoRegistry";
 import type { Nanos } from "../../types";
+import { BadInputError } from "../../types/errors";
 
 /**
  * One message to publish: what a source emits (`SensorMessage` fits) or what a later stage
@@ -182,7 +183,7 @@ export class FoxgloveWsServer {
     const host = options.host ?? "127.0.0.1";
     const port = options.port ?? 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw Object.assign(new RangeError(`Foxglove WebSocket server: port ${port}, expected an integer 0..65535`), { badInput: true });
+      throw new BadInputError({ where: "Foxglove WebSocket server", what: `port ${port}`, expected: "an integer 0..65535", code: "usage" });
     }
     const limit = options.maxBufferedBytes ?? 8 << 20;
     const server = new FoxgloveServer({ name: options.name ?? "avfusion" });
@@ -193,7 +194,13 @@ export class FoxgloveWsServer {
     });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
-        reject(Object.assign(new Error(`Foxglove WebSocket server: cannot listen on ${host}:${port}: ${err.message}`), { badInput: true }));
+        reject(
+          new BadInputError({
+            where: "Foxglove WebSocket server",
+            what: `cannot listen on ${host}:${port}: ${err.message}`,
+            code: "usage",
+          }),
+        );
       };
       wss.once("error", onError);
       wss.once("listening", () => {
