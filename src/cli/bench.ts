@@ -9,7 +9,7 @@ import { buildReport, formatText, type SeriesByScenario } from "../benchmark/rep
 import { runScenario } from "../benchmark/runScenario";
 import { BENCH_SCENARIO_SPECS, cachedRecording, parseScenarioList } from "../benchmark/scenarios";
 import type { ScenarioResult } from "../benchmark/types";
-import { parseFusionHeadChoice, selectFusionHead } from "../fusion/head/selectHead";
+import { parseFusionHeadChoice, selectFusionHead, type SelectedHead } from "../fusion/head/selectHead";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import type { CliContext, CommandRegistrar } from "./context";
@@ -30,7 +30,8 @@ type BenchFlags = {
   fusionHead?: string;
 };
 
-async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
+/** --scenario, --duration, --warmup, checked before anything runs. */
+function parseRunFlags(flags: BenchFlags) {
   let names;
   try {
     names = parseScenarioList(flags.scenario);
@@ -45,53 +46,47 @@ async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
   if (flags.warmup.trim() === "" || !Number.isInteger(warmup) || warmup < 0 || warmup > 1000) {
     throw new BadInputError({ where: `--warmup ${flags.warmup}`, what: "", expected: "a whole number of ticks, 0..1000", code: "usage" });
   }
-  const backend = parseBackendChoice(flags.backend);
-  const headChoice = flags.fusionHead === undefined ? undefined : parseFusionHeadChoice(flags.fusionHead);
-  let baseline: Baseline | undefined;
-  if (flags.baseline !== undefined) {
-    let text: string;
-    try {
-      text = await fsp.readFile(flags.baseline, "utf8");
-    } catch (err) {
-      throw new BadInputError({
-        where: `--baseline ${flags.baseline}`,
-        what: `cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-        expected: "a JSON file from --save-baseline",
-        code: "usage",
-      });
-    }
-    baseline = parseBaseline(text, flags.baseline);
+  return { names, durationS, warmup };
+}
+
+/** The saved baseline named by --baseline, if any. */
+async function readBaseline(file: string | undefined): Promise<Baseline | undefined> {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = await fsp.readFile(file, "utf8");
+  } catch (err) {
+    throw new BadInputError({
+      where: `--baseline ${file}`,
+      what: `cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+      expected: "a JSON file from --save-baseline",
+      code: "usage",
+    });
   }
-  const log = (line: string): void => ctx.stderr(`${line}\n`);
-  const selection = await selectBackend({ backend, log });
-  const machine = machineInfo();
+  return parseBaseline(text, file);
+}
+
+/** The scenarios, each on its cached recording, after an unmeasured warm-up. */
+async function runScenarios(flags: BenchFlags, run: ReturnType<typeof parseRunFlags>, head: SelectedHead, log: (line: string) => void) {
   const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), "avfusion-bench-"));
   const results: ScenarioResult[] = [];
   const series: SeriesByScenario = {};
-  const models = { files: nodeModelFiles(), dir: flags.models };
-  const head = await selectFusionHead(models.files, flags.models, headChoice);
-  log(head.line);
+  const options = {
+    models: { files: nodeModelFiles(), dir: flags.models },
+    scratchDir: scratch,
+    ...(head.head ? { fusionHead: head.head } : {}),
+  };
   try {
-    if (warmup > 0) {
+    if (run.warmup > 0) {
       // Unmeasured: JIT, wasm kernels and file caches warm up on the first scenario's drive.
-      const spec = BENCH_SCENARIO_SPECS[names[0]!];
-      const file = await cachedRecording(spec.build(durationS), flags.cache, log);
-      await runScenario({ ...spec, mode: "lossless" }, file, {
-        models,
-        scratchDir: scratch,
-        maxTicks: warmup,
-        ...(head.head ? { fusionHead: head.head } : {}),
-      });
+      const spec = BENCH_SCENARIO_SPECS[run.names[0]!];
+      const file = await cachedRecording(spec.build(run.durationS), flags.cache, log);
+      await runScenario({ ...spec, mode: "lossless" }, file, { ...options, maxTicks: run.warmup });
     }
-    for (const name of names) {
+    for (const name of run.names) {
       const spec = BENCH_SCENARIO_SPECS[name];
-      const file = await cachedRecording(spec.build(durationS), flags.cache, log);
-      const { result, series: s } = await runScenario(spec, file, {
-        models,
-        scratchDir: scratch,
-        ...(head.head ? { fusionHead: head.head } : {}),
-        onWarning: (line) => log(`avfusion: warning: ${line}`),
-      });
+      const file = await cachedRecording(spec.build(run.durationS), flags.cache, log);
+      const { result, series: s } = await runScenario(spec, file, { ...options, onWarning: (line) => log(`avfusion: warning: ${line}`) });
       results.push(result);
       series[name] = s;
       log(
@@ -100,14 +95,33 @@ async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
       );
     }
   } finally {
-    head.dispose();
     await fsp.rm(scratch, { recursive: true, force: true });
   }
+  return { results, series };
+}
+
+async function run(flags: BenchFlags, ctx: CliContext): Promise<void> {
+  const parsed = parseRunFlags(flags);
+  const backend = parseBackendChoice(flags.backend);
+  const headChoice = flags.fusionHead === undefined ? undefined : parseFusionHeadChoice(flags.fusionHead);
+  const baseline = await readBaseline(flags.baseline);
+  const log = (line: string): void => ctx.stderr(`${line}\n`);
+  const selection = await selectBackend({ backend, log });
+  const machine = machineInfo();
+  const head = await selectFusionHead(nodeModelFiles(), flags.models, headChoice);
+  log(head.line);
+  let measured;
+  try {
+    measured = await runScenarios(flags, parsed, head, log);
+  } finally {
+    head.dispose();
+  }
+  const { results, series } = measured;
   const report = buildReport(results, {
     backend: selection.backend,
     fusionHead: head.line.replace(/^fusion head: /, ""),
     machine,
-    durationS,
+    durationS: parsed.durationS,
   });
   const comparison = baseline === undefined ? undefined : compareToBaseline(report, baseline);
   if (flags.json) {
