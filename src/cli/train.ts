@@ -74,11 +74,7 @@ async function run(flags: TrainFlags, ctx: CliContext): Promise<void> {
     budgetSeconds: maxMinutes === 0 ? Infinity : maxMinutes * 60,
     ...(epochs !== undefined ? { epochs } : {}),
   });
-  const dir = path.join(flags.out, modality);
-  await saveModel(result.model, result.metadata, nodeModelFiles(), dir);
-  result.model.dispose();
-  for (const line of result.summary) ctx.stdout(`${line}\n`);
-  ctx.stdout(`wrote ${dir}/model.json, weights.bin, metadata.json\n`);
+  await writeTrained(result, path.join(flags.out, modality), ctx);
 }
 
 function parseCommon(flags: TrainFlags): { seed: number; maxMinutes: number; epochs: number | undefined } {
@@ -156,7 +152,15 @@ async function runFusion(flags: TrainFlags, ctx: CliContext): Promise<void> {
     ...(epochs !== undefined ? { epochs } : {}),
     ...(drives !== undefined ? { trainDrives: drives } : {}),
   });
-  const dir = path.join(flags.out, "fusion");
+  await writeTrained(result, path.join(flags.out, "fusion"), ctx);
+}
+
+/** Saves a trained model with its card and prints the training summary. */
+async function writeTrained(
+  result: { model: Parameters<typeof saveModel>[0]; metadata: Parameters<typeof saveModel>[1]; summary: string[] },
+  dir: string,
+  ctx: CliContext,
+) {
   await saveModel(result.model, result.metadata, nodeModelFiles(), dir);
   result.model.dispose();
   for (const line of result.summary) ctx.stdout(`${line}\n`);

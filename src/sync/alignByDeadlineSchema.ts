@@ -1,14 +1,10 @@
 import { BadInputError } from "../types/errors";
 import { z } from "zod";
+import { msField } from "../config/zodFields";
 import { msToNs, type Nanos } from "../types/time";
 
-/** A duration in ms; messages leave out the field, which the error prefix names. */
-const ms = (min: number, max: number) =>
-  z
-    .number({ error: "expected a number of milliseconds" })
-    .finite({ error: "expected a finite number of milliseconds" })
-    .min(min, { error: `must be ≥ ${min} ms` })
-    .max(max, { error: `must be ≤ ${max} ms` });
+/** A duration in ms, read and failed like every stage's (config/zodFields.ts). */
+const ms = msField;
 
 const sensorSchema = z.object({
   /** Sensor id as in `SensorFrame.sensorId`. */
