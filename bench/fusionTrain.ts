@@ -10,7 +10,7 @@
  * Drive seed s is variant random / fog / faults for s mod 3 = 0 / 1 / 2 (as in training); --variant keeps one.
  */
 import * as os from "os";
-import { ModelFileError } from "../src/runtime/modelFiles";
+import { isModelFileError } from "../src/runtime/modelFiles";
 import { createNaiveFusionHead } from "../src/fusion/head/naiveHead";
 import { loadFusionHead } from "../src/fusion/head/model";
 import {
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     try {
       drives.push(decodeDrive(await cache.read(driveFileName(spec)), driveFileName(spec)));
     } catch (err) {
-      if (!(err instanceof ModelFileError)) throw err;
+      if (!isModelFileError(err)) throw err;
       const d = await generateDrive(spec, { files: nodeModelFiles(), dir: modelsDir });
       await cache.write(driveFileName(spec), encodeDrive(d));
       drives.push(d);

@@ -6,14 +6,8 @@
  */
 import * as os from "node:os";
 import type { AudioFrame } from "../src/types";
-import {
-  crossSpectrum,
-  deinterleavePcm16,
-  estimateBearing,
-  logMelSpectrogram,
-  preprocessAudio,
-  type CrossSpectrum,
-} from "../src/encoders/audio/preprocess";
+import { crossSpectrum, type CrossSpectrum } from "../src/encoders/audio/gccPhat";
+import { deinterleavePcm16, estimateBearing, logMelSpectrogram, preprocessAudio } from "../src/encoders/audio/preprocess";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);

@@ -6,7 +6,7 @@ import { AudioHistory, classifierFrames, DEFAULT_AUDIO_WINDOW } from "../src/enc
 import type { AudioModelMetadata } from "../src/encoders/audio/metadata";
 import { AUDIO_CLASSES, buildAudioModel } from "../src/encoders/audio/model";
 import { memoryModelFiles, saveModel } from "../src/runtime/modelFiles";
-import { EncoderInputError } from "../src/encoders/common/types";
+import { BadInputError } from "../src/types/errors";
 import { audioLabel } from "../src/train/audio/audioLabels";
 import { simulateAudioFrames } from "../src/train/simStreams";
 import { trainAudio } from "../src/train/audio/trainAudio";
@@ -121,7 +121,7 @@ describe("audio encoder: bad input and quality", () => {
   it("rejects wrong channel count, sample rate and sample count with one-line errors", () => {
     const enc = createAudioEncoder(buildAudioModel(1, FRAMES, MELS), meta());
     const good = quietFrame(0n, 1600, 50);
-    expect(() => enc.encode({ ...good, channels: 1 })).toThrow(EncoderInputError);
+    expect(() => enc.encode({ ...good, channels: 1 })).toThrow(BadInputError);
     expect(() => enc.encode({ ...good, channels: 1 })).toThrow(
       "audio frame on /mic (sensor mic, stamp 0 ns): expected 2-channel pcm-s16 audio (left, right), got 1 channel(s)",
     );

@@ -22,7 +22,7 @@ import { cameraInput, cameraQuality, frameDigest, imageStats, toRgbFloat } from 
 import { spaceToDepthIndex } from "../src/runtime/convChain";
 import type { CameraModelMetadata } from "../src/encoders/camera/types";
 import { memoryModelFiles, saveModel, type ModelFiles } from "../src/runtime/modelFiles";
-import { EncoderInputError } from "../src/encoders/common/types";
+import { BadInputError } from "../src/types/errors";
 import { cameraFrameOf, cameraSamples } from "../src/train/camera/cameraData";
 import { cameraTrainer } from "../src/train/camera/cameraTrainer";
 import { baseMetadataSchema } from "../src/encoders/common/metadata";
@@ -196,7 +196,7 @@ describe("preprocess", () => {
     expect([...b].sort()).toEqual([...hwc].sort());
   });
 
-  test("wrong sizes, short buffers and undecoded JPEG are one-line EncoderInputErrors", () => {
+  test("wrong sizes, short buffers and undecoded JPEG are one-line BadInputErrors", () => {
     const where = "camera frame on /sensors/cam_front/image (sensor cam_front, stamp 7 ns)";
     expect(() => toRgbFloat(rawFrame(new Uint8Array(640 * 480 * 3), { width: 640, height: 480, step: 1920 }), CAMERA_INPUT)).toThrow(
       `${where}: image is 640×480, expected 320×192 (the model's input and the calibration)`,
@@ -205,7 +205,7 @@ describe("preprocess", () => {
       `${where}: 100 bytes with step 960 is too short for 320×192 rgb8`,
     );
     expect(() => toRgbFloat(rawFrame(new Uint8Array(10), { format: "jpeg", width: 0, height: 0, step: 0 }), CAMERA_INPUT)).toThrow(
-      EncoderInputError,
+      BadInputError,
     );
   });
 

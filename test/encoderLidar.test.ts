@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { memoryModelFiles, saveModel, type ModelFiles } from "../src/runtime/modelFiles";
-import { EncoderInputError } from "../src/encoders/common/types";
+import { BadInputError } from "../src/types/errors";
 import { buildHeadTargets, decodePeaks, headChannels } from "../src/encoders/lidar/centerNet";
 import { DEFAULT_LIDAR_EXTRINSICS, lidarEncoderFromModel, lidarPeaksToDetections, lidarQuality, load } from "../src/encoders/lidar/encoder";
 import { createLidarModel, LIDAR_CLASSES, LIDAR_HEAD } from "../src/encoders/lidar/model";
@@ -156,7 +156,7 @@ describe("encoder (untrained weights)", () => {
     expect(e.detections).toEqual([]);
     expect(e.kind).toBe("lidar");
     expect(e.encoder).toMatchObject({ name: "lidar-bev-centernet", modelVersion: "test", backend: "wasm" });
-    expect(() => enc.encode(frame([NaN, 0, 0, 0, 1, NaN, 0, 0]))).toThrow(EncoderInputError);
+    expect(() => enc.encode(frame([NaN, 0, 0, 0, 1, NaN, 0, 0]))).toThrow(BadInputError);
     expect(() => enc.encode(frame([NaN, 0, 0, 0, 1, NaN, 0, 0]))).toThrow(
       "lidar frame on /sensors/lidar_top/points (sensor lidar_top, stamp 5 ns): all 2 points are NaN or infinite; expected finite x, y, z",
     );

@@ -3,8 +3,9 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { nodeModelFiles } from "../src/cli/train";
 import { memoryModelFiles, saveModel } from "../src/runtime/modelFiles";
-import { EncoderInputError } from "../src/encoders/common/types";
-import { createRadarEncoder, HALF_DEPTH_M, loadRadarEncoder } from "../src/encoders/radar/encoder";
+import { BadInputError } from "../src/types/errors";
+import { createRadarEncoder, loadRadarEncoder } from "../src/encoders/radar/encoder";
+import { HALF_DEPTH_M } from "../src/encoders/radar/trackDetection";
 import { RADAR_FEATURE_COUNT, RADAR_FEATURE_NAMES, NEARBY_RADIUS_M } from "../src/encoders/radar/features";
 import type { RadarModelMetadata } from "../src/encoders/radar/metadata";
 import { buildRadarModel, RADAR_CLASSES } from "../src/encoders/radar/model";
@@ -195,7 +196,7 @@ describe("radar encoder: bad input", () => {
   it("rejects a frame that is not a radar frame with a one-line error", () => {
     const enc = createRadarEncoder(buildRadarModel(1), meta(), { extrinsics: SIM_EXTRINSICS });
     const notRadar = { kind: "audio" } as unknown as RadarFrame;
-    expect(() => enc.encode(notRadar)).toThrow(EncoderInputError);
+    expect(() => enc.encode(notRadar)).toThrow(BadInputError);
     expect(() => enc.encode(notRadar)).toThrow("radar encoder: expected a RadarFrame with detections[] and objects[], got a audio frame");
     enc.dispose();
   });

@@ -7,13 +7,14 @@ import { lastValueFrom, toArray } from "rxjs";
 import { main } from "../src/cli/main";
 import { BufferReadable } from "../src/sources/mcap/BufferReadable";
 import { buildRecording, type BuiltMessage } from "../src/sources/mcap/buildRecording";
-import { McapReadError } from "../src/sources/mcap/errors";
+import { mcapReadError } from "../src/sources/mcap/errors";
 import { FileReadable } from "../src/sources/mcap/FileReadable";
 import { inspectRecording } from "../src/sources/mcap/inspectRecording";
 import { createDiagnostics, readRecording, type ReadRecordingOptions } from "../src/sources/mcap/readRecording";
 import { streamRecordBatches } from "../src/sources/mcap/streamRecords";
 import { zstdCompressChunk, zstdReady } from "../src/runtime/zstd";
 import type { SensorMessage } from "../src/types";
+import { BadInputError } from "../src/types/errors";
 
 const REPO = path.resolve(__dirname, "..");
 const EXTERNAL = path.resolve(__dirname, "../../shared/data/recordings-external");
@@ -46,14 +47,15 @@ async function readOutcome(bytes: Uint8Array, name: string, options: ReadRecordi
   return { messages, error, diagnostics };
 }
 
-/** A one-line error naming the file and a byte offset. */
-function expectOneLineAt(error: unknown, name: string): McapReadError {
-  expect(error).toBeInstanceOf(McapReadError);
-  const e = error as McapReadError;
+/** A one-line error naming the file and a byte offset; returns its kind (code), offset and message. */
+function expectOneLineAt(error: unknown, name: string): { kind: BadInputError["code"]; offset: bigint; message: string } {
+  expect(error).toBeInstanceOf(BadInputError);
+  const e = error as BadInputError;
   expect(e.message).not.toContain("\n");
-  expect(e.message.startsWith(`${name}:${e.offset}: `)).toBe(true);
-  expect(e.offset).toBeDefined();
-  return e;
+  expect(e.where).toMatch(/:\d+$/);
+  expect(e.where.startsWith(`${name}:`)).toBe(true);
+  expect(e.message.startsWith(`${e.where}: `)).toBe(true);
+  return { kind: e.code, offset: BigInt(e.where.slice(name.length + 1)), message: e.message };
 }
 
 /** For each message in file order: the offset just past the top-level record holding it. */
@@ -83,7 +85,7 @@ function generated(n: number): BuiltMessage[] {
 describe("bad paths and non-MCAP input", () => {
   test("nonexistent path, directory: one-line open errors", async () => {
     await expect(FileReadable.open(path.join(tmp, "nope.mcap"))).rejects.toThrow(
-      new McapReadError("open", path.join(tmp, "nope.mcap"), undefined, "no such file, expected an MCAP file"),
+      mcapReadError("open", path.join(tmp, "nope.mcap"), undefined, "no such file, expected an MCAP file"),
     );
     await expect(FileReadable.open(tmp)).rejects.toThrow(`${tmp}: is a directory, expected an MCAP file`);
   });

@@ -10,14 +10,9 @@ import { existsSync, promises as fs } from "fs";
 import path from "path";
 import { parse as parseYaml } from "yaml";
 import type { RadarFrame } from "../src/types";
-import {
-  ars548DetectionsToFrame,
-  ars548MountingOf,
-  ars548ObjectsToFrame,
-  decodeArs548Packet,
-  type Ars548DetectionList,
-  type Ars548ObjectList,
-} from "../src/decode/vendor/ars548";
+import { decodeArs548Packet } from "../src/decode/vendor/ars548";
+import { ars548DetectionsToFrame, ars548MountingOf, ars548ObjectsToFrame } from "../src/decode/vendor/ars548Frames";
+import type { Ars548DetectionList, Ars548ObjectList } from "../src/decode/vendor/ars548Types";
 import { createRawPacketDecoder } from "../src/decode/vendor/rawPacketDecoders";
 import { readPacketMessage, type PacketMessage } from "../src/decode/vendor/readPacketMessage";
 import { Srr520Assembler, type Srr520DetectionList, type Srr520List, type Srr520ObjectList } from "../src/decode/vendor/srr520";

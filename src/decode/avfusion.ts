@@ -9,18 +9,8 @@ import {
   type RadarObject,
   type SensorKind,
 } from "../types";
-import {
-  arrayField,
-  asFields,
-  DecodeError,
-  type DecodeContext,
-  type Fields,
-  numField,
-  stampOf,
-  strField,
-  uintField,
-  vec3Field,
-} from "./common";
+import { arrayField, asFields, type DecodeContext, type Fields, numField, stampOf, strField, uintField, vec3Field } from "./common";
+import { BadInputError } from "../types/errors";
 
 /** avfusion.* protobuf schemas (proto/avfusion), decoded to plain objects with .proto field names. */
 export const AVFUSION_DECODERS: Readonly<Record<string, (obj: Fields, ctx: DecodeContext) => DecodedMessage[]>> = {
@@ -41,7 +31,7 @@ function objectClass(o: Fields, key: string, what: string): ObjectClass {
   }
   // proto3 enums are open: an unknown number from a newer writer is not fatal.
   if (typeof v === "number" && Number.isInteger(v)) return "unknown";
-  throw new DecodeError(`${what}.${key}: expected an ObjectClass, got ${String(v)}`);
+  throw new BadInputError({ where: `${what}.${key}`, what: `expected an ObjectClass, got ${String(v)}` });
 }
 
 /** The radar's class names → ours; `animal` and `hazard` have no counterpart and are left out. */
@@ -144,7 +134,8 @@ function groundTruth(o: Fields, ctx: DecodeContext): GroundTruthFrame {
     };
   });
   const vis = numField(o, "visibility_m", what, { finite: false });
-  if (Number.isNaN(vis) || vis < 0) throw new DecodeError(`${what}.visibility_m: expected ≥ 0 m (0 = clear), got ${vis}`);
+  if (Number.isNaN(vis) || vis < 0)
+    throw new BadInputError({ where: `${what}.visibility_m`, what: `expected ≥ 0 m (0 = clear), got ${vis}` });
   return {
     kind: "groundTruth",
     topic: ctx.topic,

@@ -1,9 +1,5 @@
 import type { CameraFrame, ImageFormat, Nanos, Quaternion, Vec3 } from "../types";
-
-/** A message whose bytes decoded but whose content is not what we accept. */
-export class DecodeError extends Error {
-  override name = "DecodeError";
-}
+import { BadInputError } from "../types/errors";
 
 /** What every schema decoder gets besides the decoded object. */
 export type DecodeContext = {
@@ -20,7 +16,7 @@ export type Fields = Record<string, unknown>;
 
 export function asFields(value: unknown, what: string): Fields {
   if (value == null || typeof value !== "object" || Array.isArray(value))
-    throw new DecodeError(`${what}: expected a message, got ${describe(value)}`);
+    throw new BadInputError({ where: what, what: `expected a message, got ${describe(value)}` });
   return value as Fields;
 }
 
@@ -41,7 +37,7 @@ export function bigintField(obj: Fields, key: string, what: string): bigint {
   if (typeof v === "bigint") return v;
   if (typeof v === "number" && Number.isInteger(v)) return BigInt(v);
   if (typeof v === "string" && /^-?\d+$/.test(v)) return BigInt(v);
-  throw new DecodeError(`${what}.${key}: expected an integer, got ${describe(v)}`);
+  throw new BadInputError({ where: `${what}.${key}`, what: `expected an integer, got ${describe(v)}` });
 }
 
 export function numField(obj: Fields, key: string, what: string, opts: { finite?: boolean } = { finite: true }): number {
@@ -51,21 +47,23 @@ export function numField(obj: Fields, key: string, what: string, opts: { finite?
   if (typeof v === "number") n = v;
   // 64-bit integers arrive as decimal strings (protobuf) or bigint (CDR).
   else if (typeof v === "bigint" || (typeof v === "string" && /^-?\d+$/.test(v))) n = Number(v);
-  else throw new DecodeError(`${what}.${key}: expected a number, got ${describe(v)}`);
-  if (opts.finite !== false && !Number.isFinite(n)) throw new DecodeError(`${what}.${key}: expected a finite number, got ${n}`);
+  else throw new BadInputError({ where: `${what}.${key}`, what: `expected a number, got ${describe(v)}` });
+  if (opts.finite !== false && !Number.isFinite(n))
+    throw new BadInputError({ where: `${what}.${key}`, what: `expected a finite number, got ${n}` });
   return n;
 }
 
 export function uintField(obj: Fields, key: string, what: string): number {
   const n = numField(obj, key, what);
-  if (!Number.isInteger(n) || n < 0) throw new DecodeError(`${what}.${key}: expected a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new BadInputError({ where: `${what}.${key}`, what: `expected a non-negative integer, got ${n}` });
   return n;
 }
 
 export function strField(obj: Fields, key: string, what: string): string {
   const v = obj[key];
   if (v == null) return "";
-  if (typeof v !== "string") throw new DecodeError(`${what}.${key}: expected a string, got ${describe(v)}`);
+  if (typeof v !== "string") throw new BadInputError({ where: `${what}.${key}`, what: `expected a string, got ${describe(v)}` });
   return v;
 }
 
@@ -77,10 +75,10 @@ export function bytesField(obj: Fields, key: string, what: string): Uint8Array {
   // JSON-encoded messages carry bytes as base64 (Foxglove's JSON schemas say contentEncoding base64).
   if (typeof v === "string") {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0)
-      throw new DecodeError(`${what}.${key}: expected base64 bytes, got ${describe(v)}`);
+      throw new BadInputError({ where: `${what}.${key}`, what: `expected base64 bytes, got ${describe(v)}` });
     return new Uint8Array(Buffer.from(v, "base64"));
   }
-  throw new DecodeError(`${what}.${key}: expected bytes, got ${describe(v)}`);
+  throw new BadInputError({ where: `${what}.${key}`, what: `expected bytes, got ${describe(v)}` });
 }
 
 export function arrayField(obj: Fields, key: string, what: string): unknown[] {
@@ -88,15 +86,16 @@ export function arrayField(obj: Fields, key: string, what: string): unknown[] {
   if (v == null) return [];
   if (Array.isArray(v)) return v;
   if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
-  throw new DecodeError(`${what}.${key}: expected a list, got ${describe(v)}`);
+  throw new BadInputError({ where: `${what}.${key}`, what: `expected a list, got ${describe(v)}` });
 }
 
 export function numArrayField(obj: Fields, key: string, what: string, length?: number): number[] {
   const arr = arrayField(obj, key, what);
-  if (length !== undefined && arr.length !== length) throw new DecodeError(`${what}.${key}: expected ${length} numbers, got ${arr.length}`);
+  if (length !== undefined && arr.length !== length)
+    throw new BadInputError({ where: `${what}.${key}`, what: `expected ${length} numbers, got ${arr.length}` });
   return arr.map((v, i) => {
     if (typeof v !== "number" || !Number.isFinite(v))
-      throw new DecodeError(`${what}.${key}[${i}]: expected a finite number, got ${describe(v)}`);
+      throw new BadInputError({ where: `${what}.${key}[${i}]`, what: `expected a finite number, got ${describe(v)}` });
     return v;
   });
 }
@@ -117,7 +116,7 @@ export function quatField(obj: Fields, key: string, what: string): Quaternion {
   const w = `${what}.${key}`;
   const q = { x: numField(f, "x", w), y: numField(f, "y", w), z: numField(f, "z", w), w: numField(f, "w", w) };
   const norm = Math.hypot(q.x, q.y, q.z, q.w);
-  if (norm < 1e-6) throw new DecodeError(`${w}: expected a unit quaternion, got a zero quaternion`);
+  if (norm < 1e-6) throw new BadInputError({ where: w, what: "expected a unit quaternion, got a zero quaternion" });
   return q;
 }
 
@@ -154,17 +153,26 @@ export function rawImageFrame(
 ): CameraFrame {
   const enc = RAW_ENCODINGS[img.encoding];
   if (!enc) {
-    throw new DecodeError(
-      `${what}: unsupported image encoding "${img.encoding}", expected one of ${Object.keys(RAW_ENCODINGS).join(", ")}`,
-    );
+    throw new BadInputError({
+      where: what,
+      what: `unsupported image encoding "${img.encoding}"`,
+      expected: `one of ${Object.keys(RAW_ENCODINGS).join(", ")}`,
+    });
   }
-  if (img.width === 0 || img.height === 0) throw new DecodeError(`${what}: empty image ${img.width}×${img.height}`);
+  if (img.width === 0 || img.height === 0) throw new BadInputError({ where: what, what: `empty image ${img.width}×${img.height}` });
   const step = img.step === 0 ? img.width * enc.bpp : img.step;
   if (step < img.width * enc.bpp) {
-    throw new DecodeError(`${what}: step ${step} is less than width ${img.width} × ${enc.bpp} bytes per pixel (${img.encoding})`);
+    throw new BadInputError({
+      where: what,
+      what: `step ${step} is less than width ${img.width} × ${enc.bpp} bytes per pixel (${img.encoding})`,
+    });
   }
   if (img.data.length !== step * img.height) {
-    throw new DecodeError(`${what}: data is ${img.data.length} bytes, expected step ${step} × height ${img.height} = ${step * img.height}`);
+    throw new BadInputError({
+      where: what,
+      what: `data is ${img.data.length} bytes`,
+      expected: `step ${step} × height ${img.height} = ${step * img.height}`,
+    });
   }
   return {
     kind: "camera",
@@ -199,14 +207,18 @@ export function compressedImageFrame(
 ): CameraFrame {
   const f = img.format.toLowerCase();
   const declared = /jpe?g/.test(f) ? "jpeg" : /png/.test(f) ? "png" : f === "" ? undefined : null;
-  if (declared === null) throw new DecodeError(`${what}: unsupported compressed image format "${img.format}", expected jpeg or png`);
+  if (declared === null)
+    throw new BadInputError({ where: what, what: `unsupported compressed image format "${img.format}"`, expected: "jpeg or png" });
   const sniffed = sniffCompressed(img.data);
   if (sniffed === undefined) {
     const head = Array.from(img.data.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
-    throw new DecodeError(`${what}: data (${img.data.length} bytes, starting ${head || "empty"}) is not a JPEG or PNG file`);
+    throw new BadInputError({
+      where: what,
+      what: `data (${img.data.length} bytes, starting ${head || "empty"}) is not a JPEG or PNG file`,
+    });
   }
   if (declared !== undefined && declared !== sniffed) {
-    throw new DecodeError(`${what}: format says "${img.format}" but the data is a ${sniffed.toUpperCase()} file`);
+    throw new BadInputError({ where: what, what: `format says "${img.format}" but the data is a ${sniffed.toUpperCase()} file` });
   }
   return {
     kind: "camera",

@@ -3,10 +3,18 @@ import "protobufjs/ext/descriptor";
 import { protoRoot } from "../schemas/protoRegistry";
 import type { DecodedMessage, SensorMessage, TopicRole } from "../types";
 import { AVFUSION_DECODERS } from "./avfusion";
-import { DecodeError, type DecodeContext, type Fields } from "./common";
+import { type DecodeContext, type Fields } from "./common";
+import { BadInputError } from "../types/errors";
 import { FOXGLOVE_DECODERS } from "./foxgloveProtobuf";
 import { createRos2Reader, ROS2_DECODERS, type Ros2Reader } from "./ros2";
-import { classifyTopic, normalizeRosName, resolveSensor, type TopicClassification, type TopicMapping } from "../config/topicMapping";
+import {
+  classifyTopic,
+  normalizeRosName,
+  resolveSensor,
+  type ResolvedSensor,
+  type TopicClassification,
+  type TopicMapping,
+} from "../config/topicMapping";
 
 /**
  * One channel's raw vendor packet decoder (velodyne_msgs, pandar_msgs, nebula_msgs); stateful
@@ -109,9 +117,10 @@ function readJson(data: Uint8Array): Fields {
   try {
     value = JSON.parse(utf8.decode(data));
   } catch (err) {
-    throw new DecodeError(`${data.length} bytes are not a JSON message (${firstLine(err)})`);
+    throw new BadInputError({ where: "", what: `${data.length} bytes are not a JSON message (${firstLine(err)})` });
   }
-  if (value == null || typeof value !== "object" || Array.isArray(value)) throw new DecodeError(`JSON message is not an object`);
+  if (value == null || typeof value !== "object" || Array.isArray(value))
+    throw new BadInputError({ where: "", what: "JSON message is not an object" });
   return value as Fields;
 }
 
@@ -124,12 +133,16 @@ function protobufReader(msg: SensorMessage, fallback: boolean): (data: Uint8Arra
       try {
         decoded = type.decode(data);
       } catch (err) {
-        throw new DecodeError(`${data.length} bytes do not decode as protobuf ${msg.schemaName} (${firstLine(err)})`);
+        throw new BadInputError({
+          where: "",
+          what: `${data.length} bytes do not decode as protobuf ${msg.schemaName} (${firstLine(err)})`,
+        });
       }
       return type.toObject(decoded, { longs: String, defaults: true, arrays: true }) as Fields;
     };
   if (msg.schemaData.length === 0) {
-    if (!fallback) throw new DecodeError(`channel has no schema data, expected a FileDescriptorSet for ${msg.schemaName}`);
+    if (!fallback)
+      throw new BadInputError({ where: "", what: "channel has no schema data", expected: `a FileDescriptorSet for ${msg.schemaName}` });
     const type = protoRoot().lookupType(msg.schemaName);
     return toObject(type);
   }
@@ -138,17 +151,96 @@ function protobufReader(msg: SensorMessage, fallback: boolean): (data: Uint8Arra
     root = protobuf.Root.fromDescriptor(msg.schemaData, { keepCase: true });
     root.resolveAll();
   } catch (err) {
-    throw new DecodeError(
-      `schema data (${msg.schemaData.length} bytes) is not a valid FileDescriptorSet for ${msg.schemaName} (${firstLine(err)})`,
-    );
+    throw new BadInputError({
+      where: "",
+      what: `schema data (${msg.schemaData.length} bytes) is not a valid FileDescriptorSet for ${msg.schemaName} (${firstLine(err)})`,
+    });
   }
   let type: protobuf.Type;
   try {
     type = root.lookupType(msg.schemaName);
   } catch {
-    throw new DecodeError(`schema data does not define ${msg.schemaName}, expected its FileDescriptorSet`);
+    throw new BadInputError({ where: "", what: `schema data does not define ${msg.schemaName}`, expected: "its FileDescriptorSet" });
   }
   return toObject(type);
+}
+
+type ChannelSetup = {
+  vendorSchemas: ReadonlySet<string>;
+  vendor: VendorDecoders | undefined;
+  /** DecoderOptions.registryFallback. */
+  fallback: boolean;
+};
+
+const unsupported = (msg: SensorMessage): ChannelState => ({
+  kind: "skip",
+  reason: `unsupported schema ${msg.schemaName}`,
+  schemaData: msg.schemaData,
+});
+
+/**
+ * How to decode one channel, decided once (and again when its schema bytes change): skip it, or
+ * a reader (bytes → plain object) and a converter (plain object → frames). A schema that cannot
+ * be compiled leaves the channel `broken`: each of its messages is then an error.
+ */
+function channelState(msg: SensorMessage, cls: TopicClassification, resolved: ResolvedSensor, setup: ChannelSetup): ChannelState {
+  if (resolved.ignored) return { kind: "skip", reason: "ignored by the topic mapping", schemaData: msg.schemaData };
+  if (!cls.supported) return { kind: "skip", reason: cls.reason ?? `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
+  try {
+    if (msg.schemaEncoding === "protobuf") return schemaDecoder(msg, resolved.sensorId, () => protobufReader(msg, setup.fallback));
+    if (msg.messageEncoding === "json") return schemaDecoder(msg, resolved.sensorId, () => readJson);
+    const name = normalizeRosName(msg.schemaName);
+    const text = new TextDecoder().decode(msg.schemaData);
+    if (text.trim() === "")
+      throw new BadInputError({ where: "", what: "channel has no schema text", expected: `ros2msg for ${msg.schemaName}` });
+    if (setup.vendor && setup.vendorSchemas.has(name))
+      return vendorDecoder(msg, resolved.sensorId, setup.vendor.create(name, { sensorId: resolved.sensorId, topic: msg.topic }));
+    const reader: Ros2Reader = createRos2Reader(msg.schemaName, text);
+    const ros = ROS2_DECODERS[name];
+    if (!ros) return unsupported(msg);
+    return {
+      kind: "decode",
+      schemaData: msg.schemaData,
+      sensorId: resolved.sensorId,
+      read: reader.read,
+      convert: (o, _m, ctx) => ros(o, ctx),
+    };
+  } catch (err) {
+    return { kind: "broken", reason: firstLine(err), schemaData: msg.schemaData };
+  }
+}
+
+/**
+ * A Foxglove or avfusion schema (protobuf or JSON). The reader is made only for a schema we can
+ * convert, so an unknown schema is skipped even when its descriptor would not compile.
+ */
+function schemaDecoder(msg: SensorMessage, sensorId: string, reader: () => (data: Uint8Array) => Fields): ChannelState {
+  const convert = FOXGLOVE_DECODERS[msg.schemaName] ?? AVFUSION_DECODERS[msg.schemaName];
+  if (!convert) return unsupported(msg);
+  return { kind: "decode", schemaData: msg.schemaData, sensorId, read: reader(), convert: (o, _m, ctx) => convert(o, ctx) };
+}
+
+/** Raw vendor packets: the channel's own stateful decoder reads the whole message. */
+function vendorDecoder(msg: SensorMessage, sensorId: string, channel: VendorChannelDecoder): ChannelState {
+  return {
+    kind: "decode",
+    schemaData: msg.schemaData,
+    sensorId,
+    read: () => ({}),
+    convert: (_o, m, ctx) => {
+      const r = channel.decodeMessage(m);
+      if (r.unsupported !== undefined && r.frames.length === 0) throw new BadInputError({ where: "", what: r.unsupported });
+      // A message with no frames and errors failed as a whole; otherwise bad packets are counted.
+      if (r.frames.length === 0 && r.errors.length > 0) {
+        throw new BadInputError({
+          where: "",
+          what: r.errors.length === 1 ? r.errors[0] : `${r.errors[0]} (and ${r.errors.length - 1} more)`,
+        });
+      }
+      ctx.dropped += r.errors.length;
+      return [...r.frames];
+    },
+  };
 }
 
 /**
@@ -158,94 +250,19 @@ function protobufReader(msg: SensorMessage, fallback: boolean): (data: Uint8Arra
  */
 export function createDecoder(options: DecoderOptions = {}): Decoder {
   const mapping = options.mapping ?? {};
-  const vendorSchemas = new Set(options.vendor?.schemas ?? []);
-  const fallback = options.registryFallback ?? true;
+  const setup: ChannelSetup = {
+    vendorSchemas: new Set(options.vendor?.schemas ?? []),
+    vendor: options.vendor,
+    fallback: options.registryFallback ?? true,
+  };
   const channels = new Map<string, ChannelState>();
   const stats: DecodeStats = { decoded: 0, skipped: 0, errors: 0, droppedValues: 0, byTopic: new Map() };
 
-  const topicStats = (msg: SensorMessage, cls: TopicClassification | undefined, sensorId: string): TopicDecodeStats => {
-    let s = stats.byTopic.get(msg.topic);
-    if (!s) {
-      s = {
-        topic: msg.topic,
-        schemaName: msg.schemaName,
-        role: cls?.role ?? null,
-        sensorId,
-        decoded: 0,
-        skipped: 0,
-        errors: 0,
-        droppedValues: 0,
-      };
-      stats.byTopic.set(msg.topic, s);
-    }
-    return s;
-  };
-
-  const setup = (msg: SensorMessage): ChannelState => {
-    const cls = classifyTopic(msg, { vendorSchemas });
+  const stateOf = (msg: SensorMessage): ChannelState => {
+    const cls = classifyTopic(msg, { vendorSchemas: setup.vendorSchemas });
     const resolved = resolveSensor(msg.topic, cls, mapping);
-    topicStats(msg, cls, resolved.sensorId);
-    if (resolved.ignored) return { kind: "skip", reason: "ignored by the topic mapping", schemaData: msg.schemaData };
-    if (!cls.supported) return { kind: "skip", reason: cls.reason ?? `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
-    try {
-      if (msg.schemaEncoding === "protobuf") {
-        const convert = FOXGLOVE_DECODERS[msg.schemaName] ?? AVFUSION_DECODERS[msg.schemaName];
-        if (!convert) return { kind: "skip", reason: `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
-        return {
-          kind: "decode",
-          schemaData: msg.schemaData,
-          sensorId: resolved.sensorId,
-          read: protobufReader(msg, fallback),
-          convert: (o, _m, ctx) => convert(o, ctx),
-        };
-      }
-      if (msg.messageEncoding === "json") {
-        const convert = FOXGLOVE_DECODERS[msg.schemaName] ?? AVFUSION_DECODERS[msg.schemaName];
-        if (!convert) return { kind: "skip", reason: `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
-        return {
-          kind: "decode",
-          schemaData: msg.schemaData,
-          sensorId: resolved.sensorId,
-          read: readJson,
-          convert: (o, _m, ctx) => convert(o, ctx),
-        };
-      }
-      const name = normalizeRosName(msg.schemaName);
-      const text = new TextDecoder().decode(msg.schemaData);
-      if (text.trim() === "") throw new DecodeError(`channel has no schema text, expected ros2msg for ${msg.schemaName}`);
-      if (options.vendor && vendorSchemas.has(name)) {
-        const channel = options.vendor.create(name, { sensorId: resolved.sensorId, topic: msg.topic });
-        return {
-          kind: "decode",
-          schemaData: msg.schemaData,
-          sensorId: resolved.sensorId,
-          read: () => ({}),
-          convert: (_o, m, ctx) => {
-            const r = channel.decodeMessage(m);
-            if (r.unsupported !== undefined && r.frames.length === 0) throw new DecodeError(r.unsupported);
-            // A message with no frames and errors failed as a whole; otherwise bad packets are counted.
-            if (r.frames.length === 0 && r.errors.length > 0) {
-              throw new DecodeError(r.errors.length === 1 ? r.errors[0] : `${r.errors[0]} (and ${r.errors.length - 1} more)`);
-            }
-            ctx.dropped += r.errors.length;
-            return [...r.frames];
-          },
-        };
-      }
-      const reader: Ros2Reader = createRos2Reader(msg.schemaName, text);
-      const ros = ROS2_DECODERS[name];
-      if (ros)
-        return {
-          kind: "decode",
-          schemaData: msg.schemaData,
-          sensorId: resolved.sensorId,
-          read: reader.read,
-          convert: (o, _m, ctx) => ros(o, ctx),
-        };
-      return { kind: "skip", reason: `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
-    } catch (err) {
-      return { kind: "broken", reason: firstLine(err), schemaData: msg.schemaData };
-    }
+    topicStats(stats, msg, cls, resolved.sensorId);
+    return channelState(msg, cls, resolved, setup);
   };
 
   const decode = (msg: SensorMessage): DecodeResult => {
@@ -253,10 +270,10 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     const key = `${msg.channelId}\u0000${msg.topic}\u0000${msg.schemaName}\u0000${msg.messageEncoding}`;
     let state = channels.get(key);
     if (!state || !sameBytes(state.schemaData, msg.schemaData)) {
-      state = setup(msg);
+      state = stateOf(msg);
       channels.set(key, state);
     }
-    const ts = stats.byTopic.get(msg.topic) ?? topicStats(msg, undefined, "");
+    const ts = stats.byTopic.get(msg.topic) ?? topicStats(stats, msg, undefined, "");
     if (state.kind === "skip") {
       stats.skipped++;
       ts.skipped++;
@@ -286,4 +303,23 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
   };
 
   return { decode, stats };
+}
+
+/** The topic's counters, created on its first message. */
+function topicStats(stats: DecodeStats, msg: SensorMessage, cls: TopicClassification | undefined, sensorId: string): TopicDecodeStats {
+  let s = stats.byTopic.get(msg.topic);
+  if (!s) {
+    s = {
+      topic: msg.topic,
+      schemaName: msg.schemaName,
+      role: cls?.role ?? null,
+      sensorId,
+      decoded: 0,
+      skipped: 0,
+      errors: 0,
+      droppedValues: 0,
+    };
+    stats.byTopic.set(msg.topic, s);
+  }
+  return s;
 }

@@ -4,7 +4,6 @@ import {
   asFields,
   bytesField,
   compressedImageFrame,
-  DecodeError,
   type DecodeContext,
   type Fields,
   numArrayField,
@@ -16,6 +15,7 @@ import {
   vec3Field,
 } from "./common";
 import { FOXGLOVE_NUMERIC, type PackedField, unpackPoints } from "./pointFields";
+import { BadInputError } from "../types/errors";
 
 /**
  * Foxglove schemas (protobuf, decoded to plain objects with .proto field names) → our frames.
@@ -60,14 +60,16 @@ function pointCloud(o: Fields, ctx: DecodeContext): PointCloudFrame {
     const typeNum = uintField(f, "type", `${what}.fields[${i}]`);
     const type = FOXGLOVE_NUMERIC[typeNum];
     if (!type)
-      throw new DecodeError(
-        `${what}.fields[${i}] "${strField(f, "name", what)}": unknown numeric type ${typeNum}, expected 1..8 (UINT8..FLOAT64)`,
-      );
+      throw new BadInputError({
+        where: `${what}.fields[${i}] "${strField(f, "name", what)}"`,
+        what: `unknown numeric type ${typeNum}`,
+        expected: "1..8 (UINT8..FLOAT64)",
+      });
     return { name: strField(f, "name", what), offset: uintField(f, "offset", `${what}.fields[${i}]`), type };
   });
-  if (stride === 0) throw new DecodeError(`${what}: point_stride is 0, expected the bytes per point`);
+  if (stride === 0) throw new BadInputError({ where: what, what: "point_stride is 0", expected: "the bytes per point" });
   if (data.length % stride !== 0) {
-    throw new DecodeError(`${what}: data is ${data.length} bytes, expected a multiple of point_stride ${stride}`);
+    throw new BadInputError({ where: what, what: `data is ${data.length} bytes`, expected: `a multiple of point_stride ${stride}` });
   }
   const pose = o.pose == null ? undefined : asFields(o.pose, `${what}.pose`);
   const out = unpackPoints(
@@ -103,14 +105,18 @@ function pointCloud(o: Fields, ctx: DecodeContext): PointCloudFrame {
 function rawAudio(o: Fields, ctx: DecodeContext): AudioFrame {
   const what = "foxglove.RawAudio";
   const format = strField(o, "format", what);
-  if (format !== "pcm-s16") throw new DecodeError(`${what}: unsupported format "${format}", expected pcm-s16`);
+  if (format !== "pcm-s16") throw new BadInputError({ where: what, what: `unsupported format "${format}"`, expected: "pcm-s16" });
   const sampleRate = uintField(o, "sample_rate", what);
   const channels = uintField(o, "number_of_channels", what);
-  if (sampleRate === 0) throw new DecodeError(`${what}: sample_rate is 0, expected Hz > 0`);
-  if (channels === 0) throw new DecodeError(`${what}: number_of_channels is 0, expected ≥ 1`);
+  if (sampleRate === 0) throw new BadInputError({ where: what, what: "sample_rate is 0", expected: "Hz > 0" });
+  if (channels === 0) throw new BadInputError({ where: what, what: "number_of_channels is 0", expected: "≥ 1" });
   const data = bytesField(o, "data", what);
   if (data.length % (2 * channels) !== 0) {
-    throw new DecodeError(`${what}: data is ${data.length} bytes, expected a multiple of 2 bytes × ${channels} channels`);
+    throw new BadInputError({
+      where: what,
+      what: `data is ${data.length} bytes`,
+      expected: `a multiple of 2 bytes × ${channels} channels`,
+    });
   }
   const samples = new Int16Array(data.length / 2);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -131,7 +137,7 @@ function rawAudio(o: Fields, ctx: DecodeContext): AudioFrame {
 function frameTransform(o: Fields, ctx: DecodeContext, what: string): FrameTransform {
   const parentFrameId = strField(o, "parent_frame_id", what);
   const childFrameId = strField(o, "child_frame_id", what);
-  if (childFrameId === "") throw new DecodeError(`${what}: child_frame_id is empty, expected a frame name`);
+  if (childFrameId === "") throw new BadInputError({ where: what, what: "child_frame_id is empty", expected: "a frame name" });
   return {
     kind: "transform",
     topic: ctx.topic,
@@ -163,6 +169,6 @@ function cameraCalibration(o: Fields, ctx: DecodeContext): CameraCalibration {
 }
 
 function checkLength(arr: number[], n: number, what: string): number[] {
-  if (arr.length !== n) throw new DecodeError(`${what}: expected ${n} numbers, got ${arr.length}`);
+  if (arr.length !== n) throw new BadInputError({ where: what, what: `expected ${n} numbers, got ${arr.length}` });
   return arr;
 }

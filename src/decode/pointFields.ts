@@ -1,5 +1,5 @@
 import { POINT_STRIDE as SHARED_POINT_STRIDE, type Quaternion, type Vec3 } from "../types";
-import { DecodeError } from "./common";
+import { BadInputError } from "../types/errors";
 
 // A module-local copy: CommonJS re-exports are property getters, too slow for per-point loops.
 const POINT_STRIDE = SHARED_POINT_STRIDE;
@@ -90,34 +90,46 @@ function reader(view: DataView, type: NumericType, le: boolean): (offset: number
 
 const INTENSITY_NAMES = ["intensity", "i", "reflectivity"];
 
+/** Strides, sizes and field offsets that keep every read inside `data` and inside its point. */
+function checkLayout(layout: PackedLayout, what: string): void {
+  const { data, width, height, pointStep, rowStep, fields } = layout;
+  if (pointStep <= 0) throw new BadInputError({ where: what, what: `point stride is ${pointStep}`, expected: "> 0" });
+  if (rowStep < width * pointStep) {
+    throw new BadInputError({ where: what, what: `row step ${rowStep} is less than width ${width} × point step ${pointStep}` });
+  }
+  const needed = height === 0 || width === 0 ? 0 : (height - 1) * rowStep + width * pointStep;
+  if (data.length < needed) {
+    throw new BadInputError({
+      where: what,
+      what: `data is ${data.length} bytes`,
+      expected: `at least ${needed} for ${width}×${height} points of ${pointStep} bytes`,
+    });
+  }
+  for (const f of fields) {
+    if (f.offset < 0 || f.offset + NUMERIC_SIZE[f.type] > pointStep) {
+      throw new BadInputError({
+        where: what,
+        what: `field "${f.name}" (${f.type} at offset ${f.offset}) does not fit in a point of ${pointStep} bytes`,
+      });
+    }
+  }
+}
+
 /**
  * Packed point records of any numeric field types, offsets and strides → our interleaved
  * x, y, z, intensity Float32Array. A missing coordinate reads 0 (at least two of x, y, z are
  * required); points with a non-finite coordinate are dropped and counted.
  */
 export function unpackPoints(layout: PackedLayout, what: string): UnpackedPoints {
+  checkLayout(layout, what);
   const { data, width, height, pointStep, rowStep, fields, littleEndian } = layout;
-  if (pointStep <= 0) throw new DecodeError(`${what}: point stride is ${pointStep}, expected > 0`);
-  if (rowStep < width * pointStep) {
-    throw new DecodeError(`${what}: row step ${rowStep} is less than width ${width} × point step ${pointStep}`);
-  }
-  const needed = height === 0 || width === 0 ? 0 : (height - 1) * rowStep + width * pointStep;
-  if (data.length < needed) {
-    throw new DecodeError(
-      `${what}: data is ${data.length} bytes, expected at least ${needed} for ${width}×${height} points of ${pointStep} bytes`,
-    );
-  }
-  for (const f of fields) {
-    if (f.offset < 0 || f.offset + NUMERIC_SIZE[f.type] > pointStep) {
-      throw new DecodeError(`${what}: field "${f.name}" (${f.type} at offset ${f.offset}) does not fit in a point of ${pointStep} bytes`);
-    }
-  }
   const byName = new Map(fields.map((f) => [f.name, f]));
   const coords = ["x", "y", "z"].map((n) => byName.get(n));
   if (coords.filter((c) => c !== undefined).length < 2) {
-    throw new DecodeError(
-      `${what}: expected at least two of the fields x, y, z, got ${fields.map((f) => f.name).join(", ") || "no fields"}`,
-    );
+    throw new BadInputError({
+      where: what,
+      what: `expected at least two of the fields x, y, z, got ${fields.map((f) => f.name).join(", ") || "no fields"}`,
+    });
   }
   const intensityField = INTENSITY_NAMES.map((n) => byName.get(n)).find((f) => f !== undefined);
   const ringField = byName.get("ring");

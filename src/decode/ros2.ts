@@ -1,12 +1,12 @@
 import { parse as parseRosMsg } from "@foxglove/rosmsg";
 import { MessageReader } from "@foxglove/rosmsg2-serialization";
 import type { CameraCalibration, DecodedMessage, FrameTransform, PointCloudFrame } from "../types";
+import { BadInputError } from "../types/errors";
 import {
   arrayField,
   asFields,
   bytesField,
   compressedImageFrame,
-  DecodeError,
   type DecodeContext,
   type Fields,
   numArrayField,
@@ -79,31 +79,51 @@ export function createRos2Reader(schemaName: string, schemaText: string): Ros2Re
     if (defs.length === 0) throw new Error("no message definition");
     reader = new MessageReader<Fields>(defs);
   } catch (err) {
-    throw new DecodeError(`schema ${schemaName}: ros2msg text does not parse (${(err as Error).message.split("\n")[0]})`);
+    throw new BadInputError({
+      where: `schema ${schemaName}`,
+      what: `ros2msg text does not parse (${(err as Error).message.split("\n")[0]})`,
+    });
   }
   return {
     read(data: Uint8Array): Fields {
-      if (data.length < 4) throw new DecodeError(`${data.length} bytes, expected a CDR message (4-byte encapsulation header and body)`);
+      if (data.length < 4)
+        throw new BadInputError({
+          where: "",
+          what: `${data.length} bytes`,
+          expected: "a CDR message (4-byte encapsulation header and body)",
+        });
       // Only CDR encapsulation kinds 0/1 (plain CDR, big/little endian) are what rmw writes.
       if (data[0] !== 0 || data[1] > 3) {
-        throw new DecodeError(`CDR encapsulation header ${data[0]} ${data[1]}, expected 0 0 (CDR_BE) or 0 1 (CDR_LE)`);
+        throw new BadInputError({
+          where: "",
+          what: `CDR encapsulation header ${data[0]} ${data[1]}`,
+          expected: "0 0 (CDR_BE) or 0 1 (CDR_LE)",
+        });
       }
       let msg: Fields;
       try {
         msg = reader.readMessage<Fields>(data);
       } catch (err) {
-        throw new DecodeError(`${data.length} bytes do not decode as ${schemaName} (${(err as Error).message.split("\n")[0]})`);
+        throw new BadInputError({
+          where: "",
+          what: `${data.length} bytes do not decode as ${schemaName} (${(err as Error).message.split("\n")[0]})`,
+        });
       }
       const trailing = data.length - reader.lastReadByteLength();
       // @foxglove/cdr reads byte arrays as views without checking the message's own length, so a
       // truncated message inside a larger chunk buffer can "decode" from its neighbours' bytes.
       if (trailing < 0) {
-        throw new DecodeError(`${schemaName} needs ${reader.lastReadByteLength()} bytes but the message has ${data.length} (truncated)`);
+        throw new BadInputError({
+          where: "",
+          what: `${schemaName} needs ${reader.lastReadByteLength()} bytes but the message has ${data.length} (truncated)`,
+        });
       }
       if (trailing > MAX_PADDING) {
-        throw new DecodeError(
-          `${trailing} bytes left after decoding ${schemaName} from ${data.length}, expected at most ${MAX_PADDING} bytes of padding`,
-        );
+        throw new BadInputError({
+          where: "",
+          what: `${trailing} bytes left after decoding ${schemaName} from ${data.length}`,
+          expected: `at most ${MAX_PADDING} bytes of padding`,
+        });
       }
       return msg;
     },
@@ -163,7 +183,7 @@ function pointCloud2(o: Fields, ctx: DecodeContext): PointCloudFrame {
     const datatype = uintField(f, "datatype", w);
     const type = ROS_POINTFIELD_NUMERIC[datatype];
     const name = strField(f, "name", w);
-    if (!type) throw new DecodeError(`${w} "${name}": unknown datatype ${datatype}, expected 1..8 (INT8..FLOAT64)`);
+    if (!type) throw new BadInputError({ where: `${w} "${name}"`, what: `unknown datatype ${datatype}`, expected: "1..8 (INT8..FLOAT64)" });
     return { name, offset: uintField(f, "offset", w), type };
   });
   const width = uintField(o, "width", what);
@@ -172,7 +192,11 @@ function pointCloud2(o: Fields, ctx: DecodeContext): PointCloudFrame {
   const rowStep = uintField(o, "row_step", what);
   const data = bytesField(o, "data", what);
   if (width * height > 0 && data.length !== rowStep * height) {
-    throw new DecodeError(`${what}: data is ${data.length} bytes, expected row_step ${rowStep} × height ${height} = ${rowStep * height}`);
+    throw new BadInputError({
+      where: what,
+      what: `data is ${data.length} bytes`,
+      expected: `row_step ${rowStep} × height ${height} = ${rowStep * height}`,
+    });
   }
   const bigEndian = o.is_bigendian === true || o.is_bigendian === 1;
   const out =
@@ -215,7 +239,7 @@ function cameraInfo(o: Fields, ctx: DecodeContext): CameraCalibration {
 function transformStamped(o: Fields, ctx: DecodeContext, what: string): FrameTransform {
   const h = header(o, ctx, what);
   const childFrameId = strField(o, "child_frame_id", what);
-  if (childFrameId === "") throw new DecodeError(`${what}: child_frame_id is empty, expected a frame name`);
+  if (childFrameId === "") throw new BadInputError({ where: what, what: "child_frame_id is empty", expected: "a frame name" });
   const t = o.transform == null ? {} : asFields(o.transform, `${what}.transform`);
   return {
     kind: "transform",

@@ -75,6 +75,57 @@ export function spaceToDepthIndex(row: number, col: number, channel: number, wid
   return (((row >> 1) * (width >> 1) + (col >> 1)) * 4 + (row & 1) * 2 + (col & 1)) * channels + channel;
 }
 
+/** The layer as one fused conv2d step, on the layer's own weight tensors. */
+function stepOf(l: tf.layers.Layer): ConvStep {
+  const c = l.getConfig() as unknown as ConvConfig;
+  const w = l.getWeights();
+  return {
+    filter: w[0] as tf.Tensor4D,
+    bias: c.useBias ? (w[1] as tf.Tensor1D) : undefined,
+    strides: [c.strides[0]!, c.strides[1]!],
+    pad: c.padding as "same" | "valid",
+    activation: c.activation as Activation,
+  };
+}
+
+/**
+ * A 3×3 stride-2 'same' stem on C channels as the equivalent 2×2 stride-1 step on the
+ * space-to-depth image (4C channels). The new filter tensor is the caller's to dispose.
+ */
+function spaceToDepthStep(stem: ConvStep, C: number): ConvStep {
+  const co = stem.filter.shape[3];
+  // TF 'same' with stride 2 on an even size pads 0 before and 1 after: out(i, j) = Σ W[di, dj]·x[2i + di, 2j + dj].
+  // With di = 2p + a and dj = 2q + b: a 2×2 kernel over blocks (i + p, j + q), channel (a·2 + b)·C + c.
+  const k = stem.filter.dataSync();
+  const k2 = new Float32Array(2 * 2 * 4 * C * co);
+  for (let p = 0; p < 2; p++) {
+    for (let q = 0; q < 2; q++) {
+      for (let a = 0; a < 2; a++) {
+        for (let b = 0; b < 2; b++) {
+          const di = 2 * p + a;
+          const dj = 2 * q + b;
+          if (di > 2 || dj > 2) continue;
+          for (let c = 0; c < C; c++) {
+            for (let o = 0; o < co; o++) k2[((p * 2 + q) * 4 * C + (a * 2 + b) * C + c) * co + o] = k[((di * 3 + dj) * C + c) * co + o]!;
+          }
+        }
+      }
+    }
+  }
+  const filter = tf.tensor4d(k2, [2, 2, 4 * C, co]);
+  return {
+    ...stem,
+    filter,
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [0, 1],
+      [0, 1],
+      [0, 0],
+    ],
+  };
+}
+
 /**
  * The model as a conv chain, or a reason string when it is not one (callers then use predict).
  * `spaceToDepthStem` rewrites the first layer when it is a 3×3, stride-2, 'same' convolution on an
@@ -88,21 +139,11 @@ export function convChainOf(model: tf.LayersModel, options: { spaceToDepthStem?:
   if (typeof H !== "number" || typeof W !== "number" || typeof C !== "number")
     return `${model.name}: input shape ${JSON.stringify(inShape)} is not fixed`;
   const owned: tf.Tensor[] = [];
-  const steps: ConvStep[] = found.layers.map((l) => {
-    const c = l.getConfig() as unknown as ConvConfig;
-    const w = l.getWeights();
-    return {
-      filter: w[0] as tf.Tensor4D,
-      bias: c.useBias ? (w[1] as tf.Tensor1D) : undefined,
-      strides: [c.strides[0]!, c.strides[1]!],
-      pad: c.padding as "same" | "valid",
-      activation: c.activation as Activation,
-    };
-  });
+  const steps: ConvStep[] = found.layers.map(stepOf);
   let inputShape: [number, number, number] = [H, W, C];
   let spaceToDepth = false;
   const stem = steps[0]!;
-  const [kh, kw, , co] = stem.filter.shape;
+  const [kh, kw] = stem.filter.shape;
   if (
     options.spaceToDepthStem &&
     kh === 3 &&
@@ -113,37 +154,8 @@ export function convChainOf(model: tf.LayersModel, options: { spaceToDepthStem?:
     H % 2 === 0 &&
     W % 2 === 0
   ) {
-    // TF 'same' with stride 2 on an even size pads 0 before and 1 after: out(i, j) = Σ W[di, dj]·x[2i + di, 2j + dj].
-    // With di = 2p + a and dj = 2q + b: a 2×2 kernel over blocks (i + p, j + q), channel (a·2 + b)·C + c.
-    const k = stem.filter.dataSync();
-    const k2 = new Float32Array(2 * 2 * 4 * C * co);
-    for (let p = 0; p < 2; p++) {
-      for (let q = 0; q < 2; q++) {
-        for (let a = 0; a < 2; a++) {
-          for (let b = 0; b < 2; b++) {
-            const di = 2 * p + a;
-            const dj = 2 * q + b;
-            if (di > 2 || dj > 2) continue;
-            for (let c = 0; c < C; c++) {
-              for (let o = 0; o < co; o++) k2[((p * 2 + q) * 4 * C + (a * 2 + b) * C + c) * co + o] = k[((di * 3 + dj) * C + c) * co + o]!;
-            }
-          }
-        }
-      }
-    }
-    const filter = tf.tensor4d(k2, [2, 2, 4 * C, co]);
-    owned.push(filter);
-    steps[0] = {
-      ...stem,
-      filter,
-      strides: [1, 1],
-      pad: [
-        [0, 0],
-        [0, 1],
-        [0, 1],
-        [0, 0],
-      ],
-    };
+    steps[0] = spaceToDepthStep(stem, C);
+    owned.push(steps[0].filter);
     inputShape = [H / 2, W / 2, 4 * C];
     spaceToDepth = true;
   }

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { BadInputError, isBadInput } from "../types/errors";
 
 /*
  * Shipped models live in `models/<kind>/` as three files: `model.json` (tfjs layers-model format:
@@ -21,7 +22,7 @@ export function memoryModelFiles(): ModelFiles & { entries: Map<string, Uint8Arr
     entries,
     read: async (path) => {
       const data = entries.get(path);
-      if (!data) throw new ModelFileError(`model file ${path}: not found`);
+      if (!data) throw modelFileError(`model file ${path}`, "not found");
       return data;
     },
     write: async (path, data) => {
@@ -30,10 +31,14 @@ export function memoryModelFiles(): ModelFiles & { entries: Map<string, Uint8Arr
   };
 }
 
-/** A missing or malformed model file; the CLI reports it as bad input. */
-export class ModelFileError extends Error {
-  override readonly name = "ModelFileError";
-  readonly exitCode = 2;
+/** A missing or malformed model file (or model metadata): bad input, code `model`. */
+export function modelFileError(where: string, what: string, expected?: string): BadInputError {
+  return new BadInputError({ where, what, expected, code: "model" });
+}
+
+/** True for the errors of `modelFileError`, which callers with a fallback model catch. */
+export function isModelFileError(err: unknown): err is BadInputError {
+  return isBadInput(err) && err.code === "model";
 }
 
 export const MODEL_JSON = "model.json";
@@ -83,7 +88,7 @@ function parseJson(bytes: Uint8Array, path: string): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    throw new ModelFileError(`model file ${path}: not valid JSON (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
+    throw modelFileError(`model file ${path}`, `not valid JSON (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
   }
 }
 
@@ -94,7 +99,7 @@ export async function loadModel(files: ModelFiles, dir: string): Promise<{ model
   const modelPath = join(dir, MODEL_JSON);
   const json = parseJson(await files.read(modelPath), modelPath) as { modelTopology?: unknown; weightsManifest?: unknown };
   if (!json || typeof json !== "object" || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new ModelFileError(`model file ${modelPath}: expected a tfjs layers model with modelTopology and weightsManifest`);
+    throw modelFileError(`model file ${modelPath}`, "expected a tfjs layers model with modelTopology and weightsManifest");
   }
   const manifest = json.weightsManifest as ManifestEntry[];
   const specs: tf.io.WeightsManifestEntry[] = [];
@@ -106,8 +111,9 @@ export async function loadModel(files: ModelFiles, dir: string): Promise<{ model
   const total = chunks.reduce((n, c) => n + c.byteLength, 0);
   const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (total !== expected) {
-    throw new ModelFileError(
-      `model file ${join(dir, WEIGHTS_BIN)}: expected ${expected} bytes of float32 weights for the manifest, got ${total}`,
+    throw modelFileError(
+      `model file ${join(dir, WEIGHTS_BIN)}`,
+      `expected ${expected} bytes of float32 weights for the manifest, got ${total}`,
     );
   }
   const weightData = new Uint8Array(total);

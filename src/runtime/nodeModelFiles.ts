@@ -1,6 +1,6 @@
 import * as fs from "fs/promises";
 import * as path from "path";
-import { ModelFileError, type ModelFiles } from "./modelFiles";
+import { modelFileError, type ModelFiles } from "./modelFiles";
 
 /**
  * ModelFiles on the local file system, paths relative to the working directory. Lives in runtime/, at the
@@ -15,7 +15,7 @@ export function nodeModelFiles(root = "."): ModelFiles {
         return new Uint8Array(await fs.readFile(file));
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
-        throw new ModelFileError(`model file ${file}: cannot read (${code})`);
+        throw modelFileError(`model file ${file}`, `cannot read (${code})`);
       }
     },
     write: async (p, data) => {

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
-import { BackendUnavailableError, parseBackendChoice, selectBackend, wasmBinaryDir } from "./selectBackend";
+import { BadInputError } from "../types/errors";
+import { parseBackendChoice, selectBackend, wasmBinaryDir } from "./selectBackend";
 import { WASM_TRAINING_KERNELS } from "./wasmTrainingKernels";
 
 /** A loader where no optional package is installed, as `require` reports it. */
@@ -43,7 +44,7 @@ describe("selectBackend", () => {
 
   test("an explicit tensorflow request that cannot load is a one-line error", async () => {
     const run = selectBackend({ backend: "tensorflow", log: () => undefined, load: notInstalled });
-    await expect(run).rejects.toThrow(BackendUnavailableError);
+    await expect(run).rejects.toThrow(BadInputError);
     await expect(selectBackend({ backend: "tensorflow", log: () => undefined, load: notInstalled })).rejects.toThrow(
       "backend tensorflow was requested but is unavailable: @tensorflow/tfjs-node-gpu not installed, @tensorflow/tfjs-node not installed",
     );

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { BadInputError } from "../types/errors";
 import { registerWasmTrainingKernels } from "./wasmTrainingKernels";
 
 /** A tfjs backend avfusion can run on, fastest first. */
@@ -35,22 +36,15 @@ export type SelectBackendOptions = {
   load?: (packageName: string) => unknown;
 };
 
-/** An explicitly requested backend cannot run here. The CLI maps it to exit code 2. */
-export class BackendUnavailableError extends Error {
-  /** The CLI reports it as bad input (exit 2): the user asked for a backend this machine lacks. */
-  readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
-    this.name = "BackendUnavailableError";
-  }
-}
-
-/** Validates a `--backend` / config value; `where` names the flag or config key for the message. */
+/**
+ * Validates a `--backend` / config value; `where` names the flag or config key for the message.
+ * A bad value is a BadInputError with code `usage`.
+ */
 export function parseBackendChoice(value: unknown, where = "--backend"): BackendChoice {
   if (typeof value === "string" && (BACKEND_CHOICES as readonly string[]).includes(value)) {
     return value as BackendChoice;
   }
-  throw new BackendUnavailableError(`${where}: expected one of ${BACKEND_CHOICES.join("|")}, got ${JSON.stringify(value)}`);
+  throw new BadInputError({ where, what: `expected one of ${BACKEND_CHOICES.join("|")}, got ${JSON.stringify(value)}`, code: "usage" });
 }
 
 /** Directory holding the tfjs-backend-wasm `.wasm` binaries, with the trailing slash tfjs needs. */
@@ -59,6 +53,8 @@ export function wasmBinaryDir(): string {
 }
 
 function defaultLoad(packageName: string): unknown {
+  // A plain require: the package is optional and named at run time, so it cannot be an import.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(packageName);
 }
 
@@ -155,7 +151,8 @@ function attempt(name: BackendName, load: (p: string) => unknown): Promise<Attem
 /**
  * Picks and activates the tfjs backend at start-up and logs one line saying which and why.
  * `auto` tries tensorflow → wasm → cpu; a missing optional backend only shows in the reason.
- * An explicitly requested backend that cannot run throws `BackendUnavailableError`.
+ * An explicitly requested backend that cannot run here (the user asked for one this machine lacks)
+ * throws a BadInputError with code `usage`.
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendSelection> {
   const requested = parseBackendChoice(options.backend ?? "auto");
@@ -171,7 +168,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   if (requested !== "auto") {
     const result = await attempt(requested, load);
     if (!result.ok) {
-      throw new BackendUnavailableError(`backend ${requested} was requested but is unavailable: ${result.reason}`);
+      throw new BadInputError({ where: `backend ${requested} was requested but is unavailable`, what: result.reason, code: "usage" });
     }
     return finish(requested, ["requested", result.detail].filter((s) => s !== "").join("; "), []);
   }

@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "./selectBackend";
+import { setIm2colChunkFloats } from "./wasmConv2DGradients";
 import {
   registerWasmTrainingKernels,
-  setIm2colChunkFloats,
   useWasmKernelReplacements,
   WASM_REPLACED_KERNELS,
   WASM_TRAINING_KERNELS,

@@ -1,35 +1,11 @@
-import type { SensorSync, SensorSyncCounters, SyncDiagnostics, SyncedBundle, TimedFrame } from "../types/bundles";
+import type { SensorSync, SyncDiagnostics, SyncedBundle, TimedFrame } from "../types/bundles";
 import type { Nanos } from "../types/time";
 import type { AlignByDeadlinePlan } from "./alignByDeadlineSchema";
-
-type Slot<F> = { s: Nanos; f: F };
-
-type SensorState<F> = {
-  id: string;
-  offset: Nanos;
-  tolerance: Nanos;
-  clockOffset: Nanos;
-  maxQueue: number;
-  /** Accepted frames waiting for a tick, ascending by corrected stamp. */
-  buf: Slot<F>[];
-  /** Largest corrected stamp accepted so far. */
-  newest: Nanos | undefined;
-  /** Ring of recently accepted corrected stamps, for duplicate detection of out-of-order frames. */
-  recent: Nanos[];
-  recentPos: number;
-  /** A frame was dropped as late since the last inclusion. */
-  lateSinceIncluded: boolean;
-  /** Tick of the sensor's last inclusion. */
-  includedAt: Nanos | undefined;
-  counters: SensorSyncCounters;
-};
+import { abs, discardBefore, enqueue, matchSensor, newSensorState, rememberStamp, type SensorState } from "./sensorState";
 
 type Candidate = { t: Nanos; origin: "reference" | "fixed" | "fallback"; due: Nanos };
 
-const RECENT = 8;
-
 const ceilDiv = (a: bigint, b: bigint): bigint => (a > 0n ? (a + b - 1n) / b : a / b);
-const abs = (a: bigint): bigint => (a < 0n ? -a : a);
 
 /**
  * The state machine behind `alignByDeadline`: pure and synchronous, driven by an explicit clock.
@@ -75,16 +51,7 @@ export class DeadlineAligner<F extends TimedFrame> {
     this.#catchUpSpan = BigInt(plan.maxCatchUpTicks) * plan.period;
     this.#reach = plan.sensors.map((s) => s.offset);
     this.#thresholds = this.#reach.slice();
-    this.#states = plan.sensors.map((s) => ({
-      ...s,
-      buf: [],
-      newest: undefined,
-      recent: [],
-      recentPos: 0,
-      lateSinceIncluded: false,
-      includedAt: undefined,
-      counters: { received: 0, included: 0, late: 0, reordered: 0, duplicate: 0, overflow: 0, unused: 0 },
-    }));
+    this.#states = plan.sensors.map((s) => newSensorState<F>(s));
     this.#index = new Map(plan.sensors.map((s, i) => [s.id, i]));
   }
 
@@ -138,7 +105,7 @@ export class DeadlineAligner<F extends TimedFrame> {
         return;
       }
     }
-    this.#remember(st, s);
+    rememberStamp(st, s);
 
     if (s < this.#minFutureTick() + st.offset - st.tolerance) {
       // Too old for every future window: late if it would have fallen in an emitted tick's window.
@@ -153,26 +120,7 @@ export class DeadlineAligner<F extends TimedFrame> {
       return;
     }
 
-    const buf = st.buf;
-    let k = buf.length;
-    if (k === 0 || buf[k - 1]!.s <= s) {
-      buf.push({ s, f: frame });
-    } else {
-      while (k > 0 && buf[k - 1]!.s > s) k--;
-      buf.splice(k, 0, { s, f: frame });
-    }
-    // Frames before this one and not after the next window's centre can no longer be the nearest
-    // for any tick (later ticks are farther still), so a flooding sensor keeps its queue short.
-    const next = this.#plan.mode === "fixed" ? this.#nextTick : this.#pending[0];
-    if (k > 0 && next !== undefined && s <= next + st.offset) {
-      buf.splice(0, k);
-      st.counters.unused += k;
-    }
-    if (buf.length > st.maxQueue) {
-      // Drop the oldest frame, unless it is the next tick's best match: then the one after it.
-      buf.splice(next !== undefined && this.#nearest(buf, next + st.offset) === 0 ? 1 : 0, 1);
-      st.counters.overflow++;
-    }
+    enqueue(st, s, frame, this.#plan.mode === "fixed" ? this.#nextTick : this.#pending[0]);
 
     if (i === this.#plan.referenceIndex) {
       const pending = this.#pending;
@@ -239,32 +187,12 @@ export class DeadlineAligner<F extends TimedFrame> {
     this.#lastTick = firstTick - period;
   }
 
-  /** Index of the queued frame nearest `centre` (the queue is sorted, so the scan stops early). */
-  #nearest(buf: readonly Slot<F>[], centre: Nanos): number {
-    let best = 0;
-    let bestD = abs(buf[0]!.s - centre);
-    for (let k = 1; k < buf.length; k++) {
-      const d = abs(buf[k]!.s - centre);
-      if (d >= bestD) break;
-      best = k;
-      bestD = d;
-    }
-    return best;
-  }
-
   /** Whether corrected stamp `s` lies within the sensor's tolerance of some grid tick (fixed mode). */
   #onGrid(s: Nanos, st: SensorState<F>): boolean {
     const { period, origin } = this.#plan;
     let r = (s - st.offset - origin) % period;
     if (r < 0n) r += period;
     return r <= st.tolerance || period - r <= st.tolerance;
-  }
-
-  #remember(st: SensorState<F>, s: Nanos): void {
-    if (st.newest === undefined || s > st.newest) st.newest = s;
-    if (st.recent.length < RECENT) st.recent.push(s);
-    else st.recent[st.recentPos] = s;
-    st.recentPos = (st.recentPos + 1) % RECENT;
   }
 
   #candidate(): Candidate {
@@ -351,55 +279,13 @@ export class DeadlineAligner<F extends TimedFrame> {
     const sensors: SensorSync<F>[] = [];
     const frames: F[] = [];
     for (const st of this.#states) {
-      const centre = t + st.offset;
-      const lo = centre - st.tolerance;
-      const hi = centre + st.tolerance;
-      const buf = st.buf;
-      let best = -1;
-      let bestD = 0n;
-      for (let k = 0; k < buf.length; k++) {
-        const s = buf[k]!.s;
-        if (s < lo) continue;
-        if (s > hi) break;
-        const d = abs(s - centre);
-        if (best < 0 || d < bestD) {
-          best = k;
-          bestD = d;
-        }
-      }
-      if (best >= 0) {
-        const slot = buf[best]!;
-        buf.splice(best, 1);
-        st.counters.included++;
-        st.lateSinceIncluded = false;
-        st.includedAt = t;
-        frames.push(slot.f);
-        sensors.push({
-          sensorId: st.id,
-          status: "included",
-          frame: slot.f,
-          skew: slot.s - centre,
-          age: t - slot.s,
-          counters: { ...st.counters },
-        });
-      } else {
-        const newest = st.newest;
-        const age = newest === undefined ? undefined : t - newest;
-        const status = age === undefined || age > staleAfter ? "missing" : st.lateSinceIncluded ? "late" : "stale";
-        sensors.push({ sensorId: st.id, status, frame: undefined, skew: undefined, age, counters: { ...st.counters } });
-      }
+      const sync = matchSensor(st, t, staleAfter);
+      if (sync.status === "included") frames.push(sync.frame!);
+      sensors.push(sync);
     }
     // Frames that no later tick can use are discarded now, so queues hold only live candidates.
     const future = this.#minFutureTick();
-    for (const st of this.#states) {
-      const lo = future + st.offset - st.tolerance;
-      let k = 0;
-      while (k < st.buf.length && st.buf[k]!.s < lo) k++;
-      if (k > 0) {
-        st.buf.splice(0, k);
-        st.counters.unused += k;
-      }
-    }
+    for (const st of this.#states) discardBefore(st, future + st.offset - st.tolerance);
     this.#emit({
       seq: this.#seq++,
       tick: t,

@@ -1,4 +1,4 @@
-import { from, map, merge, type Observable } from "rxjs";
+import { from, map, type Observable } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import type { SyncedBundle } from "../types/bundles";
 import type { Nanos } from "../types/time";

@@ -111,6 +111,5 @@ const expectedStamps = (c: PeerCase): Nanos[][] =>
 });
 
 if (!present) {
-  // eslint-disable-next-line no-console
   console.warn(`peer vectors skipped: ${VECTORS} not found (shared data is not checked out)`);
 }

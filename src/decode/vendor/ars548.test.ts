@@ -1,5 +1,6 @@
-import { ARS548_METHOD, ARS548_SIZE, ars548ObjectsToFrame, decodeArs548Packet, looksLikeArs548 } from "./ars548";
-import { PacketDecodeError } from "./PacketDecodeError";
+import { ARS548_METHOD, ARS548_SIZE, decodeArs548Packet, looksLikeArs548 } from "./ars548";
+import { ars548ObjectsToFrame } from "./ars548Frames";
+import { BadInputError } from "../../types/errors";
 
 /** An ARS548 PDU of `size` bytes with a consistent header; the body is zeros unless filled in. */
 function pdu(method: number, size: number): { bytes: Uint8Array; view: DataView } {
@@ -11,14 +12,14 @@ function pdu(method: number, size: number): { bytes: Uint8Array; view: DataView 
   return { bytes, view };
 }
 
-function thrown(fn: () => unknown): PacketDecodeError {
+function thrown(fn: () => unknown): BadInputError {
   try {
     fn();
   } catch (err) {
-    if (err instanceof PacketDecodeError) return err;
+    if (err instanceof BadInputError && err.code === "packet") return err;
     throw err;
   }
-  throw new Error("expected a PacketDecodeError");
+  throw new Error("expected a packet BadInputError");
 }
 
 describe("decodeArs548Packet", () => {
@@ -137,7 +138,9 @@ describe("decodeArs548Packet", () => {
   it("rejects an object count beyond 50 in a 9401-byte list", () => {
     const { bytes, view } = pdu(ARS548_METHOD.objectList, ARS548_SIZE.objectList);
     view.setUint8(50, 51);
-    expect(thrown(() => decodeArs548Packet(bytes)).offset).toBe(50);
+    expect(thrown(() => decodeArs548Packet(bytes)).message).toBe(
+      "ARS548 object list: number of objects 51 at offset 50, expected at most 50",
+    );
   });
 
   it("rejects short, foreign and unknown-method packets without reading past the end", () => {
@@ -152,7 +155,7 @@ describe("decodeArs548Packet", () => {
     );
   });
 
-  it("never throws anything but PacketDecodeError on random bytes", () => {
+  it("never throws anything but a packet BadInputError on random bytes", () => {
     let seed = 12345;
     const rand = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const sizes = [0, 1, 8, 9, 50, 84, 330, 9401, 35336];
@@ -164,7 +167,8 @@ describe("decodeArs548Packet", () => {
       try {
         decodeArs548Packet(input);
       } catch (err) {
-        expect(err).toBeInstanceOf(PacketDecodeError);
+        expect(err).toBeInstanceOf(BadInputError);
+        expect((err as BadInputError).code).toBe("packet");
       }
     }
   });

@@ -13,7 +13,10 @@ export {
 } from "./rawPacketDecoders";
 export { readPacketMessage, type PacketMessage, type StampedPacket } from "./readPacketMessage";
 export { identifyPacket, type PacketIdentity } from "./identifyPacket";
-export { PacketDecodeError } from "./PacketDecodeError";
+export { isPacketError, packetError } from "./packetError";
 export * from "./ars548";
+export * from "./ars548Frames";
+export * from "./ars548Types";
 export * from "./srr520";
+export * from "./srr520Frames";
 export * from "./velodyne";

@@ -9,19 +9,20 @@
  * not decode at all gives a result with no frames and one error. Nothing here throws for bad input.
  */
 import type { Nanos, PointCloudFrame, RadarFrame, SensorMessage } from "../../types";
+import { decodeArs548Packet } from "./ars548";
 import {
   ars548DetectionsToFrame,
-  ars548ObjectsToFrame,
-  decodeArs548Packet,
   ars548MountingOf,
+  ars548ObjectsToFrame,
   type Ars548FrameOptions,
   type Ars548Mounting,
-  type Ars548SensorStatus,
-} from "./ars548";
+} from "./ars548Frames";
+import type { Ars548SensorStatus } from "./ars548Types";
 import { identifyPacket, type PacketIdentity } from "./identifyPacket";
-import { Srr520Assembler, srr520DetectionsToFrame, srr520ObjectsToFrame } from "./srr520";
-import { PacketDecodeError } from "./PacketDecodeError";
-import { isPacketSchema, PACKET_SCHEMAS, readPacketMessage, type PacketMessage } from "./readPacketMessage";
+import { Srr520Assembler } from "./srr520";
+import { srr520DetectionsToFrame, srr520ObjectsToFrame } from "./srr520Frames";
+import { isPacketError } from "./packetError";
+import { isPacketSchema, PACKET_SCHEMAS, readPacketMessage, type PacketMessage, type StampedPacket } from "./readPacketMessage";
 import { VELODYNE_MODELS, VelodyneDecoder, VelodyneRotationAssembler, type VelodyneModelName } from "./velodyne";
 
 export { PACKET_SCHEMAS as RAW_PACKET_SCHEMAS };
@@ -207,7 +208,7 @@ class Registry implements RawPacketDecoder, UdpPacketDecoder {
     try {
       msg = readPacketMessage(this.schemaName, message.schemaData, message.data, `topic ${message.topic}, log time ${message.logTime}`);
     } catch (err) {
-      if (!(err instanceof PacketDecodeError)) throw err;
+      if (!isPacketError(err)) throw err;
       this.stats.messages++;
       this.stats.malformed++;
       return { frames: [], packets: 0, malformed: 1, errors: [err.message] };
@@ -266,7 +267,7 @@ class Registry implements RawPacketDecoder, UdpPacketDecoder {
         const done = rotation.push(packet, receivedAt);
         if (done) result.frames.push(done.frame);
       } catch (err) {
-        if (!(err instanceof PacketDecodeError)) throw err;
+        if (!isPacketError(err)) throw err;
         result.malformed++;
         result.errors.push(`${this.#options.topic}: ${err.message}`);
       }
@@ -281,53 +282,54 @@ class Registry implements RawPacketDecoder, UdpPacketDecoder {
       receivedAt,
       ...this.#options.srr520,
     };
-    msg.packets.forEach((packet, i) => {
-      try {
-        const list = assembler.push(packet);
-        if (list?.type === "objectList") result.frames.push(srr520ObjectsToFrame(list, opts));
-        else if (list) result.frames.push(srr520DetectionsToFrame(list, opts));
-      } catch (err) {
-        if (!(err instanceof PacketDecodeError)) throw err;
-        result.malformed++;
-        result.errors.push(`${this.#options.topic}: packet ${i}: ${err.message}`);
-      }
+    this.#eachPacket(msg, result, (packet) => {
+      const list = assembler.push(packet);
+      if (list?.type === "objectList") result.frames.push(srr520ObjectsToFrame(list, opts));
+      else if (list) result.frames.push(srr520DetectionsToFrame(list, opts));
     });
   }
 
   #decodeArs548(msg: PacketMessage, receivedAt: Nanos, result: RawPacketResult): void {
     const { objectsIn = "sensor", mounting, ...frameOptions } = this.#options.ars548 ?? {};
+    this.#eachPacket(msg, result, (packet) => {
+      const decoded = decodeArs548Packet(packet.data);
+      const opts: Ars548FrameOptions = {
+        sensorId: this.#options.sensorId,
+        topic: this.#options.topic,
+        frameId: msg.frameId || this.#options.frameId || "",
+        packetStamp: packet.stamp,
+        receivedAt,
+        ...frameOptions,
+      };
+      if (decoded.type === "detectionList") {
+        const reported = ars548MountingOf(decoded);
+        if (Object.values(reported).every(Number.isFinite)) this.#ars548Mounting = reported;
+        result.frames.push(ars548DetectionsToFrame(decoded, opts));
+      } else if (decoded.type === "objectList") {
+        const useMounting = objectsIn === "sensor" ? (mounting ?? this.#ars548Mounting) : undefined;
+        result.frames.push(ars548ObjectsToFrame(decoded, { ...opts, mounting: useMounting }));
+      } else if (decoded.type === "sensorStatus") {
+        this.ars548Status = decoded;
+        const configured = {
+          x: decoded.longitudinal,
+          y: decoded.lateral,
+          z: decoded.vertical,
+          yawRad: decoded.yaw,
+          pitchRad: decoded.pitch,
+          rollRad: 0,
+        };
+        if (Object.values(configured).every(Number.isFinite)) this.#ars548Mounting ??= configured;
+      }
+    });
+  }
+
+  /** Each packet of the message through `decode`; a malformed one is counted and named, the rest go on. */
+  #eachPacket(msg: PacketMessage, result: RawPacketResult, decode: (packet: StampedPacket) => void): void {
     msg.packets.forEach((packet, i) => {
       try {
-        const decoded = decodeArs548Packet(packet.data);
-        const opts: Ars548FrameOptions = {
-          sensorId: this.#options.sensorId,
-          topic: this.#options.topic,
-          frameId: msg.frameId || this.#options.frameId || "",
-          packetStamp: packet.stamp,
-          receivedAt,
-          ...frameOptions,
-        };
-        if (decoded.type === "detectionList") {
-          const reported = ars548MountingOf(decoded);
-          if (Object.values(reported).every(Number.isFinite)) this.#ars548Mounting = reported;
-          result.frames.push(ars548DetectionsToFrame(decoded, opts));
-        } else if (decoded.type === "objectList") {
-          const useMounting = objectsIn === "sensor" ? (mounting ?? this.#ars548Mounting) : undefined;
-          result.frames.push(ars548ObjectsToFrame(decoded, { ...opts, mounting: useMounting }));
-        } else if (decoded.type === "sensorStatus") {
-          this.ars548Status = decoded;
-          const configured = {
-            x: decoded.longitudinal,
-            y: decoded.lateral,
-            z: decoded.vertical,
-            yawRad: decoded.yaw,
-            pitchRad: decoded.pitch,
-            rollRad: 0,
-          };
-          if (Object.values(configured).every(Number.isFinite)) this.#ars548Mounting ??= configured;
-        }
+        decode(packet);
       } catch (err) {
-        if (!(err instanceof PacketDecodeError)) throw err;
+        if (!isPacketError(err)) throw err;
         result.malformed++;
         result.errors.push(`${this.#options.topic}: packet ${i}: ${err.message}`);
       }

@@ -2,7 +2,7 @@ import { PACKET_SCHEMAS, type PacketSchemaName } from "../../types/packets";
 import { parse } from "@foxglove/rosmsg";
 import { MessageReader } from "@foxglove/rosmsg2-serialization";
 import { fromSecNsec, type Nanos } from "../../types";
-import { PacketDecodeError } from "./PacketDecodeError";
+import { packetError } from "./packetError";
 
 /** One raw vendor packet (UDP payload or CAN frame) with the host time it was received. */
 export type StampedPacket = {
@@ -43,12 +43,12 @@ function readerFor(schemaName: string, schemaText: string): MessageReader<RosPac
     try {
       definitions = parse(schemaText, { ros2: true });
     } catch (err) {
-      throw new PacketDecodeError(`${schemaName}: cannot parse ros2msg schema: ${(err as Error).message.split("\n")[0]}`, 0);
+      throw packetError(schemaName, `cannot parse ros2msg schema: ${(err as Error).message.split("\n")[0]}`);
     }
     const root = definitions[0];
     const fields = new Set(root?.definitions.map((d) => d.name));
     if (!fields.has("header") || !fields.has("packets")) {
-      throw new PacketDecodeError(`${schemaName}: schema has fields [${[...fields].join(", ")}], expected header and packets`, 0);
+      throw packetError(schemaName, `schema has fields [${[...fields].join(", ")}]`, "header and packets");
     }
     if (readers.size >= MAX_CACHED_READERS) readers.clear();
     reader = new MessageReader<RosPacketMessage>(definitions);
@@ -77,9 +77,9 @@ export function readPacketMessage(schemaName: string, schemaData: Uint8Array | s
   try {
     msg = reader.readMessage(data);
   } catch (err) {
-    throw new PacketDecodeError(
-      `${schemaName}${at}: CDR message of ${data.byteLength} bytes does not decode: ${(err as Error).message.split("\n")[0]}`,
-      reader.lastReadByteLength(),
+    throw packetError(
+      `${schemaName}${at}`,
+      `CDR message of ${data.byteLength} bytes does not decode: ${(err as Error).message.split("\n")[0]}`,
     );
   }
   // @foxglove/cdr reads uint8[] as a view of the underlying ArrayBuffer without checking the
@@ -87,17 +87,19 @@ export function readPacketMessage(schemaName: string, schemaData: Uint8Array | s
   // into its neighbours' bytes. Only the consumed length tells.
   const consumed = reader.lastReadByteLength();
   if (consumed > data.byteLength) {
-    throw new PacketDecodeError(
-      `${schemaName}${at}: CDR message is ${data.byteLength} bytes but its packets need ${consumed}, expected a complete message (truncated?)`,
-      data.byteLength,
+    throw packetError(
+      `${schemaName}${at}`,
+      `CDR message is ${data.byteLength} bytes but its packets need ${consumed}`,
+      "a complete message (truncated?)",
     );
   }
   // rmw pads a CDR buffer to a multiple of 4, so up to 3 trailing bytes are normal.
   const trailing = data.byteLength - consumed;
   if (trailing > 3) {
-    throw new PacketDecodeError(
-      `${schemaName}${at}: ${trailing} bytes left after the message at offset ${reader.lastReadByteLength()}, expected at most 3 bytes of padding`,
-      reader.lastReadByteLength(),
+    throw packetError(
+      `${schemaName}${at}`,
+      `${trailing} bytes left after the message at offset ${reader.lastReadByteLength()}`,
+      "at most 3 bytes of padding",
     );
   }
   return {

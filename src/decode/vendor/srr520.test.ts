@@ -1,5 +1,6 @@
-import { PacketDecodeError } from "./PacketDecodeError";
-import { SRR520_CAN_ID, Srr520Assembler, splitSrr520Frame, srr520Crc, srr520DetectionsToFrame } from "./srr520";
+import { BadInputError } from "../../types/errors";
+import { SRR520_CAN_ID, Srr520Assembler, splitSrr520Frame, srr520Crc } from "./srr520";
+import { srr520DetectionsToFrame } from "./srr520Frames";
 
 function frame(canId: number, payload: Uint8Array): { stamp: bigint; data: Uint8Array } {
   const data = new Uint8Array(4 + payload.byteLength);
@@ -86,7 +87,7 @@ describe("Srr520Assembler", () => {
       try {
         asm.push(f);
       } catch (err) {
-        if (!(err instanceof PacketDecodeError)) throw err;
+        if (!(err instanceof BadInputError && err.code === "packet")) throw err;
         errors.push(err.message);
       }
     }

@@ -3,10 +3,11 @@
  * big-endian CAN id followed by the frame payload. A list (near-range detections, high-resolution
  * range detections, objects) is a header frame, a fixed number of element frames and a CRC-list
  * frame; `Srr520Assembler` collects them and emits the list when it is complete. Field scaling and
- * bit layout after tier4/nebula's SRR520 decoder (read only; written anew here).
+ * bit layout after tier4/nebula's SRR520 decoder (read only; written anew here). The lists become
+ * RadarFrames in srr520Frames.ts.
  */
-import { fromSecNsec, type Nanos, type ObjectClass, type RadarDetection, type RadarFrame, type RadarObject } from "../../types";
-import { PacketDecodeError } from "./PacketDecodeError";
+import { fromSecNsec, type Nanos } from "../../types";
+import { packetError } from "./packetError";
 import type { StampedPacket } from "./readPacketMessage";
 
 export const SRR520_CAN_ID = {
@@ -113,21 +114,18 @@ export type Srr520ObjectList = Srr520ListHeader & {
 
 export type Srr520List = Srr520DetectionList | Srr520ObjectList;
 
-/** CAN id and payload of one forwarded frame; throws PacketDecodeError for unknown ids or sizes. */
+/** CAN id and payload of one forwarded frame; throws a packet error for unknown ids or sizes. */
 export function splitSrr520Frame(data: Uint8Array): { canId: number; payload: Uint8Array } {
   if (data.byteLength < 4) {
-    throw new PacketDecodeError(`SRR520: frame is ${data.byteLength} bytes, expected a 4-byte CAN id and a payload`, data.byteLength);
+    throw packetError("SRR520", `frame is ${data.byteLength} bytes`, "a 4-byte CAN id and a payload");
   }
   const canId = new DataView(data.buffer, data.byteOffset, 4).getUint32(0);
   const size = SRR520_PAYLOAD_SIZE.get(canId);
   if (size === undefined) {
-    throw new PacketDecodeError(`SRR520: CAN id ${canId} at offset 0, expected one of ${[...SRR520_PAYLOAD_SIZE.keys()].join(", ")}`, 0);
+    throw packetError("SRR520", `CAN id ${canId} at offset 0`, `one of ${[...SRR520_PAYLOAD_SIZE.keys()].join(", ")}`);
   }
   if (data.byteLength - 4 !== size) {
-    throw new PacketDecodeError(
-      `SRR520 CAN id ${canId}: payload is ${data.byteLength - 4} bytes, expected ${size}`,
-      Math.min(data.byteLength, size + 4),
-    );
+    throw packetError(`SRR520 CAN id ${canId}`, `payload is ${data.byteLength - 4} bytes`, `${size}`);
   }
   return { canId, payload: data.subarray(4) };
 }
@@ -236,7 +234,7 @@ export class Srr520Assembler {
 
   /**
    * Add one frame. Returns a finished list when this frame completes one; throws
-   * PacketDecodeError for a malformed frame or a list that fails its checks (that list is dropped).
+   * a packet error for a malformed frame or a list that fails its checks (that list is dropped).
    */
   push(packet: StampedPacket): Srr520List | undefined {
     const { canId, payload } = splitSrr520Frame(packet.data);
@@ -272,10 +270,7 @@ export class Srr520Assembler {
     if (!pending) return undefined;
     if (pending.elements.length >= ELEMENTS[kind]) {
       this.#pending.delete(kind);
-      throw new PacketDecodeError(
-        `SRR520 ${kind} list: more than ${ELEMENTS[kind]} element frames, expected ${ELEMENTS[kind]} then a CRC list`,
-        0,
-      );
+      throw packetError(`SRR520 ${kind} list`, `more than ${ELEMENTS[kind]} element frames`, `${ELEMENTS[kind]} then a CRC list`);
     }
     pending.elements.push(payload);
     pending.payloads.push(payload);
@@ -285,22 +280,20 @@ export class Srr520Assembler {
   #finish(payload: Uint8Array): Srr520List | undefined {
     const crcId = payload[0]!;
     const kind = (Object.keys(CRC_ID) as ListKind[]).find((k) => CRC_ID[k] === crcId);
-    if (!kind) throw new PacketDecodeError(`SRR520 CRC list: list id ${crcId} at offset 4, expected 0 (near), 1 (hrr) or 2 (object)`, 4);
+    if (!kind) throw packetError("SRR520 CRC list", `list id ${crcId} at offset 4`, "0 (near), 1 (hrr) or 2 (object)");
     const pending = this.#pending.get(kind);
     this.#pending.delete(kind);
     if (!pending) return undefined;
     if (pending.elements.length !== ELEMENTS[kind]) {
-      throw new PacketDecodeError(
-        `SRR520 ${kind} list: ${pending.elements.length} element frames before the CRC list, expected ${ELEMENTS[kind]}`,
-        0,
-      );
+      throw packetError(`SRR520 ${kind} list`, `${pending.elements.length} element frames before the CRC list`, `${ELEMENTS[kind]}`);
     }
     const sent = (payload[1]! << 8) | payload[2]!;
     const computed = srr520Crc(pending.payloads);
     if (this.verifyCrc && sent !== computed) {
-      throw new PacketDecodeError(
-        `SRR520 ${kind} list: CRC 0x${sent.toString(16)} at offset 5 of the CRC list, expected 0x${computed.toString(16)} computed over its frames`,
-        5,
+      throw packetError(
+        `SRR520 ${kind} list`,
+        `CRC 0x${sent.toString(16)} at offset 5 of the CRC list`,
+        `0x${computed.toString(16)} computed over its frames`,
       );
     }
     return kind === "object" ? decodeObjectList(pending) : decodeDetectionList(pending);
@@ -312,7 +305,7 @@ function decodeDetectionList(p: Pending): Srr520DetectionList {
   const count = view.getUint16(23);
   const max = ELEMENTS[p.kind] * DETECTIONS_PER_ELEMENT;
   if (count > max) {
-    throw new PacketDecodeError(`SRR520 ${p.kind} list: number of detections ${count} at offset 27, expected at most ${max}`, 27);
+    throw packetError(`SRR520 ${p.kind} list`, `number of detections ${count} at offset 27`, `at most ${max}`);
   }
   const detections: Srr520Detection[] = [];
   for (const element of p.elements) {
@@ -332,7 +325,7 @@ function decodeObjectList(p: Pending): Srr520ObjectList {
   const count = p.header[24]!;
   const max = ELEMENTS.object * OBJECTS_PER_ELEMENT;
   if (count > max) {
-    throw new PacketDecodeError(`SRR520 object list: number of objects ${count} at offset 28, expected at most ${max}`, 28);
+    throw packetError("SRR520 object list", `number of objects ${count} at offset 28`, `at most ${max}`);
   }
   const objects: Srr520Object[] = [];
   for (const element of p.elements) {
@@ -344,91 +337,6 @@ function decodeObjectList(p: Pending): Srr520ObjectList {
     egoVx: 0.003051851 * view.getUint16(19) - 100,
     egoYawRate: 9.58766e-5 * view.getUint16(21) - 3.14159,
     motionType: p.header[23]!,
-    objects,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Lists → RadarFrame
-
-export type Srr520FrameOptions = {
-  sensorId: string;
-  topic: string;
-  /** Frame of the detections (the radar). */
-  frameId: string;
-  /** Frame of the objects: the SRR520 reports them in the vehicle frame (nebula `base_frame`). */
-  objectFrameId?: string;
-  receivedAt: Nanos;
-};
-
-/** Radar clock when synchronised, else the header frame's receive stamp (as nebula does). */
-function listStamp(list: Srr520ListHeader): Nanos {
-  return list.globalTimeStampSyncStatus === 1 ? list.globalStamp : list.packetStamp;
-}
-
-/**
- * Detection list → RadarFrame. The SRR520 gives no elevation, no standard deviations and no
- * existence probability per detection: elevation 0, stds NaN, existence probability = pdh00 == 0
- * (pdh00 is the radar's "probably a false detection" flag).
- */
-export function srr520DetectionsToFrame(list: Srr520DetectionList, opts: Srr520FrameOptions): RadarFrame {
-  const detections: RadarDetection[] = list.detections.map((d) => ({
-    rangeM: d.range,
-    azimuthRad: d.azimuthAngle,
-    elevationRad: 0,
-    rangeRateMps: d.rangeRate,
-    rcsDbsm: d.rcs,
-    snrDb: d.snr,
-    rangeStdM: Number.NaN,
-    azimuthStdRad: Number.NaN,
-    rangeRateStdMps: Number.NaN,
-    existenceProbability: d.pdh00 === 0 ? 1 : 0,
-  }));
-  return {
-    kind: "radar",
-    sensorId: opts.sensorId,
-    topic: opts.topic,
-    frameId: opts.frameId,
-    stamp: listStamp(list),
-    receivedAt: opts.receivedAt,
-    detections,
-    objects: [],
-  };
-}
-
-/**
- * Object list → RadarFrame. The SRR520 gives no class, height or yaw std; `score` (0..100) is
- * the existence estimate.
- */
-export function srr520ObjectsToFrame(list: Srr520ObjectList, opts: Srr520FrameOptions): RadarFrame {
-  const unknown: ObjectClass = "unknown";
-  const objects: RadarObject[] = list.objects.map((o) => ({
-    id: o.objectId,
-    // The radar counts age in cycles (`lifeCycles`), and the cycle time is not in these frames.
-    ageMs: Number.NaN,
-    position: { x: o.distX, y: o.distY, z: 0 },
-    positionStd: { x: o.distXStd, y: o.distYStd, z: 0 },
-    velocity: { x: o.vAbsX, y: o.vAbsY, z: 0 },
-    velocityStd: { x: o.vAbsXStd, y: o.vAbsYStd, z: 0 },
-    acceleration: { x: o.aAbsX, y: o.aAbsY, z: 0 },
-    yawRad: o.orientation,
-    yawStdRad: Number.NaN,
-    length: o.boxValid ? o.boxLength : Number.NaN,
-    width: o.boxValid ? o.boxWidth : Number.NaN,
-    height: Number.NaN,
-    existenceProbability: Math.min(1, o.score / 100),
-    classification: unknown,
-    classProbabilities: {},
-    rcsDbsm: o.rcs,
-  }));
-  return {
-    kind: "radar",
-    sensorId: opts.sensorId,
-    topic: opts.topic,
-    frameId: opts.objectFrameId ?? "base_link",
-    stamp: listStamp(list),
-    receivedAt: opts.receivedAt,
-    detections: [],
     objects,
   };
 }

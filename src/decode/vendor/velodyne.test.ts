@@ -1,5 +1,5 @@
 import { POINT_STRIDE } from "../../types";
-import { PacketDecodeError } from "./PacketDecodeError";
+import { BadInputError } from "../../types/errors";
 import { VelodyneDecoder, VelodyneRotationAssembler, velodyneModelOf } from "./velodyne";
 
 const ctx = { sensorId: "lidar_top", topic: "/velodyne_packets", frameId: "velodyne", receivedAt: 99n };
@@ -130,7 +130,7 @@ describe("VelodyneRotationAssembler", () => {
   it("refuses a bad datagram without losing the rotation in progress", () => {
     const asm = new VelodyneRotationAssembler(new VelodyneDecoder(), ctx);
     asm.push({ stamp: 1n, data: vlp16Packet(100) }, 1n);
-    expect(() => asm.push({ stamp: 2n, data: new Uint8Array(17) }, 2n)).toThrow(PacketDecodeError);
+    expect(() => asm.push({ stamp: 2n, data: new Uint8Array(17) }, 2n)).toThrow(BadInputError);
     expect(asm.flush()?.frame.count).toBe(1);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { Calibration, Model, PointCloud, RawPacket, Transformer } from "@foxglove/velodyne-cloud";
 import { POINT_STRIDE, type Nanos, type PointCloudFrame } from "../../types";
-import { PacketDecodeError } from "./PacketDecodeError";
+import { isPacketError, packetError } from "./packetError";
 import type { StampedPacket } from "./readPacketMessage";
 
 export const VELODYNE_PACKET_SIZE = 1206;
@@ -79,15 +79,12 @@ export class VelodyneDecoder {
   }
 
   /**
-   * Check one packet; returns its model or throws PacketDecodeError. `index` names the packet
+   * Check one packet; returns its model or throws a packet error. `index` names the packet
    * within its scan for the error text.
    */
   checkPacket(data: Uint8Array, index = 0): VelodyneModelName {
     if (data.byteLength !== VELODYNE_PACKET_SIZE) {
-      throw new PacketDecodeError(
-        `Velodyne packet ${index}: ${data.byteLength} bytes, expected ${VELODYNE_PACKET_SIZE}`,
-        Math.min(data.byteLength, VELODYNE_PACKET_SIZE),
-      );
+      throw packetError(`Velodyne packet ${index}`, `${data.byteLength} bytes`, `${VELODYNE_PACKET_SIZE}`);
     }
     // A corrupt azimuth would index past the library's sin/cos tables and yield NaN points.
     for (let b = 0; b < 12; b++) {
@@ -95,20 +92,20 @@ export class VelodyneDecoder {
       const flag = data[at]! | (data[at + 1]! << 8);
       const azimuth = data[at + 2]! | (data[at + 3]! << 8);
       if (!BLOCK_FLAGS.has(flag) || azimuth >= 36000) {
-        throw new PacketDecodeError(
-          `Velodyne packet ${index}: block ${b} at offset ${at} has flag 0x${flag.toString(16)} and azimuth ${azimuth}, ` +
-            `expected flag 0xeeff/0xddff/0xccff/0xbbff and azimuth below 36000 (0.01°)`,
-          at,
+        throw packetError(
+          `Velodyne packet ${index}`,
+          `block ${b} at offset ${at} has flag 0x${flag.toString(16)} and azimuth ${azimuth}`,
+          "flag 0xeeff/0xddff/0xccff/0xbbff and azimuth below 36000 (0.01°)",
         );
       }
     }
     if (this.#options.model) return this.#options.model;
     const model = velodyneModelOf(data);
     if (!model) {
-      throw new PacketDecodeError(
-        `Velodyne packet ${index}: factory byte 0x${(data[1205] ?? 0).toString(16)} at offset 1205 is not a supported model, ` +
-          `expected VLP-16 (0x22), VLP-16 Hi-Res (0x24), VLP-32C (0x28), HDL-32E (0x21), HDL-64E (0xa0) or VLS-128 (0xa1/0x63); set the model explicitly`,
-        1205,
+      throw packetError(
+        `Velodyne packet ${index}`,
+        `factory byte 0x${(data[1205] ?? 0).toString(16)} at offset 1205 is not a supported model`,
+        "VLP-16 (0x22), VLP-16 Hi-Res (0x24), VLP-32C (0x28), HDL-32E (0x21), HDL-64E (0xa0) or VLS-128 (0xa1/0x63); set the model explicitly",
       );
     }
     return model;
@@ -127,12 +124,12 @@ export class VelodyneDecoder {
       try {
         const model = this.checkPacket(packet.data, i);
         if (scanModel !== undefined && model !== scanModel) {
-          throw new PacketDecodeError(`Velodyne packet ${i}: model ${model} in a ${scanModel} scan, expected ${scanModel}`, 1205);
+          throw packetError(`Velodyne packet ${i}`, `model ${model} in a ${scanModel} scan`, scanModel);
         }
         scanModel = model;
         good.push({ packet, raw: new RawPacket(packet.data), model });
       } catch (err) {
-        if (!(err instanceof PacketDecodeError)) throw err;
+        if (!isPacketError(err)) throw err;
         errors.push(`${ctx.topic}: ${err.message}`);
       }
     });
@@ -206,7 +203,7 @@ export class VelodyneRotationAssembler {
   }
 
   /**
-   * Add one packet (throws PacketDecodeError for a bad one, which is then not kept). Returns the
+   * Add one packet (throws a packet error for a bad one, which is then not kept). Returns the
    * finished rotation when this packet starts a new one.
    */
   push(packet: StampedPacket, receivedAt: Nanos): VelodyneScanResult | undefined {

@@ -4,7 +4,9 @@ import type { AcousticHazard, AudioFrame, SensorEvidence } from "../../types";
 import { checkExtrinsics, yawOf } from "../common/extrinsics";
 import { parseMetadata } from "../common/metadata";
 import { loadModel, type ModelFiles } from "../../runtime/modelFiles";
-import { EncoderInputError, type Encoder, type EncoderDiagnostics } from "../common/types";
+import { batchedEncode } from "../common/batchedEncode";
+import { type Encoder, type EncoderDiagnostics } from "../common/types";
+import { BadInputError } from "../../types/errors";
 import { audioEncoderConfigSchema, type AudioEncoderConfigInput } from "./config";
 import { AudioHistory, windowFeatures, type AudioWindowFeatures, type AudioWindowOptions } from "./features";
 import { audioMetadataSchema, type AudioModelMetadata } from "./metadata";
@@ -28,6 +30,34 @@ export async function loadAudioEncoder(config: AudioEncoderConfigInput & { files
   return createAudioEncoder(model, parseMetadata(audioMetadataSchema, metadata, `${cfg.modelDir}/metadata.json`), cfg);
 }
 
+type Prepared = { frame: AudioFrame; f: AudioWindowFeatures; prepMs: number };
+
+/**
+ * The sirens and horns heard above their thresholds, with the bearing (computed only then: it is
+ * the costly part) turned from the microphone pair's frame into the ego frame.
+ */
+function heardHazards(
+  probs: Float32Array,
+  f: AudioWindowFeatures,
+  thresholds: { siren: number; horn: number },
+  yaw: number,
+): AcousticHazard[] {
+  const hazards: AcousticHazard[] = [];
+  const heard = probs[SIREN]! >= thresholds.siren || probs[HORN]! >= thresholds.horn;
+  const bearing = heard ? f.computeBearing() : null;
+  const inEgo = (b: number | null): number | null => (b === null ? null : Math.atan2(Math.sin(b + yaw), Math.cos(b + yaw)));
+  const hazard = (kind: AcousticHazard["kind"], probability: number): AcousticHazard => ({
+    kind,
+    probability,
+    bearingRad: inEgo(bearing?.bearingRad ?? null),
+    mirroredBearingRad: inEgo(bearing?.mirroredBearingRad ?? null),
+    bearingConfidence: bearing?.confidence ?? 0,
+  });
+  if (probs[SIREN]! >= thresholds.siren) hazards.push(hazard("siren", probs[SIREN]!));
+  if (probs[HORN]! >= thresholds.horn) hazards.push(hazard("horn", probs[HORN]!));
+  return hazards;
+}
+
 /**
  * An encoder around an in-memory model. Takes ownership of `model`. The encoder keeps, per
  * sensor, the last `bearingMs` of audio (features.ts says why); frames of one sensor must come in
@@ -47,19 +77,16 @@ export function createAudioEncoder(
     bearingMs: inp.bearingMs,
     frontEnd: { logMel: inp.logMel, micSpacingM: cfg.micSpacingM ?? inp.micSpacingM, speedOfSoundMps: inp.speedOfSoundMps },
   };
-  const sirenT = cfg.sirenThreshold ?? metadata.sirenThreshold;
-  const hornT = cfg.hornThreshold ?? metadata.hornThreshold;
+  const thresholds = { siren: cfg.sirenThreshold ?? metadata.sirenThreshold, horn: cfg.hornThreshold ?? metadata.hornThreshold };
   const histories = new Map<string, AudioHistory>();
   const diag: EncoderDiagnostics = { frames: 0, skipped: 0 };
   let disposed = false;
-
-  type Prepared = { frame: AudioFrame; f: AudioWindowFeatures; prepMs: number };
 
   const prepare = (frame: AudioFrame): Prepared => {
     if (disposed) throw new Error("audio encoder: used after dispose()");
     if (frame === null || typeof frame !== "object" || frame.kind !== "audio") {
       const what = frame && typeof frame === "object" ? `a ${String((frame as { kind?: unknown }).kind)} frame` : String(frame);
-      throw new EncoderInputError(`audio encoder: expected an AudioFrame, got ${what}`);
+      throw new BadInputError({ where: "audio encoder", what: `expected an AudioFrame, got ${what}` });
     }
     const t0 = performance.now();
     let h = histories.get(frame.sensorId);
@@ -72,23 +99,10 @@ export function createAudioEncoder(
     return { frame, f, prepMs: performance.now() - t0 };
   };
 
-  const bearingInEgo = (b: number | null): number | null => (b === null ? null : Math.atan2(Math.sin(b + yaw), Math.cos(b + yaw)));
-
   const finish = (p: Prepared, probs: Float32Array, inferMs: number): SensorEvidence => {
     const { frame, f } = p;
     const t0 = performance.now();
-    const hazards: AcousticHazard[] = [];
-    const heard = probs[SIREN]! >= sirenT || probs[HORN]! >= hornT;
-    const bearing = heard ? f.computeBearing() : null;
-    const hazard = (kind: AcousticHazard["kind"], probability: number): AcousticHazard => ({
-      kind,
-      probability,
-      bearingRad: bearingInEgo(bearing?.bearingRad ?? null),
-      mirroredBearingRad: bearingInEgo(bearing?.mirroredBearingRad ?? null),
-      bearingConfidence: bearing?.confidence ?? 0,
-    });
-    if (probs[SIREN]! >= sirenT) hazards.push(hazard("siren", probs[SIREN]!));
-    if (probs[HORN]! >= hornT) hazards.push(hazard("horn", probs[HORN]!));
+    const hazards = heardHazards(probs, f, thresholds, yaw);
     diag.frames++;
     return {
       sensorId: frame.sensorId,
@@ -102,32 +116,22 @@ export function createAudioEncoder(
     };
   };
 
-  const infer = (ps: Prepared[]): { probs: Float32Array[]; ms: number } => {
+  const infer = (ps: Prepared[]): { outputs: Float32Array[]; ms: number } => {
     const t0 = performance.now();
-    const probs = runBatched(
+    const outputs = runBatched(
       ps.map((p) => p.f.input),
       [inp.frames, inp.mels, 1],
       32,
       (x) => model.predict(x) as tf.Tensor,
     );
-    return { probs, ms: performance.now() - t0 };
+    return { outputs, ms: performance.now() - t0 };
   };
 
   return {
     name: AUDIO_ENCODER_NAME,
     modelVersion: metadata.modelVersion,
     metadata,
-    encode(frame) {
-      const p = prepare(frame);
-      const { probs, ms } = infer([p]);
-      return finish(p, probs[0]!, ms);
-    },
-    encodeBatch(frames) {
-      if (frames.length === 0) return [];
-      const ps = frames.map(prepare);
-      const { probs, ms } = infer(ps);
-      return ps.map((p, i) => finish(p, probs[i]!, ms / ps.length));
-    },
+    ...batchedEncode({ prepare, infer, finish }),
     reset() {
       histories.clear();
     },

@@ -1,7 +1,8 @@
 import type { AudioFrame } from "../../types";
-import { describeFrame, EncoderInputError } from "../common/types";
+import { describeFrame } from "../common/types";
+import { BadInputError } from "../../types/errors";
+import { DEFAULT_LOG_MEL } from "./melFilterbank";
 import {
-  DEFAULT_LOG_MEL,
   deinterleavePcm16,
   estimateBearing,
   logMelFrameCount,
@@ -144,7 +145,7 @@ function chunkLevels(samples: Int16Array): { levelDbfs: [number, number]; clippe
  * Features of the window ending with `frame`: the log-mel (preprocess.ts) of the mid signal over
  * the last `classifierMs` and, when `withBearing`, the GCC-PHAT bearing (preprocess.ts) over the
  * last `bearingMs`. A chunk with the wrong channel count, sample rate or sample count is an
- * `EncoderInputError` and never enters the history.
+ * `BadInputError` and never enters the history.
  */
 export function windowFeatures(frame: AudioFrame, history: AudioHistory, o: AudioWindowOptions, withBearing = true): AudioWindowFeatures {
   checkChunk(frame, o);
@@ -174,14 +175,15 @@ export function windowFeatures(frame: AudioFrame, history: AudioHistory, o: Audi
 function checkChunk(frame: AudioFrame, o: AudioWindowOptions): void {
   const where = describeFrame(frame);
   if (frame.channels !== 2) {
-    throw new EncoderInputError(`${where}: expected 2-channel pcm-s16 audio (left, right), got ${frame.channels} channel(s)`);
+    throw new BadInputError({ where, what: `expected 2-channel pcm-s16 audio (left, right), got ${frame.channels} channel(s)` });
   }
   if (frame.sampleRate !== o.frontEnd.logMel.sampleRate) {
-    throw new EncoderInputError(`${where}: expected a sample rate of ${o.frontEnd.logMel.sampleRate} Hz, got ${frame.sampleRate} Hz`);
+    throw new BadInputError({ where, what: `expected a sample rate of ${o.frontEnd.logMel.sampleRate} Hz, got ${frame.sampleRate} Hz` });
   }
   if (!(frame.samples instanceof Int16Array) || frame.samples.length === 0 || frame.samples.length % 2 !== 0) {
-    throw new EncoderInputError(
-      `${where}: expected a positive, even number of interleaved s16 samples, got ${frame.samples?.length ?? "none"}`,
-    );
+    throw new BadInputError({
+      where,
+      what: `expected a positive, even number of interleaved s16 samples, got ${frame.samples?.length ?? "none"}`,
+    });
   }
 }

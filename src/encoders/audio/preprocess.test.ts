@@ -1,25 +1,16 @@
 import type { AudioFrame } from "../../types";
+import { fft, rfft } from "./fft";
+import { crossSpectrum, gccPhat, gccPhatFromSpectra, type CrossSpectrum } from "./gccPhat";
+import { DEFAULT_LOG_MEL, hzToMel, melCenters, melFilterbank, melToHz, type LogMelOptions } from "./melFilterbank";
 import {
   DEFAULT_AUDIO_FRONT_END,
-  DEFAULT_LOG_MEL,
   deinterleavePcm16,
   estimateBearing,
-  fft,
-  gccPhat,
-  hzToMel,
   logMelFrameCount,
   logMelSpectrogram,
-  melCenters,
-  melFilterbank,
-  melToHz,
   preprocessAudio,
-  rfft,
   SPEED_OF_SOUND_MPS,
-  crossSpectrum,
-  gccPhatFromSpectra,
   type AudioFeatures,
-  type CrossSpectrum,
-  type LogMelOptions,
 } from "./preprocess";
 
 const FS = 16000;

@@ -1,10 +1,11 @@
 import sharp from "sharp";
 import type { CameraFrame } from "../../types";
-import { describeFrame, EncoderInputError } from "../common/types";
+import { describeFrame } from "../common/types";
+import { BadInputError } from "../../types/errors";
 
 /**
  * JPEG/PNG camera frame → rgb8 frame (sharp, asynchronous), so that `encode` stays synchronous;
- * raw frames pass through unchanged. A corrupt image is a one-line EncoderInputError.
+ * raw frames pass through unchanged. A corrupt image is a one-line BadInputError.
  */
 export async function decodeCameraFrame(frame: CameraFrame): Promise<CameraFrame> {
   if (frame.format !== "jpeg" && frame.format !== "png") return frame;
@@ -20,6 +21,6 @@ export async function decodeCameraFrame(frame: CameraFrame): Promise<CameraFrame
     };
   } catch (err) {
     const msg = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    throw new EncoderInputError(`${describeFrame(frame)}: cannot decode ${frame.format} (${frame.data.length} bytes): ${msg}`);
+    throw new BadInputError({ where: describeFrame(frame), what: `cannot decode ${frame.format} (${frame.data.length} bytes): ${msg}` });
   }
 }

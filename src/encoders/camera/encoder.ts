@@ -1,13 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
-import type { CameraCalibration, CameraFrame, Detection, ObjectClass, SensorEvidence } from "../../types";
+import type { CameraCalibration, CameraFrame, Detection, FieldOfView, ObjectClass, SensorEvidence } from "../../types";
 import { checkExtrinsics, type Extrinsics } from "../common/extrinsics";
-import { loadModel, ModelFileError } from "../../runtime/modelFiles";
-import { describeFrame, EncoderInputError, type Encoder, type EncoderDiagnostics } from "../common/types";
+import { loadModel, modelFileError } from "../../runtime/modelFiles";
+import { ConvModel } from "../common/ConvModel";
+import { describeFrame, type Encoder, type EncoderDiagnostics } from "../common/types";
 import { decodePeaks, headChannels, type HeadPeak } from "../lidar/centerNet";
 import { backProject, fuseDepths, groundPlaneDepth, intrinsicsOf, lineOfSightCovariance, type Intrinsics } from "./geometry";
 import { CAMERA_CLASSES, CAMERA_HEAD, CAMERA_INPUT, CAMERA_STRIDE } from "./model";
-import { convChainOf } from "../../runtime/convChain";
-import { cameraInput, cameraQuality, frameDigest } from "./preprocess";
+import { cameraInput, cameraQuality, frameDigest, type CameraInputLayout, type ImageStats } from "./preprocess";
 import type { CameraEncoderConfig, CameraModelMetadata } from "./types";
 
 export const CAMERA_ENCODER_NAME = "camera-centernet";
@@ -87,12 +87,13 @@ function checkMetadata(meta: unknown, where: string): CameraModelMetadata {
     shape[1] !== CAMERA_INPUT.width ||
     shape[2] !== 3
   ) {
-    throw new ModelFileError(
-      `${where}: expected camera metadata with input shape [${CAMERA_INPUT.height},${CAMERA_INPUT.width},3], got kind ${String(m?.kind)} shape ${JSON.stringify(shape)}`,
+    throw modelFileError(
+      where,
+      `expected camera metadata with input shape [${CAMERA_INPUT.height},${CAMERA_INPUT.width},3], got kind ${String(m?.kind)} shape ${JSON.stringify(shape)}`,
     );
   }
   if (!Array.isArray(m.classes) || m.classes.join(",") !== CAMERA_CLASSES.join(",")) {
-    throw new ModelFileError(`${where}: expected classes ${CAMERA_CLASSES.join(",")}, got ${JSON.stringify(m.classes)}`);
+    throw modelFileError(where, `expected classes ${CAMERA_CLASSES.join(",")}, got ${JSON.stringify(m.classes)}`);
   }
   if (
     !m.quality ||
@@ -101,7 +102,7 @@ function checkMetadata(meta: unknown, where: string): CameraModelMetadata {
     !(m.depth.sigmaRel > 0) ||
     !(m.depth.bottomSigmaPx > 0)
   ) {
-    throw new ModelFileError(`${where}: quality or depth calibration missing or not positive`);
+    throw modelFileError(where, "quality or depth calibration missing or not positive");
   }
   return m as CameraModelMetadata;
 }
@@ -139,23 +140,44 @@ export function cameraEncoderFromModel(
   const lastDigest = new Map<string, number>();
   const K = headChannels(CAMERA_HEAD);
   const per = CAMERA_INPUT.width * CAMERA_INPUT.height * 3;
-  let disposed = false;
-  // The layers as one fused conv2d each (convChain.ts; bit-identical to predict, ~1 ms less per
-  // frame on wasm); optionally the stem on the space-to-depth image. A model that is not a plain
-  // conv chain runs through predict.
-  const chain = convChainOf(model, { spaceToDepthStem: config.spaceToDepthStem ?? false });
+  // The layers as one fused conv2d each (bit-identical to predict, ~1 ms less per frame on wasm);
+  // optionally the stem on the space-to-depth image. A model that is not a plain conv chain runs
+  // through predict.
+  const net = new ConvModel(model, { spaceToDepthStem: config.spaceToDepthStem ?? false });
+  const chain = net.chain;
   const layout = typeof chain !== "string" && chain.spaceToDepth ? "spaceToDepth" : "hwc";
   const inShape: [number, number, number] = typeof chain !== "string" ? chain.inputShape : [CAMERA_INPUT.height, CAMERA_INPUT.width, 3];
   // Input images live in one buffer reused across calls (tf.tensor copies it into the backend).
   let inputBuf = new Float32Array(per);
 
-  const fieldOfView = () => ({
-    originX: extr.translation.x,
-    originY: extr.translation.y,
-    azimuthMinRad: -Math.atan2(intr.width - intr.cx, intr.fx),
-    azimuthMaxRad: Math.atan2(intr.cx, intr.fx),
-    maxRangeM: 80,
-  });
+  const infer = (packed: number): { outs: Float32Array; inferMs: number } => {
+    const t1 = performance.now();
+    const outs =
+      packed === 0
+        ? new Float32Array(0)
+        : tf.tidy(() => net.run(tf.tensor4d(inputBuf.subarray(0, packed * per), [packed, ...inShape])).dataSync() as Float32Array);
+    return { outs, inferMs: packed === 0 ? 0 : (performance.now() - t1) / packed };
+  };
+
+  const finish = (f: CameraFrame, p: Prepared, outs: Float32Array, inferMs: number): SensorEvidence => {
+    const t = performance.now();
+    const headSize = CAMERA_HEAD.height * CAMERA_HEAD.width * K;
+    const { stats, frozen, slot } = p;
+    const peaks = frozen ? [] : decodePeaks(CAMERA_HEAD, outs.subarray(slot * headSize, (slot + 1) * headSize), threshold, maxDet);
+    const detections = peaks.map((pk) => cameraPeakToDetection(pk, intr, extr, metadata.depth));
+    if (frozen) diag.lastSkipReason = `${describeFrame(f)}: identical to the previous frame (frozen camera), quality 0`;
+    diag.frames++;
+    return {
+      sensorId: f.sensorId,
+      kind: "camera",
+      stamp: f.stamp,
+      detections,
+      quality: frozen ? 0 : cameraQuality(stats, metadata.quality),
+      fieldOfView: cameraFieldOfView(intr, extr),
+      encoder: { name: CAMERA_ENCODER_NAME, modelVersion: metadata.modelVersion, backend: tf.getBackend() },
+      timingMs: { preprocess: p.ms, infer: frozen ? 0 : inferMs, decode: performance.now() - t },
+    };
+  };
 
   return {
     name: CAMERA_ENCODER_NAME,
@@ -170,66 +192,56 @@ export function cameraEncoderFromModel(
       return this.encodeBatch([frame])[0]!;
     },
     encodeBatch(frames) {
-      if (disposed) throw new Error("camera encoder used after dispose()");
+      if (net.disposed) throw new Error("camera encoder used after dispose()");
       if (frames.length === 0) return [];
       if (inputBuf.length < frames.length * per) inputBuf = new Float32Array(frames.length * per);
-      // Frozen frames (identical to their sensor's previous one) give no detections: they are
-      // still checked, but not run through the network. The others are packed into the batch.
-      let packed = 0;
-      const prepared = frames.map((f) => {
-        const t = performance.now();
-        const slot = packed;
-        const stats = cameraInput(f, CAMERA_INPUT, inputBuf.subarray(slot * per, (slot + 1) * per), layout);
-        const digest = frameDigest(f.data);
-        const frozen = lastDigest.get(f.sensorId) === digest;
-        lastDigest.set(f.sensorId, digest);
-        if (!frozen) packed++;
-        return { stats, frozen, slot, ms: performance.now() - t };
-      });
-      const t1 = performance.now();
-      const outs =
-        packed === 0
-          ? new Float32Array(0)
-          : tf.tidy(() => {
-              const input = tf.tensor4d(inputBuf.subarray(0, packed * per), [packed, ...inShape]);
-              const y = typeof chain !== "string" ? chain.run(input) : (model.predict(input) as tf.Tensor);
-              return y.dataSync() as Float32Array;
-            });
-      const inferMs = packed === 0 ? 0 : (performance.now() - t1) / packed;
-      const headSize = CAMERA_HEAD.height * CAMERA_HEAD.width * K;
-      return frames.map((f, i): SensorEvidence => {
-        const t = performance.now();
-        const { stats, frozen, slot } = prepared[i]!;
-        const peaks = frozen ? [] : decodePeaks(CAMERA_HEAD, outs.subarray(slot * headSize, (slot + 1) * headSize), threshold, maxDet);
-        const detections = peaks.map((p) => cameraPeakToDetection(p, intr, extr, metadata.depth));
-        if (frozen) {
-          diag.lastSkipReason = `${describeFrame(f)}: identical to the previous frame (frozen camera), quality 0`;
-        }
-        diag.frames++;
-        return {
-          sensorId: f.sensorId,
-          kind: "camera",
-          stamp: f.stamp,
-          detections,
-          quality: frozen ? 0 : cameraQuality(stats, metadata.quality),
-          fieldOfView: fieldOfView(),
-          encoder: { name: CAMERA_ENCODER_NAME, modelVersion: metadata.modelVersion, backend: tf.getBackend() },
-          timingMs: { preprocess: prepared[i]!.ms, infer: frozen ? 0 : inferMs, decode: performance.now() - t },
-        };
-      });
+      const { prepared, packed } = packFrames(frames, inputBuf, layout, lastDigest);
+      const { outs, inferMs } = infer(packed);
+      return frames.map((f, i) => finish(f, prepared[i]!, outs, inferMs));
     },
     diagnostics: () => ({ ...diag }),
-    dispose() {
-      if (!disposed) {
-        if (typeof chain !== "string") chain.dispose();
-        model.dispose();
-      }
-      disposed = true;
-    },
+    dispose: () => net.dispose(),
   };
 }
 
-export { EncoderInputError };
+type Prepared = { stats: ImageStats; frozen: boolean; slot: number; ms: number };
+
+/**
+ * The frames' network inputs, packed into `buf` one image after another. Frozen frames (identical
+ * to their sensor's previous one, by `lastDigest`) give no detections: they are still checked,
+ * but take no slot in the batch. `packed` is the number of images in it.
+ */
+function packFrames(
+  frames: readonly CameraFrame[],
+  buf: Float32Array,
+  layout: CameraInputLayout,
+  lastDigest: Map<string, number>,
+): { prepared: Prepared[]; packed: number } {
+  const per = CAMERA_INPUT.width * CAMERA_INPUT.height * 3;
+  let packed = 0;
+  const prepared = frames.map((f) => {
+    const t = performance.now();
+    const slot = packed;
+    const stats = cameraInput(f, CAMERA_INPUT, buf.subarray(slot * per, (slot + 1) * per), layout);
+    const digest = frameDigest(f.data);
+    const frozen = lastDigest.get(f.sensorId) === digest;
+    lastDigest.set(f.sensorId, digest);
+    if (!frozen) packed++;
+    return { stats, frozen, slot, ms: performance.now() - t };
+  });
+  return { prepared, packed };
+}
+
+/** What the camera sees: the image's horizontal extent through the intrinsics, from its position. */
+function cameraFieldOfView(intr: Intrinsics, extr: Extrinsics): FieldOfView {
+  return {
+    originX: extr.translation.x,
+    originY: extr.translation.y,
+    azimuthMinRad: -Math.atan2(intr.width - intr.cx, intr.fx),
+    azimuthMaxRad: Math.atan2(intr.cx, intr.fx),
+    maxRangeM: 80,
+  };
+}
 
 /** Same as `load`, under the name the other encoders use (`loadRadarEncoder`, ...). */
 export const loadCameraEncoder = load;

@@ -1,5 +1,6 @@
 import type { CameraFrame } from "../../types";
-import { describeFrame, EncoderInputError } from "../common/types";
+import { describeFrame } from "../common/types";
+import { BadInputError } from "../../types/errors";
 
 /*
  * Camera preprocessing (pure): raw pixels → float RGB, frame digests for frozen-frame detection,
@@ -11,29 +12,31 @@ const CHANNELS: Partial<Record<CameraFrame["format"], number>> = { rgb8: 3, bgr8
 /** Whether the frame still has to go through `decodeCameraFrame` (JPEG / PNG). */
 export const isCompressed = (f: CameraFrame): boolean => f.format === "jpeg" || f.format === "png";
 
-/** Checks a raw frame against the model's input size; returns its layout. Throws a one-line EncoderInputError. */
+/** Checks a raw frame against the model's input size; returns its layout. Throws a one-line BadInputError. */
 function rawLayout(frame: CameraFrame, expect: { width: number; height: number }): { ch: number; step: number; bgr: boolean } {
   const where = describeFrame(frame);
   if (isCompressed(frame))
-    throw new EncoderInputError(`${where}: ${frame.format} frame not decoded; pass it through decodeCameraFrame first`);
+    throw new BadInputError({ where, what: `${frame.format} frame not decoded; pass it through decodeCameraFrame first` });
   const ch = CHANNELS[frame.format];
   if (ch === undefined)
-    throw new EncoderInputError(`${where}: unsupported pixel format ${frame.format}; expected rgb8, bgr8, rgba8, bgra8 or mono8`);
+    throw new BadInputError({ where, what: `unsupported pixel format ${frame.format}; expected rgb8, bgr8, rgba8, bgra8 or mono8` });
   const { width: W, height: H } = frame;
   if (W !== expect.width || H !== expect.height) {
-    throw new EncoderInputError(
-      `${where}: image is ${W}×${H}, expected ${expect.width}×${expect.height} (the model's input and the calibration)`,
-    );
+    throw new BadInputError({
+      where,
+      what: `image is ${W}×${H}`,
+      expected: `${expect.width}×${expect.height} (the model's input and the calibration)`,
+    });
   }
   const step = frame.step > 0 ? frame.step : W * ch;
   if (step < W * ch || frame.data.length < step * (H - 1) + W * ch) {
-    throw new EncoderInputError(`${where}: ${frame.data.length} bytes with step ${step} is too short for ${W}×${H} ${frame.format}`);
+    throw new BadInputError({ where, what: `${frame.data.length} bytes with step ${step} is too short for ${W}×${H} ${frame.format}` });
   }
   return { ch, step, bgr: frame.format === "bgr8" || frame.format === "bgra8" };
 }
 
 /**
- * Raw frame → float RGB 0..1, row-major [height, width, 3]. Throws a one-line EncoderInputError
+ * Raw frame → float RGB 0..1, row-major [height, width, 3]. Throws a one-line BadInputError
  * for compressed frames, a size other than `expect`, or a buffer shorter than step × height.
  */
 export function toRgbFloat(frame: CameraFrame, expect: { width: number; height: number }, out?: Float32Array): Float32Array {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ModelFileError } from "../../runtime/modelFiles";
+import { modelFileError } from "../../runtime/modelFiles";
 
 /** Fields every shipped model's metadata.json has; each kind adds its own `input` contract. */
 export const baseMetadataSchema = z.looseObject({
@@ -10,13 +10,13 @@ export const baseMetadataSchema = z.looseObject({
   command: z.string(),
 });
 
-/** Validates metadata.json against a kind's schema; one-line ModelFileError naming the field. */
+/** Validates metadata.json against a kind's schema; one-line model file error naming the field. */
 export function parseMetadata<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
   const r = schema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
     const path = issue && issue.path.length > 0 ? issue.path.join(".") : "(root)";
-    throw new ModelFileError(`model metadata ${where}: ${path}: ${issue?.message ?? "invalid"}`);
+    throw modelFileError(`model metadata ${where}`, `${path}: ${issue?.message ?? "invalid"}`);
   }
   return r.data;
 }

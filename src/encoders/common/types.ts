@@ -10,7 +10,7 @@ export type Encoder<F extends SensorFrame> = {
   /** Model version (from the model's metadata), as written into the evidence. */
   readonly modelVersion: string;
   /**
-   * One frame → evidence. Throws `EncoderInputError` (one line naming sensor, topic and stamp)
+   * One frame → evidence. Throws a `BadInputError` (one line naming sensor, topic and stamp)
    * only when the whole frame is unusable; malformed items inside a frame are skipped and counted.
    */
   encode(frame: F): SensorEvidence;
@@ -28,13 +28,6 @@ export type EncoderDiagnostics = {
   skipped: number;
   lastSkipReason?: string;
 };
-
-/** A frame the encoder cannot use at all (wrong channel count, NaN everywhere, ...). */
-export class EncoderInputError extends Error {
-  override readonly name = "EncoderInputError";
-  /** The CLI reports it as bad input. */
-  readonly exitCode = 2;
-}
 
 /** "radar frame on /topic (sensor radar_front, stamp 123 ns)": the `where` of encoder errors. */
 export function describeFrame(frame: SensorFrame): string {

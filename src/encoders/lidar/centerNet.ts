@@ -165,3 +165,44 @@ export function decodePeaks(layout: HeadLayout, out: Float32Array, threshold: nu
 
 /** Initial bias of the centre logit: sigmoid(−2.19) ≈ 0.1, as CenterNet does, so early focal loss stays stable. */
 export const CENTRE_BIAS_INIT = -2.19;
+
+/** What the camera and LiDAR CNNs differ in: their input, their 3×3 convolutions, their head. */
+export type CenterNetSpec = {
+  input: { shape: [number, number, number]; name: string };
+  /** `[filters, strides]` of each 3×3 'same' ReLU convolution, input first. */
+  convs: readonly (readonly [filters: number, strides: number])[];
+  head: HeadLayout;
+  name: string;
+};
+
+/**
+ * The encoders' CNN: 3×3 convolutions (He-normal, seeded per layer so the initial weights follow
+ * from `seed`), then a 1×1 head whose centre bias starts at CENTRE_BIAS_INIT so the heatmap
+ * begins near the background rate.
+ */
+export function createCenterNetModel(spec: CenterNetSpec, seed: number): tf.LayersModel {
+  const init = (k: number) => tf.initializers.heNormal({ seed: seed * 100 + k });
+  const conv = (filters: number, strides: number, k: number) =>
+    tf.layers.conv2d({ filters, kernelSize: 3, strides, padding: "same", activation: "relu", kernelInitializer: init(k) });
+  const input = tf.input({ shape: spec.input.shape, name: spec.input.name });
+  let x = input;
+  spec.convs.forEach(([filters, strides], i) => {
+    x = conv(filters, strides, i + 1).apply(x) as tf.SymbolicTensor;
+  });
+  const headLayer = tf.layers.conv2d({
+    filters: headChannels(spec.head),
+    kernelSize: 1,
+    padding: "same",
+    kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 9 }),
+    name: "head",
+  });
+  const out = headLayer.apply(x) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: out, name: spec.name });
+  const [k, b] = headLayer.getWeights();
+  const bias = b!.arraySync() as number[];
+  bias[0] = CENTRE_BIAS_INIT;
+  const nb = tf.tensor1d(bias);
+  headLayer.setWeights([k!, nb]);
+  nb.dispose();
+  return model;
+}

@@ -1,9 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
-import { POINT_STRIDE, type Detection, type ObjectClass, type PointCloudFrame, type SensorEvidence } from "../../types";
+import { POINT_STRIDE, type Detection, type FieldOfView, type ObjectClass, type PointCloudFrame, type SensorEvidence } from "../../types";
 import { checkExtrinsics, type Extrinsics } from "../common/extrinsics";
-import { convChainOf } from "../../runtime/convChain";
-import { loadModel, ModelFileError } from "../../runtime/modelFiles";
-import { describeFrame, EncoderInputError, type Encoder, type EncoderDiagnostics } from "../common/types";
+import { loadModel, modelFileError } from "../../runtime/modelFiles";
+import { ConvModel } from "../common/ConvModel";
+import { describeFrame, type Encoder, type EncoderDiagnostics } from "../common/types";
+import { BadInputError } from "../../types/errors";
 import { decodePeaks, headChannels, type HeadPeak } from "./centerNet";
 import { LIDAR_CLASSES, LIDAR_HEAD, LIDAR_STRIDE } from "./model";
 import { BEV, BEV_Y_HALF, COVERAGE_SECTORS, pointsToBev, type ReturnStats } from "./preprocess";
@@ -66,16 +67,18 @@ function checkMetadata(meta: unknown, where: string): LidarModelMetadata {
   const m = meta as Partial<LidarModelMetadata> | null;
   const shape = m?.input?.shape;
   if (!m || m.kind !== "lidar" || !Array.isArray(shape) || shape[0] !== BEV.rows || shape[1] !== BEV.cols || shape[2] !== BEV.channels) {
-    throw new ModelFileError(
-      `${where}: expected LiDAR metadata with input shape [${BEV.rows},${BEV.cols},${BEV.channels}], got kind ${String(m?.kind)} shape ${JSON.stringify(shape)}`,
+    throw modelFileError(
+      where,
+      `expected LiDAR metadata with input shape [${BEV.rows},${BEV.cols},${BEV.channels}], got kind ${String(m?.kind)} shape ${JSON.stringify(shape)}`,
     );
   }
   if (!Array.isArray(m.classes) || m.classes.join(",") !== LIDAR_CLASSES.join(",")) {
-    throw new ModelFileError(`${where}: expected classes ${LIDAR_CLASSES.join(",")}, got ${JSON.stringify(m.classes)}`);
+    throw modelFileError(where, `expected classes ${LIDAR_CLASSES.join(",")}, got ${JSON.stringify(m.classes)}`);
   }
   if (!m.quality || !(m.quality.farFractionClear > 0 && m.quality.farFractionClear <= 1) || !(m.quality.backscatterFullScale > 0)) {
-    throw new ModelFileError(
-      `${where}: quality calibration missing or out of range: expected 0 < farFractionClear ≤ 1 and backscatterFullScale > 0, got ${JSON.stringify(m.quality)}`,
+    throw modelFileError(
+      where,
+      `quality calibration missing or out of range: expected 0 < farFractionClear ≤ 1 and backscatterFullScale > 0, got ${JSON.stringify(m.quality)}`,
     );
   }
   return m as LidarModelMetadata;
@@ -98,26 +101,24 @@ export function lidarEncoderFromModel(
   const threshold = config.scoreThreshold ?? 0.3;
   const maxDet = config.maxDetections ?? 64;
   const diag: EncoderDiagnostics = { frames: 0, skipped: 0 };
-  let disposed = false;
   const K = headChannels(LIDAR_HEAD);
 
   const perGrid = BEV.rows * BEV.cols * BEV.channels;
   // The layers as one fused conv2d each, bit-identical to predict (src/runtime/convChain.ts).
-  const chain = convChainOf(model);
+  const net = new ConvModel(model);
   // The input grids live in one buffer reused across calls (tf.tensor copies it into the backend).
   let inputBuf = new Float32Array(perGrid);
 
   const prepare = (frame: PointCloudFrame, out: Float32Array): { stats: ReturnStats; ms: number } => {
-    if (disposed) throw new Error("lidar encoder used after dispose()");
+    if (net.disposed) throw new Error("lidar encoder used after dispose()");
     const t0 = performance.now();
-    if (!Number.isInteger(frame.count) || frame.count < 0 || frame.points.length < frame.count * POINT_STRIDE) {
-      throw new EncoderInputError(
-        `${describeFrame(frame)}: expected ${frame.count} points × ${POINT_STRIDE} floats, got ${frame.points.length} floats`,
-      );
-    }
+    checkCloudSize(frame);
     const { stats } = pointsToBev(frame.points, frame.count, extrinsics, out);
     if (frame.count > 0 && stats.valid === 0) {
-      throw new EncoderInputError(`${describeFrame(frame)}: all ${frame.count} points are NaN or infinite; expected finite x, y, z`);
+      throw new BadInputError({
+        where: describeFrame(frame),
+        what: `all ${frame.count} points are NaN or infinite; expected finite x, y, z`,
+      });
     }
     if (stats.invalid > 0) {
       diag.skipped += stats.invalid;
@@ -138,13 +139,7 @@ export function lidarEncoderFromModel(
       stamp: frame.stamp,
       detections,
       quality: lidarQuality(stats, metadata.quality),
-      fieldOfView: {
-        originX: extrinsics.translation.x,
-        originY: extrinsics.translation.y,
-        azimuthMinRad: -Math.PI / 2,
-        azimuthMaxRad: Math.PI / 2,
-        maxRangeM: BEV.xMin + BEV.rows * BEV.cell,
-      },
+      fieldOfView: lidarFieldOfView(extrinsics),
       encoder: { name: LIDAR_ENCODER_NAME, modelVersion: metadata.modelVersion, backend: tf.getBackend() },
       timingMs: timing,
     };
@@ -153,7 +148,7 @@ export function lidarEncoderFromModel(
   const infer = (n: number): Float32Array[] =>
     tf.tidy(() => {
       const x = tf.tensor4d(inputBuf.subarray(0, n * perGrid), [n, BEV.rows, BEV.cols, BEV.channels]);
-      const y = typeof chain !== "string" ? chain.run(x) : (model.predict(x) as tf.Tensor);
+      const y = net.run(x);
       // dataSync returns a fresh copy of the backend's memory: views into it stay valid.
       const all = y.dataSync() as Float32Array;
       const per = LIDAR_HEAD.height * LIDAR_HEAD.width * K;
@@ -179,13 +174,28 @@ export function lidarEncoderFromModel(
       return frames.map((f, i) => finish(f, outs[i]!, prepared[i]!.stats, { preprocess: prepared[i]!.ms, infer: inferMs }));
     },
     diagnostics: () => ({ ...diag }),
-    dispose() {
-      if (!disposed) {
-        if (typeof chain !== "string") chain.dispose();
-        model.dispose();
-      }
-      disposed = true;
-    },
+    dispose: () => net.dispose(),
+  };
+}
+
+/** A cloud whose points array is shorter than its count says cannot be read at all. */
+function checkCloudSize(frame: PointCloudFrame): void {
+  if (!Number.isInteger(frame.count) || frame.count < 0 || frame.points.length < frame.count * POINT_STRIDE) {
+    throw new BadInputError({
+      where: describeFrame(frame),
+      what: `expected ${frame.count} points × ${POINT_STRIDE} floats, got ${frame.points.length} floats`,
+    });
+  }
+}
+
+/** The grid's view: the half-plane ahead of the LiDAR, out to the grid's far edge. */
+function lidarFieldOfView(extrinsics: Extrinsics): FieldOfView {
+  return {
+    originX: extrinsics.translation.x,
+    originY: extrinsics.translation.y,
+    azimuthMinRad: -Math.PI / 2,
+    azimuthMaxRad: Math.PI / 2,
+    maxRangeM: BEV.xMin + BEV.rows * BEV.cell,
   };
 }
 

@@ -1,5 +1,5 @@
-import * as tf from "@tensorflow/tfjs";
-import { CENTRE_BIAS_INIT, headChannels, type HeadLayout } from "./centerNet";
+import type * as tf from "@tensorflow/tfjs";
+import { createCenterNetModel, type HeadLayout } from "./centerNet";
 import { BEV } from "./preprocess";
 
 /** Classes the LiDAR encoder tells apart, in head channel order (the simulator's actor classes). */
@@ -24,29 +24,19 @@ export const LIDAR_HEAD: HeadLayout = {
  * convolutions, which are slow on wasm), receptive field ≈ 12 m, ~87k parameters.
  */
 export function createLidarModel(seed = 1): tf.LayersModel {
-  const init = (k: number) => tf.initializers.heNormal({ seed: seed * 100 + k });
-  const conv = (filters: number, strides: number, k: number) =>
-    tf.layers.conv2d({ filters, kernelSize: 3, strides, padding: "same", activation: "relu", kernelInitializer: init(k) });
-  const input = tf.input({ shape: [BEV.rows, BEV.cols, BEV.channels], name: "bev" });
-  let x = conv(24, 2, 1).apply(input) as tf.SymbolicTensor;
-  x = conv(32, 1, 2).apply(x) as tf.SymbolicTensor;
-  x = conv(48, 2, 3).apply(x) as tf.SymbolicTensor;
-  x = conv(64, 1, 4).apply(x) as tf.SymbolicTensor;
-  x = conv(64, 1, 5).apply(x) as tf.SymbolicTensor;
-  const headLayer = tf.layers.conv2d({
-    filters: headChannels(LIDAR_HEAD),
-    kernelSize: 1,
-    padding: "same",
-    kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 9 }),
-    name: "head",
-  });
-  const out = headLayer.apply(x) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: out, name: "avfusion_lidar_bev" });
-  const [k, b] = headLayer.getWeights();
-  const bias = b!.arraySync() as number[];
-  bias[0] = CENTRE_BIAS_INIT;
-  const nb = tf.tensor1d(bias);
-  headLayer.setWeights([k!, nb]);
-  nb.dispose();
-  return model;
+  return createCenterNetModel(
+    {
+      input: { shape: [BEV.rows, BEV.cols, BEV.channels], name: "bev" },
+      convs: [
+        [24, 2],
+        [32, 1],
+        [48, 2],
+        [64, 1],
+        [64, 1],
+      ],
+      head: LIDAR_HEAD,
+      name: "avfusion_lidar_bev",
+    },
+    seed,
+  );
 }

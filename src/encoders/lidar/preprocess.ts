@@ -60,6 +60,12 @@ const scratchCounts = new Uint16Array(CELLS);
 const scratchIntensity = new Float32Array(CELLS);
 const scratchSectors = new Uint8Array(COVERAGE_SECTORS);
 
+function clearScratch(): void {
+  scratchCounts.fill(0);
+  scratchIntensity.fill(0);
+  scratchSectors.fill(0);
+}
+
 /**
  * Rasterises a packed x,y,z,intensity cloud (sensor frame) into the BEV grid through the
  * extrinsics ego ← sensor. Non-finite points are skipped and counted in `stats.invalid`.
@@ -86,9 +92,7 @@ export function pointsToBev(points: Float32Array, count: number, extrinsics: Ext
   const counts = scratchCounts;
   const isum = scratchIntensity;
   const sectors = scratchSectors;
-  counts.fill(0);
-  isum.fill(0);
-  sectors.fill(0);
+  clearScratch();
   const halfSectors = COVERAGE_SECTORS / 2;
   let valid = 0;
   let invalid = 0;

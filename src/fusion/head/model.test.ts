@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { memoryModelFiles, ModelFileError, saveModel } from "../../runtime/modelFiles";
+import { memoryModelFiles, saveModel } from "../../runtime/modelFiles";
+import { BadInputError } from "../../types/errors";
 import { SLOT_FEATURES, TRACK_FEATURES, HEAD_MODALITIES } from "./features";
 import {
   buildFusionModel,
@@ -98,7 +99,7 @@ describe("learned fusion head", () => {
     await expect(loadFusionHead(files, "m")).rejects.toThrow(
       /^fusion head m\/fusion: metadata.input does not match this build's feature vector \(23 per modality, 15 per track\); retrain with avfusion train --fusion$/,
     );
-    await expect(loadFusionHead(files, "nowhere")).rejects.toBeInstanceOf(ModelFileError);
+    await expect(loadFusionHead(files, "nowhere")).rejects.toBeInstanceOf(BadInputError);
     model.dispose();
   });
 

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
-import { loadModel, ModelFileError, type ModelFiles } from "../../runtime/modelFiles";
+import { loadModel, modelFileError, type ModelFiles } from "../../runtime/modelFiles";
 import type { Nanos, ObjectClass } from "../../types";
 import type { CandidateRefinement, FusionCandidate, FusionHead } from "../fusionHead";
 import { candidateFeatures, logit, HEAD_MODALITIES, SLOT_FEATURES, SLOT_SIZE, TRACK_FEATURES, TRACK_SIZE } from "./features";
@@ -89,7 +89,7 @@ export function checkMetadata(value: unknown, where: string): FusionHeadMetadata
   const r = metadataSchema.safeParse(value);
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw new ModelFileError(`fusion head ${where}: metadata.${i.path.join(".")}: ${i.message}`);
+    throw modelFileError(`fusion head ${where}`, `metadata.${i.path.join(".")}: ${i.message}`);
   }
   const m = r.data;
   const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
@@ -98,12 +98,13 @@ export function checkMetadata(value: unknown, where: string): FusionHeadMetadata
     !same(m.input.slotFeatures, SLOT_FEATURES) ||
     !same(m.input.trackFeatures, TRACK_FEATURES)
   ) {
-    throw new ModelFileError(
-      `fusion head ${where}: metadata.input does not match this build's feature vector (${SLOT_SIZE} per modality, ${TRACK_SIZE} per track); retrain with avfusion train --fusion`,
+    throw modelFileError(
+      `fusion head ${where}`,
+      `metadata.input does not match this build's feature vector (${SLOT_SIZE} per modality, ${TRACK_SIZE} per track); retrain with avfusion train --fusion`,
     );
   }
   if (!same(m.output.classes, OUT_CLASSES))
-    throw new ModelFileError(`fusion head ${where}: metadata.output.classes: expected ${OUT_CLASSES.join(",")}`);
+    throw modelFileError(`fusion head ${where}`, `metadata.output.classes: expected ${OUT_CLASSES.join(",")}`);
   return value as FusionHeadMetadata;
 }
 

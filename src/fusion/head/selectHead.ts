@@ -1,4 +1,4 @@
-import { ModelFileError, type ModelFiles } from "../../runtime/modelFiles";
+import { isModelFileError, modelFileError, type ModelFiles } from "../../runtime/modelFiles";
 import type { FusionHead } from "../fusionHead";
 import { loadFusionHead } from "./model";
 import { createNaiveFusionHead } from "./naiveHead";
@@ -8,7 +8,7 @@ export type FusionHeadChoice = (typeof FUSION_HEAD_CHOICES)[number];
 
 export function parseFusionHeadChoice(value: unknown, where = "--fusion-head"): FusionHeadChoice {
   if (typeof value === "string" && (FUSION_HEAD_CHOICES as readonly string[]).includes(value)) return value as FusionHeadChoice;
-  throw new ModelFileError(`${where} ${String(value)}: expected one of ${FUSION_HEAD_CHOICES.join("|")}`);
+  throw modelFileError(`${where} ${String(value)}`, `expected one of ${FUSION_HEAD_CHOICES.join("|")}`);
 }
 
 export type SelectedHead = {
@@ -23,7 +23,7 @@ export type SelectedHead = {
  * The fusion head a tool runs: `learned` (the shipped `<modelsDir>/fusion/`), `naive` (score
  * averaging) or `none` (the tracker's own Bayesian existence). Without a choice: learned when
  * `<modelsDir>/fusion/model.json` can be read, else none. An explicit `learned` whose files are
- * missing or malformed throws ModelFileError (bad input, exit 2).
+ * missing or malformed throws a model file error (bad input, exit 2).
  */
 export async function selectFusionHead(files: ModelFiles, modelsDir: string, choice?: FusionHeadChoice): Promise<SelectedHead> {
   const dir = `${modelsDir.replace(/\/+$/, "")}/fusion`;
@@ -40,7 +40,7 @@ export async function selectFusionHead(files: ModelFiles, modelsDir: string, cho
     try {
       await files.read(`${dir}/model.json`);
     } catch (err) {
-      if (!(err instanceof ModelFileError)) throw err;
+      if (!isModelFileError(err)) throw err;
       return {
         choice: "none",
         head: undefined,

@@ -1,9 +1,22 @@
 import { FoxgloveClient, type Channel, type MessageData } from "@foxglove/ws-protocol";
-import { asyncScheduler, filter, map, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
+import {
+  asyncScheduler,
+  filter,
+  map,
+  Observable,
+  type OperatorFunction,
+  type SchedulerLike,
+  type Subscriber,
+  type Subscription,
+} from "rxjs";
 import { WebSocket } from "ws";
-import { classifyTopic, type TopicMapping } from "../../config/topicMapping";
-import { PACKET_SCHEMAS, type Nanos, type SensorMessage } from "../../types";
-import { deferOn, wallClockNs, type Deferred } from "./clock";
+import type { TopicMapping } from "../../config/topicMapping";
+import type { Nanos, SensorMessage } from "../../types";
+import { BadInputError } from "../../types/errors";
+import { ChannelSubscriptions } from "./ChannelSubscriptions";
+import { deferOn, wallClockNs } from "./clock";
+import { wantsChannel, type ChannelFilter } from "./foxgloveChannels";
+import { LatestPerTopicQueue } from "./LatestPerTopicQueue";
 
 /**
  * Connection state of a live source, so the pipeline can mark the sensors behind it MISSING while
@@ -87,38 +100,6 @@ export function createBridgeStats(): BridgeStats {
 }
 
 const SUBPROTOCOL = "foxglove.websocket.v1";
-const VENDOR_SCHEMAS: ReadonlySet<string> = new Set(PACKET_SCHEMAS);
-
-type Subscribed = {
-  channelId: number;
-  topic: string;
-  info: Omit<SensorMessage, "logTime" | "publishTime" | "sequence" | "data">;
-  sequence: number;
-};
-
-/** Schema bytes from an advertisement: binary encodings are base64, text encodings UTF-8. */
-export function schemaBytes(channel: Pick<Channel, "schema" | "schemaEncoding" | "encoding">): Uint8Array {
-  const encoding = channel.schemaEncoding ?? (channel.encoding === "protobuf" ? "protobuf" : "");
-  if (encoding === "protobuf" || encoding === "flatbuffer") return new Uint8Array(Buffer.from(channel.schema, "base64"));
-  return new TextEncoder().encode(channel.schema);
-}
-
-function schemaEncodingOf(channel: Channel): string {
-  if (channel.schemaEncoding !== undefined) return channel.schemaEncoding;
-  // Old servers (protocol before schemaEncoding) imply it from the message encoding.
-  switch (channel.encoding) {
-    case "protobuf":
-      return "protobuf";
-    case "json":
-      return "jsonschema";
-    case "cdr":
-      return "ros2msg";
-    case "ros1":
-      return "ros1msg";
-    default:
-      return "";
-  }
-}
 
 function pushError(stats: BridgeStats, line: string): void {
   if (stats.errors[stats.errors.length - 1] === line) return;
@@ -139,8 +120,9 @@ function topicStats(stats: BridgeStats, topic: string): BridgeTopicStats {
  * A Foxglove WebSocket client source (foxglove_bridge, `avfusion play --serve`, Foxglove SDK
  * servers). Subscribes to the wanted channels as they are advertised, follows re-advertisements
  * and unadvertisements, and reconnects with bounded exponential backoff after a drop, resubscribing
- * by topic. Never errors for a drop or bad data; errors only when `reconnect.maxAttempts`
- * consecutive attempts failed (a `failed` status precedes it). Timers run on `scheduler`.
+ * by topic. Never errors for a drop or bad data; errors (a one-line BadInputError) only for a
+ * malformed URL or when `reconnect.maxAttempts` consecutive attempts failed (a `failed` status
+ * precedes it). Timers run on `scheduler`.
  *
  * Messages carry `logTime` = arrival time, `publishTime` = the server's timestamp.
  */
@@ -149,265 +131,219 @@ export function foxgloveWebSocketSource(
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<BridgeEvent> {
   return new Observable<BridgeEvent>((subscriber) => {
-    const stats = options.stats ?? createBridgeStats();
-    const clock = options.clock ?? wallClockNs;
+    const session = new BridgeSession(options, scheduler, subscriber);
+    session.connect();
+    return () => session.close();
+  });
+}
+
+/** One subscription to the source: the connection (and its successors after a drop) and the counters. */
+class BridgeSession {
+  readonly #options: FoxgloveWsSourceOptions;
+  readonly #scheduler: SchedulerLike;
+  readonly #subscriber: Subscriber<BridgeEvent>;
+  readonly #stats: BridgeStats;
+  readonly #clock: () => Nanos;
+  readonly #filter: ChannelFilter;
+  readonly #initialDelay: number;
+  readonly #maxDelay: number;
+  readonly #maxAttempts: number;
+  /** latest mode's buffer; undefined when every message is delivered as it arrives. */
+  readonly #queue: LatestPerTopicQueue | undefined;
+
+  #closed = false;
+  #attempt = 0;
+  #client: FoxgloveClient | undefined;
+  #socket: WebSocket | undefined;
+  #retryTimer: Subscription | undefined;
+  #downSince: Nanos | undefined;
+  #everConnected = false;
+  #subs = new ChannelSubscriptions();
+
+  constructor(options: FoxgloveWsSourceOptions, scheduler: SchedulerLike, subscriber: Subscriber<BridgeEvent>) {
+    this.#options = options;
+    this.#scheduler = scheduler;
+    this.#subscriber = subscriber;
+    this.#stats = options.stats ?? createBridgeStats();
+    this.#clock = options.clock ?? wallClockNs;
+    this.#filter = { topics: options.topics ? new Set(options.topics) : undefined, allTopics: options.allTopics, mapping: options.mapping };
     const buffer = options.buffer ?? { mode: "latest", perTopic: 4 };
     const perTopic = buffer.mode === "latest" ? Math.max(1, buffer.perTopic ?? 4) : Infinity;
-    const initialDelay = Math.max(1, options.reconnect?.initialDelayMs ?? 250);
-    const maxDelay = Math.max(initialDelay, options.reconnect?.maxDelayMs ?? 5000);
-    const maxAttempts = options.reconnect?.maxAttempts ?? Infinity;
-    const wanted = options.topics ? new Set(options.topics) : undefined;
-    const defer = deferOn(scheduler);
-
-    let closed = false;
-    let attempt = 0;
-    let client: FoxgloveClient | undefined;
-    let socket: WebSocket | undefined;
-    let retryTimer: Subscription | undefined;
-    let downSince: Nanos | undefined;
-    let everConnected = false;
-    // Per connection: channel id → advertisement; subscription id → channel.
-    let channels = new Map<number, Channel>();
-    let subscriptions = new Map<number, Subscribed>();
-    let subByChannel = new Map<number, number>();
-
-    // latest mode: one arrival-ordered queue, with per-topic counts to enforce `perTopic`.
-    const queue: SensorMessage[] = [];
-    const queuedPerTopic = new Map<string, number>();
-    let drainScheduled: Deferred | undefined;
-
-    const emitStatus = (status: ConnectionStatus): void => subscriber.next({ type: "status", status });
-
-    const wants = (ch: Channel): boolean => {
-      const override = options.mapping?.[ch.topic];
-      if (override === "ignore" || (typeof override === "object" && override.ignore === true)) return false;
-      if (wanted) return wanted.has(ch.topic);
-      if (options.allTopics) return true;
-      return classifyTopic(
-        { topic: ch.topic, schemaName: ch.schemaName, schemaEncoding: schemaEncodingOf(ch), messageEncoding: ch.encoding },
-        { vendorSchemas: VENDOR_SCHEMAS },
-      ).supported;
-    };
-
-    const infoOf = (ch: Channel): Subscribed["info"] => ({
-      topic: ch.topic,
-      schemaName: ch.schemaName,
-      schemaEncoding: schemaEncodingOf(ch),
-      messageEncoding: ch.encoding,
-      schemaData: schemaBytes(ch),
-      channelId: ch.id,
-    });
-
-    const drain = (): void => {
-      drainScheduled = undefined;
-      // Only what is queued now; what arrives while the consumer works waits for the next drain.
-      const batch = queue.splice(0, queue.length);
-      queuedPerTopic.clear();
-      for (const m of batch) {
-        if (closed) return;
-        stats.delivered++;
-        topicStats(stats, m.topic).delivered++;
-        subscriber.next({ type: "message", message: m });
-      }
-    };
-
-    const deliver = (m: SensorMessage): void => {
-      if (perTopic === Infinity) {
-        stats.delivered++;
-        topicStats(stats, m.topic).delivered++;
-        subscriber.next({ type: "message", message: m });
-        return;
-      }
-      const n = queuedPerTopic.get(m.topic) ?? 0;
-      if (n >= perTopic) {
-        const oldest = queue.findIndex((q) => q.topic === m.topic);
-        queue.splice(oldest, 1);
-        stats.dropped++;
-        topicStats(stats, m.topic).dropped++;
-      } else {
-        queuedPerTopic.set(m.topic, n + 1);
-      }
-      queue.push(m);
-      drainScheduled ??= defer(drain);
-    };
-
-    const onMessage = (event: MessageData): void => {
-      const at = clock();
-      const sub = subscriptions.get(event.subscriptionId);
-      if (!sub) {
-        // Normal right after an unsubscribe; anything else is a confused server.
-        stats.malformed++;
-        return;
-      }
-      const view = event.data;
-      // Copy: the view points into the socket's receive buffer.
-      const data = new Uint8Array(view.byteLength);
-      data.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-      stats.received++;
-      const ts = topicStats(stats, sub.topic);
-      ts.received++;
-      ts.bytes += data.byteLength;
-      deliver({ ...sub.info, logTime: at, publishTime: event.timestamp, sequence: sub.sequence++, data });
-    };
-
-    const subscribe = (c: FoxgloveClient, ch: Channel): boolean => {
-      if (!wants(ch)) return false;
-      const subId = c.subscribe(ch.id);
-      subscriptions.set(subId, { channelId: ch.id, topic: ch.topic, info: infoOf(ch), sequence: 0 });
-      subByChannel.set(ch.id, subId);
-      return true;
-    };
-
-    const onAdvertise = (c: FoxgloveClient, list: Channel[]): void => {
-      const at = clock();
-      for (const ch of list) {
-        const known = channels.get(ch.id);
-        channels.set(ch.id, ch);
-        const subId = subByChannel.get(ch.id);
-        if (known && subId !== undefined) {
-          // Re-advertisement of a subscribed channel: same id, maybe a new schema.
-          const sub = subscriptions.get(subId)!;
-          sub.info = infoOf(ch);
-          sub.topic = ch.topic;
-          subscriber.next({
-            type: "channel",
-            channel: { change: "readvertised", topic: ch.topic, channelId: ch.id, schemaName: ch.schemaName, subscribed: true, at },
-          });
-          continue;
-        }
-        const subscribed = subscribe(c, ch);
-        subscriber.next({
-          type: "channel",
-          channel: {
-            change: known ? "readvertised" : "advertised",
-            topic: ch.topic,
-            channelId: ch.id,
-            schemaName: ch.schemaName,
-            subscribed,
-            at,
-          },
-        });
-      }
-    };
-
-    const onUnadvertise = (ids: number[]): void => {
-      const at = clock();
-      for (const id of ids) {
-        const ch = channels.get(id);
-        channels.delete(id);
-        const subId = subByChannel.get(id);
-        subByChannel.delete(id);
-        // The server has dropped the channel; its subscription is gone with it.
-        if (subId !== undefined) subscriptions.delete(subId);
-        if (ch) {
-          subscriber.next({
-            type: "channel",
-            channel: {
-              change: "unadvertised",
-              topic: ch.topic,
-              channelId: id,
-              schemaName: ch.schemaName,
-              subscribed: subId !== undefined,
-              at,
+    this.#initialDelay = Math.max(1, options.reconnect?.initialDelayMs ?? 250);
+    this.#maxDelay = Math.max(this.#initialDelay, options.reconnect?.maxDelayMs ?? 5000);
+    this.#maxAttempts = options.reconnect?.maxAttempts ?? Infinity;
+    this.#queue =
+      perTopic === Infinity
+        ? undefined
+        : new LatestPerTopicQueue(
+            perTopic,
+            deferOn(scheduler),
+            (m) => this.#deliverNow(m),
+            (m) => {
+              this.#stats.dropped++;
+              topicStats(this.#stats, m.topic).dropped++;
             },
-          });
-        }
-      }
-    };
+            () => this.#closed,
+          );
+  }
 
-    const scheduleRetry = (reason: string): void => {
-      if (closed) return;
-      const at = clock();
-      if (attempt >= maxAttempts) {
-        const text = `Foxglove WebSocket ${options.url}: ${reason}; gave up after ${attempt} attempt(s)`;
-        emitStatus({ state: "failed", url: options.url, at, reason: text });
-        subscriber.error(Object.assign(new Error(text), { badInput: true }));
+  connect(): void {
+    if (this.#closed) return;
+    const url = this.#options.url;
+    this.#attempt++;
+    this.#subs = new ChannelSubscriptions();
+    this.#emitStatus({ state: "connecting", url, attempt: this.#attempt, at: this.#clock() });
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url, [SUBPROTOCOL]);
+    } catch (err) {
+      this.#fail(this.#clock(), (err as Error).message, "ws://HOST:PORT");
+      return;
+    }
+    this.#socket = ws;
+    const c = new FoxgloveClient({ ws });
+    this.#client = c;
+    this.#listen(c, ws);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#retryTimer?.unsubscribe();
+    this.#queue?.cancel();
+    const ws = this.#socket;
+    this.#client = undefined;
+    this.#socket = undefined;
+    if (ws && ws.readyState !== ws.CLOSED) {
+      ws.on("error", () => undefined);
+      if (ws.readyState === ws.CONNECTING) ws.terminate();
+      else ws.close();
+    }
+  }
+
+  /** The connection's events. Until the server says hello, errors only explain a failed connect. */
+  #listen(c: FoxgloveClient, ws: WebSocket): void {
+    const url = this.#options.url;
+    let lastError = "";
+    let open = false;
+    c.on("error", (err) => {
+      if (!open) {
+        lastError = err.message;
         return;
       }
-      const delay = Math.min(maxDelay, initialDelay * 2 ** Math.max(0, attempt - 1));
-      emitStatus({ state: "disconnected", url: options.url, at, reason, retryInMs: delay });
-      retryTimer = scheduler.schedule(() => connect(), delay);
-    };
-
-    const connect = (): void => {
-      if (closed) return;
-      attempt++;
-      channels = new Map();
-      subscriptions = new Map();
-      subByChannel = new Map();
-      emitStatus({ state: "connecting", url: options.url, attempt, at: clock() });
-      let ws: WebSocket;
-      try {
-        ws = new WebSocket(options.url, [SUBPROTOCOL]);
-      } catch (err) {
-        const text = `Foxglove WebSocket ${options.url}: ${(err as Error).message}, expected ws://HOST:PORT`;
-        emitStatus({ state: "failed", url: options.url, at: clock(), reason: text });
-        subscriber.error(Object.assign(new Error(text), { badInput: true }));
-        return;
+      this.#stats.malformed++;
+      pushError(this.#stats, `Foxglove WebSocket ${url}: ${err.message}`);
+    });
+    c.on("serverInfo", (info) => {
+      if (ws.protocol !== SUBPROTOCOL) {
+        pushError(this.#stats, `Foxglove WebSocket ${url}: server chose subprotocol "${ws.protocol}", expected ${SUBPROTOCOL}`);
       }
-      socket = ws;
-      const c = new FoxgloveClient({ ws });
-      client = c;
-      let lastError = "";
-      let open = false;
-      c.on("error", (err) => {
-        if (!open) {
-          lastError = err.message;
-          return;
-        }
-        stats.malformed++;
-        pushError(stats, `Foxglove WebSocket ${options.url}: ${err.message}`);
-      });
-      c.on("serverInfo", (info) => {
-        if (ws.protocol !== SUBPROTOCOL) {
-          pushError(stats, `Foxglove WebSocket ${options.url}: server chose subprotocol "${ws.protocol}", expected ${SUBPROTOCOL}`);
-        }
-        open = true;
-        attempt = 0;
-        stats.connects++;
-        const at = clock();
-        const status: ConnectionStatus = { state: "connected", url: options.url, serverName: info.name, at };
-        if (everConnected && downSince !== undefined) status.downtimeNs = at - downSince;
-        everConnected = true;
-        downSince = undefined;
-        emitStatus(status);
-      });
-      c.on("advertise", (list) => onAdvertise(c, list));
-      c.on("unadvertise", onUnadvertise);
-      c.on("message", onMessage);
-      c.on("close", (event) => {
-        if (client !== c) return;
-        client = undefined;
-        socket = undefined;
-        if (closed) return;
-        if (open) {
-          stats.disconnects++;
-          downSince = clock();
-        }
-        // Channels and subscriptions die with the connection; the next one re-advertises.
-        for (const ch of channels.values()) onUnadvertise([ch.id]);
-        const reason = open
-          ? `connection closed (code ${event.code}${event.reason ? `, ${event.reason}` : ""})`
-          : `cannot connect: ${lastError || `closed with code ${event.code}`}`;
-        scheduleRetry(reason);
-      });
-    };
-
-    connect();
-    return () => {
-      closed = true;
-      retryTimer?.unsubscribe();
-      drainScheduled?.unsubscribe();
-      const ws = socket;
-      client = undefined;
-      socket = undefined;
-      if (ws && ws.readyState !== ws.CLOSED) {
-        ws.on("error", () => undefined);
-        if (ws.readyState === ws.CONNECTING) ws.terminate();
-        else ws.close();
+      open = true;
+      this.#onConnected(info.name);
+    });
+    c.on("advertise", (list) => this.#onAdvertise(c, list));
+    c.on("unadvertise", (ids) => this.#onUnadvertise(ids));
+    c.on("message", (event) => this.#onMessage(event));
+    c.on("close", (event) => {
+      if (this.#client !== c) return;
+      this.#client = undefined;
+      this.#socket = undefined;
+      if (this.#closed) return;
+      if (open) {
+        this.#stats.disconnects++;
+        this.#downSince = this.#clock();
       }
-    };
-  });
+      // Channels and subscriptions die with the connection; the next one re-advertises.
+      for (const ch of this.#subs.channels()) this.#onUnadvertise([ch.id]);
+      const reason = open
+        ? `connection closed (code ${event.code}${event.reason ? `, ${event.reason}` : ""})`
+        : `cannot connect: ${lastError || `closed with code ${event.code}`}`;
+      this.#scheduleRetry(reason);
+    });
+  }
+
+  #onConnected(serverName: string): void {
+    this.#attempt = 0;
+    this.#stats.connects++;
+    const at = this.#clock();
+    const status: ConnectionStatus = { state: "connected", url: this.#options.url, serverName, at };
+    if (this.#everConnected && this.#downSince !== undefined) status.downtimeNs = at - this.#downSince;
+    this.#everConnected = true;
+    this.#downSince = undefined;
+    this.#emitStatus(status);
+  }
+
+  #scheduleRetry(reason: string): void {
+    if (this.#closed) return;
+    const at = this.#clock();
+    if (this.#attempt >= this.#maxAttempts) {
+      this.#fail(at, `${reason}; gave up after ${this.#attempt} attempt(s)`);
+      return;
+    }
+    const delay = Math.min(this.#maxDelay, this.#initialDelay * 2 ** Math.max(0, this.#attempt - 1));
+    this.#emitStatus({ state: "disconnected", url: this.#options.url, at, reason, retryInMs: delay });
+    this.#retryTimer = this.#scheduler.schedule(() => this.connect(), delay);
+  }
+
+  /** The end: a `failed` status, then the one-line error. */
+  #fail(at: Nanos, what: string, expected?: string): void {
+    const where = `Foxglove WebSocket ${this.#options.url}`;
+    const reason = `${where}: ${what}${expected === undefined ? "" : `, expected ${expected}`}`;
+    this.#emitStatus({ state: "failed", url: this.#options.url, at, reason });
+    this.#subscriber.error(new BadInputError({ where, what, expected }));
+  }
+
+  #emitStatus(status: ConnectionStatus): void {
+    this.#subscriber.next({ type: "status", status });
+  }
+
+  #emitChannel(channel: ChannelChange): void {
+    this.#subscriber.next({ type: "channel", channel });
+  }
+
+  #onAdvertise(c: FoxgloveClient, list: Channel[]): void {
+    const at = this.#clock();
+    for (const ch of list) {
+      const { change, subscribed } = this.#subs.advertise(c, ch, (x) => wantsChannel(x, this.#filter));
+      this.#emitChannel({ change, topic: ch.topic, channelId: ch.id, schemaName: ch.schemaName, subscribed, at });
+    }
+  }
+
+  #onUnadvertise(ids: number[]): void {
+    const at = this.#clock();
+    for (const id of ids) {
+      const { channel, subscribed } = this.#subs.unadvertise(id);
+      if (channel) {
+        this.#emitChannel({ change: "unadvertised", topic: channel.topic, channelId: id, schemaName: channel.schemaName, subscribed, at });
+      }
+    }
+  }
+
+  #onMessage(event: MessageData): void {
+    const at = this.#clock();
+    const sub = this.#subs.subscription(event.subscriptionId);
+    if (!sub) {
+      // Normal right after an unsubscribe; anything else is a confused server.
+      this.#stats.malformed++;
+      return;
+    }
+    const view = event.data;
+    // Copy: the view points into the socket's receive buffer.
+    const data = new Uint8Array(view.byteLength);
+    data.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+    this.#stats.received++;
+    const ts = topicStats(this.#stats, sub.topic);
+    ts.received++;
+    ts.bytes += data.byteLength;
+    const m: SensorMessage = { ...sub.info, logTime: at, publishTime: event.timestamp, sequence: sub.sequence++, data };
+    if (this.#queue) this.#queue.push(m);
+    else this.#deliverNow(m);
+  }
+
+  #deliverNow(m: SensorMessage): void {
+    this.#stats.delivered++;
+    topicStats(this.#stats, m.topic).delivered++;
+    this.#subscriber.next({ type: "message", message: m });
+  }
 }
 
 /** Only the messages of a bridge event stream. */

@@ -2,7 +2,9 @@ import dgram from "node:dgram";
 import type { AddressInfo } from "node:net";
 import { asyncScheduler, Observable, type SchedulerLike } from "rxjs";
 import type { DatagramDecoder, Nanos, PointCloudFrame, RadarFrame } from "../../types";
-import { deferOn, wallClockNs, type Deferred } from "./clock";
+import { BadInputError } from "../../types/errors";
+import { deferOn, wallClockNs } from "./clock";
+import { DatagramQueue } from "./DatagramQueue";
 
 /** Sensor families we can listen for over UDP. */
 export type UdpDriver = "velodyne" | "ars548";
@@ -102,6 +104,8 @@ type Listener = {
   spec: UdpSensorSpec;
   sensorId: string;
   topic: string;
+  /** Address the socket binds. */
+  host: string;
   decoder: DatagramDecoder | undefined;
   stats: UdpSensorStats;
   socket: dgram.Socket;
@@ -111,8 +115,6 @@ type Listener = {
   perMs: number;
   lastRefill: number;
 };
-
-type Queued = { listener: Listener; data: Uint8Array; at: Nanos };
 
 /**
  * UDP sensor drivers: listens on each sensor's port like the unit sends (Velodyne 2368, ARS548
@@ -160,28 +162,18 @@ function listenUdp<T, D>(options: UdpSourceOptions<D>, scheduler: SchedulerLike,
   return new Observable<T>((subscriber) => {
     const stats = options.stats ?? createUdpStats();
     const clock = options.clock ?? wallClockNs;
-    const maxQueued = Math.max(1, options.maxQueuedDatagrams ?? 1024);
-    const defer = deferOn(scheduler);
-    const queue: Queued[] = [];
-    let head = 0;
-    let draining: Deferred | undefined;
     let closed = false;
-    const listeners: Listener[] = [];
     const emit = (value: T): void => subscriber.next(value);
-
-    const drain = (): void => {
-      draining = undefined;
-      const end = queue.length;
-      while (head < end && !closed) {
-        const { listener, data, at } = queue[head]!;
-        queue[head++] = undefined as unknown as Queued;
+    const queue = new DatagramQueue<Listener>(
+      Math.max(1, options.maxQueuedDatagrams ?? 1024),
+      deferOn(scheduler),
+      stats,
+      (listener, data, at) => {
         listener.stats.decoded++;
         handle(listener, data, at, stats, emit);
-      }
-      queue.splice(0, head);
-      head = 0;
-      if (queue.length > 0 && !closed) draining = defer(drain);
-    };
+      },
+      () => closed,
+    );
 
     const onDatagram = (l: Listener, msg: Buffer): void => {
       if (closed) return;
@@ -189,95 +181,26 @@ function listenUdp<T, D>(options: UdpSourceOptions<D>, scheduler: SchedulerLike,
       l.stats.datagrams++;
       l.stats.bytes += msg.byteLength;
       l.stats.lastDatagramAt = at;
-      if (l.perMs !== Infinity) {
-        const now = scheduler.now();
-        l.tokens = Math.min(l.capacity, l.tokens + (now - l.lastRefill) * l.perMs);
-        l.lastRefill = now;
-        if (l.tokens < 1) {
-          l.stats.droppedRate++;
-          return;
-        }
-        l.tokens -= 1;
-      }
-      if (queue.length - head >= maxQueued) {
-        const dropped = queue[head]!;
-        queue[head++] = undefined as unknown as Queued;
-        dropped.listener.stats.droppedQueue++;
-      }
+      if (!withinRate(l, scheduler)) return;
       // No copy: Node allocates a fresh buffer per datagram.
-      queue.push({ listener: l, data: new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), at });
-      stats.maxQueued = Math.max(stats.maxQueued, queue.length - head);
-      draining ??= defer(drain);
+      queue.push(l, new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), at);
     };
 
-    for (const spec of options.sensors) {
-      const sensorId = spec.sensorId ?? `${spec.driver}_${spec.port}`;
-      const topic = spec.topic ?? `udp:${spec.driver}:${spec.port}`;
-      const host = spec.host ?? "0.0.0.0";
-      const socket = dgram.createSocket({
-        type: host.includes(":") ? "udp6" : "udp4",
-        reuseAddr: spec.multicastGroup !== undefined,
-        recvBufferSize: options.recvBufferBytes ?? 4 << 20,
-      });
-      const rate = spec.maxDatagramsPerSec ?? DEFAULT_MAX_DATAGRAMS_PER_SEC[spec.driver];
-      const perMs = rate === Infinity ? Infinity : Math.max(0, rate) / 1000;
-      const sensorStats: UdpSensorStats = {
-        sensorId,
-        driver: spec.driver,
-        port: spec.port,
-        datagrams: 0,
-        bytes: 0,
-        decoded: 0,
-        frames: 0,
-        malformed: 0,
-        droppedRate: 0,
-        droppedQueue: 0,
-        lastDatagramAt: 0n,
-      };
-      stats.sensors.set(sensorId, sensorStats);
-      const capacity = perMs === Infinity ? Infinity : Math.max(16, rate / 10);
-      const l: Listener = {
-        spec,
-        sensorId,
-        topic,
-        decoder: options.createDecoder?.({ ...spec, sensorId, topic }),
-        stats: sensorStats,
-        socket,
-        tokens: capacity,
-        capacity,
-        perMs,
-        lastRefill: scheduler.now(),
-      };
-      listeners.push(l);
-      socket.on("message", (msg) => onDatagram(l, msg));
-      socket.on("error", (err) => {
+    const listeners = options.sensors.map((spec) => {
+      const l = createListener(spec, options, stats, scheduler);
+      l.socket.on("message", (msg) => onDatagram(l, msg));
+      l.socket.on("error", (err) => {
         if (closed) return;
         closed = true;
-        subscriber.error(Object.assign(new Error(`UDP ${spec.driver} on ${host}:${spec.port}: ${err.message}`), { badInput: true }));
+        subscriber.error(new BadInputError({ where: `UDP ${spec.driver} on ${l.host}:${spec.port}`, what: err.message }));
       });
-      socket.bind(spec.port, host, () => {
-        const address = socket.address();
-        sensorStats.port = address.port;
-        if (spec.multicastGroup) {
-          try {
-            socket.addMembership(spec.multicastGroup);
-          } catch (err) {
-            subscriber.error(
-              Object.assign(
-                new Error(`UDP ${spec.driver}: cannot join multicast group ${spec.multicastGroup}: ${(err as Error).message}`),
-                { badInput: true },
-              ),
-            );
-            return;
-          }
-        }
-        options.onListening?.({ ...spec, sensorId, topic }, address);
-      });
-    }
+      bindListener(l, options, (err) => subscriber.error(err));
+      return l;
+    });
 
     return () => {
       closed = true;
-      draining?.unsubscribe();
+      queue.cancel();
       for (const l of listeners) {
         try {
           l.socket.close();
@@ -286,6 +209,90 @@ function listenUdp<T, D>(options: UdpSourceOptions<D>, scheduler: SchedulerLike,
         }
       }
     };
+  });
+}
+
+/** Token bucket of the per-sensor rate limit: false (and counted) when the datagram is over it. */
+function withinRate(l: Listener, scheduler: SchedulerLike): boolean {
+  if (l.perMs === Infinity) return true;
+  const now = scheduler.now();
+  l.tokens = Math.min(l.capacity, l.tokens + (now - l.lastRefill) * l.perMs);
+  l.lastRefill = now;
+  if (l.tokens < 1) {
+    l.stats.droppedRate++;
+    return false;
+  }
+  l.tokens -= 1;
+  return true;
+}
+
+/** A sensor's socket (not yet bound), stats (registered in `stats`), decoder and rate limit. */
+function createListener<D>(
+  spec: UdpSensorSpec<D>,
+  options: UdpSourceOptions<D>,
+  stats: UdpSourceStats,
+  scheduler: SchedulerLike,
+): Listener {
+  const sensorId = spec.sensorId ?? `${spec.driver}_${spec.port}`;
+  const topic = spec.topic ?? `udp:${spec.driver}:${spec.port}`;
+  const host = spec.host ?? "0.0.0.0";
+  const socket = dgram.createSocket({
+    type: host.includes(":") ? "udp6" : "udp4",
+    reuseAddr: spec.multicastGroup !== undefined,
+    recvBufferSize: options.recvBufferBytes ?? 4 << 20,
+  });
+  const rate = spec.maxDatagramsPerSec ?? DEFAULT_MAX_DATAGRAMS_PER_SEC[spec.driver];
+  const perMs = rate === Infinity ? Infinity : Math.max(0, rate) / 1000;
+  const sensorStats: UdpSensorStats = {
+    sensorId,
+    driver: spec.driver,
+    port: spec.port,
+    datagrams: 0,
+    bytes: 0,
+    decoded: 0,
+    frames: 0,
+    malformed: 0,
+    droppedRate: 0,
+    droppedQueue: 0,
+    lastDatagramAt: 0n,
+  };
+  stats.sensors.set(sensorId, sensorStats);
+  const capacity = perMs === Infinity ? Infinity : Math.max(16, rate / 10);
+  return {
+    spec,
+    sensorId,
+    topic,
+    host,
+    decoder: options.createDecoder?.({ ...spec, sensorId, topic }),
+    stats: sensorStats,
+    socket,
+    tokens: capacity,
+    capacity,
+    perMs,
+    lastRefill: scheduler.now(),
+  };
+}
+
+/** Binds the sensor's port (and joins its multicast group), then reports it through `onListening`. */
+function bindListener<D>(l: Listener, options: UdpSourceOptions<D>, fail: (err: BadInputError) => void): void {
+  const { spec, socket } = l;
+  socket.bind(spec.port, l.host, () => {
+    const address = socket.address();
+    l.stats.port = address.port;
+    if (spec.multicastGroup) {
+      try {
+        socket.addMembership(spec.multicastGroup);
+      } catch (err) {
+        fail(
+          new BadInputError({
+            where: `UDP ${spec.driver}`,
+            what: `cannot join multicast group ${spec.multicastGroup}: ${(err as Error).message}`,
+          }),
+        );
+        return;
+      }
+    }
+    options.onListening?.({ ...spec, sensorId: l.sensorId, topic: l.topic }, address);
   });
 }
 
@@ -303,8 +310,11 @@ export function parseUdpListen(spec: string): UdpSensorSpec<never>[] {
     const driver = m?.[1] as UdpDriver | undefined;
     const port = m?.[3] !== undefined ? Number(m[3]) : driver ? DEFAULT_UDP_PORTS[driver] : NaN;
     if (!m || !driver || !(port >= 0 && port <= 65535)) {
-      throw Object.assign(new Error(`--udp: "${item}", expected DRIVER[:[HOST:]PORT] with DRIVER velodyne or ars548 and PORT 0..65535`), {
-        exitCode: 2,
+      throw new BadInputError({
+        where: "--udp",
+        what: `"${item}"`,
+        expected: "DRIVER[:[HOST:]PORT] with DRIVER velodyne or ars548 and PORT 0..65535",
+        code: "usage",
       });
     }
     const host = m[2]?.replace(/^\[(.*)\]$/, "$1");
@@ -313,6 +323,11 @@ export function parseUdpListen(spec: string): UdpSensorSpec<never>[] {
     else out.push({ driver, port, ...(host !== undefined ? { host } : {}) });
   }
   if (out.length === 0)
-    throw Object.assign(new Error(`--udp: "${spec}" names no sensor, expected e.g. velodyne:2368,ars548:42102`), { exitCode: 2 });
+    throw new BadInputError({
+      where: "--udp",
+      what: `"${spec}" names no sensor`,
+      expected: "e.g. velodyne:2368,ars548:42102",
+      code: "usage",
+    });
   return out;
 }

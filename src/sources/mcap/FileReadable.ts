@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { McapReadError } from "./errors";
+import { mcapReadError } from "./errors";
 import type { RecordingReadable } from "./types";
 
 /**
@@ -14,7 +14,7 @@ export class FileReadable implements RecordingReadable {
     private readonly byteSize: bigint,
   ) {}
 
-  /** Open a regular file; bad paths become a one-line McapReadError of kind "open". */
+  /** Open a regular file; bad paths become a one-line `mcapReadError` of kind "open". */
   static async open(path: string): Promise<FileReadable> {
     let stat;
     try {
@@ -22,20 +22,20 @@ export class FileReadable implements RecordingReadable {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : `cannot open (${code ?? "error"})`;
-      throw new McapReadError("open", path, undefined, `${why}, expected an MCAP file`);
+      throw mcapReadError("open", path, undefined, `${why}, expected an MCAP file`);
     }
     if (stat.isDirectory()) {
-      throw new McapReadError("open", path, undefined, "is a directory, expected an MCAP file");
+      throw mcapReadError("open", path, undefined, "is a directory, expected an MCAP file");
     }
     if (!stat.isFile()) {
-      throw new McapReadError("open", path, undefined, "is not a regular file, expected an MCAP file");
+      throw mcapReadError("open", path, undefined, "is not a regular file, expected an MCAP file");
     }
     let handle: FileHandle;
     try {
       handle = await fsp.open(path, "r");
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new McapReadError("open", path, undefined, `cannot open (${code ?? "error"}), expected a readable MCAP file`);
+      throw mcapReadError("open", path, undefined, `cannot open (${code ?? "error"}), expected a readable MCAP file`);
     }
     return new FileReadable(path, handle, BigInt(stat.size));
   }

@@ -1,18 +1,8 @@
 import { crc32 } from "node:zlib";
 import type { DecompressHandlers } from "@mcap/core";
 import type { Nanos, SensorMessage } from "../../types";
-import { errorText } from "./errors";
-
-/** A parse failure at a byte offset of the file (the top-level record or chunk at fault). */
-export class ParseDamage extends Error {
-  constructor(
-    readonly offset: number,
-    readonly kind: "truncated" | "corrupt",
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { errorText } from "../../types/errors";
+import { mcapReadError } from "./errors";
 
 export type ChannelInfo = Omit<SensorMessage, "logTime" | "publishTime" | "sequence" | "data"> & {
   /** Passes the topic filter. */
@@ -114,8 +104,9 @@ export class MessageParser {
     return op;
   }
 
+  /** A malformed record: `corrupt` at the file offset of the top-level record or chunk at fault. */
   private fail(fileOffset: number, what: string): never {
-    throw new ParseDamage(fileOffset, "corrupt", what);
+    throw mcapReadError("corrupt", this.file, BigInt(fileOffset), what);
   }
 
   private message(buf: Uint8Array, view: DataView, at: number, length: number, fileOffset: number, out: SensorMessage[]): void {

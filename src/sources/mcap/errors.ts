@@ -1,8 +1,8 @@
-/**
- * Why a recording could not be read (completely). Callers (the CLI) tell bad input apart from
- * internal failures by this class: bad input is exit code 2, anything else exit code 1.
- */
-export type McapReadErrorKind =
+import { BadInputError, isBadInput, type BadInputCode } from "../../types/errors";
+
+/** Why a recording could not be read (completely): the `code` of the readers' BadInputErrors. */
+export type McapReadErrorKind = Extract<
+  BadInputCode,
   /** The path does not exist, is not a regular file, or cannot be opened. */
   | "open"
   /** Zero bytes. */
@@ -12,30 +12,21 @@ export type McapReadErrorKind =
   /** The file ends in the middle of a record or without a footer. */
   | "truncated"
   /** A record is malformed: CRC mismatch, impossible length, bad compression, ... */
-  | "corrupt";
+  | "corrupt"
+>;
+
+const KINDS: ReadonlySet<BadInputCode> = new Set<McapReadErrorKind>(["open", "empty", "notMcap", "truncated", "corrupt"]);
 
 /**
- * One-line description of bad input: `<file>:<offset>: <what>, expected <what>`.
- * `offset` is the byte offset in the file of the record (or chunk) where the damage was found.
+ * One-line description of bad input: `<file>:<offset>: <what>, expected <what>`. `offset` is the
+ * byte offset in the file of the record (or chunk) where the damage was found; `detail` is
+ * squeezed onto one line.
  */
-export class McapReadError extends Error {
-  override readonly name = "McapReadError";
-  constructor(
-    readonly kind: McapReadErrorKind,
-    readonly file: string,
-    readonly offset: bigint | undefined,
-    readonly detail: string,
-  ) {
-    super(`${file}${offset === undefined ? "" : `:${offset}`}: ${oneLine(detail)}`);
-  }
+export function mcapReadError(kind: McapReadErrorKind, file: string, offset: bigint | undefined, detail: string): BadInputError {
+  return new BadInputError({ where: offset === undefined ? file : `${file}:${offset}`, what: detail, code: kind });
 }
 
-/** Error text from a library, squeezed onto one line. */
-export function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
-}
-
-/** The message of anything thrown, on one line. */
-export function errorText(err: unknown): string {
-  return oneLine(err instanceof Error ? err.message : String(err));
+/** True for the errors of `mcapReadError`: the recording itself is missing, damaged or not MCAP. */
+export function isMcapReadError(err: unknown): err is BadInputError & { code: McapReadErrorKind } {
+  return isBadInput(err) && KINDS.has(err.code);
 }

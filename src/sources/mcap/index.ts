@@ -1,6 +1,6 @@
 export { BufferReadable } from "./BufferReadable";
 export { FileReadable } from "./FileReadable";
-export { McapReadError, type McapReadErrorKind } from "./errors";
+export { isMcapReadError, mcapReadError, type McapReadErrorKind } from "./errors";
 export type { RecordingReadable } from "./types";
 export {
   createDiagnostics,

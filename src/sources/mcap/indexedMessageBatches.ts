@@ -1,7 +1,7 @@
 import type { DecompressHandlers, McapIndexedReader } from "@mcap/core";
 import type { SensorMessage } from "../../types";
-import { McapReadError } from "./errors";
-import { MessageParser, OP, ParseDamage, u64, type MessageFilter, type ParseCounters } from "./MessageParser";
+import { isMcapReadError, mcapReadError } from "./errors";
+import { MessageParser, OP, u64, type MessageFilter, type ParseCounters } from "./MessageParser";
 import type { RecordingReadable } from "./types";
 
 export type IndexedMessagesOptions = MessageFilter & {
@@ -61,24 +61,22 @@ export async function* indexedMessageBatches(
     );
   for (const c of chunks) {
     const at = Number(c.chunkStartOffset);
+    const damage = (what: string) => mcapReadError("corrupt", source.name, BigInt(at), `indexed read: ${what}`);
+    const bytes = await source.read(c.chunkStartOffset, c.chunkLength);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.byteLength < 9 || bytes[0] !== OP.CHUNK) {
+      throw damage(`ChunkIndex points at a record with opcode 0x${(bytes[0] ?? 0).toString(16)}, expected a Chunk record`);
+    }
+    const length = u64(view, 1);
+    if (9 + length !== bytes.byteLength) {
+      throw damage(`Chunk record declares ${length} bytes, expected ${bytes.byteLength - 9} from its ChunkIndex`);
+    }
     let out: SensorMessage[] = [];
     try {
-      const bytes = await source.read(c.chunkStartOffset, c.chunkLength);
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      if (bytes.byteLength < 9 || bytes[0] !== OP.CHUNK) {
-        throw new ParseDamage(
-          at,
-          "corrupt",
-          `ChunkIndex points at a record with opcode 0x${(bytes[0] ?? 0).toString(16)}, expected a Chunk record`,
-        );
-      }
-      const length = u64(view, 1);
-      if (9 + length !== bytes.byteLength) {
-        throw new ParseDamage(at, "corrupt", `Chunk record declares ${length} bytes, expected ${bytes.byteLength - 9} from its ChunkIndex`);
-      }
       parser.chunk(bytes, view, 9, length, at, out);
     } catch (err) {
-      if (err instanceof ParseDamage) throw new McapReadError(err.kind, source.name, BigInt(err.offset), `indexed read: ${err.message}`);
+      // The parser names the file and offset itself; here the damage is the indexed read's.
+      if (isMcapReadError(err)) throw damage(err.what);
       throw err;
     }
     let sorted = true;

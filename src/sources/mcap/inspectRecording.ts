@@ -1,8 +1,8 @@
-import type { TypedMcapRecords } from "@mcap/core";
+import type { TypedMcapRecord, TypedMcapRecords } from "@mcap/core";
 import { classifyTopic, resolveSensor, type ClassifyOptions, type TopicMapping } from "../../config/topicMapping";
 import { nsToSec, type Nanos, type TopicRole } from "../../types";
 import { decompressHandlers } from "./decompress";
-import { McapReadError } from "./errors";
+import { isMcapReadError, mcapReadError } from "./errors";
 import { openIndexed } from "./openIndexed";
 import { streamRecordBatches } from "./streamRecords";
 import type { RecordingReadable } from "./types";
@@ -24,6 +24,7 @@ export type TopicInspection = {
   reason?: string;
 };
 
+/** What `inspectRecording` found: the file's profile, counts, time span and topics (`avfusion inspect`). */
 export type RecordingInspection = {
   file: string;
   profile: string;
@@ -65,7 +66,7 @@ type SchemaRec = TypedMcapRecords["Schema"];
 /**
  * Profile, topics with counts and roles, time span, attachment and metadata counts. Uses the
  * summary (Statistics.channelMessageCounts) when it has one that covers every channel, otherwise
- * scans the file. Open / empty / not-MCAP errors throw McapReadError; damage found during a scan
+ * scans the file. Open / empty / not-MCAP errors throw an `mcapReadError`; damage found during a scan
  * after the header is returned in `damage` with the counts up to it.
  */
 export async function inspectRecording(source: RecordingReadable, options: InspectOptions = {}): Promise<RecordingInspection> {
@@ -115,24 +116,42 @@ export async function inspectRecording(source: RecordingReadable, options: Inspe
   return scan(source, base, options, handlers);
 }
 
+/** What a scan counts, record by record. */
+type ScanTally = {
+  header: TypedMcapRecords["Header"] | undefined;
+  schemas: Map<number, SchemaRec>;
+  channels: Map<number, ChannelRec>;
+  counts: Map<number, number>;
+  spans: Map<number, [bigint, bigint]>;
+  compression: Set<string>;
+  attachmentCount: number;
+  metadataCount: number;
+  chunkCount: number;
+  messageCount: number;
+  start: bigint | undefined;
+  end: bigint | undefined;
+};
+
 async function scan(
   source: RecordingReadable,
   base: Pick<RecordingInspection, "file" | "indexed" | "indexNote">,
   options: InspectOptions,
   handlers: Awaited<ReturnType<typeof decompressHandlers>>,
 ): Promise<RecordingInspection> {
-  let header: TypedMcapRecords["Header"] | undefined;
-  const schemas = new Map<number, SchemaRec>();
-  const channels = new Map<number, ChannelRec>();
-  const counts = new Map<number, number>();
-  const spans = new Map<number, [bigint, bigint]>();
-  const compression = new Set<string>();
-  let attachmentCount = 0;
-  let metadataCount = 0;
-  let chunkCount = 0;
-  let messageCount = 0;
-  let start: bigint | undefined;
-  let end: bigint | undefined;
+  const t: ScanTally = {
+    header: undefined,
+    schemas: new Map(),
+    channels: new Map(),
+    counts: new Map(),
+    spans: new Map(),
+    compression: new Set(),
+    attachmentCount: 0,
+    metadataCount: 0,
+    chunkCount: 0,
+    messageCount: 0,
+    start: undefined,
+    end: undefined,
+  };
   let damage: string | undefined;
   try {
     const batches = streamRecordBatches(source, {
@@ -141,71 +160,74 @@ async function scan(
       includeChunks: true,
     });
     for await (const { records } of batches) {
-      for (const r of records) {
-        switch (r.type) {
-          case "Header":
-            header = r;
-            break;
-          case "Schema":
-            if (!schemas.has(r.id)) schemas.set(r.id, r);
-            break;
-          case "Channel":
-            if (!channels.has(r.id)) channels.set(r.id, r);
-            break;
-          case "Message": {
-            messageCount++;
-            counts.set(r.channelId, (counts.get(r.channelId) ?? 0) + 1);
-            const span = spans.get(r.channelId);
-            if (!span) spans.set(r.channelId, [r.logTime, r.logTime]);
-            else {
-              if (r.logTime < span[0]) span[0] = r.logTime;
-              if (r.logTime > span[1]) span[1] = r.logTime;
-            }
-            if (start === undefined || r.logTime < start) start = r.logTime;
-            if (end === undefined || r.logTime > end) end = r.logTime;
-            break;
-          }
-          case "Chunk":
-            chunkCount++;
-            compression.add(r.compression);
-            break;
-          case "Attachment":
-            attachmentCount++;
-            break;
-          case "Metadata":
-            metadataCount++;
-            break;
-          default:
-            break;
-        }
-      }
+      for (const r of records) countRecord(t, r);
     }
   } catch (err) {
-    if (!(err instanceof McapReadError) || header === undefined) throw err;
+    if (!isMcapReadError(err) || t.header === undefined) throw err;
     damage = err.message;
   }
-  if (!header) throw new McapReadError("corrupt", source.name, 8n, "no Header record, expected a Header right after the magic");
+  const header = t.header;
+  if (!header) throw mcapReadError("corrupt", source.name, 8n, "no Header record, expected a Header right after the magic");
   return finish(
     {
       ...base,
       profile: header.profile,
       library: header.library,
       countsFrom: "scan",
-      messageCount,
-      startTime: start ?? 0n,
-      endTime: end ?? 0n,
-      attachmentCount,
-      metadataCount,
-      chunkCount,
-      compression: [...compression].sort(),
+      messageCount: t.messageCount,
+      startTime: t.start ?? 0n,
+      endTime: t.end ?? 0n,
+      attachmentCount: t.attachmentCount,
+      metadataCount: t.metadataCount,
+      chunkCount: t.chunkCount,
+      compression: [...t.compression].sort(),
       ...(damage === undefined ? {} : { damage }),
     },
-    [...channels.values()],
-    schemas,
-    counts,
-    spans,
+    [...t.channels.values()],
+    t.schemas,
+    t.counts,
+    t.spans,
     options,
   );
+}
+
+function countRecord(t: ScanTally, r: TypedMcapRecord): void {
+  switch (r.type) {
+    case "Header":
+      t.header = r;
+      break;
+    case "Schema":
+      if (!t.schemas.has(r.id)) t.schemas.set(r.id, r);
+      break;
+    case "Channel":
+      if (!t.channels.has(r.id)) t.channels.set(r.id, r);
+      break;
+    case "Message": {
+      t.messageCount++;
+      t.counts.set(r.channelId, (t.counts.get(r.channelId) ?? 0) + 1);
+      const span = t.spans.get(r.channelId);
+      if (!span) t.spans.set(r.channelId, [r.logTime, r.logTime]);
+      else {
+        if (r.logTime < span[0]) span[0] = r.logTime;
+        if (r.logTime > span[1]) span[1] = r.logTime;
+      }
+      if (t.start === undefined || r.logTime < t.start) t.start = r.logTime;
+      if (t.end === undefined || r.logTime > t.end) t.end = r.logTime;
+      break;
+    }
+    case "Chunk":
+      t.chunkCount++;
+      t.compression.add(r.compression);
+      break;
+    case "Attachment":
+      t.attachmentCount++;
+      break;
+    case "Metadata":
+      t.metadataCount++;
+      break;
+    default:
+      break;
+  }
 }
 
 function rate(count: number, span: [bigint, bigint] | undefined): number | null {

@@ -1,5 +1,5 @@
 import { McapIndexedReader, type DecompressHandlers } from "@mcap/core";
-import { errorText } from "./errors";
+import { errorText } from "../../types/errors";
 import type { RecordingReadable } from "./types";
 
 export type IndexedOpen = { ok: true; reader: McapIndexedReader } | { ok: false; reason: string };

@@ -2,7 +2,8 @@ import type { McapIndexedReader, TypedMcapRecords } from "@mcap/core";
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from "rxjs";
 import type { Nanos, SensorMessage } from "../../types";
 import { decompressHandlers } from "./decompress";
-import { McapReadError, errorText } from "./errors";
+import { errorText } from "../../types/errors";
+import { isMcapReadError, mcapReadError } from "./errors";
 import { chunksInTimeOrder, indexedMessageBatches } from "./indexedMessageBatches";
 import { noteError } from "./MessageParser";
 import { openIndexed } from "./openIndexed";
@@ -46,7 +47,7 @@ export type ReadRecordingOptions = {
   parser?: "fast" | "library";
   /**
    * On damage: `error` (default) delivers every message before the damage, then errors with a
-   * McapReadError; `complete` completes instead and leaves the text in `diagnostics.damage`.
+   * `mcapReadError`; `complete` completes instead and leaves the text in `diagnostics.damage`.
    */
   onDamage?: "error" | "complete";
   /** Filled in while reading; pass your own (createDiagnostics()) to look at it afterwards. */
@@ -100,7 +101,7 @@ const DEFAULT_BLOCK = 256 * 1024;
  * Messages in batches, pulled: the next bytes are read from the source only when the consumer
  * asks for the next batch. Streamed batches hold the messages of one block (default 256 KiB) or of
  * one chunk; indexed batches the messages of one chunk (`batchSize` when chunks overlap in time
- * and are merged). Damage throws a McapReadError after every earlier batch was yielded.
+ * and are merged). Damage throws an `mcapReadError` after every earlier batch was yielded.
  */
 export async function* readMessageBatches(
   source: RecordingReadable,
@@ -130,7 +131,7 @@ export async function* readMessageBatches(
       return;
     }
     if (access === "indexed") {
-      throw new McapReadError(
+      throw mcapReadError(
         "corrupt",
         source.name,
         undefined,
@@ -270,7 +271,7 @@ async function* indexedBatches(
     }
   } catch (err) {
     if (out.length > 0) yield out;
-    throw new McapReadError("corrupt", tracking.name, tracking.lastOffset, `indexed read: ${errorText(err)}`);
+    throw mcapReadError("corrupt", tracking.name, tracking.lastOffset, `indexed read: ${errorText(err)}`);
   }
   if (out.length > 0) yield out;
 }
@@ -287,7 +288,7 @@ async function* indexedBatches(
  * that hands work off asynchronously should iterate `readMessageBatches` itself with `for await`.
  *
  * Damage: every message before the damage is emitted, then the Observable errors with a
- * McapReadError (one-line message `file:offset: what, expected what`), or completes when
+ * `mcapReadError` (one-line message `file:offset: what, expected what`), or completes when
  * `onDamage: "complete"`; in both cases `diagnostics.damage` holds the text.
  *
  * Real-time pacing sleeps with `scheduler.schedule`, so a VirtualTimeScheduler drives it in tests.
@@ -346,10 +347,10 @@ export function readRecording(
         }
         if (!closed) subscriber.complete();
       } catch (err) {
-        if (err instanceof McapReadError) diag.damage = err.message;
+        if (isMcapReadError(err)) diag.damage = err.message;
         else noteError(diag, errorText(err));
         if (closed) return;
-        if (err instanceof McapReadError && options.onDamage === "complete") subscriber.complete();
+        if (isMcapReadError(err) && options.onDamage === "complete") subscriber.complete();
         else subscriber.error(err);
       } finally {
         await batches.return();

@@ -1,7 +1,7 @@
 import { MCAP_MAGIC, type DecompressHandlers } from "@mcap/core";
 import type { SensorMessage } from "../../types";
-import { McapReadError } from "./errors";
-import { MessageParser, OP, ParseDamage, u64, type MessageFilter, type ParseCounters } from "./MessageParser";
+import { mcapReadError } from "./errors";
+import { MessageParser, OP, u64, type MessageFilter, type ParseCounters } from "./MessageParser";
 import { checkMagic, OPCODE_NAMES } from "./streamRecords";
 import type { RecordingReadable } from "./types";
 
@@ -17,7 +17,7 @@ export type StreamMessagesOptions = MessageFilter & {
 /**
  * Streamed read of the messages, in file order, with MessageParser. Bytes are read in blocks of
  * `blockSize` (or one whole record when it is larger) only when the consumer pulls the next
- * batch; a batch holds the messages parsed from one block. Damage throws a McapReadError after
+ * batch; a batch holds the messages parsed from one block. Damage throws an `mcapReadError` after
  * every earlier batch was yielded.
  */
 export async function* streamMessageBatches(
@@ -27,41 +27,19 @@ export async function* streamMessageBatches(
   const size = Number(await source.size());
   await checkMagic(source, BigInt(size));
   const parser = new MessageParser(source.name, o, o.counters, o.handlers, o.validateCrcs);
-  let buf: Uint8Array = new Uint8Array(0);
-  let view = new DataView(buf.buffer);
-  let bufStart = MCAP_MAGIC.length; // file offset of buf[0]
+  const w = new FileWindow(source, size, o.blockSize, MCAP_MAGIC.length);
   let pos = MCAP_MAGIC.length; // file offset of the next record
   let out: SensorMessage[] = [];
-  const damage = (kind: "truncated" | "corrupt", at: number, what: string) => new McapReadError(kind, source.name, BigInt(at), what);
-
-  /** Make buf hold [pos, pos + n); false at end of file. */
-  const fill = async (n: number): Promise<boolean> => {
-    const have = bufStart + buf.byteLength - pos;
-    if (have >= n) return true;
-    if (pos + n > size) return false;
-    const want = Math.min(Math.max(n - have, o.blockSize), size - (bufStart + buf.byteLength));
-    const more = await source.read(BigInt(bufStart + buf.byteLength), BigInt(want));
-    if (have === 0) {
-      buf = more;
-    } else {
-      const joined = new Uint8Array(have + more.byteLength);
-      joined.set(buf.subarray(pos - bufStart));
-      joined.set(more, have);
-      buf = joined;
-    }
-    bufStart = pos;
-    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    return true;
-  };
+  const damage = (kind: "truncated" | "corrupt", at: number, what: string) => mcapReadError(kind, source.name, BigInt(at), what);
 
   for (;;) {
-    if (bufStart + buf.byteLength - pos < RECORD_HEADER) {
+    if (w.heldFrom(pos) < RECORD_HEADER) {
       // Next read: hand over what is parsed first, so the consumer sets the pace.
       if (out.length > 0) {
         yield out;
         out = [];
       }
-      if (!(await fill(RECORD_HEADER))) {
+      if (!(await w.fill(pos, RECORD_HEADER))) {
         throw pos === size
           ? damage(
               "truncated",
@@ -71,9 +49,9 @@ export async function* streamMessageBatches(
           : damage("truncated", pos, `file ends inside a record header (${size - pos} bytes of it present), expected a complete record`);
       }
     }
-    const at = pos - bufStart;
-    const op = buf[at];
-    const length = u64(view, at + 1);
+    const at = pos - w.start;
+    const op = w.bytes[at];
+    const length = u64(w.view, at + 1);
     const total = RECORD_HEADER + length;
     if (pos + total > size) {
       if (out.length > 0) yield out;
@@ -84,47 +62,101 @@ export async function* streamMessageBatches(
         `${what} declares ${length} bytes but the file ends ${size - pos - RECORD_HEADER} bytes later, expected a complete record`,
       );
     }
-    if (bufStart + buf.byteLength - pos < total) {
+    if (w.heldFrom(pos) < total) {
       if (out.length > 0) {
         yield out;
         out = [];
       }
-      if (total > o.blockSize) {
-        // A big record (a chunk, a camera frame) is read alone in one piece: re-reading the part
-        // of it the last block held is cheaper than allocating and copying a joined buffer.
-        buf = await source.read(BigInt(pos), BigInt(total));
-        bufStart = pos;
-        view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      } else {
-        await fill(total);
-      }
+      // A big record (a chunk, a camera frame) is read alone in one piece: re-reading the part
+      // of it the last block held is cheaper than allocating and copying a joined buffer.
+      if (total > o.blockSize) await w.readAlone(pos, total);
+      else await w.fill(pos, total);
     }
-    const rec = pos - bufStart;
     try {
-      parser.topLevel(buf, view, rec, length, pos, out);
+      parser.topLevel(w.bytes, w.view, pos - w.start, length, pos, out);
     } catch (err) {
+      // The parser's damage already names this file and the record's offset.
       if (out.length > 0) yield out;
-      if (err instanceof ParseDamage) throw damage(err.kind, err.offset, err.message);
       throw err;
     }
     pos += total;
     if (op === OP.FOOTER) {
       if (out.length > 0) yield out;
-      const magicEnd = pos + MCAP_MAGIC.length;
-      if (magicEnd > size)
-        throw damage("truncated", pos, `file ends inside the closing magic, expected ${MCAP_MAGIC.length} bytes of magic after the footer`);
-      if (!(await fill(MCAP_MAGIC.length))) throw damage("truncated", pos, "file ends before the closing magic");
-      const m = buf.subarray(pos - bufStart, pos - bufStart + MCAP_MAGIC.length);
-      if (!MCAP_MAGIC.every((b, i) => m[i] === b)) {
-        throw damage(
-          "corrupt",
-          pos,
-          `closing magic is ${Array.from(m, (b) => b.toString(16).padStart(2, "0")).join(" ")}, expected the MCAP magic`,
-        );
-      }
-      if (magicEnd !== size)
-        throw damage("corrupt", magicEnd, `${size - magicEnd} unexpected bytes after the closing magic, expected end of file`);
+      await checkClosingMagic(w, pos, size, damage);
       return;
     }
+  }
+}
+
+/** After the footer: the closing magic, then the end of the file. */
+async function checkClosingMagic(
+  w: FileWindow,
+  pos: number,
+  size: number,
+  damage: (kind: "truncated" | "corrupt", at: number, what: string) => Error,
+): Promise<void> {
+  const magicEnd = pos + MCAP_MAGIC.length;
+  if (magicEnd > size)
+    throw damage("truncated", pos, `file ends inside the closing magic, expected ${MCAP_MAGIC.length} bytes of magic after the footer`);
+  if (!(await w.fill(pos, MCAP_MAGIC.length))) throw damage("truncated", pos, "file ends before the closing magic");
+  const m = w.bytes.subarray(pos - w.start, pos - w.start + MCAP_MAGIC.length);
+  if (!MCAP_MAGIC.every((b, i) => m[i] === b)) {
+    throw damage(
+      "corrupt",
+      pos,
+      `closing magic is ${Array.from(m, (b) => b.toString(16).padStart(2, "0")).join(" ")}, expected the MCAP magic`,
+    );
+  }
+  if (magicEnd !== size)
+    throw damage("corrupt", magicEnd, `${size - magicEnd} unexpected bytes after the closing magic, expected end of file`);
+}
+
+/**
+ * The bytes of the file from `start` on that the reader holds: refilled block by block as the
+ * read position moves on, so read-ahead stays one block (or one record).
+ */
+class FileWindow {
+  bytes: Uint8Array = new Uint8Array(0);
+  view = new DataView(this.bytes.buffer);
+
+  constructor(
+    private readonly source: RecordingReadable,
+    private readonly size: number,
+    private readonly blockSize: number,
+    /** File offset of bytes[0]. */
+    public start: number,
+  ) {}
+
+  /** Bytes held from file offset `pos` on. */
+  heldFrom(pos: number): number {
+    return this.start + this.bytes.byteLength - pos;
+  }
+
+  /** Makes the window hold [pos, pos + n), keeping what it has of it; false at end of file. */
+  async fill(pos: number, n: number): Promise<boolean> {
+    const have = this.heldFrom(pos);
+    if (have >= n) return true;
+    if (pos + n > this.size) return false;
+    const end = this.start + this.bytes.byteLength;
+    const want = Math.min(Math.max(n - have, this.blockSize), this.size - end);
+    const more = await this.source.read(BigInt(end), BigInt(want));
+    if (have === 0) {
+      this.bytes = more;
+    } else {
+      const joined = new Uint8Array(have + more.byteLength);
+      joined.set(this.bytes.subarray(pos - this.start));
+      joined.set(more, have);
+      this.bytes = joined;
+    }
+    this.start = pos;
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return true;
+  }
+
+  /** Replaces the window with [pos, pos + n) read in one piece. */
+  async readAlone(pos: number, n: number): Promise<void> {
+    this.bytes = await this.source.read(BigInt(pos), BigInt(n));
+    this.start = pos;
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 }
