@@ -8,6 +8,7 @@
 import { Command } from "commander";
 import { loadavg } from "node:os";
 import { registerEval } from "../src/cli/eval";
+import { isBadInput } from "../src/types/errors";
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -29,6 +30,6 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`evalSuite: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}\n`);
-    process.exit(err instanceof Error && (err as Error & { exitCode?: number }).exitCode === 2 ? 2 : 1);
+    process.exit(isBadInput(err) ? 2 : 1);
   },
 );

@@ -8,7 +8,8 @@ import { captureEncodedTicks, fuseCached } from "../src/eval/cachedFusion";
 import { createNaiveFusionHead, loadFusionHead } from "../src/fusion";
 import type { FusionHead } from "../src/fusion/fusionHead";
 import { existsSync } from "fs";
-import { parseSuite, expandSuite, recoveryRun, SuiteError, validateSuite } from "../src/eval/suite";
+import { parseSuite, expandSuite, recoveryRun, validateSuite } from "../src/eval/suite";
+import { BadInputError } from "../src/types/errors";
 import { loadSuite, suiteScenarioLoader } from "../src/eval/runSuite";
 import type { EncodedTick } from "../src/encoders/encodeBundle";
 import type { FusionCandidate } from "../src/fusion/fusionHead";
@@ -67,7 +68,7 @@ describe("suite definition", () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(SuiteError);
+    expect(err).toBeInstanceOf(BadInputError);
     const msg = (err as Error).message;
     expect(msg.split("\n")).toHaveLength(1);
     expect(msg).toMatch(re);

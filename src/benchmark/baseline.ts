@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BadInputError } from "../types/errors";
 import type { BenchReport } from "./types";
 
 const stat = z.object({ p50Ms: z.number(), p99Ms: z.number() }).loose();
@@ -23,30 +24,27 @@ const baselineSchema = z
 
 export type Baseline = z.infer<typeof baselineSchema>;
 
-/** A baseline file's JSON, validated; one line naming the file and the first bad field otherwise. */
+const BASELINE_EXPECTED = "the output of avfusion bench --json or --save-baseline";
+
+/** A baseline file's JSON, validated; otherwise a BadInputError of one line naming the file and the first bad field. */
 export function parseBaseline(text: string, file: string): Baseline {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new BaselineError(
-      `baseline ${file}: not JSON (${(err as Error).message.split("\n")[0]}), expected the output of avfusion bench --json or --save-baseline`,
-    );
+    throw new BadInputError({
+      where: `baseline ${file}`,
+      what: `not JSON (${(err as Error).message.split("\n")[0]})`,
+      expected: BASELINE_EXPECTED,
+    });
   }
   const parsed = baselineSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join(".") : "(root)";
-    throw new BaselineError(
-      `baseline ${file}: ${where}: ${issue?.message ?? "invalid"}, expected the output of avfusion bench --json or --save-baseline`,
-    );
+    throw new BadInputError({ where: `baseline ${file}`, what: `${where}: ${issue?.message ?? "invalid"}`, expected: BASELINE_EXPECTED });
   }
   return parsed.data;
-}
-
-/** A bad baseline file: the CLI reports it as bad input (exit 2). */
-export class BaselineError extends Error {
-  readonly exitCode = 2;
 }
 
 export type RatioRow = {

@@ -5,10 +5,8 @@ import { createBundleEncoder } from "../encoders/encodeBundle";
 import { createSensorEncoders } from "../encoders/sensorEncoders";
 import type { ModelFiles } from "../runtime/modelFiles";
 import { createFusionStage, decodeAndAlign, type PipelinePlan } from "../pipeline";
-import { encodeProto } from "../schemas/protoRegistry";
-import { toSceneProto } from "../sinks/sceneProto";
 import { McapSink } from "../sinks/mcap/McapSink";
-import { toSceneUpdate } from "../sinks/mcap/sceneUpdate";
+import { writeSceneToMcap } from "../sinks/sceneOutputs";
 import type { SensorMessage, SyncedBundle } from "../types";
 import { LatencyRecorder, type LatencySummary } from "./histogram";
 
@@ -77,6 +75,16 @@ const cpuMs = (): number => {
   return (u.user + u.system) / 1000;
 };
 
+/** Per tick: decode + sync, fusion + scene, sink and total, in one clock (wall or CPU). */
+type TickRecorders = { decodeSync: LatencyRecorder; fusionScene: LatencyRecorder; sink: LatencyRecorder; total: LatencyRecorder };
+
+const tickRecorders = (): TickRecorders => ({
+  decodeSync: new LatencyRecorder([1]),
+  fusionScene: new LatencyRecorder([1]),
+  sink: new LatencyRecorder([1]),
+  total: new LatencyRecorder([1]),
+});
+
 /**
  * The pipeline's cost per tick without the encoders: every message through decode and the
  * aligner (fed synchronously from memory, so no file I/O), then the fusion stage on the cached
@@ -90,89 +98,13 @@ export async function measurePipelineOverhead(
   options: { passes?: number } = {},
 ): Promise<OverheadResult> {
   const passes = Math.max(1, options.passes ?? 5);
-  const recorders = () => ({
-    decodeSync: new LatencyRecorder([1]),
-    fusionScene: new LatencyRecorder([1]),
-    sink: new LatencyRecorder([1]),
-    total: new LatencyRecorder([1]),
-  });
-  const r = recorders();
-  const c = recorders();
+  const r = tickRecorders();
+  const c = tickRecorders();
   let ticks = 0;
   const bySchema = new Map<string, LatencyRecorder>();
   // Pass −1 warms up the JIT and is not recorded.
   for (let pass = -1; pass < passes; pass++) {
-    const rec = pass >= 0;
-    const aligned = decodeAndAlign(plan, {
-      decode: {
-        onTiming: (ms, msg) => {
-          if (!rec) return;
-          let h = bySchema.get(msg.schemaName);
-          if (!h) bySchema.set(msg.schemaName, (h = new LatencyRecorder([])));
-          h.record(ms);
-        },
-      },
-    });
-    const fuse = createFusionStage(plan);
-    const sink = await McapSink.open(countingWritable(), { library: "avfusion bench overhead" });
-    const input = new Subject<SensorMessage>();
-    const emitted: { bundle: SyncedBundle; decodeSyncMs: number; decodeSyncCpuMs: number }[] = [];
-    let spent = 0;
-    let spentCpu = 0;
-    input.pipe(aligned.operator).subscribe((bundle) => {
-      emitted.push({ bundle, decodeSyncMs: spent, decodeSyncCpuMs: spentCpu });
-      spent = 0;
-      spentCpu = 0;
-    });
-    for (const m of messages) {
-      const c0 = cpuMs();
-      const t0 = performance.now();
-      input.next(m);
-      spent += performance.now() - t0;
-      spentCpu += cpuMs() - c0;
-    }
-    input.complete();
-    const bySeq = new Map(encoded.map((e) => [e.synced.seq, e]));
-    for (const { bundle, decodeSyncMs, decodeSyncCpuMs } of emitted) {
-      const cached = bySeq.get(bundle.seq);
-      if (!cached) continue;
-      // The freshly aligned bundle with the cached evidence of the same tick (deterministic replay).
-      const tick: EncodedTick = { ...cached, synced: bundle };
-      let c0 = cpuMs();
-      let t = performance.now();
-      const scene = fuse(tick, aligned.decodeStats.byTopic.values()).scene;
-      const fusionSceneMs = performance.now() - t;
-      const fusionSceneCpuMs = cpuMs() - c0;
-      c0 = cpuMs();
-      t = performance.now();
-      await sink.write(
-        "/avfusion/scene",
-        "avfusion.SceneState",
-        scene.stamp,
-        scene.stamp,
-        encodeProto("avfusion.SceneState", toSceneProto(scene)),
-      );
-      await sink.write(
-        "/avfusion/scene_boxes",
-        "foxglove.SceneUpdate",
-        scene.stamp,
-        scene.stamp,
-        encodeProto("foxglove.SceneUpdate", toSceneUpdate(scene)),
-      );
-      const sinkMs = performance.now() - t;
-      const sinkCpuMs = cpuMs() - c0;
-      if (!rec) continue;
-      c.decodeSync.record(decodeSyncCpuMs);
-      c.fusionScene.record(fusionSceneCpuMs);
-      c.sink.record(sinkCpuMs);
-      c.total.record(decodeSyncCpuMs + fusionSceneCpuMs + sinkCpuMs);
-      r.decodeSync.record(decodeSyncMs);
-      r.fusionScene.record(fusionSceneMs);
-      r.sink.record(sinkMs);
-      r.total.record(decodeSyncMs + fusionSceneMs + sinkMs);
-      ticks++;
-    }
-    await sink.close();
+    ticks += await overheadPass(messages, plan, encoded, pass >= 0 ? { wall: r, cpu: c, bySchema } : undefined);
   }
   return {
     ticks,
@@ -182,21 +114,7 @@ export async function measurePipelineOverhead(
     sink: r.sink.summary(),
     total: r.total.summary(),
     over1ms: r.total.missed(1),
-    decodeBySchema: Object.fromEntries(
-      [...bySchema].map(([schema, h]) => {
-        const sum = h.summary();
-        return [
-          schema,
-          {
-            messages: sum.count,
-            p50Ms: sum.p50Ms,
-            meanMs: sum.meanMs,
-            p99Ms: sum.p99Ms,
-            msPerTick: Math.round(((sum.meanMs * sum.count) / Math.max(1, ticks)) * 1000) / 1000,
-          },
-        ];
-      }),
-    ),
+    decodeBySchema: decodeBySchemaSummary(bySchema, ticks),
     cpu: {
       decodeSync: c.decodeSync.summary(),
       fusionScene: c.fusionScene.summary(),
@@ -205,4 +123,91 @@ export async function measurePipelineOverhead(
       over1ms: c.total.missed(1),
     },
   };
+}
+
+/** One replay with fresh state; measured into `rec` (undefined: the warm-up pass). Returns the ticks measured. */
+async function overheadPass(
+  messages: readonly SensorMessage[],
+  plan: PipelinePlan,
+  encoded: readonly EncodedTick[],
+  rec: { wall: TickRecorders; cpu: TickRecorders; bySchema: Map<string, LatencyRecorder> } | undefined,
+): Promise<number> {
+  const aligned = decodeAndAlign(plan, {
+    decode: {
+      onTiming: (ms, msg) => {
+        if (!rec) return;
+        let h = rec.bySchema.get(msg.schemaName);
+        if (!h) rec.bySchema.set(msg.schemaName, (h = new LatencyRecorder([])));
+        h.record(ms);
+      },
+    },
+  });
+  const fuse = createFusionStage(plan);
+  const sink = await McapSink.open(countingWritable(), { library: "avfusion bench overhead" });
+  const input = new Subject<SensorMessage>();
+  const emitted: { bundle: SyncedBundle; decodeSyncMs: number; decodeSyncCpuMs: number }[] = [];
+  let spent = 0;
+  let spentCpu = 0;
+  input.pipe(aligned.operator).subscribe((bundle) => {
+    emitted.push({ bundle, decodeSyncMs: spent, decodeSyncCpuMs: spentCpu });
+    spent = 0;
+    spentCpu = 0;
+  });
+  for (const m of messages) {
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    input.next(m);
+    spent += performance.now() - t0;
+    spentCpu += cpuMs() - c0;
+  }
+  input.complete();
+  const bySeq = new Map(encoded.map((e) => [e.synced.seq, e]));
+  let ticks = 0;
+  for (const { bundle, decodeSyncMs, decodeSyncCpuMs } of emitted) {
+    const cached = bySeq.get(bundle.seq);
+    if (!cached) continue;
+    // The freshly aligned bundle with the cached evidence of the same tick (deterministic replay).
+    const tick: EncodedTick = { ...cached, synced: bundle };
+    let c0 = cpuMs();
+    let t = performance.now();
+    const scene = fuse(tick, aligned.decodeStats.byTopic.values()).scene;
+    const fusionSceneMs = performance.now() - t;
+    const fusionSceneCpuMs = cpuMs() - c0;
+    c0 = cpuMs();
+    t = performance.now();
+    await writeSceneToMcap(sink, scene);
+    const sinkMs = performance.now() - t;
+    const sinkCpuMs = cpuMs() - c0;
+    if (!rec) continue;
+    recordTick(rec.cpu, decodeSyncCpuMs, fusionSceneCpuMs, sinkCpuMs);
+    recordTick(rec.wall, decodeSyncMs, fusionSceneMs, sinkMs);
+    ticks++;
+  }
+  await sink.close();
+  return ticks;
+}
+
+function recordTick(r: TickRecorders, decodeSync: number, fusionScene: number, sink: number): void {
+  r.decodeSync.record(decodeSync);
+  r.fusionScene.record(fusionScene);
+  r.sink.record(sink);
+  r.total.record(decodeSync + fusionScene + sink);
+}
+
+function decodeBySchemaSummary(bySchema: ReadonlyMap<string, LatencyRecorder>, ticks: number): OverheadResult["decodeBySchema"] {
+  return Object.fromEntries(
+    [...bySchema].map(([schema, h]) => {
+      const sum = h.summary();
+      return [
+        schema,
+        {
+          messages: sum.count,
+          p50Ms: sum.p50Ms,
+          meanMs: sum.meanMs,
+          p99Ms: sum.p99Ms,
+          msPerTick: Math.round(((sum.meanMs * sum.count) / Math.max(1, ticks)) * 1000) / 1000,
+        },
+      ];
+    }),
+  );
 }

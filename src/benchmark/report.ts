@@ -1,4 +1,4 @@
-import type { ScenarioSeries } from "./runScenario";
+import type { ScenarioSeries } from "./ScenarioMeter";
 import { formatMachine } from "./machine";
 import type { BenchReport, MachineInfo, ScenarioResult } from "./types";
 

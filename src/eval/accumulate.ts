@@ -65,18 +65,34 @@ export function accumulate(
   for (const boxes of ("get" in pred ? pred : groupBySample(pred)).values())
     for (const b of boxes) if (b.detectionName === className) preds.push(b);
   if (npos === 0) return noPredictions(0, preds.length);
+  const m = matchGreedily(classGt, preds, distTh, options.orientPeriod ?? 2 * Math.PI);
+  if (m.matchConf.length === 0) return noPredictions(npos, preds.length);
+  return curves(m, npos, preds.length);
+}
 
+/** The greedy matching's outcome, per prediction in rank order and per match. */
+type Matching = {
+  tpCum: number[];
+  fpCum: number[];
+  conf: number[];
+  /** Per match: each TP error and the prediction's score. */
+  match: Record<TpMetric, number[]>;
+  matchConf: number[];
+};
+
+/** Predictions by descending score each take the nearest untaken GT of their sample, when it is within `distTh`. */
+function matchGreedily(classGt: ReadonlyMap<string, EvalBox[]>, preds: readonly EvalBox[], distTh: number, period: number): Matching {
   // sorted((score, index)) reversed: descending score, equal scores by descending index.
   const order = preds.map((_, i) => i);
   order.sort((a, b) => preds[b]!.score - preds[a]!.score || b - a);
-
-  const period = options.orientPeriod ?? 2 * Math.PI;
   const taken = new Map<string, Uint8Array>();
-  const tpCum: number[] = [];
-  const fpCum: number[] = [];
-  const conf: number[] = [];
-  const match: Record<TpMetric, number[]> = { trans_err: [], scale_err: [], orient_err: [], vel_err: [], attr_err: [] };
-  const matchConf: number[] = [];
+  const m: Matching = {
+    tpCum: [],
+    fpCum: [],
+    conf: [],
+    match: { trans_err: [], scale_err: [], orient_err: [], vel_err: [], attr_err: [] },
+    matchConf: [],
+  };
   let tp = 0;
   let fp = 0;
   for (const ind of order) {
@@ -99,44 +115,47 @@ export function accumulate(
         takenHere[matchIdx] = 1;
         tp++;
         const g = candidates[matchIdx]!;
-        match.trans_err.push(centerDistance(g, p));
-        match.vel_err.push(velocityL2(g, p));
-        match.scale_err.push(g.size && p.size ? 1 - scaleIou(g.size, p.size) : NaN);
-        match.orient_err.push(g.rotation && p.rotation ? yawDiff(g.rotation, p.rotation, period) : NaN);
-        match.attr_err.push(1 - attrAcc(g.attribute, p.attribute));
-        matchConf.push(p.score);
+        m.match.trans_err.push(centerDistance(g, p));
+        m.match.vel_err.push(velocityL2(g, p));
+        m.match.scale_err.push(g.size && p.size ? 1 - scaleIou(g.size, p.size) : NaN);
+        m.match.orient_err.push(g.rotation && p.rotation ? yawDiff(g.rotation, p.rotation, period) : NaN);
+        m.match.attr_err.push(1 - attrAcc(g.attribute, p.attribute));
+        m.matchConf.push(p.score);
       } else {
         fp++;
       }
     } else {
       fp++;
     }
-    tpCum.push(tp);
-    fpCum.push(fp);
-    conf.push(p.score);
+    m.tpCum.push(tp);
+    m.fpCum.push(fp);
+    m.conf.push(p.score);
   }
-  if (matchConf.length === 0) return noPredictions(npos, preds.length);
+  return m;
+}
 
-  const n = tpCum.length;
+/** The 101-point precision and confidence curves over recall, and each TP error's cumulative mean read off at the grid's scores. */
+function curves(m: Matching, npos: number, numPred: number): DetectionMetricData {
+  const n = m.tpCum.length;
   const prec = new Float64Array(n);
   const rec = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    prec[i] = tpCum[i]! / (fpCum[i]! + tpCum[i]!);
-    rec[i] = tpCum[i]! / npos;
+    prec[i] = m.tpCum[i]! / (m.fpCum[i]! + m.tpCum[i]!);
+    rec[i] = m.tpCum[i]! / npos;
   }
   const recallGrid = linspace01(CURVE_POINTS);
   const precision = npInterp(recallGrid, rec, prec, undefined, 0);
-  const confidence = npInterp(recallGrid, rec, conf, undefined, 0);
+  const confidence = npInterp(recallGrid, rec, m.conf, undefined, 0);
 
-  // Each error's cumulative mean, read off at the score of each grid point (arrays reversed so xp ascends).
+  // Arrays reversed so xp ascends.
   const confRev = confidence.slice().reverse();
-  const matchConfRev = matchConf.slice().reverse();
+  const matchConfRev = m.matchConf.slice().reverse();
   const errors = {} as Record<TpMetric, Float64Array>;
-  for (const m of TP_METRICS) {
-    const cm = cummean(match[m]).reverse();
-    errors[m] = npInterp(confRev, matchConfRev, cm).reverse();
+  for (const metric of TP_METRICS) {
+    const cm = cummean(m.match[metric]).reverse();
+    errors[metric] = npInterp(confRev, matchConfRev, cm).reverse();
   }
-  return { recall: recallGrid, precision, confidence, errors, matches: matchConf.length, numGt: npos, numPred: preds.length };
+  return { recall: recallGrid, precision, confidence, errors, matches: m.matchConf.length, numGt: npos, numPred };
 }
 
 /** Index of the last non-zero confidence on the curve (0 when none). */

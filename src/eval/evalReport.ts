@@ -4,6 +4,7 @@
  */
 import type { SceneDetectionMetrics } from "./evaluateScenes";
 import { mergeSirenMetrics, type SirenMetrics } from "./evaluateSiren";
+import { markdownTable } from "./markdownTable";
 
 /**
  * `fused`: the full pipeline (tracker + learned head when one is shipped); `tracker`: the tracker
@@ -173,116 +174,108 @@ export function buildEvalReport(
 
 const fmt = (x: number | null, digits = 3): string => (x === null ? "–" : x.toFixed(digits));
 
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]): string => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
 /**
  * Markdown for the README / reports: per-entry results, an ablation table (rows = recording ×
  * condition, columns = pipelines, cells = mAP / NDS), robustness ratios and siren metrics.
  */
 export function formatEvalMarkdown(report: EvalReport): string {
-  const classes: string[] = [];
-  for (const e of report.results) for (const c of Object.keys(e.apByClass)) if (!classes.includes(c)) classes.push(c);
   const out: string[] = [];
   out.push("### Detection (nuScenes-style, centre distance 0.5/1/2/4 m)\n");
-  out.push(
-    table(
-      [
-        "recording",
-        "condition",
-        "pipeline",
-        "mAP",
-        "NDS",
-        ...classes.map((c) => `AP ${c}`),
-        "ATE m",
-        "ASE",
-        "AOE rad",
-        "AVE m/s",
-        "frames",
-      ],
-      report.results.map((e) => [
-        e.recording,
-        e.condition,
-        e.pipeline,
-        fmt(e.mAP),
-        fmt(e.nds),
-        ...classes.map((c) => (c in e.apByClass ? fmt(e.apByClass[c] ?? null) : "n/a")),
-        fmt(e.ate),
-        fmt(e.ase),
-        fmt(e.aoe),
-        fmt(e.ave),
-        e.framesWithoutScene ? `${e.frames} (${e.framesWithoutScene} without scene)` : String(e.frames),
-      ]),
-    ),
-  );
-  const pipelines = EVAL_PIPELINES.filter((p) => report.results.some((e) => e.pipeline === p));
-  const keys: string[] = [];
-  for (const e of report.results) {
-    const k = `${e.recording}\u0000${e.condition}`;
-    if (!keys.includes(k)) keys.push(k);
-  }
+  out.push(detectionTable(report.results));
   out.push("\n\n### Ablation (mAP / NDS)\n");
-  out.push(
-    table(
-      ["recording", "condition", ...pipelines],
-      keys.map((k) => {
-        const [recording, condition] = k.split("\u0000") as [string, string];
-        return [
-          recording,
-          condition,
-          ...pipelines.map((p) => {
-            const e = report.results.find((r) => r.recording === recording && r.condition === condition && r.pipeline === p);
-            return e ? `${fmt(e.mAP)} / ${fmt(e.nds)}` : "–";
-          }),
-        ];
-      }),
-    ),
-  );
+  out.push(ablationTable(report.results));
   const { rows, metric, cleanCondition } = report.robustness;
   if (rows.length) {
-    const conds: string[] = [];
-    for (const r of rows) if (!conds.includes(r.condition)) conds.push(r.condition);
     out.push(
       `\n\n### Robustness (${metric === "nds" ? "NDS" : "mAP"} in condition / ${metric === "nds" ? "NDS" : "mAP"} in ${cleanCondition})\n`,
     );
-    out.push(
-      table(
-        ["pipeline", ...conds],
-        EVAL_PIPELINES.filter((p) => rows.some((r) => r.pipeline === p)).map((p) => [
-          p,
-          ...conds.map((c) => {
-            const r = rows.find((x) => x.pipeline === p && x.condition === c);
-            return r ? fmt(r.ratio, 2) : "–";
-          }),
-        ]),
-      ),
-    );
+    out.push(robustnessTable(rows));
   }
-  const s = report.siren;
   out.push("\n\n### Siren\n");
-  out.push(
-    table(
-      [
-        "ticks",
-        "precision",
-        "recall",
-        "false-alarm rate",
-        "median bearing error (nearer of front/back)",
-        "median bearing error (front only)",
-      ],
-      [
-        [
-          String(s.ticks),
-          fmt(s.precision),
-          fmt(s.recall),
-          fmt(s.falseAlarmRate),
-          `${fmt(s.medianBearingErrorDeg, 1)}°`,
-          `${fmt(s.medianFrontBearingErrorDeg, 1)}°`,
-        ],
-      ],
-    ),
-  );
+  out.push(sirenTable(report.siren));
   return out.join("\n") + "\n";
+}
+
+/** One row per recording × condition × pipeline: mAP, NDS, AP per class (every class any entry has), TP errors, frames. */
+function detectionTable(results: readonly EvalResultEntry[]): string {
+  const classes: string[] = [];
+  for (const e of results) for (const c of Object.keys(e.apByClass)) if (!classes.includes(c)) classes.push(c);
+  return markdownTable(
+    ["recording", "condition", "pipeline", "mAP", "NDS", ...classes.map((c) => `AP ${c}`), "ATE m", "ASE", "AOE rad", "AVE m/s", "frames"],
+    results.map((e) => [
+      e.recording,
+      e.condition,
+      e.pipeline,
+      fmt(e.mAP),
+      fmt(e.nds),
+      ...classes.map((c) => (c in e.apByClass ? fmt(e.apByClass[c] ?? null) : "n/a")),
+      fmt(e.ate),
+      fmt(e.ase),
+      fmt(e.aoe),
+      fmt(e.ave),
+      e.framesWithoutScene ? `${e.frames} (${e.framesWithoutScene} without scene)` : String(e.frames),
+    ]),
+  );
+}
+
+/** Rows = recording × condition (first-seen order), columns = pipelines, cells = mAP / NDS. */
+function ablationTable(results: readonly EvalResultEntry[]): string {
+  const pipelines = EVAL_PIPELINES.filter((p) => results.some((e) => e.pipeline === p));
+  const keys: string[] = [];
+  for (const e of results) {
+    const k = `${e.recording}\u0000${e.condition}`;
+    if (!keys.includes(k)) keys.push(k);
+  }
+  return markdownTable(
+    ["recording", "condition", ...pipelines],
+    keys.map((k) => {
+      const [recording, condition] = k.split("\u0000") as [string, string];
+      return [
+        recording,
+        condition,
+        ...pipelines.map((p) => {
+          const e = results.find((r) => r.recording === recording && r.condition === condition && r.pipeline === p);
+          return e ? `${fmt(e.mAP)} / ${fmt(e.nds)}` : "–";
+        }),
+      ];
+    }),
+  );
+}
+
+function robustnessTable(rows: readonly RobustnessRow[]): string {
+  const conds: string[] = [];
+  for (const r of rows) if (!conds.includes(r.condition)) conds.push(r.condition);
+  return markdownTable(
+    ["pipeline", ...conds],
+    EVAL_PIPELINES.filter((p) => rows.some((r) => r.pipeline === p)).map((p) => [
+      p,
+      ...conds.map((c) => {
+        const r = rows.find((x) => x.pipeline === p && x.condition === c);
+        return r ? fmt(r.ratio, 2) : "–";
+      }),
+    ]),
+  );
+}
+
+function sirenTable(s: SirenSummary): string {
+  return markdownTable(
+    [
+      "ticks",
+      "precision",
+      "recall",
+      "false-alarm rate",
+      "median bearing error (nearer of front/back)",
+      "median bearing error (front only)",
+    ],
+    [
+      [
+        String(s.ticks),
+        fmt(s.precision),
+        fmt(s.recall),
+        fmt(s.falseAlarmRate),
+        `${fmt(s.medianBearingErrorDeg, 1)}°`,
+        `${fmt(s.medianFrontBearingErrorDeg, 1)}°`,
+      ],
+    ],
+  );
 }

@@ -2,6 +2,7 @@
  * The devkit's DetectionEval.evaluate + DetectionMetrics: AP per class and threshold, TP errors
  * per class, mAP, mean TP errors, TP scores and NDS.
  */
+import { BadInputError } from "../types/errors";
 import { accumulate, calcAp, calcTp, groupBySample } from "./accumulate";
 import { npMean, npNanMean } from "./numpyMath";
 import type { DetectionConfig, DetectionMetricData, DetectionMetrics, EvalBox, TpMetric } from "./types";
@@ -32,20 +33,15 @@ export const NUSCENES_DETECTION_CONFIG: DetectionConfig = {
   halfPeriodClasses: ["barrier"],
 };
 
-/** Thrown for boxes the evaluation cannot use; the message names the box and what was expected. */
-export class EvalInputError extends Error {
-  override name = "EvalInputError";
-}
-
+/** A box the evaluation cannot use: BadInputError naming the box and what was expected. */
 function checkBox(b: EvalBox, what: string, index: number, isPred: boolean): void {
   const where = `${what}[${index}] (sample ${b.sample}, class ${b.detectionName})`;
-  if (!b.translation.every(Number.isFinite))
-    throw new EvalInputError(`${where}: translation [${b.translation.join(", ")}] is not finite, expected metres`);
-  if (!b.velocity.every(Number.isFinite))
-    throw new EvalInputError(`${where}: velocity [${b.velocity.join(", ")}] is not finite, expected m/s`);
+  const bad = (found: string, expected?: string): BadInputError => new BadInputError({ where, what: found, expected });
+  if (!b.translation.every(Number.isFinite)) throw bad(`translation [${b.translation.join(", ")}] is not finite`, "metres");
+  if (!b.velocity.every(Number.isFinite)) throw bad(`velocity [${b.velocity.join(", ")}] is not finite`, "m/s");
   if (b.size && !b.size.every((s) => s > 0 && Number.isFinite(s)))
-    throw new EvalInputError(`${where}: size [${b.size.join(", ")}] must be finite and > 0 (or null when unknown)`);
-  if (isPred && !Number.isFinite(b.score)) throw new EvalInputError(`${where}: score ${b.score} is not finite, expected a confidence`);
+    throw bad(`size [${b.size.join(", ")}] must be finite and > 0 (or null when unknown)`);
+  if (isPred && !Number.isFinite(b.score)) throw bad(`score ${b.score} is not finite`, "a confidence");
 }
 
 /** Drops boxes whose xy distance from the ego (box translation in the ego frame) is not below the class range. */

@@ -6,7 +6,8 @@
 import type { GroundTruthFrame, GroundTruthObject, Nanos, ObjectClass } from "../types";
 import type { SceneObject, SceneState } from "../types/scene";
 import { yawToQuaternion } from "./boxErrors";
-import { EvalInputError, evaluateDetections, type DetectionEvaluation } from "./evaluateDetections";
+import { BadInputError } from "../types/errors";
+import { evaluateDetections, type DetectionEvaluation } from "./evaluateDetections";
 import type { DetectionConfig, DetectionMetrics, EvalBox, TpMetric } from "./types";
 
 /** Classes we evaluate. `cyclist` is nuScenes' `bicycle`. */
@@ -192,7 +193,8 @@ export function pairFrames(
   scenes: readonly SceneState[],
   maxStampDeltaMs: number,
 ): { pairs: { gt: GroundTruthFrame; scene: SceneState | null }[]; duplicateStamps: number } {
-  if (!(maxStampDeltaMs >= 0)) throw new EvalInputError(`maxStampDeltaMs ${maxStampDeltaMs}: expected a number of milliseconds >= 0`);
+  if (!(maxStampDeltaMs >= 0))
+    throw new BadInputError({ where: `maxStampDeltaMs ${maxStampDeltaMs}`, what: "", expected: "a number of milliseconds >= 0" });
   const seen = new Set<Nanos>();
   const frames: GroundTruthFrame[] = [];
   let duplicateStamps = 0;
@@ -286,7 +288,11 @@ export function evaluateScenes(
   } else {
     for (const c of sel)
       if (!candidates.includes(c))
-        throw new EvalInputError(`classes: "${c}" is not evaluated with these options, expected some of ${candidates.join(", ")}`);
+        throw new BadInputError({
+          where: "classes",
+          what: `"${c}" is not evaluated with these options`,
+          expected: `some of ${candidates.join(", ")}`,
+        });
     classes = EVAL_CLASSES.filter((c) => sel.includes(c));
   }
   const config = sceneDetectionConfig(classes, options);

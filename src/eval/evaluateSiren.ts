@@ -64,9 +64,23 @@ function strongestSiren(hazards: readonly SceneHazard[]): SceneHazard | null {
   return best;
 }
 
-function finish(
-  c: Omit<SirenMetrics, "precision" | "recall" | "falseAlarmRate" | "medianBearingErrorDeg" | "medianFrontBearingErrorDeg">,
-): SirenMetrics {
+/** What is counted per tick; the rates and medians follow from it (`finish`). */
+type SirenCounts = Omit<SirenMetrics, "precision" | "recall" | "falseAlarmRate" | "medianBearingErrorDeg" | "medianFrontBearingErrorDeg">;
+
+function emptyCounts(): SirenCounts {
+  return {
+    ticks: 0,
+    truePositives: 0,
+    falsePositives: 0,
+    falseNegatives: 0,
+    trueNegatives: 0,
+    bearingErrorsDeg: [],
+    frontBearingErrorsDeg: [],
+    framesWithoutScene: 0,
+  };
+}
+
+function finish(c: SirenCounts): SirenMetrics {
   const ratio = (num: number, den: number): number => (den > 0 ? num / den : NaN);
   return {
     ...c,
@@ -88,16 +102,7 @@ export function evaluateSiren(
   if (!(threshold >= 0 && threshold <= 1))
     throw new RangeError(`evaluateSiren: probabilityThreshold ${threshold} out of range, expected 0..1`);
   const { pairs } = pairFrames(groundTruth, scenes, options.maxStampDeltaMs ?? 50);
-  const c = {
-    ticks: 0,
-    truePositives: 0,
-    falsePositives: 0,
-    falseNegatives: 0,
-    trueNegatives: 0,
-    bearingErrorsDeg: [] as number[],
-    frontBearingErrorsDeg: [] as number[],
-    framesWithoutScene: 0,
-  };
+  const c = emptyCounts();
   for (const { gt, scene } of pairs) {
     if (!scene) {
       c.framesWithoutScene++;
@@ -125,16 +130,7 @@ export function evaluateSiren(
 
 /** Pools several runs' siren results (counts add up; medians over all pooled ticks). */
 export function mergeSirenMetrics(runs: readonly SirenMetrics[]): SirenMetrics {
-  const c = {
-    ticks: 0,
-    truePositives: 0,
-    falsePositives: 0,
-    falseNegatives: 0,
-    trueNegatives: 0,
-    bearingErrorsDeg: [] as number[],
-    frontBearingErrorsDeg: [] as number[],
-    framesWithoutScene: 0,
-  };
+  const c = emptyCounts();
   for (const r of runs) {
     c.ticks += r.ticks;
     c.truePositives += r.truePositives;

@@ -6,7 +6,6 @@ export { angleDiff, attrAcc, centerDistance, cummean, quaternionYaw, scaleIou, v
 export {
   combineMetrics,
   evaluateDetections,
-  EvalInputError,
   filterByRange,
   NUSCENES_DETECTION_CONFIG,
   type DetectionEvaluation,
@@ -50,7 +49,6 @@ export {
   parseSuite,
   recoveryRun,
   SUITE_MIN_RANDOM_SEED,
-  SuiteError,
   validateSuite,
   type SuiteCondition,
   type SuiteDefinition,

@@ -20,21 +20,12 @@ import { SIM_START_NS, simulateToMcap } from "../sim/simulate";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
 import type { SceneState, SensorKind } from "../types";
+import { BadInputError } from "../types/errors";
 import { captureEncodedTicks, fuseCached, type CachedTick, type CapturedRun } from "./cachedFusion";
 import { resultEntry, type EvalPipeline, type EvalResultEntry } from "./evalReport";
 import { evaluateScenes } from "./evaluateScenes";
 import { evaluateSiren, type SirenMetrics } from "./evaluateSiren";
-import {
-  applyCondition,
-  CLEAR,
-  driveName,
-  expandSuite,
-  parseSuite,
-  recoveryRun,
-  SuiteError,
-  type SuiteDefinition,
-  type SuiteRun,
-} from "./suite";
+import { applyCondition, CLEAR, driveName, expandSuite, parseSuite, recoveryRun, type SuiteDefinition, type SuiteRun } from "./suite";
 import {
   buildSuiteReport,
   missingSensorMeasure,
@@ -53,7 +44,7 @@ export function suiteDir(): string {
     if (fs.existsSync(candidate)) return candidate;
     dir = path.dirname(dir);
   }
-  throw new SuiteError(`no recordings/suite/ directory found above ${__dirname}`);
+  throw new BadInputError({ where: "", what: `no recordings/suite/ directory found above ${__dirname}` });
 }
 
 /** A suite by name (recordings/suite/NAME.yaml) or by path; returns it and its file. */
@@ -65,9 +56,11 @@ export function loadSuite(nameOrPath: string): { suite: SuiteDefinition; file: s
     const found = [".yaml", ".yml", ".json"].map((e) => path.join(dir, nameOrPath + e)).find((f) => fs.existsSync(f));
     if (!found) {
       const known = fs.readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f));
-      throw new SuiteError(
-        `unknown suite "${nameOrPath}": expected one of ${known.map((f) => f.replace(/\.(ya?ml|json)$/, "")).join(", ")} or a .yaml/.json path`,
-      );
+      throw new BadInputError({
+        where: `unknown suite "${nameOrPath}"`,
+        what: "",
+        expected: `one of ${known.map((f) => f.replace(/\.(ya?ml|json)$/, "")).join(", ")} or a .yaml/.json path`,
+      });
     }
     file = found;
   }
@@ -75,9 +68,11 @@ export function loadSuite(nameOrPath: string): { suite: SuiteDefinition; file: s
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new SuiteError(
-      `suite ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? "unreadable"}), expected a .yaml or .json file`,
-    );
+    throw new BadInputError({
+      where: `suite ${file}`,
+      what: `cannot read (${(err as NodeJS.ErrnoException).code ?? "unreadable"})`,
+      expected: "a .yaml or .json file",
+    });
   }
   return { suite: parseSuite(text, file), file };
 }
@@ -218,19 +213,16 @@ export function defaultPipelines(hasLearnedHead: boolean): EvalPipeline[] {
   return hasLearnedHead ? ["fused", "tracker", "naive", "camera", "lidar", "radar"] : ["fused", "naive", "camera", "lidar", "radar"];
 }
 
-/** The whole suite → its report. */
-export async function runSuite(suite: SuiteDefinition, options: RunSuiteOptions): Promise<SuiteReport> {
-  const log = options.log ?? (() => {});
-  const load = suiteScenarioLoader(options.suiteFile);
-  const runs = expandSuite(suite, load);
-  const recovery = recoveryRun(suite, load);
-  const entries: EvalResultEntry[] = [];
-  const sirens: SirenMetrics[] = [];
-  const health: SuiteHealthRecord[] = [];
-  const recoveries: RecoveryMeasure[] = [];
-  const plans = new Map<string, PipelinePlan>();
-  let deadlineMs = 150;
+/** A suite run's encoded recording: the plan it was fused with and the captured ticks. */
+type CapturedSuiteRun = { plan: PipelinePlan; captured: CapturedRun };
 
+/**
+ * The suite's recordings, simulated into the cache on first use, encoded once (or read from the
+ * evidence cache); `deadlineMs` is the planned pipeline's deadline (of the last plan made).
+ */
+function suiteRecordings(suite: SuiteDefinition, options: RunSuiteOptions, log: (line: string) => void) {
+  const plans = new Map<string, PipelinePlan>();
+  const state = { deadlineMs: 150 };
   // The rig is the clear-air recording's: a sensor missing from a run is still one the pipeline expects.
   const planFor = async (drive: string, sample: SuiteRun): Promise<PipelinePlan> => {
     const known = plans.get(drive);
@@ -246,11 +238,10 @@ export async function runSuite(suite: SuiteDefinition, options: RunSuiteOptions)
       await source.close();
     }
   };
-
   const version = options.evidenceCache === false ? undefined : encoderVersion(options.models.dir ?? "models");
-  const capture = async (run: SuiteRun) => {
+  const capture = async (run: SuiteRun): Promise<CapturedSuiteRun> => {
     const plan = await planFor(run.drive, run);
-    deadlineMs = planDeadlineMs(plan);
+    state.deadlineMs = planDeadlineMs(plan);
     const file = await ensureRecording(options.cacheDir, run, log);
     const t0 = performance.now();
     const encode = async (): Promise<CapturedRun> => {
@@ -270,26 +261,45 @@ export async function runSuite(suite: SuiteDefinition, options: RunSuiteOptions)
     );
     return { plan, captured };
   };
+  return { capture, deadlineMs: (): number => state.deadlineMs };
+}
 
-  for (const run of runs) {
-    const { plan, captured } = await capture(run);
-    if (captured.groundTruth.length === 0) throw new SuiteError(`${run.drive} @ ${run.condition.name}: the recording has no ground truth`);
-    const scenes = fuseForPipelines(plan, captured.ticks, options);
-    for (const [pipeline, s] of scenes) {
-      entries.push(resultEntry({ recording: run.drive, condition: run.condition.name, pipeline }, evaluateScenes(captured.groundTruth, s)));
-    }
-    const fused = scenes.get("fused") ?? scenes.get("tracker") ?? scenes.values().next().value ?? captured.scenes;
-    if (scenes.has("fused")) sirens.push(evaluateSiren(captured.groundTruth, fused));
-    const record: SuiteHealthRecord = {
-      recording: run.drive,
-      condition: run.condition.name,
-      cadence: sceneCadence(fused, run.scenario.durationS, suite.tickHz),
-    };
-    if (run.condition.missing) record.missing = missingSensorMeasure(fused, SIM_SENSOR_KIND[run.condition.missing]!, SIM_START_NS);
-    health.push(record);
+/** What the runs add up to: results per pipeline, the fused runs' siren metrics, the health of each run. */
+type SuiteScores = { entries: EvalResultEntry[]; sirens: SirenMetrics[]; health: SuiteHealthRecord[] };
+
+/** One drive × condition: every pipeline scored against the ground truth; siren and health from the fused scenes. */
+function scoreRun(run: SuiteRun, { plan, captured }: CapturedSuiteRun, tickHz: number, options: SuitePipelines, out: SuiteScores): void {
+  if (captured.groundTruth.length === 0)
+    throw new BadInputError({ where: `${run.drive} @ ${run.condition.name}`, what: "the recording has no ground truth" });
+  const scenes = fuseForPipelines(plan, captured.ticks, options);
+  for (const [pipeline, s] of scenes) {
+    out.entries.push(
+      resultEntry({ recording: run.drive, condition: run.condition.name, pipeline }, evaluateScenes(captured.groundTruth, s)),
+    );
   }
+  const fused = scenes.get("fused") ?? scenes.get("tracker") ?? scenes.values().next().value ?? captured.scenes;
+  if (scenes.has("fused")) out.sirens.push(evaluateSiren(captured.groundTruth, fused));
+  const record: SuiteHealthRecord = {
+    recording: run.drive,
+    condition: run.condition.name,
+    cadence: sceneCadence(fused, run.scenario.durationS, tickHz),
+  };
+  if (run.condition.missing) record.missing = missingSensorMeasure(fused, SIM_SENSOR_KIND[run.condition.missing]!, SIM_START_NS);
+  out.health.push(record);
+}
+
+/** The whole suite → its report. */
+export async function runSuite(suite: SuiteDefinition, options: RunSuiteOptions): Promise<SuiteReport> {
+  const log = options.log ?? (() => {});
+  const load = suiteScenarioLoader(options.suiteFile);
+  const runs = expandSuite(suite, load);
+  const recovery = recoveryRun(suite, load);
+  const scores: SuiteScores = { entries: [], sirens: [], health: [] };
+  const recoveries: RecoveryMeasure[] = [];
+  const recordings = suiteRecordings(suite, options, log);
+  for (const run of runs) scoreRun(run, await recordings.capture(run), suite.tickHz, options, scores);
   if (recovery && suite.recovery) {
-    const { plan, captured } = await capture(recovery);
+    const { plan, captured } = await recordings.capture(recovery);
     const scenes = fuseCached(plan, captured.ticks);
     for (const o of suite.recovery.outages)
       recoveries.push(recoveryMeasure(scenes, SIM_SENSOR_KIND[o.sensor]!, SIM_START_NS, o.fromS, o.toS));
@@ -299,14 +309,12 @@ export async function runSuite(suite: SuiteDefinition, options: RunSuiteOptions)
       name: suite.name,
       durationS: suite.durationS,
       tickHz: suite.tickHz,
-      deadlineMs,
+      deadlineMs: recordings.deadlineMs(),
       drives: suite.drives.map((d) => driveName(d)),
       conditions: [...new Set(runs.map((r) => r.condition.name))],
     },
     fusedHead: options.learnedHead ? "learned" : "tracker",
-    entries,
-    sirens,
-    health,
+    ...scores,
     recovery: recoveries,
     cleanCondition: suite.cleanCondition,
   });

@@ -4,19 +4,14 @@
  * condition. A condition owns the weather and the faults: `clear` (clear air, no faults),
  * `fog-<V>m` (meteorological visibility V m), `<sensor>-missing` (that sensor drops out for the
  * whole drive, a simulator dropout fault, so the pipeline really sees it absent). Pure: the caller
- * reads the files (`resolveDrive` gets a loader).
+ * reads the files (`resolveDrive` gets a loader). A bad suite is a BadInputError of one line
+ * naming the file, the field and what was expected.
  */
 import { z } from "zod";
 import { parse as parseYaml } from "yaml";
 import { randomScenario } from "../sim/randomScenario";
+import { BadInputError } from "../types/errors";
 import { validateScenario, type Scenario, type ScenarioInput } from "../sim/scenario";
-
-/** Bad suite file: one line naming the file, the field and what was expected. */
-export class SuiteError extends Error {
-  override readonly name = "SuiteError";
-  /** The CLI reports it as bad input (exit 2, one line). */
-  readonly exitCode = 2;
-}
 
 const CONDITION_RE = /^(clear|fog-([1-9][0-9]{0,4})m|(camera|lidar|radar|audio)-missing)$/;
 
@@ -118,7 +113,7 @@ export function validateSuite(value: unknown, source = "inline"): SuiteDefinitio
     const issue = r.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join(".") : "(root)";
     const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : "";
-    throw new SuiteError(`suite ${source}: ${where}: ${(issue?.message ?? "invalid").split("\n")[0]}${more}`);
+    throw new BadInputError({ where: `suite ${source}`, what: `${where}: ${(issue?.message ?? "invalid").split("\n")[0]}${more}` });
   }
   return r.data;
 }
@@ -129,12 +124,16 @@ export function parseSuite(text: string, source = "inline"): SuiteDefinition {
   try {
     value = parseYaml(text);
   } catch (err) {
-    throw new SuiteError(`suite ${source}: not valid YAML/JSON: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`);
+    throw new BadInputError({
+      where: `suite ${source}`,
+      what: `not valid YAML/JSON: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`,
+    });
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new SuiteError(
-      `suite ${source}: expected a mapping at the top level, got ${Array.isArray(value) ? "a list" : value === null ? "nothing" : typeof value}`,
-    );
+    throw new BadInputError({
+      where: `suite ${source}`,
+      what: `expected a mapping at the top level, got ${Array.isArray(value) ? "a list" : value === null ? "nothing" : typeof value}`,
+    });
   }
   return validateSuite(value, source);
 }
@@ -149,7 +148,7 @@ export type SuiteCondition = {
 
 export function parseCondition(name: string): SuiteCondition {
   const m = CONDITION_RE.exec(name);
-  if (!m) throw new SuiteError(`condition "${name}": expected clear, fog-<V>m or <sensor>-missing`);
+  if (!m) throw new BadInputError({ where: `condition "${name}"`, what: "", expected: "clear, fog-<V>m or <sensor>-missing" });
   return { name, visibilityM: m[2] !== undefined ? Number(m[2]) : undefined, missing: m[3] as SuiteCondition["missing"] };
 }
 

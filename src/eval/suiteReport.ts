@@ -14,6 +14,7 @@ import {
   type SirenSummary,
 } from "./evalReport";
 import type { SirenMetrics } from "./evaluateSiren";
+import { markdownTable } from "./markdownTable";
 
 const msBetween = (a: Nanos, b: Nanos): number => Number(b - a) / 1e6;
 
@@ -175,10 +176,18 @@ export type SuiteReport = {
 
 const SINGLE: readonly EvalPipeline[] = ["camera", "lidar", "radar"];
 
-/** The issue 6 robustness targets, from the aggregate table and the health measurements. */
+/** The aggregate of one condition × pipeline, and the clean condition's over the drives that also ran in `condition` (paired). */
+type TargetData = {
+  get: (condition: string, pipeline: EvalPipeline) => AggregateEntry | undefined;
+  cleanFor: (condition: string, pipeline: EvalPipeline) => AggregateEntry | undefined;
+  conditions: string[];
+  clean: string;
+};
+
 /**
- * The issue 6 robustness targets. A condition is compared with the clean one over the drives run
- * in both (paired), so a drive run in clear air only does not move the ratios.
+ * The issue 6 robustness targets, from the aggregate table and the health measurements. A
+ * condition is compared with the clean one over the drives run in both (paired), so a drive run
+ * in clear air only does not move the ratios.
  */
 export function checkTargets(
   entries: readonly EvalResultEntry[],
@@ -187,19 +196,30 @@ export function checkTargets(
   options: { cleanCondition: string; deadlineMs: number },
 ): TargetCheck[] {
   const aggregate = aggregateResults(entries, false);
-  const get = (condition: string, pipeline: EvalPipeline): AggregateEntry | undefined =>
-    aggregate.find((a) => a.condition === condition && a.pipeline === pipeline);
-  const out: TargetCheck[] = [];
-  const conditions = [...new Set(aggregate.map((a) => a.condition))];
   const clean = options.cleanCondition;
-  /** The clean condition's means over the drives that also ran in `condition`. */
-  const cleanFor = (condition: string, pipeline: EvalPipeline): AggregateEntry | undefined => {
-    const drives = new Set(entries.filter((e) => e.condition === condition).map((e) => e.recording));
-    return aggregateResults(
-      entries.filter((e) => e.condition === clean && drives.has(e.recording)),
-      false,
-    ).find((a) => a.pipeline === pipeline);
+  const data: TargetData = {
+    get: (condition, pipeline) => aggregate.find((a) => a.condition === condition && a.pipeline === pipeline),
+    cleanFor: (condition, pipeline) => {
+      const drives = new Set(entries.filter((e) => e.condition === condition).map((e) => e.recording));
+      return aggregateResults(
+        entries.filter((e) => e.condition === clean && drives.has(e.recording)),
+        false,
+      ).find((a) => a.pipeline === pipeline);
+    },
+    conditions: [...new Set(aggregate.map((a) => a.condition))],
+    clean,
   };
+  return [
+    ...fusedBeatsSingleSensors(data),
+    ...data.conditions.filter((x) => /^fog-50m$/.test(x)).map((c) => fogCarAp(data, c)),
+    ...data.conditions.filter((x) => /-missing$/.test(x)).flatMap((c) => sensorMissing(data, c, health, options.deadlineMs)),
+    ...recovery.map(readmitted),
+  ];
+}
+
+/** Per condition: the fused mAP against the best single-sensor pipeline (strictly better in the clean condition). */
+function fusedBeatsSingleSensors({ get, conditions, clean }: TargetData): TargetCheck[] {
+  const out: TargetCheck[] = [];
   for (const c of conditions) {
     const fused = get(c, "fused")?.mAP ?? null;
     const singles = SINGLE.map((p) => ({ p, v: get(c, p)?.mAP ?? null })).filter((x): x is { p: EvalPipeline; v: number } => x.v !== null);
@@ -215,69 +235,77 @@ export function checkTargets(
       detail: `fused ${fused.toFixed(4)} vs ${best.p} ${best.v.toFixed(4)}`,
     });
   }
-  for (const c of conditions.filter((x) => /^fog-50m$/.test(x))) {
-    const fog = get(c, "fused");
-    const car = fog?.apByClass.car ?? null;
-    const carClean = cleanFor(c, "fused")?.apByClass.car ?? null;
-    const ratio = car !== null && carClean !== null && carClean > 0 ? car / carClean : null;
-    const cam = get(c, "camera")?.apByClass.car ?? null;
-    const camClean = cleanFor(c, "camera")?.apByClass.car ?? null;
-    const camRatio = cam !== null && camClean !== null && camClean > 0 ? cam / camClean : null;
-    out.push({
-      target: "fog 50 m: fused car AP >= 0.8 x clear",
-      condition: c,
-      value: ratio,
-      threshold: 0.8,
-      pass: ratio === null ? null : ratio >= 0.8,
-      detail: `fused car AP ${fmt(car)} / ${fmt(carClean)}; camera-only car AP ${fmt(cam)} / ${fmt(camClean)} = ${fmt(camRatio, 2)}`,
-    });
-  }
-  for (const c of conditions.filter((x) => /-missing$/.test(x))) {
-    const v = get(c, "fused")?.mAP ?? null;
-    const full = cleanFor(c, "fused")?.mAP ?? null;
-    const ratio = v !== null && full !== null && full > 0 ? v / full : null;
-    out.push({
+  return out;
+}
+
+/** Fog at 50 m: the fused car AP keeps 80 % of its clean value (camera-only shown for comparison). */
+function fogCarAp({ get, cleanFor }: TargetData, c: string): TargetCheck {
+  const fog = get(c, "fused");
+  const car = fog?.apByClass.car ?? null;
+  const carClean = cleanFor(c, "fused")?.apByClass.car ?? null;
+  const ratio = car !== null && carClean !== null && carClean > 0 ? car / carClean : null;
+  const cam = get(c, "camera")?.apByClass.car ?? null;
+  const camClean = cleanFor(c, "camera")?.apByClass.car ?? null;
+  const camRatio = cam !== null && camClean !== null && camClean > 0 ? cam / camClean : null;
+  return {
+    target: "fog 50 m: fused car AP >= 0.8 x clear",
+    condition: c,
+    value: ratio,
+    threshold: 0.8,
+    pass: ratio === null ? null : ratio >= 0.8,
+    detail: `fused car AP ${fmt(car)} / ${fmt(carClean)}; camera-only car AP ${fmt(cam)} / ${fmt(camClean)} = ${fmt(camRatio, 2)}`,
+  };
+}
+
+/** A sensor missing: fused mAP keeps 70 % of the full rig's, scenes keep the tick rate, the health reports MISSING within one deadline. */
+function sensorMissing({ get, cleanFor }: TargetData, c: string, health: readonly SuiteHealthRecord[], deadlineMs: number): TargetCheck[] {
+  const v = get(c, "fused")?.mAP ?? null;
+  const full = cleanFor(c, "fused")?.mAP ?? null;
+  const ratio = v !== null && full !== null && full > 0 ? v / full : null;
+  const recs = health.filter((h) => h.condition === c);
+  const cadence = recs.map((h) => h.cadence);
+  const minRatio = cadence.length ? Math.min(...cadence.map((x) => x.ratio)) : null;
+  const firsts = recs.map((h) => h.missing?.firstMissingMs ?? null);
+  const worst = firsts.some((x) => x === null) || !firsts.length ? null : Math.max(...(firsts as number[]));
+  const shares = recs.map((h) => h.missing?.missingShare ?? 0);
+  return [
+    {
       target: "sensor missing: fused mAP >= 0.7 x full",
       condition: c,
       value: ratio,
       threshold: 0.7,
       pass: ratio === null ? null : ratio >= 0.7,
       detail: `fused mAP ${fmt(v)} / ${fmt(full)}`,
-    });
-    const recs = health.filter((h) => h.condition === c);
-    const cadence = recs.map((h) => h.cadence);
-    const minRatio = cadence.length ? Math.min(...cadence.map((x) => x.ratio)) : null;
-    out.push({
+    },
+    {
       target: "sensor missing: scene states at the tick rate",
       condition: c,
       value: minRatio,
       threshold: 1,
       pass: minRatio === null ? null : cadence.every((x) => x.scenes >= x.expectedScenes),
       detail: cadence.map((x) => `${x.scenes}/${x.expectedScenes}`).join(", ") + " scenes",
-    });
-    const firsts = recs.map((h) => h.missing?.firstMissingMs ?? null);
-    const worst = firsts.some((x) => x === null) || !firsts.length ? null : Math.max(...(firsts as number[]));
-    const shares = recs.map((h) => h.missing?.missingShare ?? 0);
-    out.push({
+    },
+    {
       target: "sensor missing: reported MISSING within one deadline",
       condition: c,
       value: worst,
-      threshold: options.deadlineMs,
-      pass: worst === null ? false : worst <= options.deadlineMs,
+      threshold: deadlineMs,
+      pass: worst === null ? false : worst <= deadlineMs,
       detail: `${recs.length} drives: first MISSING at most ${fmt(worst, 0)} ms after the drive start; MISSING in at least ${(Math.min(...shares, 1) * 100).toFixed(0)} % of the scenes`,
-    });
-  }
-  for (const r of recovery) {
-    out.push({
-      target: "sensor back: re-admitted within 1 s",
-      condition: `${r.kind} out ${r.fromS}-${r.toS} s`,
-      value: r.readmittedAfterMs,
-      threshold: 1000,
-      pass: r.readmittedAfterMs === null ? false : r.readmittedAfterMs < 1000,
-      detail: `noticed ${r.detectedStatus ?? "never"} after ${fmt(r.detectedAfterMs, 0)} ms; OK and included ${fmt(r.readmittedAfterMs, 0)} ms after it came back`,
-    });
-  }
-  return out;
+    },
+  ];
+}
+
+/** A sensor back after an outage: OK and included again within 1 s. */
+function readmitted(r: RecoveryMeasure): TargetCheck {
+  return {
+    target: "sensor back: re-admitted within 1 s",
+    condition: `${r.kind} out ${r.fromS}-${r.toS} s`,
+    value: r.readmittedAfterMs,
+    threshold: 1000,
+    pass: r.readmittedAfterMs === null ? false : r.readmittedAfterMs < 1000,
+    detail: `noticed ${r.detectedStatus ?? "never"} after ${fmt(r.detectedAfterMs, 0)} ms; OK and included ${fmt(r.readmittedAfterMs, 0)} ms after it came back`,
+  };
 }
 
 function fmt(x: number | null | undefined, digits = 3): string {
@@ -309,11 +337,6 @@ export function buildSuiteReport(input: {
   };
 }
 
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]): string => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
 /** Markdown: the ablation table (mean mAP per condition × pipeline, car AP in brackets), robustness, targets, siren. */
 export function formatSuiteMarkdown(r: SuiteReport): string {
   const pipelines = EVAL_PIPELINES.filter((p) => r.aggregate.some((a) => a.pipeline === p));
@@ -324,7 +347,7 @@ export function formatSuiteMarkdown(r: SuiteReport): string {
     `\`fused\` = ${r.fusedHead === "learned" ? "tracker + learned fusion head" : "tracker alone (no learned head shipped)"}; \`tracker\` = tracker, no head; \`naive\` = score-averaging head; camera/lidar/radar = the tracker fed that modality's evidence only.\n`,
   );
   out.push(
-    table(
+    markdownTable(
       ["condition", "drives", ...pipelines],
       conditions.map((c) => [
         c,
@@ -339,7 +362,7 @@ export function formatSuiteMarkdown(r: SuiteReport): string {
   const conds = [...new Set(r.robustness.rows.map((x) => x.condition))];
   out.push(`\n\n### Robustness: mAP in condition / mAP in ${r.robustness.cleanCondition}\n`);
   out.push(
-    table(
+    markdownTable(
       ["pipeline", ...conds],
       pipelines.map((p) => [
         p,
@@ -349,7 +372,7 @@ export function formatSuiteMarkdown(r: SuiteReport): string {
   );
   out.push("\n\n### Targets (issue 6)\n");
   out.push(
-    table(
+    markdownTable(
       ["target", "condition", "measured", "threshold", "pass", "detail"],
       r.targets.map((t) => [
         t.target,
@@ -364,7 +387,7 @@ export function formatSuiteMarkdown(r: SuiteReport): string {
   const s = r.siren;
   out.push("\n\n### Siren (fused runs pooled)\n");
   out.push(
-    table(
+    markdownTable(
       ["ticks", "precision", "recall", "false-alarm rate", "median bearing error (nearer of front/back)"],
       [[String(s.ticks), fmt(s.precision), fmt(s.recall), fmt(s.falseAlarmRate), `${fmt(s.medianBearingErrorDeg, 1)}°`]],
     ),

@@ -32,7 +32,6 @@ export function normalQuantile(p: number): number {
   const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
   const low = 0.02425;
   let q: number;
-  let r: number;
   if (p < low) {
     q = Math.sqrt(-2 * Math.log(p));
     return (
@@ -48,7 +47,7 @@ export function normalQuantile(p: number): number {
     );
   }
   q = p - 0.5;
-  r = q * q;
+  const r = q * q;
   return (
     ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
     (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)

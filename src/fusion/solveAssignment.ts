@@ -50,6 +50,26 @@ export function costMatrix(rows: number, cols: number, fill = Infinity): CostMat
 
 export function solveAssignment(matrix: CostMatrix, options: AssignmentOptions = {}): Assignment {
   const { rows, cols, data } = matrix;
+  checkMatrix(matrix);
+  const { unmatchedRowCost, unmatchedColCost } = options;
+  const maxCardinality = unmatchedRowCost === undefined || unmatchedColCost === undefined;
+  if (!maxCardinality && (!Number.isFinite(unmatchedRowCost) || !Number.isFinite(unmatchedColCost))) {
+    throw new RangeError(`solveAssignment: unmatched costs must be finite, got row ${unmatchedRowCost}, column ${unmatchedColCost}`);
+  }
+  const result: Assignment = { rowToCol: new Int32Array(rows).fill(-1), colToRow: new Int32Array(cols).fill(-1), matchedCost: 0 };
+  // Maximum-pairs mode has no penalty: every feasible pair is worth taking.
+  const penalty = maxCardinality ? undefined : unmatchedRowCost! + unmatchedColCost!;
+  const { compRows, compCols } = components(rows, cols, data);
+  for (const [root, rs] of compRows) {
+    const cs = compCols.get(root);
+    if (cs === undefined) continue; // an isolated row: nothing feasible
+    if (rs.length === 1 && cs.length === 1) matchSinglePair(matrix, rs[0]!, cs[0]!, penalty, result);
+    else solveComponent(matrix, rs, cs, penalty, result);
+  }
+  return result;
+}
+
+function checkMatrix({ rows, cols, data }: CostMatrix): void {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
     throw new RangeError(`solveAssignment: expected non-negative integer dimensions, got ${rows}×${cols}`);
   }
@@ -64,16 +84,10 @@ export function solveAssignment(matrix: CostMatrix, options: AssignmentOptions =
       );
     }
   }
-  const { unmatchedRowCost, unmatchedColCost } = options;
-  const maxCardinality = unmatchedRowCost === undefined || unmatchedColCost === undefined;
-  if (!maxCardinality && (!Number.isFinite(unmatchedRowCost) || !Number.isFinite(unmatchedColCost))) {
-    throw new RangeError(`solveAssignment: unmatched costs must be finite, got row ${unmatchedRowCost}, column ${unmatchedColCost}`);
-  }
+}
 
-  const rowToCol = new Int32Array(rows).fill(-1);
-  const colToRow = new Int32Array(cols).fill(-1);
-
-  // Union-find over rows [0, rows) and columns [rows, rows + cols).
+/** Connected components of the gating graph (union-find over rows [0, rows) and columns [rows, rows + cols)), by root. */
+function components(rows: number, cols: number, data: Float64Array): { compRows: Map<number, number[]>; compCols: Map<number, number[]> } {
   const parent = new Int32Array(rows + cols);
   for (let i = 0; i < parent.length; i++) parent[i] = i;
   const find = (x: number): number => {
@@ -96,57 +110,63 @@ export function solveAssignment(matrix: CostMatrix, options: AssignmentOptions =
   const compCols = new Map<number, number[]>();
   for (let r = 0; r < rows; r++) push(compRows, find(r), r);
   for (let c = 0; c < cols; c++) push(compCols, find(rows + c), c);
+  return { compRows, compCols };
+}
 
-  let matchedCost = 0;
-  for (const [root, rs] of compRows) {
-    const cs = compCols.get(root);
-    if (cs === undefined) continue; // an isolated row: nothing feasible
-    if (rs.length === 1 && cs.length === 1) {
-      const c = data[rs[0]! * cols + cs[0]!]!;
-      if (maxCardinality || c < unmatchedRowCost! + unmatchedColCost!) {
-        rowToCol[rs[0]!] = cs[0]!;
-        colToRow[cs[0]!] = rs[0]!;
-        matchedCost += c;
-      }
-      continue;
-    }
-    const penalty = maxCardinality ? 0 : unmatchedRowCost! + unmatchedColCost!;
-    let big = 1;
-    if (maxCardinality) {
-      for (const r of rs)
-        for (const c of cs) {
-          const v = data[r * cols + c]!;
-          if (v !== Infinity) big += Math.abs(v);
-        }
-    }
-    // Local problem with rows ≤ columns (transposed when needed), all entries finite.
-    const transpose = rs.length > cs.length;
-    const n = transpose ? cs.length : rs.length;
-    const m = transpose ? rs.length : cs.length;
-    const a = new Float64Array(n * m);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < m; j++) {
-        const r = transpose ? rs[j]! : rs[i]!;
-        const c = transpose ? cs[i]! : cs[j]!;
+/** A component of one row and one column: the pair is taken when feasible (and, penalised, cheaper than leaving both unmatched). */
+function matchSinglePair({ cols, data }: CostMatrix, r: number, col: number, penalty: number | undefined, out: Assignment): void {
+  const c = data[r * cols + col]!;
+  if (penalty === undefined || c < penalty) {
+    out.rowToCol[r] = col;
+    out.colToRow[col] = r;
+    out.matchedCost += c;
+  }
+}
+
+/** One component solved exactly by the Hungarian method on a finite local matrix (see the file comment). */
+function solveComponent(
+  { cols, data }: CostMatrix,
+  rs: readonly number[],
+  cs: readonly number[],
+  penaltyOrNone: number | undefined,
+  out: Assignment,
+): void {
+  const maxCardinality = penaltyOrNone === undefined;
+  const penalty = penaltyOrNone ?? 0;
+  let big = 1;
+  if (maxCardinality) {
+    for (const r of rs)
+      for (const c of cs) {
         const v = data[r * cols + c]!;
-        a[i * m + j] = maxCardinality ? (v === Infinity ? big : v) : v === Infinity ? 0 : Math.min(v - penalty, 0);
+        if (v !== Infinity) big += Math.abs(v);
       }
-    }
-    const colOfRow = hungarian(n, m, a);
-    for (let i = 0; i < n; i++) {
-      const j = colOfRow[i]!;
+  }
+  // Local problem with rows ≤ columns (transposed when needed), all entries finite.
+  const transpose = rs.length > cs.length;
+  const n = transpose ? cs.length : rs.length;
+  const m = transpose ? rs.length : cs.length;
+  const a = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
       const r = transpose ? rs[j]! : rs[i]!;
       const c = transpose ? cs[i]! : cs[j]!;
       const v = data[r * cols + c]!;
-      const take = v !== Infinity && (maxCardinality || v - penalty < 0);
-      if (take) {
-        rowToCol[r] = c;
-        colToRow[c] = r;
-        matchedCost += v;
-      }
+      a[i * m + j] = maxCardinality ? (v === Infinity ? big : v) : v === Infinity ? 0 : Math.min(v - penalty, 0);
     }
   }
-  return { rowToCol, colToRow, matchedCost };
+  const colOfRow = hungarian(n, m, a);
+  for (let i = 0; i < n; i++) {
+    const j = colOfRow[i]!;
+    const r = transpose ? rs[j]! : rs[i]!;
+    const c = transpose ? cs[i]! : cs[j]!;
+    const v = data[r * cols + c]!;
+    const take = v !== Infinity && (maxCardinality || v - penalty < 0);
+    if (take) {
+      out.rowToCol[r] = c;
+      out.colToRow[c] = r;
+      out.matchedCost += v;
+    }
+  }
 }
 
 function push(map: Map<number, number[]>, key: number, value: number): void {

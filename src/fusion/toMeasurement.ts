@@ -55,6 +55,11 @@ export const LIMITS = {
   maxVariance: 1e12,
 } as const;
 
+/** A failed check: `field` holds `value`, which is not what was `expected`. */
+type Fail = (field: string, value: unknown, expected: string) => MeasurementResult;
+/** A check of one optional part of a detection: the failure, or undefined when the part is valid (and set on the measurement) or absent. */
+type PartCheck = (d: Detection, m: Measurement, fail: Fail, where: string) => MeasurementResult | undefined;
+
 /**
  * Validate one detection. On failure `reason` is a one-line message naming the sensor, the
  * detection index, the stamp, the field, the value and what was expected.
@@ -68,7 +73,7 @@ export function toMeasurement(
   quality: number,
 ): MeasurementResult {
   const where = `fusion: sensor ${sensorId} (${kind}) detection ${detectionIndex} at ${stamp} ns`;
-  const fail = (field: string, value: unknown, expected: string): MeasurementResult => ({
+  const fail: Fail = (field, value, expected) => ({
     ok: false,
     reason: `${where}: ${field} is ${describe(value)}; expected ${expected}`,
   });
@@ -101,59 +106,79 @@ export function toMeasurement(
     m.z = p.z;
     m.zVar = cov.zVar;
   }
-  if (d.velocity !== undefined && d.velocity !== null) {
-    const v = d.velocity.value;
-    for (const axis of ["x", "y", "z"] as const) {
-      if (!within(v?.[axis], LIMITS.speedMps))
-        return fail(`velocity.value.${axis}`, v?.[axis], `a finite number within ±${LIMITS.speedMps} (m/s)`);
-    }
-    const vc = checkCovariance(d.velocity.covariance, "velocity.covariance", "(m/s)²");
-    if (typeof vc === "string") return { ok: false, reason: `${where}: ${vc}` };
-    if (d.velocity.reference !== "ground" && d.velocity.reference !== "ego") {
-      return fail("velocity.reference", d.velocity.reference, `"ground" or "ego"`);
-    }
-    m.velocity = { vx: v.x, vy: v.y, R: vc.xy, reference: d.velocity.reference };
-  }
-  if (d.rangeRate !== undefined && d.rangeRate !== null) {
-    const rr = d.rangeRate;
-    if (!within(rr.rangeRateMps, LIMITS.speedMps))
-      return fail("rangeRate.rangeRateMps", rr.rangeRateMps, `a finite number within ±${LIMITS.speedMps} (m/s)`);
-    if (!finite(rr.variance) || rr.variance < LIMITS.minVariance || rr.variance > LIMITS.maxVariance) {
-      return fail("rangeRate.variance", rr.variance, `a number in ${LIMITS.minVariance}..${LIMITS.maxVariance} ((m/s)²)`);
-    }
-    if (!within(rr.rangeM, LIMITS.positionM) || rr.rangeM < 0)
-      return fail("rangeRate.rangeM", rr.rangeM, `a number in 0..${LIMITS.positionM} (m)`);
-    if (!within(rr.bearingRad, LIMITS.angleRad)) return fail("rangeRate.bearingRad", rr.bearingRad, "a finite angle (rad)");
-    const sx = rr.sensorPosition?.x ?? 0;
-    const sy = rr.sensorPosition?.y ?? 0;
-    if (!within(sx, LIMITS.positionM) || !within(sy, LIMITS.positionM))
-      return fail("rangeRate.sensorPosition", `(${sx}, ${sy})`, "finite x, y (m)");
-    const px = -Math.sin(rr.bearingRad);
-    const py = Math.cos(rr.bearingRad);
-    const across = px * px * cov.xy[0]! + 2 * px * py * cov.xy[1]! + py * py * cov.xy[3]!;
-    const range = Math.max(rr.rangeM, 0.5); // below that the bearing is meaningless anyway
-    m.rangeRate = {
-      rate: rr.rangeRateMps,
-      variance: rr.variance,
-      bearingRad: rr.bearingRad,
-      bearingVariance: Math.min(across / (range * range), 1),
-      sensorX: sx,
-      sensorY: sy,
-    };
-  }
-  if (d.size !== undefined && d.size !== null) {
-    for (const axis of ["x", "y", "z"] as const) {
-      const s = d.size[axis];
-      if (!within(s, LIMITS.sizeM) || s < 0) return fail(`size.${axis}`, s, `a number in 0..${LIMITS.sizeM} (m)`);
-    }
-    m.size = { x: d.size.x, y: d.size.y, z: d.size.z };
-  }
-  if (d.yawRad !== undefined && d.yawRad !== null) {
-    if (!within(d.yawRad, LIMITS.angleRad)) return fail("yawRad", d.yawRad, "a finite angle (rad)");
-    m.yawRad = d.yawRad;
+  for (const check of OPTIONAL_PARTS) {
+    const failure = check(d, m, fail, where);
+    if (failure !== undefined) return failure;
   }
   return { ok: true, measurement: m };
 }
+
+const checkVelocity: PartCheck = (d, m, fail, where) => {
+  if (d.velocity === undefined || d.velocity === null) return undefined;
+  const v = d.velocity.value;
+  for (const axis of ["x", "y", "z"] as const) {
+    if (!within(v?.[axis], LIMITS.speedMps))
+      return fail(`velocity.value.${axis}`, v?.[axis], `a finite number within ±${LIMITS.speedMps} (m/s)`);
+  }
+  const vc = checkCovariance(d.velocity.covariance, "velocity.covariance", "(m/s)²");
+  if (typeof vc === "string") return { ok: false, reason: `${where}: ${vc}` };
+  if (d.velocity.reference !== "ground" && d.velocity.reference !== "ego") {
+    return fail("velocity.reference", d.velocity.reference, `"ground" or "ego"`);
+  }
+  m.velocity = { vx: v.x, vy: v.y, R: vc.xy, reference: d.velocity.reference };
+  return undefined;
+};
+
+const checkRangeRate: PartCheck = (d, m, fail) => {
+  if (d.rangeRate === undefined || d.rangeRate === null) return undefined;
+  const rr = d.rangeRate;
+  if (!within(rr.rangeRateMps, LIMITS.speedMps))
+    return fail("rangeRate.rangeRateMps", rr.rangeRateMps, `a finite number within ±${LIMITS.speedMps} (m/s)`);
+  if (!finite(rr.variance) || rr.variance < LIMITS.minVariance || rr.variance > LIMITS.maxVariance) {
+    return fail("rangeRate.variance", rr.variance, `a number in ${LIMITS.minVariance}..${LIMITS.maxVariance} ((m/s)²)`);
+  }
+  if (!within(rr.rangeM, LIMITS.positionM) || rr.rangeM < 0)
+    return fail("rangeRate.rangeM", rr.rangeM, `a number in 0..${LIMITS.positionM} (m)`);
+  if (!within(rr.bearingRad, LIMITS.angleRad)) return fail("rangeRate.bearingRad", rr.bearingRad, "a finite angle (rad)");
+  const sx = rr.sensorPosition?.x ?? 0;
+  const sy = rr.sensorPosition?.y ?? 0;
+  if (!within(sx, LIMITS.positionM) || !within(sy, LIMITS.positionM))
+    return fail("rangeRate.sensorPosition", `(${sx}, ${sy})`, "finite x, y (m)");
+  // The position covariance across the line of sight, over range², is the bearing's variance.
+  const px = -Math.sin(rr.bearingRad);
+  const py = Math.cos(rr.bearingRad);
+  const across = px * px * m.R[0]! + 2 * px * py * m.R[1]! + py * py * m.R[3]!;
+  const range = Math.max(rr.rangeM, 0.5); // below that the bearing is meaningless anyway
+  m.rangeRate = {
+    rate: rr.rangeRateMps,
+    variance: rr.variance,
+    bearingRad: rr.bearingRad,
+    bearingVariance: Math.min(across / (range * range), 1),
+    sensorX: sx,
+    sensorY: sy,
+  };
+  return undefined;
+};
+
+const checkSize: PartCheck = (d, m, fail) => {
+  if (d.size === undefined || d.size === null) return undefined;
+  for (const axis of ["x", "y", "z"] as const) {
+    const s = d.size[axis];
+    if (!within(s, LIMITS.sizeM) || s < 0) return fail(`size.${axis}`, s, `a number in 0..${LIMITS.sizeM} (m)`);
+  }
+  m.size = { x: d.size.x, y: d.size.y, z: d.size.z };
+  return undefined;
+};
+
+const checkYaw: PartCheck = (d, m, fail) => {
+  if (d.yawRad === undefined || d.yawRad === null) return undefined;
+  if (!within(d.yawRad, LIMITS.angleRad)) return fail("yawRad", d.yawRad, "a finite angle (rad)");
+  m.yawRad = d.yawRad;
+  return undefined;
+};
+
+/** In this order: the first invalid part is the one reported. */
+const OPTIONAL_PARTS: readonly PartCheck[] = [checkVelocity, checkRangeRate, checkSize, checkYaw];
 
 /** x,y block (must be positive definite) and z variance of a 2×2 or 3×3 covariance, or an error. */
 function checkCovariance(c: readonly number[] | undefined, field: string, unit: string): { xy: Float64Array; zVar?: number } | string {

@@ -1,16 +1,13 @@
 import { z } from "zod";
+import { msField } from "../config/zodFields";
 
 /**
  * Configuration of the scene stage: sensor health, visibility, degradation and assembly.
  * Every field states its unit, default and bounds; cross-field checks run at parse time.
  */
 
-const ms = (min: number, max: number) =>
-  z
-    .number({ error: "expected a number of milliseconds" })
-    .finite({ error: "expected a finite number of milliseconds" })
-    .min(min, { error: `must be ≥ ${min} ms` })
-    .max(max, { error: `must be ≤ ${max} ms` });
+/** A duration in ms, read and failed like every stage's (config/zodFields.ts). */
+const ms = msField;
 
 const fraction = (def: number, what: string) =>
   z

@@ -84,24 +84,15 @@ function inSector(az: number, sectors: Array<[number, number]>): boolean {
 }
 
 /**
- * One full revolution of a spinning multi-beam LiDAR, ray-cast against the ground plane and the
- * bodies' boxes from one world snapshot (motion during the sweep is not modelled). Each ray keeps
- * the strongest echo: the hard target attenuated by e^(−2βR) and dropped below the detection
- * threshold, or a fog soft-target echo close to the sensor when that is stronger.
+ * Per azimuth column, the bodies whose bounding circle it crosses (culling for the ray cast), as
+ * CSR arrays: column c's bodies are colBodies[colStart[c] .. colStart[c + 1]).
  */
-export function castLidarSweep(world: World, snap: WorldSnapshot, model: LidarModel, opts: LidarSweepOptions): LidarSweep {
-  const ox = snap.ego.x + LIDAR_MOUNT.x;
-  const oy = snap.ego.y + LIDAR_MOUNT.y;
-  const h = LIDAR_MOUNT.z;
-  const table = buildPartTable(snap.bodies, ox, oy, h);
-  const { columns, beams, maxRangeM } = model;
-  const nb = snap.bodies.length;
-
-  // Column → candidate bodies (bounding-circle culling), as CSR arrays.
-  const colCount = new Int32Array(columns + 1);
+function bodiesByColumn(snap: WorldSnapshot, model: LidarModel, ox: number, oy: number): { colStart: Int32Array; colBodies: Int32Array } {
+  const { columns, maxRangeM } = model;
+  const colStart = new Int32Array(columns + 1);
   const spans: Array<[number, number, number]> = [];
   const colStep = (2 * M.PI) / columns;
-  for (let bi = 0; bi < nb; bi++) {
+  for (let bi = 0; bi < snap.bodies.length; bi++) {
     const b = snap.bodies[bi]!;
     const rx = b.x - ox;
     const ry = b.y - oy;
@@ -120,23 +111,53 @@ export function castLidarSweep(world: World, snap: WorldSnapshot, model: LidarMo
       c1 = M.ceil((az + half + M.PI) / colStep);
     }
     spans.push([bi, c0, c1]);
-    for (let c = c0; c <= c1; c++) colCount[(((c % columns) + columns) % columns) + 1]!++;
+    for (let c = c0; c <= c1; c++) colStart[(((c % columns) + columns) % columns) + 1]!++;
   }
-  for (let c = 0; c < columns; c++) colCount[c + 1]! += colCount[c]!;
-  const colBodies = new Int32Array(colCount[columns]!);
-  const fill = colCount.slice(0, columns);
+  for (let c = 0; c < columns; c++) colStart[c + 1]! += colStart[c]!;
+  const colBodies = new Int32Array(colStart[columns]!);
+  const fill = colStart.slice(0, columns);
   for (const [bi, c0, c1] of spans) {
     for (let c = c0; c <= c1; c++) {
       const cc = ((c % columns) + columns) % columns;
       colBodies[fill[cc]!++] = bi;
     }
   }
+  return { colStart, colBodies };
+}
 
-  const maxPoints = columns * beams;
-  const points = new Float32Array(maxPoints * 4);
-  const ring = new Uint16Array(maxPoints);
-  const source = new Int32Array(maxPoints);
-  const hitsPerBody = new Int32Array(nb);
+/** The fog soft-target echo of the last `fogEcho` call that beat the hard target (module scratch, like geometry's `hit`). */
+const echo = { range: 0, power: 0 };
+
+/**
+ * Whether fog backscatter close to the sensor gives a stronger echo than the hard target at
+ * `range` with `power` (drawn for the rays that see backscatter at all); the echo is left in `echo`.
+ */
+function fogEcho(rng: Prng, beta: number, range: number, power: number): boolean {
+  const rs = M.min(BACKSCATTER_MAX_RANGE_M, 0.8 + rng.exponential(BACKSCATTER_MEAN_EXTRA_M));
+  if (!(rs < range)) return false;
+  const ps = ((BACKSCATTER_GAIN * beta * M.exp(-2 * beta * rs)) / (rs * rs)) * (0.3 + rng.next());
+  if (!(ps > power && ps >= LIDAR_POWER_THRESHOLD)) return false;
+  echo.range = rs;
+  echo.power = ps;
+  return true;
+}
+
+/**
+ * One full revolution of a spinning multi-beam LiDAR, ray-cast against the ground plane and the
+ * bodies' boxes from one world snapshot (motion during the sweep is not modelled). Each ray keeps
+ * the strongest echo: the hard target attenuated by e^(−2βR) and dropped below the detection
+ * threshold, or a fog soft-target echo close to the sensor when that is stronger.
+ */
+export function castLidarSweep(world: World, snap: WorldSnapshot, model: LidarModel, opts: LidarSweepOptions): LidarSweep {
+  const ox = snap.ego.x + LIDAR_MOUNT.x;
+  const oy = snap.ego.y + LIDAR_MOUNT.y;
+  const h = LIDAR_MOUNT.z;
+  const table = buildPartTable(snap.bodies, ox, oy, h);
+  const { columns, beams, maxRangeM } = model;
+  const { colStart, colBodies } = bodiesByColumn(snap, model, ox, oy);
+
+  const out = sweepBuffers(columns * beams, snap.bodies.length);
+  const { points, ring, source, hitsPerBody } = out;
   const { beta, rng } = opts;
   const noiseStd = opts.rangeNoiseM ?? 0.02;
   const pBackscatter = M.min(0.8, BACKSCATTER_RATE_PER_BETA * beta);
@@ -149,8 +170,8 @@ export function castLidarSweep(world: World, snap: WorldSnapshot, model: LidarMo
     if (opts.occludedSectors.length > 0 && inSector(model.azimuth[c]!, opts.occludedSectors)) continue;
     const ca = model.cosAz[c]!;
     const sa = model.sinAz[c]!;
-    const cb0 = colCount[c]!;
-    const cb1 = colCount[c + 1]!;
+    const cb0 = colStart[c]!;
+    const cb1 = colStart[c + 1]!;
     for (let beam = 0; beam < beams; beam++) {
       const ce = model.cosEl[beam]!;
       const dx = ce * ca;
@@ -182,17 +203,11 @@ export function castLidarSweep(world: World, snap: WorldSnapshot, model: LidarMo
         if (src === SOURCE_GROUND) refl = groundAlbedo(world, ox + dx * range, oy + dy * range, albedo);
         power = (refl * cosInc * M.exp(-2 * beta * range)) / (range * range);
       }
-      if (pBackscatter > 0 && rng.next() < pBackscatter) {
-        const rs = M.min(BACKSCATTER_MAX_RANGE_M, 0.8 + rng.exponential(BACKSCATTER_MEAN_EXTRA_M));
-        if (rs < range) {
-          const ps = ((BACKSCATTER_GAIN * beta * M.exp(-2 * beta * rs)) / (rs * rs)) * (0.3 + rng.next());
-          if (ps > power && ps >= LIDAR_POWER_THRESHOLD) {
-            range = rs;
-            power = ps;
-            src = SOURCE_FOG;
-            refl = 0;
-          }
-        }
+      if (pBackscatter > 0 && rng.next() < pBackscatter && fogEcho(rng, beta, range, power)) {
+        range = echo.range;
+        power = echo.power;
+        src = SOURCE_FOG;
+        refl = 0;
       }
       if (power < LIDAR_POWER_THRESHOLD) continue;
       const r = range + (noiseStd > 0 ? rng.normal(0, noiseStd) : 0);
@@ -211,12 +226,26 @@ export function castLidarSweep(world: World, snap: WorldSnapshot, model: LidarMo
       count++;
     }
   }
+  return trimmed(out, count, backscatterCount);
+}
+
+/** Buffers for every ray's point; `trimmed` cuts them to the points that came back. */
+function sweepBuffers(maxPoints: number, bodies: number): Omit<LidarSweep, "count" | "backscatterCount"> {
+  return {
+    points: new Float32Array(maxPoints * 4),
+    ring: new Uint16Array(maxPoints),
+    source: new Int32Array(maxPoints),
+    hitsPerBody: new Int32Array(bodies),
+  };
+}
+
+function trimmed(b: Omit<LidarSweep, "count" | "backscatterCount">, count: number, backscatterCount: number): LidarSweep {
   return {
     count,
-    points: points.slice(0, count * 4),
-    ring: ring.slice(0, count),
-    source: source.slice(0, count),
-    hitsPerBody,
+    points: b.points.slice(0, count * 4),
+    ring: b.ring.slice(0, count),
+    source: b.source.slice(0, count),
+    hitsPerBody: b.hitsPerBody,
     backscatterCount,
   };
 }

@@ -58,6 +58,8 @@ export const hit = { t: INF, nx: 0, ny: 0, nz: 0 };
 /**
  * Distance along the ray (origin o, unit direction d, both relative to the table origin) to part
  * `p`, or Infinity. A ray starting inside the box is a miss: sensors are never inside objects.
+ * The three slabs are written out (no helper per slab): this is the innermost loop of the LiDAR
+ * and the camera.
  */
 export function intersectPart(
   data: Float64Array,
@@ -91,13 +93,11 @@ export function intersectPart(
     if (lx < -hx || lx > hx) return INF;
   } else {
     const inv = 1 / ldx;
-    let t1 = (-hx - lx) * inv;
-    let t2 = (hx - lx) * inv;
-    if (t1 > t2) {
-      const tmp = t1;
-      t1 = t2;
-      t2 = tmp;
-    }
+    const ta = (-hx - lx) * inv;
+    const tb = (hx - lx) * inv;
+    const swap = ta > tb;
+    const t1 = swap ? tb : ta;
+    const t2 = swap ? ta : tb;
     if (t1 > tmin) {
       tmin = t1;
       axis = 0;
@@ -109,13 +109,11 @@ export function intersectPart(
     if (ly < -hy || ly > hy) return INF;
   } else {
     const inv = 1 / ldy;
-    let t1 = (-hy - ly) * inv;
-    let t2 = (hy - ly) * inv;
-    if (t1 > t2) {
-      const tmp = t1;
-      t1 = t2;
-      t2 = tmp;
-    }
+    const ta = (-hy - ly) * inv;
+    const tb = (hy - ly) * inv;
+    const swap = ta > tb;
+    const t1 = swap ? tb : ta;
+    const t2 = swap ? ta : tb;
     if (t1 > tmin) {
       tmin = t1;
       axis = 1;
@@ -128,13 +126,11 @@ export function intersectPart(
     if (lz < -hz || lz > hz) return INF;
   } else {
     const inv = 1 / dz;
-    let t1 = (-hz - lz) * inv;
-    let t2 = (hz - lz) * inv;
-    if (t1 > t2) {
-      const tmp = t1;
-      t1 = t2;
-      t2 = tmp;
-    }
+    const ta = (-hz - lz) * inv;
+    const tb = (hz - lz) * inv;
+    const swap = ta > tb;
+    const t1 = swap ? tb : ta;
+    const t2 = swap ? ta : tb;
     if (t1 > tmin) {
       tmin = t1;
       axis = 2;
@@ -143,7 +139,13 @@ export function intersectPart(
     if (t2 < tmax) tmax = t2;
   }
   if (tmin > tmax || tmin <= 0) return INF;
-  hit.t = tmin;
+  setHit(tmin, axis, sign, c, s);
+  return tmin;
+}
+
+/** Records a hit at `t`: the outward normal of the entry face (slab `axis` of a box turned by yaw (c, s)) goes into `hit`. */
+function setHit(t: number, axis: number, sign: number, c: number, s: number): void {
+  hit.t = t;
   if (axis === 0) {
     hit.nx = c * sign;
     hit.ny = s * sign;
@@ -157,7 +159,6 @@ export function intersectPart(
     hit.ny = 0;
     hit.nz = sign;
   }
-  return tmin;
 }
 
 /** The 8 corners of a body's box in world coordinates, as [x0,y0,z0, x1,...]. */

@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { randomScenario } from "./randomScenario";
-import { parseScenario, ScenarioError, type Scenario } from "./scenario";
+import { BadInputError, isBadInput } from "../types/errors";
+import { parseScenario, type Scenario } from "./scenario";
 
 /** recordings/scenarios/, found upwards from this file (works from src/ and from dist/). */
 export function scenarioDir(): string {
@@ -11,7 +12,7 @@ export function scenarioDir(): string {
     if (fs.existsSync(candidate)) return candidate;
     dir = path.dirname(dir);
   }
-  throw new ScenarioError(`no recordings/scenarios/ directory found above ${__dirname}`);
+  throw new BadInputError({ where: "", what: `no recordings/scenarios/ directory found above ${__dirname}` });
 }
 
 /** Names of the shipped scenarios (file names without extension), sorted. */
@@ -25,7 +26,7 @@ export function listScenarios(): string[] {
 
 /**
  * A scenario by shipped name (`fog-50m`), by file path (`./my.yaml`), or `random` (generated from
- * `seed`, default 1). Throws ScenarioError with a one-line message for anything else.
+ * `seed`, default 1). Throws BadInputError with a one-line message for anything else.
  */
 export function loadScenario(nameOrPath: string, seed?: number): Scenario {
   if (nameOrPath === "random") return randomScenario(seed ?? 1);
@@ -42,20 +43,22 @@ export function loadScenario(nameOrPath: string, seed?: number): Scenario {
       }
     }
     if (!file) {
-      throw new ScenarioError(
-        `unknown scenario "${nameOrPath}": expected one of ${listScenarios().join(", ")}, random, or a .yaml/.json file path`,
-      );
+      throw new BadInputError({
+        where: `unknown scenario "${nameOrPath}"`,
+        what: "",
+        expected: `one of ${listScenarios().join(", ")}, random, or a .yaml/.json file path`,
+      });
     }
   }
   let text: string;
   try {
     const st = fs.statSync(file);
-    if (st.isDirectory()) throw new ScenarioError(`scenario ${file}: is a directory, expected a .yaml or .json file`);
+    if (st.isDirectory()) throw new BadInputError({ where: `scenario ${file}`, what: "is a directory", expected: "a .yaml or .json file" });
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    if (err instanceof ScenarioError) throw err;
+    if (isBadInput(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
-    throw new ScenarioError(`scenario ${file}: cannot read (${code}), expected a .yaml or .json file`);
+    throw new BadInputError({ where: `scenario ${file}`, what: `cannot read (${code})`, expected: "a .yaml or .json file" });
   }
   return parseScenario(text, file);
 }

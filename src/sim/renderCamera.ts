@@ -1,7 +1,7 @@
-import { buildPartTable, hit, intersectPart } from "./geometry";
+import { buildPartTable, hit, intersectPart, type PartTable } from "./geometry";
 import { hashNoise, type Prng } from "./Prng";
 import { CAMERA_MOUNT, type CameraIntrinsics } from "./rig";
-import type { World, WorldSnapshot } from "./world";
+import type { BodyState, World, WorldSnapshot } from "./world";
 
 // Globals are looked up through a slow path inside Jest's sandbox; module constants are not.
 const M = Math;
@@ -124,8 +124,7 @@ export function groundAlbedo(world: World, x: number, y: number, out: Float32Arr
  * applying Koschmieder fog per pixel with the ray's true length.
  */
 export function renderCamera(world: World, snap: WorldSnapshot, k: CameraIntrinsics, opts: CameraRenderOptions): CameraRender {
-  const { width: W, height: H } = k;
-  const n = W * H;
+  const n = k.width * k.height;
   const rays = pixelRays(k);
   const ox = snap.ego.x + CAMERA_MOUNT.x;
   const oy = snap.ego.y + CAMERA_MOUNT.y;
@@ -133,11 +132,46 @@ export function renderCamera(world: World, snap: WorldSnapshot, k: CameraIntrins
   const radiance = new Float32Array(n * 3);
   const depth = new Float32Array(n);
   const bodyIndex = new Int32Array(n).fill(-1);
-  const albedo = new Float32Array(3);
-  const night = opts.night;
-  const ambient = night ? 0.06 : 1;
+  const ambient = opts.night ? 0.06 : 1;
+  const frame: Frame = { W: k.width, H: k.height, rays, radiance, depth, bodyIndex, night: opts.night, ambient };
+  shadeGroundAndSky(world, frame, ox, oy, camH);
 
-  // Ground and sky.
+  // Bodies, with a depth test against what is already drawn.
+  const table = buildPartTable(snap.bodies, ox, oy, camH);
+  const visiblePixels = new Int32Array(snap.bodies.length);
+  const coveredPixels = new Int32Array(snap.bodies.length);
+  for (let bi = 0; bi < snap.bodies.length; bi++) {
+    const rect = projectedRect(snap.bodies[bi]!, ox, oy, camH, k);
+    if (rect !== undefined) drawBody(frame, table, bi, rect, coveredPixels);
+  }
+  for (let i = 0; i < n; i++) {
+    const bi = bodyIndex[i]!;
+    if (bi >= 0) visiblePixels[bi]!++;
+  }
+  const rgb = fogNoiseAndQuantise(frame, opts);
+  return { width: k.width, height: k.height, rgb, radiance, depth, bodyIndex, visiblePixels, coveredPixels };
+}
+
+/** The image being rendered and what every pass needs of it. */
+type Frame = {
+  W: number;
+  H: number;
+  rays: RayCache;
+  radiance: Float32Array;
+  depth: Float32Array;
+  bodyIndex: Int32Array;
+  night: boolean;
+  ambient: number;
+};
+
+/** Pixel rectangle [ua, ub] × [va, vb] (inclusive) to ray-cast a body in. */
+type PixelRect = { ua: number; ub: number; va: number; vb: number };
+
+/** First pass: every pixel gets the road surface (lit by the sun, and the headlights at night) or the sky. */
+function shadeGroundAndSky(world: World, f: Frame, ox: number, oy: number, camH: number): void {
+  const { rays, radiance, depth, night, ambient } = f;
+  const albedo = new Float32Array(3);
+  const n = f.W * f.H;
   for (let i = 0; i < n; i++) {
     const dz = rays.dz[i]!;
     if (dz < -1e-6) {
@@ -160,105 +194,111 @@ export function renderCamera(world: World, snap: WorldSnapshot, k: CameraIntrins
       depth[i] = INF;
     }
   }
+}
 
-  // Bodies, with a depth test against what is already drawn.
-  const table = buildPartTable(snap.bodies, ox, oy, camH);
-  const visiblePixels = new Int32Array(snap.bodies.length);
-  const coveredPixels = new Int32Array(snap.bodies.length);
+/**
+ * Projected bounding rectangle of the body's box, clipped against the near plane x = NEAR so
+ * that boxes reaching behind the camera (guard rails alongside) still get a tight rectangle;
+ * undefined when the body is behind the camera, too far, or off the image.
+ */
+function projectedRect(b: BodyState, ox: number, oy: number, camH: number, k: CameraIntrinsics): PixelRect | undefined {
   const maxDist = 400;
-  for (let bi = 0; bi < snap.bodies.length; bi++) {
-    const b = snap.bodies[bi]!;
-    const rx = b.x - ox;
-    const ry = b.y - oy;
-    const radius = 0.5 * M.hypot(b.body.length, b.body.width);
-    if (rx + radius < NEAR || M.hypot(rx, ry) - radius > maxDist) continue;
-    // Projected bounding rectangle of the box, clipped against the near plane x = NEAR so
-    // that boxes reaching behind the camera (guard rails alongside) still get a tight rectangle.
-    const c = M.cos(b.yaw);
-    const s = M.sin(b.yaw);
-    for (let corner = 0; corner < 8; corner++) {
-      const lx = (corner & 1 ? 0.5 : -0.5) * b.body.length;
-      const ly = (corner & 2 ? 0.5 : -0.5) * b.body.width;
-      const lz = (corner & 4 ? 0.5 : -0.5) * b.body.height;
-      cornerX[corner] = rx + c * lx - s * ly;
-      cornerY[corner] = ry + s * lx + c * ly;
-      cornerZ[corner] = b.z + lz - camH;
-    }
-    let u0 = INF;
-    let u1 = -INF;
-    let v0 = INF;
-    let v1 = -INF;
-    const addPoint = (px: number, py: number, pz: number): void => {
-      const u = k.cx - (k.fx * py) / px;
-      const v = k.cy - (k.fy * pz) / px;
-      if (u < u0) u0 = u;
-      if (u > u1) u1 = u;
-      if (v < v0) v0 = v;
-      if (v > v1) v1 = v;
-    };
-    for (let corner = 0; corner < 8; corner++) {
-      if (cornerX[corner]! >= NEAR) addPoint(cornerX[corner]!, cornerY[corner]!, cornerZ[corner]!);
-    }
-    for (const [a, e] of BOX_EDGES) {
-      const xa = cornerX[a]!;
-      const xe = cornerX[e]!;
-      if (xa < NEAR === xe < NEAR) continue;
-      const f = (NEAR - xa) / (xe - xa);
-      addPoint(NEAR, cornerY[a]! + f * (cornerY[e]! - cornerY[a]!), cornerZ[a]! + f * (cornerZ[e]! - cornerZ[a]!));
-    }
-    if (u0 === INF) continue;
-    const ua = M.max(0, M.floor(u0));
-    const ub = M.min(W - 1, M.ceil(u1));
-    const va = M.max(0, M.floor(v0));
-    const vb = M.min(H - 1, M.ceil(v1));
-    if (ua > ub || va > vb) continue;
-    const pStart = table.bodyStart[bi]!;
-    const pEnd = table.bodyEnd[bi]!;
-    for (let v = va; v <= vb; v++) {
-      for (let u = ua; u <= ub; u++) {
-        const i = v * W + u;
-        const dx = rays.dx[i]!;
-        const dy = rays.dy[i]!;
-        const dz = rays.dz[i]!;
-        let best = INF;
-        let bp = -1;
-        let nx = 0;
-        let ny = 0;
-        let nz = 0;
-        for (let p = pStart; p < pEnd; p++) {
-          const t = intersectPart(table.data, p, 0, 0, 0, dx, dy, dz);
-          if (t < best) {
-            best = t;
-            bp = p;
-            nx = hit.nx;
-            ny = hit.ny;
-            nz = hit.nz;
-          }
-        }
-        if (bp < 0) continue;
-        coveredPixels[bi]!++;
-        if (best >= depth[i]!) continue;
-        const part = b.body.parts[bp - pStart]!;
-        const lambert = M.max(0, nx * SUN[0] + ny * SUN[1] + nz * SUN[2]);
-        let light = ambient * (0.42 + 0.58 * lambert);
-        if (night) light += headlight(best) * M.max(0.2, -nx);
-        const emissive = night && b.body.classification === "emergency_vehicle" && part.reflectivity >= 0.7 ? 1 : 0;
-        const lum = emissive ? 1 : light;
-        radiance[i * 3] = part.color[0] * lum;
-        radiance[i * 3 + 1] = part.color[1] * lum;
-        radiance[i * 3 + 2] = part.color[2] * lum;
-        depth[i] = best;
-        bodyIndex[i] = bi;
-      }
-    }
+  const rx = b.x - ox;
+  const ry = b.y - oy;
+  const radius = 0.5 * M.hypot(b.body.length, b.body.width);
+  if (rx + radius < NEAR || M.hypot(rx, ry) - radius > maxDist) return undefined;
+  const c = M.cos(b.yaw);
+  const s = M.sin(b.yaw);
+  for (let corner = 0; corner < 8; corner++) {
+    const lx = (corner & 1 ? 0.5 : -0.5) * b.body.length;
+    const ly = (corner & 2 ? 0.5 : -0.5) * b.body.width;
+    const lz = (corner & 4 ? 0.5 : -0.5) * b.body.height;
+    cornerX[corner] = rx + c * lx - s * ly;
+    cornerY[corner] = ry + s * lx + c * ly;
+    cornerZ[corner] = b.z + lz - camH;
   }
-  for (let i = 0; i < n; i++) {
-    const bi = bodyIndex[i]!;
-    if (bi >= 0) visiblePixels[bi]!++;
+  let u0 = INF;
+  let u1 = -INF;
+  let v0 = INF;
+  let v1 = -INF;
+  const addPoint = (px: number, py: number, pz: number): void => {
+    const u = k.cx - (k.fx * py) / px;
+    const v = k.cy - (k.fy * pz) / px;
+    if (u < u0) u0 = u;
+    if (u > u1) u1 = u;
+    if (v < v0) v0 = v;
+    if (v > v1) v1 = v;
+  };
+  for (let corner = 0; corner < 8; corner++) {
+    if (cornerX[corner]! >= NEAR) addPoint(cornerX[corner]!, cornerY[corner]!, cornerZ[corner]!);
   }
+  for (const [a, e] of BOX_EDGES) {
+    const xa = cornerX[a]!;
+    const xe = cornerX[e]!;
+    if (xa < NEAR === xe < NEAR) continue;
+    const f = (NEAR - xa) / (xe - xa);
+    addPoint(NEAR, cornerY[a]! + f * (cornerY[e]! - cornerY[a]!), cornerZ[a]! + f * (cornerZ[e]! - cornerZ[a]!));
+  }
+  if (u0 === INF) return undefined;
+  const rect = {
+    ua: M.max(0, M.floor(u0)),
+    ub: M.min(k.width - 1, M.ceil(u1)),
+    va: M.max(0, M.floor(v0)),
+    vb: M.min(k.height - 1, M.ceil(v1)),
+  };
+  return rect.ua > rect.ub || rect.va > rect.vb ? undefined : rect;
+}
 
-  // Fog (Koschmieder per pixel with true depth), noise, quantisation.
-  const A = night ? AIRLIGHT_NIGHT : AIRLIGHT_DAY;
+/** Ray-casts body `bi` in its rectangle; where it is nearer than what is drawn, it is shaded and becomes the pixel's body. */
+function drawBody(f: Frame, table: PartTable, bi: number, rect: PixelRect, coveredPixels: Int32Array): void {
+  const { W, rays, radiance, depth, bodyIndex, night, ambient } = f;
+  const b = table.bodies[bi]!;
+  const pStart = table.bodyStart[bi]!;
+  const pEnd = table.bodyEnd[bi]!;
+  for (let v = rect.va; v <= rect.vb; v++) {
+    for (let u = rect.ua; u <= rect.ub; u++) {
+      const i = v * W + u;
+      const dx = rays.dx[i]!;
+      const dy = rays.dy[i]!;
+      const dz = rays.dz[i]!;
+      let best = INF;
+      let bp = -1;
+      let nx = 0;
+      let ny = 0;
+      let nz = 0;
+      for (let p = pStart; p < pEnd; p++) {
+        const t = intersectPart(table.data, p, 0, 0, 0, dx, dy, dz);
+        if (t < best) {
+          best = t;
+          bp = p;
+          nx = hit.nx;
+          ny = hit.ny;
+          nz = hit.nz;
+        }
+      }
+      if (bp < 0) continue;
+      coveredPixels[bi]!++;
+      if (best >= depth[i]!) continue;
+      const part = b.body.parts[bp - pStart]!;
+      const lambert = M.max(0, nx * SUN[0] + ny * SUN[1] + nz * SUN[2]);
+      let light = ambient * (0.42 + 0.58 * lambert);
+      if (night) light += headlight(best) * M.max(0.2, -nx);
+      const emissive = night && b.body.classification === "emergency_vehicle" && part.reflectivity >= 0.7 ? 1 : 0;
+      const lum = emissive ? 1 : light;
+      radiance[i * 3] = part.color[0] * lum;
+      radiance[i * 3 + 1] = part.color[1] * lum;
+      radiance[i * 3 + 2] = part.color[2] * lum;
+      depth[i] = best;
+      bodyIndex[i] = bi;
+    }
+  }
+}
+
+/** Fog (Koschmieder per pixel with true depth), sensor noise and quantisation to RGB8. */
+function fogNoiseAndQuantise(f: Frame, opts: CameraRenderOptions): Uint8Array {
+  const n = f.W * f.H;
+  const { radiance, depth } = f;
+  const A = f.night ? AIRLIGHT_NIGHT : AIRLIGHT_DAY;
   const rgb = new Uint8Array(n * 3);
   const beta = opts.beta;
   const rng = opts.noise;
@@ -273,7 +313,7 @@ export function renderCamera(world: World, snap: WorldSnapshot, k: CameraIntrins
       rgb[i * 3 + ch] = q < 0 ? 0 : q > 255 ? 255 : q;
     }
   }
-  return { width: W, height: H, rgb, radiance, depth, bodyIndex, visiblePixels, coveredPixels };
+  return rgb;
 }
 
 /** Dipped-beam illumination falling off with distance (night only). */

@@ -1,5 +1,6 @@
 import { randomScenario } from "./randomScenario";
-import { parseScenario, ScenarioError, validateScenario } from "./scenario";
+import { BadInputError } from "../types/errors";
+import { parseScenario, validateScenario } from "./scenario";
 
 describe("scenario files", () => {
   it("fills defaults from a minimal file", () => {
@@ -33,7 +34,7 @@ describe("scenario files", () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(ScenarioError);
+    expect(err).toBeInstanceOf(BadInputError);
     expect((err as Error).message).toMatch(re);
     expect((err as Error).message).not.toContain("\n");
   });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parse as parseYaml } from "yaml";
+import { BadInputError } from "../types/errors";
 
 /**
  * Scenario files: what the simulator builds a drive from. World frame: x along the straight road
@@ -204,21 +205,17 @@ export type ActorSpec = Scenario["actors"][number];
 export type FaultSpec = Scenario["faults"][number];
 export type SensorName = z.infer<typeof sensorName>;
 
-/** Bad scenario input: the message names the source and the offending field in one line. */
-export class ScenarioError extends Error {
-  override name = "ScenarioError";
-  /** The CLI reports it as bad input (exit code 2, one line). */
-  readonly exitCode = 2;
-}
-
-/** Validates an already-parsed object; `source` names it in errors (a file path or "inline"). */
+/**
+ * Validates an already-parsed object; `source` names it in errors (a file path or "inline").
+ * Bad input throws BadInputError naming the source and the offending field in one line.
+ */
 export function validateScenario(value: unknown, source = "inline"): Scenario {
   const result = scenarioSchema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join(".") : "(root)";
     const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : "";
-    throw new ScenarioError(`scenario ${source}: ${where}: ${issue?.message ?? "invalid"}${more}`);
+    throw new BadInputError({ where: `scenario ${source}`, what: `${where}: ${issue?.message ?? "invalid"}${more}` });
   }
   return result.data;
 }
@@ -230,12 +227,13 @@ export function parseScenario(text: string, source = "inline"): Scenario {
     value = parseYaml(text);
   } catch (err) {
     const msg = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    throw new ScenarioError(`scenario ${source}: not valid YAML/JSON: ${msg}`);
+    throw new BadInputError({ where: `scenario ${source}`, what: `not valid YAML/JSON: ${msg}` });
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new ScenarioError(
-      `scenario ${source}: expected a mapping at the top level, got ${Array.isArray(value) ? "a list" : typeof value}`,
-    );
+    throw new BadInputError({
+      where: `scenario ${source}`,
+      what: `expected a mapping at the top level, got ${Array.isArray(value) ? "a list" : typeof value}`,
+    });
   }
   return validateScenario(value, source);
 }

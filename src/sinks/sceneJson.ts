@@ -49,6 +49,7 @@ export type SceneJson = {
 const finite = (v: number | null): number | null => (v !== null && Number.isFinite(v) ? v : null);
 const vec = (v: Vec3): Vec3 => ({ x: v.x, y: v.y, z: v.z });
 
+/** A scene state in its JSON-lines shape (`SceneJson`): one line of `--jsonl` output, before `JSON.stringify`. */
 export function toSceneJson(state: SceneState): SceneJson {
   const h = state.health;
   return {

@@ -41,22 +41,7 @@ export async function openSceneOutputs(
   return {
     async write(scene) {
       if (jsonl) await jsonl.write(toSceneJson(scene));
-      if (mcap) {
-        await mcap.write(
-          SCENE_TOPIC,
-          "avfusion.SceneState",
-          scene.stamp,
-          scene.stamp,
-          encodeProto("avfusion.SceneState", toSceneProto(scene)),
-        );
-        await mcap.write(
-          SCENE_UPDATE_TOPIC,
-          "foxglove.SceneUpdate",
-          scene.stamp,
-          scene.stamp,
-          encodeProto("foxglove.SceneUpdate", toSceneUpdate(scene)),
-        );
-      }
+      if (mcap) await writeSceneToMcap(mcap, scene);
     },
     async close() {
       // The MCAP writer first (it writes the summary), then its file.
@@ -65,4 +50,16 @@ export async function openSceneOutputs(
       if (jsonStream) await new Promise<void>((resolve) => jsonStream.end(resolve));
     },
   };
+}
+
+/** One scene into an MCAP sink: the scene state and its `foxglove.SceneUpdate` boxes, both at the scene's stamp. */
+export async function writeSceneToMcap(mcap: McapSink, scene: SceneState): Promise<void> {
+  await mcap.write(SCENE_TOPIC, "avfusion.SceneState", scene.stamp, scene.stamp, encodeProto("avfusion.SceneState", toSceneProto(scene)));
+  await mcap.write(
+    SCENE_UPDATE_TOPIC,
+    "foxglove.SceneUpdate",
+    scene.stamp,
+    scene.stamp,
+    encodeProto("foxglove.SceneUpdate", toSceneUpdate(scene)),
+  );
 }

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { SeededRandom } from "../encoders/common/seededRandom";
+import { runEpochs } from "./runEpochs";
 
 /*
  * A generic, reproducible classifier training loop for any encoder kind: balanced mini-batches
@@ -101,32 +102,25 @@ function gather(ds: Dataset, idx: Int32Array, numClasses: number): { xs: tf.Tens
 /** Trains a compiled softmax classifier, reproducibly from `opts.seed` (up to the deadline). */
 export async function fitClassifier(model: tf.LayersModel, ds: Dataset, opts: FitOptions): Promise<FitResult> {
   const rng = new SeededRandom(opts.seed);
-  const losses: number[] = [];
-  let steps = 0;
-  for (let e = 0; e < opts.epochs; e++) {
-    let sum = 0;
-    let n = 0;
-    for (const idx of balancedBatches(ds, opts, opts.stepsPerEpoch, rng)) {
-      if (opts.deadlineMs !== undefined && performance.now() > opts.deadlineMs) {
-        if (n > 0) losses.push(sum / n);
-        return { losses, steps, stoppedByDeadline: true };
-      }
+  const { losses, steps, stoppedByDeadline } = await runEpochs<Int32Array>({
+    epochs: opts.epochs,
+    ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+    batches: () => balancedBatches(ds, opts, opts.stepsPerEpoch, rng),
+    step: async (idx) => {
       const { xs, ys } = gather(ds, idx, opts.numClasses);
       try {
         const l = await model.trainOnBatch(xs, ys);
-        sum += Array.isArray(l) ? l[0]! : l;
-        n++;
-        steps++;
+        return Array.isArray(l) ? l[0]! : l;
       } finally {
         xs.dispose();
         ys.dispose();
       }
-    }
-    const mean = sum / Math.max(1, n);
-    losses.push(mean);
-    opts.onEpoch?.(e, mean);
-  }
-  return { losses, steps, stoppedByDeadline: false };
+    },
+    endEpoch: (e, mean, stopped) => {
+      if (!stopped) opts.onEpoch?.(e, mean);
+    },
+  });
+  return { losses, steps, stoppedByDeadline };
 }
 
 /** Class probabilities for every example, batched; rows of `numClasses`. */

@@ -1,5 +1,5 @@
 import { intervalSummary, LatencyRecorder } from "../histogram";
-import type { ScenarioSeries } from "../runScenario";
+import type { ScenarioSeries } from "../ScenarioMeter";
 import type { MachineInfo, ScenarioResult } from "../types";
 
 export const SAMPLE_MACHINE: MachineInfo = {

@@ -1,13 +1,15 @@
+import type * as tf from "@tensorflow/tfjs";
 import type { Scenario } from "../../sim/scenario";
 import { classifierFrames, DEFAULT_AUDIO_WINDOW, LOG_MEL_SCALE } from "../../encoders/audio/features";
 import type { AudioModelMetadata } from "../../encoders/audio/metadata";
 import { AUDIO_CLASSES, buildAudioModel } from "../../encoders/audio/model";
 import { compileClassifier } from "../../encoders/common/layers";
-import { datasetFrom, fitClassifier, classCounts, predictAll } from "../fit";
+import { datasetFrom, classCounts, predictAll } from "../fit";
 import { argmaxRows, classificationMetrics, median, round4 } from "../metrics";
 import { audioExamples, type AudioExample } from "./audioDataset";
 import { foldFrontBack } from "./audioLabels";
-import { audioSplit, audioTrainingScenario } from "../scenarios";
+import { audioSplit, audioTrainingScenario, type ModalitySplit } from "../scenarios";
+import { classCountsOf, fitRecord, fitWithinBudget, runRecord, type ClassifierFit } from "../classifierTraining";
 import type { TrainOptions, TrainResult, Trainer } from "../types";
 
 export const AUDIO_MODEL_VERSION = "audio-cnn-1";
@@ -86,13 +88,82 @@ function chooseThreshold(ex: readonly AudioExample[], probs: Float32Array, cls: 
   return 0.99;
 }
 
+/** The drives' windows: training, validation (thresholds) and held out, and how they were made. */
+type AudioData = {
+  split: ModalitySplit;
+  duration: number;
+  fitSeeds: number[];
+  valSeeds: number[];
+  fit: { ex: AudioExample[]; ambiguous: number };
+  val: { ex: AudioExample[]; ambiguous: number };
+  held: { ex: AudioExample[]; ambiguous: number };
+};
+
 export const trainAudio: Trainer = async (opts: TrainOptions): Promise<TrainResult> => {
   const o = DEFAULT_AUDIO_WINDOW;
   const frames = classifierFrames(o);
   const mels = o.frontEnd.logMel.numMels;
+  const t0 = performance.now();
+  const data = audioData(opts, t0);
+  const shape = [frames, mels, 1];
+  const train = datasetFrom(
+    data.fit.ex.map((e) => e.input),
+    data.fit.ex.map((e) => e.label),
+    shape,
+  );
+  const counts = classCountsOf("audio", AUDIO_CLASSES, classCounts(train.labels, AUDIO_CLASSES.length));
+  opts.log(counts.line);
+
+  const model = buildAudioModel(opts.seed, frames, mels);
+  compileClassifier(model, 0.002);
+  const epochs = opts.epochs ?? (opts.quick ? 1 : 30);
+  const fit: ClassifierFit = {
+    epochs,
+    stepsPerEpoch: opts.stepsPerEpoch ?? (opts.quick ? 4 : 50),
+    batchSize: 48,
+    numClasses: AUDIO_CLASSES.length,
+    naturalFraction: 0.3,
+    onEpoch: (e, loss) =>
+      opts.log(`audio: epoch ${e + 1}/${epochs} loss ${loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`),
+  };
+  const fitted = await fitWithinBudget(model, train, opts, t0, fit);
+  const evaluation = evaluateAudio(model, data, shape);
+  const metadata: AudioModelMetadata & Record<string, unknown> = {
+    kind: "audio",
+    modelVersion: AUDIO_MODEL_VERSION,
+    classes: [...AUDIO_CLASSES],
+    date: new Date().toISOString(),
+    command: opts.command,
+    input: audioInputContract(o, frames, mels),
+    sirenThreshold: evaluation.sirenThreshold,
+    hornThreshold: evaluation.hornThreshold,
+    output: "softmax over classes per window; a hazard is reported when p ≥ its threshold",
+    training: {
+      ...runRecord(opts),
+      generator: `audioTrainingScenario(seed, ${data.duration} s) (src/encoders/train/scenarios.ts)`,
+      generatedSeeds: data.fitSeeds,
+      validationSeeds: data.valSeeds,
+      examples: train.count,
+      ambiguousLeftOut: data.fit.ambiguous,
+      classCounts: counts.record,
+      ...fitRecord(fit, fitted),
+      optimizer: "adam 0.002, class-balanced batches (30 % natural mix)",
+      thresholdRule: `lowest threshold ≥ 0.3 with ≤ ${TARGET_VALIDATION_FALSE_ALARMS * 100} % false alarms on the validation drives`,
+      wallSeconds: Math.round((performance.now() - t0) / 1000),
+    },
+    heldOutSet: { scenarios: data.split.heldOut.named, generatedSeeds: data.split.heldOut.seeds },
+    heldOut: evaluation.heldOut,
+  };
+  return { model, metadata, summary: audioSummary(evaluation.heldOut.clear, evaluation.sirenThreshold) };
+};
+
+/**
+ * Simulated windows: the training seeds less the last 15 % (validation, for the thresholds), and
+ * the held-out named scenarios (cut short in quick mode) and seeds.
+ */
+function audioData(opts: TrainOptions, t0: number): AudioData {
   const split = audioSplit(opts.quick);
   const duration = opts.quick ? 4 : 10;
-  const t0 = performance.now();
   const nVal = Math.max(1, Math.round(split.train.seeds.length * 0.15));
   const fitSeeds = split.train.seeds.slice(0, split.train.seeds.length - nVal);
   const valSeeds = split.train.seeds.slice(split.train.seeds.length - nVal);
@@ -101,7 +172,7 @@ export const trainAudio: Trainer = async (opts: TrainOptions): Promise<TrainResu
     let ambiguous = 0;
     const ex: AudioExample[] = [];
     for (const s of scenarios) {
-      const r = audioExamples(s, o);
+      const r = audioExamples(s, DEFAULT_AUDIO_WINDOW);
       ambiguous += r.ambiguous;
       for (const e of r.examples) ex.push(e);
     }
@@ -117,34 +188,12 @@ export const trainAudio: Trainer = async (opts: TrainOptions): Promise<TrainResu
   opts.log(
     `audio: ${fit.ex.length} training, ${val.ex.length} validation, ${held.ex.length} held-out windows (${held.ambiguous} ambiguous held-out windows left out; ${((performance.now() - t0) / 1000).toFixed(1)} s to simulate)`,
   );
-  const shape = [frames, mels, 1];
-  const train = datasetFrom(
-    fit.ex.map((e) => e.input),
-    fit.ex.map((e) => e.label),
-    shape,
-  );
-  const counts = classCounts(train.labels, AUDIO_CLASSES.length);
-  opts.log(`audio: training class counts ${AUDIO_CLASSES.map((c, i) => `${c}=${counts[i]}`).join(" ")}`);
+  return { split, duration, fitSeeds, valSeeds, fit, val, held };
+}
 
-  const model = buildAudioModel(opts.seed, frames, mels);
-  compileClassifier(model, 0.002);
-  const epochs = opts.epochs ?? (opts.quick ? 1 : 30);
-  const stepsPerEpoch = opts.stepsPerEpoch ?? (opts.quick ? 4 : 50);
-  const batchSize = 48;
-  const budgetMs = (opts.budgetSeconds ?? 1140) * 1000;
-  // Leave a tenth of the budget for evaluation.
-  const fitted = await fitClassifier(model, train, {
-    deadlineMs: t0 + 0.9 * budgetMs,
-    seed: opts.seed,
-    epochs,
-    stepsPerEpoch,
-    batchSize,
-    numClasses: AUDIO_CLASSES.length,
-    naturalFraction: 0.3,
-    onEpoch: (e, loss) =>
-      opts.log(`audio: epoch ${e + 1}/${epochs} loss ${loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`),
-  });
-
+/** Siren and horn thresholds from the validation windows, then the held-out figures at those thresholds. */
+function evaluateAudio(model: tf.LayersModel, data: AudioData, shape: number[]) {
+  const { val, held, split } = data;
   const predict = (ex: readonly AudioExample[]): Float32Array =>
     predictAll(
       model,
@@ -188,57 +237,28 @@ export const trainAudio: Trainer = async (opts: TrainOptions): Promise<TrainResu
     definition:
       "per audio chunk (100 ms) with the encoder's history; siren = a siren sounding at emission time with level (1/R) ≥ road-noise RMS; windows with a siren or horn between 0.25× and 1× the noise RMS are ambiguous and left out; bearing error = |GCC-PHAT front solution − true bearing folded to the front| (a 2-microphone array cannot tell front from back); audio is unaffected by fog, so all held-out drives count as clear",
   };
+  return { sirenThreshold, hornThreshold, heldOut };
+}
 
-  const metadata: AudioModelMetadata & Record<string, unknown> = {
-    kind: "audio",
-    modelVersion: AUDIO_MODEL_VERSION,
-    classes: [...AUDIO_CLASSES],
-    date: new Date().toISOString(),
-    command: opts.command,
-    input: {
-      sampleRate: o.frontEnd.logMel.sampleRate,
-      channels: 2,
-      classifierMs: o.classifierMs,
-      bearingMs: o.bearingMs,
-      frames,
-      mels,
-      logMel: { ...o.frontEnd.logMel },
-      micSpacingM: o.frontEnd.micSpacingM,
-      speedOfSoundMps: o.frontEnd.speedOfSoundMps,
-      normalization: `log-mel of (left+right)/2 over the last classifierMs, minus its mean, divided by ${LOG_MEL_SCALE}; shape [frames, mels, 1]`,
-    },
-    sirenThreshold,
-    hornThreshold,
-    output: "softmax over classes per window; a hazard is reported when p ≥ its threshold",
-    training: {
-      seed: opts.seed,
-      quick: opts.quick,
-      backend: opts.backend,
-      generator: `audioTrainingScenario(seed, ${duration} s) (src/encoders/train/scenarios.ts)`,
-      generatedSeeds: fitSeeds,
-      validationSeeds: valSeeds,
-      examples: train.count,
-      ambiguousLeftOut: fit.ambiguous,
-      classCounts: Object.fromEntries(AUDIO_CLASSES.map((c, i) => [c, counts[i]])),
-      epochs,
-      stepsPerEpoch,
-      stepsRun: fitted.steps,
-      stoppedByBudget: fitted.stoppedByDeadline,
-      finalLoss: fitted.losses[fitted.losses.length - 1] ?? null,
-      batchSize,
-      optimizer: "adam 0.002, class-balanced batches (30 % natural mix)",
-      thresholdRule: `lowest threshold ≥ 0.3 with ≤ ${TARGET_VALIDATION_FALSE_ALARMS * 100} % false alarms on the validation drives`,
-      wallSeconds: Math.round((performance.now() - t0) / 1000),
-    },
-    heldOutSet: { scenarios: split.heldOut.named, generatedSeeds: split.heldOut.seeds },
-    heldOut,
-  };
+/** The model card's input contract: the front end's parameters and the classifier's input shape. */
+function audioInputContract(o: typeof DEFAULT_AUDIO_WINDOW, frames: number, mels: number): AudioModelMetadata["input"] {
   return {
-    model,
-    metadata,
-    summary: [
-      `audio held-out: siren recall ${all.recall} (target ≥ 0.95) at ${(all.falseAlarmRate * 100).toFixed(2)} % false alarms (target ≤ 5 %), threshold ${sirenThreshold}; median bearing error ${all.medianBearingErrorDeg ?? "-"}° (target ≤ 10°), p90 ${all.p90BearingErrorDeg ?? "-"}°`,
-      `audio held-out: ${all.sirenWindows} siren and ${all.otherWindows} other windows; horn recall ${all.hornRecall ?? "-"} at ${(all.hornFalseAlarmRate * 100).toFixed(2)} % false alarms`,
-    ],
+    sampleRate: o.frontEnd.logMel.sampleRate,
+    channels: 2,
+    classifierMs: o.classifierMs,
+    bearingMs: o.bearingMs,
+    frames,
+    mels,
+    logMel: { ...o.frontEnd.logMel },
+    micSpacingM: o.frontEnd.micSpacingM,
+    speedOfSoundMps: o.frontEnd.speedOfSoundMps,
+    normalization: `log-mel of (left+right)/2 over the last classifierMs, minus its mean, divided by ${LOG_MEL_SCALE}; shape [frames, mels, 1]`,
   };
-};
+}
+
+function audioSummary(all: SirenMetrics, sirenThreshold: number): string[] {
+  return [
+    `audio held-out: siren recall ${all.recall} (target ≥ 0.95) at ${(all.falseAlarmRate * 100).toFixed(2)} % false alarms (target ≤ 5 %), threshold ${sirenThreshold}; median bearing error ${all.medianBearingErrorDeg ?? "-"}° (target ≤ 10°), p90 ${all.p90BearingErrorDeg ?? "-"}°`,
+    `audio held-out: ${all.sirenWindows} siren and ${all.otherWindows} other windows; horn recall ${all.hornRecall ?? "-"} at ${(all.hornFalseAlarmRate * 100).toFixed(2)} % false alarms`,
+  ];
+}

@@ -13,11 +13,12 @@ import { imageStats } from "../../encoders/camera/preprocess";
 import type { CameraModelMetadata } from "../../encoders/camera/types";
 import { defaultCameraCalibration } from "../../encoders/camera/encoder";
 import { intrinsicsOf } from "../../encoders/camera/geometry";
-import { saveModel, type ModelFiles } from "../../runtime/modelFiles";
-import { buildHeadTargets, decodePeaks, headChannels } from "../../encoders/lidar/centerNet";
+import { saveModel } from "../../runtime/modelFiles";
+import { decodePeaks, headChannels } from "../../encoders/lidar/centerNet";
+import { centerNetTrainingRecord, type CenterNetTrainingOptions } from "../centerNetTrainer";
 import { centreDistanceAp, type ApSample } from "../lidar/centreDistanceAp";
-import { fitCenterNet } from "../lidar/fitCenterNet";
-import { argmaxClass, clearCopy, type CenterNetTrainingOptions } from "../lidar/trainLidar";
+import { fitCenterNet, mirroredBatches } from "../lidar/fitCenterNet";
+import { argmaxClass, clearCopy } from "../lidar/trainLidar";
 import { simDrive } from "../lidar/lidarData";
 import { cameraFrameOf, cameraHeadObjects, cameraSamples, isCameraTarget, rgbToFloat, type CameraSample } from "./cameraData";
 
@@ -240,10 +241,9 @@ export async function trainCamera(o: TrainCameraOptions = {}): Promise<TrainCame
   );
 
   const model = o.initModel ?? createCameraModel(seed);
-  const per = CAMERA_INPUT.width * CAMERA_INPUT.height * 3;
   const batchSize = o.batchSize ?? 8;
   const lr = o.learningRate ?? 2e-3;
-  const fit = fitCenterNet(model, {
+  const fit = await fitCenterNet(model, {
     layout: CAMERA_HEAD,
     regWeights: CAMERA_REG_WEIGHTS,
     samples: train.length,
@@ -253,31 +253,21 @@ export async function trainCamera(o: TrainCameraOptions = {}): Promise<TrainCame
     seed,
     ...(o.maxMinutes !== undefined ? { maxMinutes: o.maxMinutes } : {}),
     log,
-    makeBatch: (idx, rng) => {
-      const x = new Float32Array(idx.length * per);
-      const targets = idx.map((k, b) => {
-        const flip = rng.chance(0.5);
-        rgbToFloat(train[k]!.rgb, flip, x, b * per);
-        return buildHeadTargets(CAMERA_HEAD, cameraHeadObjects(train[k]!.objects, flip));
-      });
-      return { x, shape: [idx.length, CAMERA_INPUT.height, CAMERA_INPUT.width, 3], targets };
-    },
+    makeBatch: mirroredBatches(
+      train,
+      CAMERA_HEAD,
+      [CAMERA_INPUT.height, CAMERA_INPUT.width, 3],
+      (s, flip, x, offset) => rgbToFloat(s.rgb, flip, x, offset),
+      (s, flip) => cameraHeadObjects(s.objects, flip),
+    ),
   });
   log(`trained ${fit.steps} steps in ${fit.wallS.toFixed(0)} s, loss ${fit.finalLoss.toFixed(4)}`);
   train.length = 0;
-  const training = {
-    backend: tf.getBackend(),
-    trainScenarios: `randomScenario(seed, ${durationS} s) for seeds ${trainSeeds[0]}..${trainSeeds[trainSeeds.length - 1]} (${trainSeeds.length}; clear, fog 30–1000 m, night as drawn), a frame every ${everyS} s through JPEG, left/right mirroring`,
-    trainSeeds: [...trainSeeds],
-    steps: fit.steps,
-    batchSize,
-    learningRate: lr,
-    seed,
-    wallS: Math.round(fit.wallS),
-    finalLoss: fit.finalLoss,
-    lossCurve: fit.lossCurve,
-    ...(o.initModel ? { resumedFrom: o.previousTraining ?? "an earlier model of the same architecture" } : {}),
-  };
+  const training = centerNetTrainingRecord(
+    fit,
+    { trainSeeds, durationS, sampling: `a frame every ${everyS} s through JPEG`, batchSize, learningRate: lr, seed },
+    o,
+  );
   const { metadata, evaluation } = await calibrateAndEvaluateCamera(model, quality, training, { ...o, heldOutSeeds, durationS, seed });
   if (o.files) await saveModel(model, metadata, o.files, o.outDir ?? "models/camera");
   return { metadata, evaluation, model };

@@ -1,7 +1,7 @@
 import { castLidarSweep, lidarModel } from "../../sim/castLidarSweep";
 import { extinction } from "../../sim/fog";
 import { Prng } from "../../sim/Prng";
-import { FRAMES, LIDAR_MOUNT, TOPICS } from "../../sim/rig";
+import { FRAMES, TOPICS } from "../../sim/rig";
 import { randomScenario } from "../../sim/randomScenario";
 import type { Scenario } from "../../sim/scenario";
 import { SIM_START_NS } from "../../sim/simulate";

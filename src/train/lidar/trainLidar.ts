@@ -1,43 +1,16 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Scenario } from "../../sim/scenario";
-import { saveModel, type ModelFiles } from "../../runtime/modelFiles";
+import { saveModel } from "../../runtime/modelFiles";
 import { lidarEncoderFromModel, type LidarEncoder } from "../../encoders/lidar/encoder";
-import { buildHeadTargets } from "../../encoders/lidar/centerNet";
+import { centerNetTrainingRecord, type CenterNetTrainingOptions } from "../centerNetTrainer";
 import { createLidarModel, LIDAR_CLASSES, LIDAR_HEAD, LIDAR_REG_WEIGHTS, LIDAR_STRIDE } from "../../encoders/lidar/model";
 import { BEV, insideBev } from "../../encoders/lidar/preprocess";
 import type { LidarModelMetadata } from "../../encoders/lidar/types";
 import { centreDistanceAp, type ApSample } from "./centreDistanceAp";
-import { fitCenterNet } from "./fitCenterNet";
+import { fitCenterNet, mirroredBatches } from "./fitCenterNet";
 import { gridToFloat, lidarHeadObjects, lidarSamples, simDrive, type LidarSample } from "./lidarData";
 
-/** Options of both CenterNet trainings (LiDAR here, camera in ../camera/trainCamera.ts). */
-export type CenterNetTrainingOptions = {
-  /** Where the model goes (`saveModel` layout); omit to train and evaluate without writing. */
-  files?: ModelFiles;
-  outDir?: string;
-  /** Random-scenario seeds to train on (clear and degraded as `randomScenario` draws them). Default: LiDAR 1..120, camera 1..100. */
-  trainSeeds?: readonly number[];
-  /** Held-out random-scenario seeds, evaluated in clear air (and daylight for the camera). Default 9001..9016. */
-  heldOutSeeds?: readonly number[];
-  /** Held-out named scenarios (e.g. recordings/scenarios/highway-clear.yaml), evaluated as they are. */
-  heldOutScenarios?: readonly Scenario[];
-  durationS?: number;
-  /** Sweep spacing in the training scenarios (s). */
-  everyS?: number;
-  steps?: number;
-  batchSize?: number;
-  learningRate?: number;
-  maxMinutes?: number;
-  seed?: number;
-  /** The command line that ran this, written into the metadata. */
-  command?: string;
-  log?: (line: string) => void;
-  /** Continue training these weights (same architecture) instead of a fresh initialisation. */
-  initModel?: tf.LayersModel;
-  /** The `training` record of the run that produced `initModel`, kept in the new metadata. */
-  previousTraining?: unknown;
-};
-
+/** Options of the LiDAR training (shared with the camera, see ../centerNetTrainer.ts). */
 export type TrainLidarOptions = CenterNetTrainingOptions;
 
 export type LidarEvaluation = {
@@ -121,34 +94,11 @@ export async function trainLidar(o: TrainLidarOptions = {}): Promise<TrainLidarR
   const heldOutSeeds = o.heldOutSeeds ?? range(9001, 9016);
   const durationS = o.durationS ?? 20;
   const seed = o.seed ?? 1;
-  const t0 = performance.now();
-  const train: LidarSample[] = [];
-  trainSeeds.forEach((s, i) => {
-    for (const smp of lidarSamples(simDrive(s, durationS), {
-      everyS: o.everyS ?? 1,
-      offsetS: 0.05 + ((s * 0.37) % 1) * Math.min(1, o.everyS ?? 1),
-    }))
-      train.push(smp);
-    if ((i + 1) % 20 === 0)
-      log(
-        `generated ${train.length} training sweeps from ${i + 1}/${trainSeeds.length} scenarios, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
-      );
-  });
-  const clearFar = train
-    .filter((s) => !Number.isFinite(s.visibilityM))
-    .map((s) => s.stats.far)
-    .sort((a, b) => a - b);
-  const farReturnsClear = clearFar.length ? clearFar[Math.floor(clearFar.length / 2)]! : 3000;
-  const clearFraction = train
-    .filter((s) => !Number.isFinite(s.visibilityM) && s.stats.valid > 0)
-    .map((s) => s.stats.far / s.stats.valid)
-    .sort((a, b) => a - b);
-  const farFractionClear = clearFraction.length ? +clearFraction[Math.floor(clearFraction.length / 2)]!.toFixed(4) : 0.088;
-  log(`training set: ${train.length} sweeps; clear-air median far returns ${farReturnsClear} (${farFractionClear} of the returns)`);
+  const train = lidarTrainingSweeps(trainSeeds, durationS, o.everyS, log);
+  const quality = clearAirReturns(train, log);
 
   const model = o.initModel ?? createLidarModel(seed);
-  const per = BEV.rows * BEV.cols * BEV.channels;
-  const fit = fitCenterNet(model, {
+  const fit = await fitCenterNet(model, {
     layout: LIDAR_HEAD,
     regWeights: LIDAR_REG_WEIGHTS,
     samples: train.length,
@@ -158,64 +108,34 @@ export async function trainLidar(o: TrainLidarOptions = {}): Promise<TrainLidarR
     seed,
     ...(o.maxMinutes !== undefined ? { maxMinutes: o.maxMinutes } : {}),
     log,
-    makeBatch: (idx, rng) => {
-      const x = new Float32Array(idx.length * per);
-      const targets = idx.map((k, b) => {
-        const flip = rng.chance(0.5);
-        gridToFloat(train[k]!.grid, flip, x, b * per);
-        return buildHeadTargets(LIDAR_HEAD, lidarHeadObjects(train[k]!.objects, flip));
-      });
-      return { x, shape: [idx.length, BEV.rows, BEV.cols, BEV.channels], targets };
-    },
+    makeBatch: mirroredBatches(
+      train,
+      LIDAR_HEAD,
+      [BEV.rows, BEV.cols, BEV.channels],
+      (s, flip, x, offset) => gridToFloat(s.grid, flip, x, offset),
+      (s, flip) => lidarHeadObjects(s.objects, flip),
+    ),
   });
   log(`trained ${fit.steps} steps in ${fit.wallS.toFixed(0)} s, loss ${fit.finalLoss.toFixed(4)}`);
   train.length = 0;
 
-  const metadata: LidarModelMetadata = {
-    kind: "lidar",
-    modelVersion: `lidar-bev-centernet-${new Date().toISOString().slice(0, 10)}-s${seed}`,
-    date: new Date().toISOString(),
-    command: o.command ?? "trainLidar()",
-    input: {
-      layout: "NHWC",
-      shape: [BEV.rows, BEV.cols, BEV.channels],
-      cellM: BEV.cell,
-      xMinM: BEV.xMin,
-      yHalfM: (BEV.cols * BEV.cell) / 2,
-      channels: ["occupancy", "maxHeight/4m", "meanIntensity/255", "log1p(count)/log(33)", "groundReturn"],
-    },
-    classes: [...LIDAR_CLASSES],
-    headStride: LIDAR_STRIDE,
-    quality: { farFractionClear, backscatterFullScale: 0.03, farReturnsClear },
-  };
-  // Evaluate through a second encoder that shares nothing with `model`'s lifetime.
-  const encoder = lidarEncoderFromModel(model, metadata, { scoreThreshold: 0.05 });
-  const held: LidarSample[] = [];
-  for (const s of heldOutSeeds)
-    for (const smp of lidarSamples(clearCopy(simDrive(s, durationS)), { everyS: 1, keepFrames: true })) held.push(smp);
-  for (const sc of o.heldOutScenarios ?? []) for (const smp of lidarSamples(sc, { everyS: 1, keepFrames: true })) held.push(smp);
-  const evaluation = evaluateLidar(encoder, held);
-  log(
-    `held-out: car AP@2m ${evaluation.carAp2m.toFixed(3)} over ${evaluation.carGt} cars in ${evaluation.frames} sweeps; ${JSON.stringify(evaluation.perClassAp2m)}`,
-  );
-  const fogScenes = heldOutSeeds.slice(0, 3).map((s) => simDrive(s, 6));
-  const qualityByVisibility = lidarQualityByVisibility(encoder, fogScenes, [undefined, 1000, 500, 250, 120, 60, 30]);
-  log(`quality by visibility: ${qualityByVisibility.map((q) => `${q.visibilityM}: ${q.quality.toFixed(3)}`).join(", ")}`);
-
+  const metadata = lidarMetadata(seed, o.command, quality);
+  const { evaluation, qualityByVisibility } = evaluateHeldOutLidar(model, metadata, heldOutSeeds, durationS, o.heldOutScenarios ?? [], log);
   metadata.training = {
     date: new Date().toISOString(),
     command: o.command ?? "trainLidar()",
-    backend: tf.getBackend(),
-    trainScenarios: `randomScenario(seed, ${durationS} s) for seeds ${trainSeeds[0]}..${trainSeeds[trainSeeds.length - 1]} (${trainSeeds.length}; clear, fog 30–1000 m, night as drawn), a sweep every ${o.everyS ?? 1} s, left/right mirroring`,
-    trainSeeds: [...trainSeeds],
-    steps: fit.steps,
-    batchSize: o.batchSize ?? 8,
-    learningRate: o.learningRate ?? 2e-3,
-    seed,
-    wallS: Math.round(fit.wallS),
-    finalLoss: fit.finalLoss,
-    lossCurve: fit.lossCurve,
-    ...(o.initModel ? { resumedFrom: o.previousTraining ?? "an earlier model of the same architecture" } : {}),
+    ...centerNetTrainingRecord(
+      fit,
+      {
+        trainSeeds,
+        durationS,
+        sampling: `a sweep every ${o.everyS ?? 1} s`,
+        batchSize: o.batchSize ?? 8,
+        learningRate: o.learningRate ?? 2e-3,
+        seed,
+      },
+      o,
+    ),
   };
   metadata.heldOut = {
     seeds: [...heldOutSeeds],
@@ -228,4 +148,96 @@ export async function trainLidar(o: TrainLidarOptions = {}): Promise<TrainLidarR
   };
   if (o.files) await saveModel(model, metadata, o.files, o.outDir ?? "models/lidar");
   return { metadata, evaluation, model };
+}
+
+/** The training sweeps: every `everyS` (default 1 s) of each drive, each drive's first sweep at a seed-dependent offset. */
+function lidarTrainingSweeps(
+  trainSeeds: readonly number[],
+  durationS: number,
+  everyS: number | undefined,
+  log: (line: string) => void,
+): LidarSample[] {
+  const t0 = performance.now();
+  const train: LidarSample[] = [];
+  trainSeeds.forEach((s, i) => {
+    for (const smp of lidarSamples(simDrive(s, durationS), {
+      everyS: everyS ?? 1,
+      offsetS: 0.05 + ((s * 0.37) % 1) * Math.min(1, everyS ?? 1),
+    }))
+      train.push(smp);
+    if ((i + 1) % 20 === 0)
+      log(
+        `generated ${train.length} training sweeps from ${i + 1}/${trainSeeds.length} scenarios, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      );
+  });
+  return train;
+}
+
+/** The quality calibration: far returns of a clear-air sweep (median over the training set), as a count and as a share of the returns. */
+function clearAirReturns(
+  train: readonly LidarSample[],
+  log: (line: string) => void,
+): { farReturnsClear: number; farFractionClear: number } {
+  const clearFar = train
+    .filter((s) => !Number.isFinite(s.visibilityM))
+    .map((s) => s.stats.far)
+    .sort((a, b) => a - b);
+  const farReturnsClear = clearFar.length ? clearFar[Math.floor(clearFar.length / 2)]! : 3000;
+  const clearFraction = train
+    .filter((s) => !Number.isFinite(s.visibilityM) && s.stats.valid > 0)
+    .map((s) => s.stats.far / s.stats.valid)
+    .sort((a, b) => a - b);
+  const farFractionClear = clearFraction.length ? +clearFraction[Math.floor(clearFraction.length / 2)]!.toFixed(4) : 0.088;
+  log(`training set: ${train.length} sweeps; clear-air median far returns ${farReturnsClear} (${farFractionClear} of the returns)`);
+  return { farReturnsClear, farFractionClear };
+}
+
+/** The model card's input contract and quality constants (training and held-out figures are added after). */
+function lidarMetadata(
+  seed: number,
+  command: string | undefined,
+  q: { farReturnsClear: number; farFractionClear: number },
+): LidarModelMetadata {
+  return {
+    kind: "lidar",
+    modelVersion: `lidar-bev-centernet-${new Date().toISOString().slice(0, 10)}-s${seed}`,
+    date: new Date().toISOString(),
+    command: command ?? "trainLidar()",
+    input: {
+      layout: "NHWC",
+      shape: [BEV.rows, BEV.cols, BEV.channels],
+      cellM: BEV.cell,
+      xMinM: BEV.xMin,
+      yHalfM: (BEV.cols * BEV.cell) / 2,
+      channels: ["occupancy", "maxHeight/4m", "meanIntensity/255", "log1p(count)/log(33)", "groundReturn"],
+    },
+    classes: [...LIDAR_CLASSES],
+    headStride: LIDAR_STRIDE,
+    quality: { farFractionClear: q.farFractionClear, backscatterFullScale: 0.03, farReturnsClear: q.farReturnsClear },
+  };
+}
+
+/** Held-out AP (seeds in clear air, named scenarios as written) and quality by fog visibility, through an encoder on `model`. */
+function evaluateHeldOutLidar(
+  model: tf.LayersModel,
+  metadata: LidarModelMetadata,
+  heldOutSeeds: readonly number[],
+  durationS: number,
+  heldOutScenarios: readonly Scenario[],
+  log: (line: string) => void,
+): { evaluation: LidarEvaluation; qualityByVisibility: Array<{ visibilityM: number | "clear"; quality: number }> } {
+  // Evaluate through a second encoder that shares nothing with `model`'s lifetime.
+  const encoder = lidarEncoderFromModel(model, metadata, { scoreThreshold: 0.05 });
+  const held: LidarSample[] = [];
+  for (const s of heldOutSeeds)
+    for (const smp of lidarSamples(clearCopy(simDrive(s, durationS)), { everyS: 1, keepFrames: true })) held.push(smp);
+  for (const sc of heldOutScenarios) for (const smp of lidarSamples(sc, { everyS: 1, keepFrames: true })) held.push(smp);
+  const evaluation = evaluateLidar(encoder, held);
+  log(
+    `held-out: car AP@2m ${evaluation.carAp2m.toFixed(3)} over ${evaluation.carGt} cars in ${evaluation.frames} sweeps; ${JSON.stringify(evaluation.perClassAp2m)}`,
+  );
+  const fogScenes = heldOutSeeds.slice(0, 3).map((s) => simDrive(s, 6));
+  const qualityByVisibility = lidarQualityByVisibility(encoder, fogScenes, [undefined, 1000, 500, 250, 120, 60, 30]);
+  log(`quality by visibility: ${qualityByVisibility.map((q) => `${q.visibilityM}: ${q.quality.toFixed(3)}`).join(", ")}`);
+  return { evaluation, qualityByVisibility };
 }
