@@ -3,7 +3,6 @@ import * as path from "path";
 import { createDecoder } from "../src/decode/createDecoder";
 import { createRos2Reader } from "../src/decode/ros2";
 import { classifyTopic } from "../src/config/topicMapping";
-import type { SensorMessage } from "../src/types";
 import { readAllMessages as readAll } from "./readAllMessages";
 
 /**

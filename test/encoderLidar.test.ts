@@ -1,6 +1,5 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as tf from "@tensorflow/tfjs";
 import { memoryModelFiles, saveModel, type ModelFiles } from "../src/runtime/modelFiles";
 import { BadInputError } from "../src/types/errors";
 import { buildHeadTargets, decodePeaks, headChannels } from "../src/encoders/lidar/centerNet";

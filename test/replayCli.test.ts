@@ -89,8 +89,8 @@ describe("avfusion replay", () => {
     writeFileSync(cfg, "topics:\n  /sensors/cam_front/image: { sensorId: front_camera }\n  /sensors/mic_array/audio: ignore\n");
     const r = await cli("replay", DEFAULT, "--max", "--config", cfg, "--no-progress");
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^  front_camera \(camera\)/m);
-    expect(r.out).not.toMatch(/^  mic_array/m);
+    expect(r.out).toMatch(/^ {2}front_camera \(camera\)/m);
+    expect(r.out).not.toMatch(/^ {2}mic_array/m);
     expect(r.out).toMatch(/unused topic \/sensors\/mic_array\/audio: ignored by the topic mapping/);
   });
 

@@ -1,4 +1,4 @@
-import { from, lastValueFrom, map, toArray } from "rxjs";
+import { from, lastValueFrom, toArray } from "rxjs";
 import { trackObjects } from "../src/fusion";
 import { assembleScene, HealthTimeline, type SceneState, type SceneTickInput } from "../src/scene";
 import { alignByDeadline } from "../src/sync";
