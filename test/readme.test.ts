@@ -77,3 +77,20 @@ describe("relative links in README.md and docs/*.md", () => {
     expect(linkTargets(sample)).toEqual(["docs/x.md", "https://e.org", "../y.md"]);
   });
 });
+
+describe("file paths named in README.md, DESIGN.md and docs/*.md", () => {
+  // Docs that name a source file must follow it when it moves: every `src/…`, `test/…` or
+  // `bench/…` file path in the prose exists in the tree.
+  const pages = ["README.md", "DESIGN.md", ...DOC_PAGES];
+  const named = pages.flatMap((page) =>
+    [...read(page).matchAll(/\b((?:src|test|bench|scripts)\/[A-Za-z0-9_./-]+\.(?:ts|js|cjs))\b/g)].map((m) => ({ page, path: m[1]! })),
+  );
+
+  it("finds the paths it checks", () => {
+    expect(named.length).toBeGreaterThan(20);
+  });
+
+  it("names only files that exist", () => {
+    expect(named.filter((n) => !existsSync(resolve(ROOT, n.path))).map((n) => `${n.page}: ${n.path}`)).toEqual([]);
+  });
+});
