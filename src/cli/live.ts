@@ -10,12 +10,14 @@ import { udpInput } from "../live/udpInput";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { loadQualityCurves } from "../scene/qualityCurves";
-import { FoxgloveWsServer } from "../sinks/foxglove/FoxgloveWsServer";
+import type { FoxgloveWsServer } from "../sinks/foxglove/FoxgloveWsServer";
 import { openSceneOutputs, type SceneOutputs } from "../sinks/sceneOutputs";
 import type { CliContext, CommandRegistrar } from "./context";
 import { parseLiveFlags, type LiveFlags, type LiveSettings } from "./liveFlags";
+import { SIGNAL_EXIT, watchInterrupts } from "./interrupt";
 import { createLiveReporter } from "./liveSummary";
 import { stopSignal } from "./play";
+import { guardSummary, listenFromFlags, withServeFlags, type ServeFlags } from "./serveFlags";
 import { withConfigFlag, withFusionHeadFlag, withInferenceFlags, withSceneOutputFlags } from "./sharedFlags";
 
 export { parseMount } from "./liveFlags";
@@ -43,9 +45,9 @@ function openInput(flags: LiveFlags, settings: LiveSettings, config: AvfusionCon
   return { input, warnedMount };
 }
 
-async function openServer(settings: LiveSettings, host: string, ctx: CliContext): Promise<FoxgloveWsServer | undefined> {
+async function openServer(settings: LiveSettings, flags: ServeFlags, ctx: CliContext): Promise<FoxgloveWsServer | undefined> {
   if (settings.servePort === undefined) return undefined;
-  const server = await FoxgloveWsServer.listen({ host, port: settings.servePort, name: "avfusion live" });
+  const server = await listenFromFlags(flags, settings.servePort, "avfusion live", ctx);
   ctx.stderr(
     `live: serving the scene (${SCENE_TOPIC}, ${SCENE_UPDATE_TOPIC}, /avfusion/health) and passing input topics through on ${server.url}\n`,
   );
@@ -108,6 +110,8 @@ async function runUntilStopped(
   const out = flags.jsonl === "-" ? ctx.stderr : ctx.stdout;
   const reporter = createLiveReporter(session, run.input, out, !!flags.json);
   const stop = stopSignal(settings.duration);
+  // Which signal stopped the run, if one did: the exit code says so (130 / 143) after the summary.
+  const interrupts = watchInterrupts();
   let failure: Error | undefined;
   let writing: Promise<void> = Promise.resolve();
   const subscription: Subscription = session.ticks.subscribe({
@@ -115,7 +119,13 @@ async function runUntilStopped(
       reporter.onTick(tick);
       if (run.server) publishLiveTick(run.server, tick, session.stats().droppedTicks);
       if (flags.jsonl !== undefined || flags.out !== undefined)
-        writing = writing.then(() => outputs.write(tick.scene)).catch((e: Error) => void (failure ??= e));
+        writing = writing
+          .then(() => outputs.write(tick.scene))
+          .catch((e: Error) => {
+            // A failed output ends the run: nothing more can be kept.
+            failure ??= e;
+            stop.abort();
+          });
     },
     error: (e: Error) => {
       failure = e;
@@ -134,12 +144,20 @@ async function runUntilStopped(
     stopPolling();
     subscription.unsubscribe();
     stop.dispose();
+    interrupts.dispose();
     await writing;
   }
-  return { failure, reporter, out };
+  return { failure, reporter, out, signalled: interrupts.received() };
 }
 
-async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
+async function closeServer(server: FoxgloveWsServer | undefined, ctx: CliContext): Promise<void> {
+  if (!server) return;
+  const guarded = guardSummary(server);
+  if (guarded) ctx.stderr(`live: ${guarded}\n`);
+  await server.close();
+}
+
+async function run(flags: LiveFlags & ServeFlags, ctx: CliContext): Promise<void> {
   const settings = parseLiveFlags(flags);
   const backend = parseBackendChoice(flags.backend);
   const config: AvfusionConfig = flags.config === undefined ? {} : await loadConfig(flags.config);
@@ -147,17 +165,23 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
   await selectBackend({ backend, log: (line) => ctx.stderr(`${line}\n`) });
   const head = await selectFusionHead(nodeModelFiles(), flags.models, headChoice);
   ctx.stderr(`live: ${head.line}\n`);
-  const server = await openServer(settings, flags.host, ctx);
+  const server = await openServer(settings, flags, ctx);
   const liveRun: LiveRun = { ...openInput(flags, settings, config, ctx), server, head, config };
-  const outputs = await openSceneOutputs(flags, ctx.stdout, "avfusion live");
   let result;
+  let outputs: SceneOutputs | undefined;
   try {
+    // Checked and created before any input is read: an output that is the config, a directory, or in a missing directory is refused.
+    outputs = await openSceneOutputs(flags, ctx.stdout, "avfusion live", flags.config === undefined ? [] : [flags.config]);
     const session = await startSession(flags, settings, liveRun, ctx);
     result = await runUntilStopped(flags, settings, liveRun, session, outputs, ctx);
   } finally {
-    await outputs.close();
-    await server?.close();
-    head.dispose();
+    try {
+      // Finished as valid files when the run ended well (or by a signal); removed after a failure.
+      await (result && !result.failure ? outputs?.close() : outputs?.abort());
+    } finally {
+      await closeServer(server, ctx);
+      head.dispose();
+    }
   }
   if (result.failure) throw result.failure;
   // The last, partial interval too, so the lines add up to every frame seen.
@@ -166,6 +190,7 @@ async function run(flags: LiveFlags, ctx: CliContext): Promise<void> {
     result.out(result.reporter.totals());
     if (flags.out !== undefined) result.out(`wrote ${flags.out} (${SCENE_TOPIC}, ${SCENE_UPDATE_TOPIC})\n`);
   }
+  if (result.signalled !== undefined) ctx.exitCode = SIGNAL_EXIT[result.signalled];
 }
 
 export const registerLive: CommandRegistrar = (program: Command, ctx: CliContext) => {
@@ -177,7 +202,7 @@ export const registerLive: CommandRegistrar = (program: Command, ctx: CliContext
     .option("--connect <url>", "Foxglove WebSocket server, ws://HOST:PORT")
     .option("--udp <sensors>", "listen for UDP packets: velodyne[:[HOST:]PORT],ars548[:[HOST:]PORT] (defaults 2368, 42102)")
     .option("--serve <port>", "serve the scene, health and the input topics as a Foxglove WebSocket server on PORT (0 = any free port)")
-    .option("--host <host>", "address for --serve", "127.0.0.1")
+    .option("--host <host>", "address for --serve (not loopback: needs --token, or --insecure)", "127.0.0.1")
     .option("--tick-hz <hz>", "fusion tick rate (default 10)")
     .option(
       "--mount <sensor=x,y,z[,yawDeg]>",
@@ -191,5 +216,7 @@ export const registerLive: CommandRegistrar = (program: Command, ctx: CliContext
     .option("--frames <n>", "stop after N decoded frames (all sensors together)")
     .option("--interval <sec>", "summary interval", "1")
     .option("--json", "one JSON line per interval instead of text");
-  withFusionHeadFlag(withInferenceFlags(withConfigFlag(withSceneOutputFlags(command)))).action((flags: LiveFlags) => run(flags, ctx));
+  withServeFlags(withFusionHeadFlag(withInferenceFlags(withConfigFlag(withSceneOutputFlags(command))))).action(
+    (flags: LiveFlags & ServeFlags) => run(flags, ctx),
+  );
 };

@@ -15,7 +15,9 @@ function firstLine(text: string): string {
 
 /**
  * Runs the CLI and resolves to the exit code: 0 ok, 2 bad input or usage (one line on stderr, no
- * stack trace), 1 internal failure. `argv` is `process.argv` shaped (node, script, args...).
+ * stack trace), 1 internal failure, 130 / 143 when Ctrl-C / SIGTERM stopped a `replay` or `live`
+ * that then finished its outputs and printed its summary (src/cli/interrupt.ts). `argv` is
+ * `process.argv` shaped (node, script, args...).
  */
 export async function main(argv: string[], io: CliIo = defaultIo, commands: readonly CommandRegistrar[] = COMMANDS): Promise<number> {
   const ctx: CliContext = { ...io, exitCode: 0 };

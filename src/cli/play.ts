@@ -1,14 +1,14 @@
 import type { Command } from "commander";
-import { FoxgloveWsServer } from "../sinks/foxglove/FoxgloveWsServer";
+import { parsePlaybackRate } from "../config/playbackRate";
 import { serveRecording, type PlaybackStats } from "../play/serveRecording";
 import { parseUdpTargets, playRecordingUdp } from "../play/udpPlayback";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import type { CliContext, CommandRegistrar } from "./context";
 import { BadInputError } from "../types/errors";
+import { guardSummary, listenFromFlags, withServeFlags, type ServeFlags } from "./serveFlags";
 
-type PlayFlags = {
+type PlayFlags = ServeFlags & {
   serve?: string;
-  host: string;
   udp?: string;
   rate: string;
   loop?: boolean;
@@ -55,8 +55,9 @@ function summary(stats: PlaybackStats, unit: string): string {
 async function run(file: string, flags: PlayFlags, ctx: CliContext): Promise<void> {
   if ((flags.serve === undefined) === (flags.udp === undefined))
     throw new BadInputError({ where: "play", what: "give exactly one of --serve PORT or --udp TARGETS", code: "usage" });
-  const rate = positive("--rate", flags.rate);
-  const duration = flags.duration === undefined ? undefined : positive("--duration", flags.duration);
+  const rate = parsePlaybackRate(flags.rate);
+  // A timer holds at most 2^31 − 1 ms; a longer --duration would fire at once (TimeoutOverflowWarning).
+  const duration = flags.duration === undefined ? undefined : positive("--duration", flags.duration, 2_147_483);
   const topics = flags.topics
     ?.split(",")
     .map((t) => t.trim())
@@ -97,7 +98,7 @@ async function run(file: string, flags: PlayFlags, ctx: CliContext): Promise<voi
       }
       return;
     }
-    const server = await FoxgloveWsServer.listen({ host: flags.host, port });
+    const server = await listenFromFlags(flags, port, "avfusion", ctx);
     try {
       ctx.stderr(
         `play ${file}: serving on ${server.url} at real time x${rate}${flags.loop ? ", looping" : ""}${flags.wait ? " (waiting for a client to subscribe)" : ""}\n`,
@@ -106,6 +107,8 @@ async function run(file: string, flags: PlayFlags, ctx: CliContext): Promise<voi
       ctx.stdout(
         `play: ${summary(stats, "messages")}, ${server.stats.connections} client(s), ${server.stats.droppedSlowClient} dropped for slow clients\n`,
       );
+      const guarded = guardSummary(server);
+      if (guarded) ctx.stderr(`play: ${guarded}\n`);
     } finally {
       await server.close();
     }
@@ -116,17 +119,17 @@ async function run(file: string, flags: PlayFlags, ctx: CliContext): Promise<voi
 }
 
 export const registerPlay: CommandRegistrar = (program: Command, ctx: CliContext) => {
-  program
+  const command = program
     .command("play")
     .description("serve a recording live: as a Foxglove WebSocket server (--serve) or as the sensors' UDP packets (--udp)")
     .argument("<file>", "MCAP recording")
     .option("--serve <port>", "Foxglove WebSocket server on PORT (0 = any free port, printed)")
-    .option("--host <host>", "address to serve on", "127.0.0.1")
+    .option("--host <host>", "address to serve on (not loopback: needs --token, or --insecure)", "127.0.0.1")
     .option("--udp <targets>", "send raw packets as UDP: velodyne:HOST:PORT,ars548:HOST:PORT")
     .option("--rate <r>", "real time × r", "1")
     .option("--loop", "start over at the end (until Ctrl-C or --duration)")
     .option("--topics <list>", "only these topics, comma-separated")
     .option("--no-wait", "start at once instead of waiting for a client to subscribe (--serve)")
-    .option("--duration <sec>", "stop after SEC seconds")
-    .action((file: string, flags: PlayFlags) => run(file, flags, ctx));
+    .option("--duration <sec>", "stop after SEC seconds");
+  withServeFlags(command).action((file: string, flags: PlayFlags) => run(file, flags, ctx));
 };

@@ -1,6 +1,7 @@
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { loadConfig } from "../config/loadConfig";
+import { parsePlaybackRate } from "../config/playbackRate";
 import { parseFusionHeadChoice } from "../fusion/head/selectHead";
 import { replayRecording, type ReplayResult } from "../replay";
 import { parseBackendChoice } from "../runtime/selectBackend";
@@ -8,6 +9,7 @@ import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../sinks/sceneOutputs";
 import type { Pacing } from "../sources/mcap/readRecording";
 import { BadInputError } from "../types/errors";
 import type { CliContext, CommandRegistrar } from "./context";
+import { SIGNAL_EXIT, watchInterrupts } from "./interrupt";
 import {
   withConfigFlag,
   withFusionHeadFlag,
@@ -33,10 +35,7 @@ function parsePacing(flags: ReplayFlags): Pacing {
   if (flags.max && flags.rate !== undefined)
     throw new BadInputError({ where: "", what: "--rate and --max exclude each other", code: "usage" });
   if (flags.max) return { mode: "lossless" };
-  const rate = flags.rate === undefined ? 1 : Number(flags.rate);
-  if (!Number.isFinite(rate) || rate <= 0)
-    throw new BadInputError({ where: `--rate ${flags.rate}`, what: "", expected: "a positive number", code: "usage" });
-  return { mode: "realtime", rate };
+  return { mode: "realtime", rate: flags.rate === undefined ? 1 : parsePlaybackRate(flags.rate) };
 }
 
 async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<void> {
@@ -52,6 +51,8 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
       ? new SingleBar({ format: "replay [{bar}] {value}/{total} ticks {eta}s", stream: process.stderr })
       : undefined;
   let result: ReplayResult;
+  // Ctrl-C / SIGTERM stop the replay: the outputs are finished as valid files and the summary printed.
+  const interrupts = watchInterrupts();
   try {
     result = await replayRecording({
       file,
@@ -69,15 +70,22 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
         if (tick.scene.tick === 0) bar?.start(expected, 0);
         bar?.update(Math.min(tick.scene.tick + 1, expected));
       },
+      signal: interrupts.signal,
     });
   } finally {
+    interrupts.dispose();
     bar?.stop();
   }
   printSummary(result, flags, ctx);
+  const signalled = interrupts.received();
+  if (result.stopped && signalled !== undefined) {
+    ctx.stderr(`avfusion: stopped by ${signalled}; the summary and the outputs cover what was replayed until then\n`);
+    ctx.exitCode = SIGNAL_EXIT[signalled];
+  }
 }
 
 /** The end-of-run summary: on stdout, or on stderr when stdout carries `--jsonl -`. */
-function printSummary({ plan, summary, wallMs, run }: ReplayResult, flags: ReplayFlags, ctx: CliContext): void {
+function printSummary({ plan, summary, wallMs, run, verdict }: ReplayResult, flags: ReplayFlags, ctx: CliContext): void {
   const out = flags.jsonl === "-" ? ctx.stderr : ctx.stdout;
   const d = run.decodeStats;
   out(`${summary.format(wallMs)}\n`);
@@ -89,6 +97,11 @@ function printSummary({ plan, summary, wallMs, run }: ReplayResult, flags: Repla
   if (flags.out !== undefined) out(`wrote ${flags.out} (${SCENE_TOPIC}, ${SCENE_UPDATE_TOPIC})\n`);
   if (run.readDiagnostics.damage !== undefined) {
     ctx.stderr(`avfusion: ${run.readDiagnostics.damage}\n`);
+    ctx.exitCode = 2;
+  }
+  // Nothing decoded, or not one tick: nothing to evaluate (docs/pipeline.md, "What ends non-zero").
+  if (verdict.failure !== undefined) {
+    ctx.stderr(`avfusion: ${verdict.failure}\n`);
     ctx.exitCode = 2;
   }
 }

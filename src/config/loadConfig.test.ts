@@ -36,6 +36,11 @@ describe("loadConfig", () => {
     await expect(loadConfig(file("garbage.yaml", "a: [1, 2\n"))).rejects.toThrow(/garbage\.yaml: not YAML or JSON/);
   });
 
+  it("validates the topic mapping as a whole: one sensorId per topic", async () => {
+    await expect(loadConfig(file("dup.yaml", "topics:\n  /a: { sensorId: front }\n  /b: { sensorId: front }\n"))).rejects.toThrow(
+      /^.*dup\.yaml: topics\.\/b\.sensorId: "front" is already the sensorId of \/a, expected a sensor id no other topic has$/,
+    );
+  });
   it("parseConfig rejects NaN-like values", () => {
     expect(() => parseConfig({ sensors: { s: { offsetMs: Number.NaN } } }, "inline")).toThrow(/inline: sensors\.s\.offsetMs/);
   });

@@ -123,7 +123,33 @@ describe("resolveSensor", () => {
     const mapping = TopicMapping.parse({ "/sensors/cam_front/image": { sensorId: "front_wide" }, "/other": "ignore" });
     expect(resolveSensor("/sensors/cam_front/image", cls, mapping).sensorId).toBe("front_wide");
     expect(resolveSensor("/other", cls, mapping).ignored).toBe(true);
-    expect(resolveSensor("/x", cls, TopicMapping.parse({ "/x": { role: "radar" } })).role).toBe("radar");
+    expect(resolveSensor("/x", cls, TopicMapping.parse({ "/x": { role: "camera" } })).role).toBe("camera");
+  });
+  it("rejects a role the schema contradicts, naming the field; any role for an unknown schema", () => {
+    const mapping = TopicMapping.parse({ "/x": { role: "radar" } });
+    expect(() => resolveSensor("/x", cls, mapping)).toThrow(
+      /^topics\.\/x\.role: "radar" contradicts the topic's schema, which carries camera, expected "camera" or no role$/,
+    );
+    expect(() => resolveSensor("/x", cls, TopicMapping.parse({ "/x": { role: "radar", ignore: true } }))).not.toThrow();
+    expect(resolveSensor("/x", classifyTopic(pb("foo.Bar")), mapping).role).toBe("radar");
+  });
+  it("lets the role pick between LiDAR and radar for vendor packets that carry either", () => {
+    const nebula = classifyTopic(ros("nebula_msgs/msg/NebulaPackets", "/sensing/front/nebula_packets"), {
+      vendorSchemas: new Set(["nebula_msgs/msg/NebulaPackets"]),
+    });
+    expect(nebula).toEqual({ role: "lidar", supported: true, roles: ["lidar", "radar"] });
+    const topic = "/sensing/front/nebula_packets";
+    expect(resolveSensor(topic, nebula, TopicMapping.parse({ [topic]: { role: "radar" } })).role).toBe("radar");
+    expect(() => resolveSensor(topic, nebula, TopicMapping.parse({ [topic]: { role: "camera" } }))).toThrow(
+      /expected "lidar" or "radar" or no role/,
+    );
+  });
+  it("rejects two topics mapped to one sensorId at the second one's sensorId", () => {
+    const r = TopicMapping.safeParse({ "/a": { sensorId: "front" }, "/b": "ignore", "/c": { sensorId: "front" } });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(["/c", "sensorId"]);
+    expect(r.error?.issues[0]?.message).toBe('"front" is already the sensorId of /a, expected a sensor id no other topic has');
+    expect(TopicMapping.safeParse({ "/a": { sensorId: "front" }, "/c": { sensorId: "front", ignore: true } }).success).toBe(true);
   });
   it("rejects bad mappings with a message naming the field", () => {
     const r = TopicMapping.safeParse({ "/a": { role: "sonar" } });

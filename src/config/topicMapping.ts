@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TOPIC_ROLES, type TopicRole } from "../types";
+import { BadInputError, TOPIC_ROLES, type TopicRole } from "../types";
 
 /** What a source knows about a topic before any message is decoded. */
 export type TopicInfo = {
@@ -16,6 +16,11 @@ export type TopicClassification = {
   supported: boolean;
   /** Why not, when `supported` is false. */
   reason?: string;
+  /**
+   * The roles the schema allows when it is more than one (vendor packets that carry LiDAR or radar,
+   * `role` guessed from the topic name); a mapping's `role` may pick any of them.
+   */
+  roles?: readonly TopicRole[];
 };
 
 /** Serialization family of a schema, from its schema encoding (or its name when schemaless). */
@@ -98,6 +103,13 @@ function vendorRole(topic: string, kind: TopicRole | "lidarOrRadar"): TopicRole 
 
 /** Which role a topic plays and whether we can decode it, from its schema name and encodings alone. */
 export function classifyTopic(info: TopicInfo, options: ClassifyOptions = {}): TopicClassification {
+  const cls = classifySchema(info, options);
+  const family = schemaFamily(info);
+  const ambiguous = family === "ros2" && VENDOR_PACKET_SCHEMAS[normalizeRosName(info.schemaName)] === "lidarOrRadar";
+  return ambiguous ? { ...cls, roles: ["lidar", "radar"] } : cls;
+}
+
+function classifySchema(info: TopicInfo, options: ClassifyOptions): TopicClassification {
   const family = schemaFamily(info);
   const name = family === "ros2" ? normalizeRosName(info.schemaName) : info.schemaName;
   const role: TopicRole | null =
@@ -148,8 +160,25 @@ export const TopicOverride = z.union([
 ]);
 export type TopicOverride = z.infer<typeof TopicOverride>;
 
-/** Topic → override, keyed by the exact topic name (`/sensors/cam_front/image`). */
-export const TopicMapping = z.record(z.string().min(1), TopicOverride);
+/**
+ * Topic → override, keyed by the exact topic name (`/sensors/cam_front/image`). Validated as a
+ * whole: two topics given one `sensorId` would make one sensor of them (and the second one's
+ * frames vanish into the first), so the second is an error at `<topic>.sensorId`.
+ */
+export const TopicMapping = z.record(z.string().min(1), TopicOverride).superRefine((mapping, ctx) => {
+  const owner = new Map<string, string>();
+  for (const [topic, o] of Object.entries(mapping)) {
+    if (o === "ignore" || o.ignore === true || o.sensorId === undefined) continue;
+    const first = owner.get(o.sensorId);
+    if (first === undefined) owner.set(o.sensorId, topic);
+    else
+      ctx.addIssue({
+        code: "custom",
+        path: [topic, "sensorId"],
+        message: `"${o.sensorId}" is already the sensorId of ${first}, expected a sensor id no other topic has`,
+      });
+  }
+});
 export type TopicMapping = z.infer<typeof TopicMapping>;
 
 export type ResolvedSensor = {
@@ -218,7 +247,26 @@ export function sensorIdFromTopic(topic: string): string {
   return id.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
-/** Sensor id and role of a topic: the mapping's override where it has one, else detected. */
+/**
+ * A mapping's `role` may only say what the schema cannot: a radar scan forced to `camera` would be
+ * decoded as radar and reported as a camera. Any role goes for a schema we do not know.
+ */
+function checkRole(topic: string, classify: TopicClassification, role: TopicRole | undefined): void {
+  if (role === undefined || classify.role === null) return;
+  const allowed = classify.roles ?? [classify.role];
+  if (allowed.includes(role)) return;
+  throw new BadInputError({
+    where: `topics.${topic}.role`,
+    what: `"${role}" contradicts the topic's schema, which carries ${allowed.join(" or ")}`,
+    expected: `${allowed.map((r) => `"${r}"`).join(" or ")} or no role`,
+    code: "config",
+  });
+}
+
+/**
+ * Sensor id and role of a topic: the mapping's override where it has one, else detected. A
+ * `role` that contradicts the schema is bad config (BadInputError at `topics.<topic>.role`).
+ */
 export function resolveSensor(topic: string, classify: TopicClassification, mapping: TopicMapping = {}): ResolvedSensor {
   const override = mapping[topic];
   const base: ResolvedSensor = {
@@ -230,6 +278,7 @@ export function resolveSensor(topic: string, classify: TopicClassification, mapp
   if (classify.reason !== undefined) base.reason = classify.reason;
   if (override === undefined) return base;
   if (override === "ignore" || override.ignore === true) return { ...base, ignored: true };
+  checkRole(topic, classify, override.role);
   return {
     ...base,
     sensorId: override.sensorId ?? base.sensorId,

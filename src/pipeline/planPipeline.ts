@@ -1,12 +1,34 @@
 import { planAlignByDeadline, type AlignByDeadlineOptions } from "../sync/alignByDeadlineSchema";
 import { BadInputError, SENSOR_KINDS, type SensorKind } from "../types";
-import type { PipelinePlan, PipelineSensor, PlanOptions, TopicCatalogue } from "./types";
+import type { CatalogueTopic, PipelinePlan, PipelineSensor, PlanOptions, TopicCatalogue } from "./types";
 
 /** Nominal rates per kind, used when the catalogue has too few messages to measure one. */
 export const NOMINAL_RATE_HZ: Readonly<Record<SensorKind, number>> = { camera: 15, lidar: 10, radar: 20, audio: 12.5 };
 
+/**
+ * Two topics of one sensor id are one sensor. Topics whose ids were derived from their names may
+ * share one when they carry the same kind (a camera's raw and compressed images); anything else
+ * would lose one of them silently (a LiDAR merged into a camera), so it is bad config, at the
+ * `sensorId` field that tells them apart: the one the config file gave, else the later topic's.
+ */
+function checkSameSensor(existing: PipelineSensor, t: CatalogueTopic, kind: SensorKind, options: PlanOptions): void {
+  const mapped = (topic: string) => {
+    const o = options.config?.topics?.[topic];
+    return o !== undefined && o !== "ignore" && o.sensorId !== undefined;
+  };
+  const first = existing.topics[0]!;
+  if (existing.kind === kind && !mapped(first) && !mapped(t.topic)) return;
+  const field = mapped(first) && !mapped(t.topic) ? first : t.topic;
+  throw new BadInputError({
+    where: `topics.${field}.sensorId`,
+    what: `${t.topic} (${kind}) and ${first} (${existing.kind}) are both sensor "${t.sensorId}"`,
+    expected: "a sensorId of its own for each sensor topic (or `ignore` for one of them)",
+    code: "config",
+  });
+}
+
 /** Groups the catalogue's decodable sensor topics by sensor id; the rest are unused, with why. */
-function sensorsOf(catalogue: TopicCatalogue): { sensors: PipelineSensor[]; unused: PipelinePlan["unused"] } {
+function sensorsOf(catalogue: TopicCatalogue, options: PlanOptions): { sensors: PipelineSensor[]; unused: PipelinePlan["unused"] } {
   const bySensor = new Map<string, PipelineSensor>();
   const unused: PipelinePlan["unused"] = [];
   for (const t of catalogue.topics) {
@@ -17,6 +39,7 @@ function sensorsOf(catalogue: TopicCatalogue): { sensors: PipelineSensor[]; unus
     }
     const existing = bySensor.get(t.sensorId);
     if (existing) {
+      checkSameSensor(existing, t, kind as SensorKind, options);
       existing.topics.push(t.topic);
       existing.rateHz = Math.max(existing.rateHz ?? 0, t.rateHz ?? 0) || null;
     } else {
@@ -48,12 +71,12 @@ function sensorWindow(s: PipelineSensor) {
  * Builds the aligner configuration from a catalogue of topics (a recording's inspection, or what
  * a live bridge advertised): every supported camera, LiDAR, radar and audio topic becomes a
  * sensor. The config file's pipeline settings and per-sensor overrides win over `options`. A
- * catalogue without a sensor topic is bad input (BadInputError), and so (code `config`) are a
- * config sensor that is not in the catalogue and settings the aligner refuses: thrown here and
- * nowhere later.
+ * catalogue without a sensor topic is bad input (BadInputError), and so (code `config`) are two
+ * sensor topics that would merge into one sensor (see `checkSameSensor`), a config sensor that is
+ * not in the catalogue and settings the aligner refuses: thrown here and nowhere later.
  */
 export function planPipeline(catalogue: TopicCatalogue, options: PlanOptions = {}): PipelinePlan {
-  const { sensors, unused } = sensorsOf(catalogue);
+  const { sensors, unused } = sensorsOf(catalogue, options);
   if (sensors.length === 0) {
     const topics = catalogue.topics.map((t) => t.topic).join(", ") || "(none)";
     throw new BadInputError({

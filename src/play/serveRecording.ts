@@ -32,6 +32,14 @@ export type ServeRecordingOptions = PlaybackOptions & {
    * (falls behind real time) instead of the server dropping messages. Default 1 MiB.
    */
   highWaterBytes?: number;
+  /**
+   * The longest playback waits for one client per stretch above `highWaterBytes` (ms, default
+   * 1000); a client slower than that is left to the server's limits (its messages dropped, then
+   * cut off), so a client that stops reading never freezes playback for the others.
+   */
+  slowClientWaitMs?: number;
+  /** Pass your own (createPlaybackStats()) to read the counters while it plays. */
+  stats?: PlaybackStats;
 };
 
 export type PlaybackStats = {
@@ -147,14 +155,15 @@ export function createPlaybackStats(): PlaybackStats {
 /**
  * Serve a recording through a Foxglove WebSocket server at real time × `rate`: every channel is
  * advertised up front (so clients can subscribe before the first message), messages keep their
- * log time as the protocol timestamp. Lossless: a slow client slows playback (see highWaterBytes).
+ * log time as the protocol timestamp. Lossless for clients that keep up: a slow client slows
+ * playback for `slowClientWaitMs` at most (see highWaterBytes), then is left to the server's limits.
  */
 export async function serveRecording(
   source: RecordingReadable,
   server: FoxgloveWsServer,
   options: ServeRecordingOptions = {},
 ): Promise<PlaybackStats> {
-  const stats = createPlaybackStats();
+  const stats = options.stats ?? createPlaybackStats();
   const channels = await recordingChannels(source, options.topics);
   for (const ch of channels) server.advertise(ch);
   const waitFor = options.waitFor ?? "any";
@@ -165,13 +174,15 @@ export async function serveRecording(
     await sleep(options.settleMs ?? 200, options.signal);
   }
   const highWater = options.highWaterBytes ?? 1 << 20;
+  const maxWaitMs = options.slowClientWaitMs ?? 1000;
   await pacedPlayback(
     source,
     options,
     async (m, logTime) => {
       server.publish({ ...channelOf(m), data: m.data, logTime });
       stats.sent++;
-      if (server.maxBufferedAmount > highWater) await server.drained(highWater);
+      // Called for every message, so each client's stretch above highWater ends when it drains.
+      await server.drained(highWater, 2, maxWaitMs);
     },
     stats,
   );

@@ -1,65 +1,25 @@
+import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
-import { FoxgloveServer, type IWebSocket } from "@foxglove/ws-protocol";
+import { FoxgloveServer } from "@foxglove/ws-protocol";
 import { tap, type MonoTypeOperatorFunction } from "rxjs";
 import { WebSocketServer, type WebSocket } from "ws";
 import { encodeProto, fileDescriptorSet } from "../../schemas/protoRegistry";
 import type { Nanos } from "../../types";
-import { BadInputError } from "../../types/errors";
+import { BadInputError, errorText } from "../../types/errors";
+import { admit, checkToken, exposureWarnings, originAllowList, type AdmissionPolicy } from "./admission";
+import { GuardedSocket } from "./GuardedSocket";
+import type { FoxgloveWsServerOptions, FoxgloveWsServerStats, PublishRecord } from "./serverTypes";
 
-/**
- * One message to publish: what a source emits (`SensorMessage` fits) or what a later stage
- * serializes (scene state, foxglove.SceneUpdate). The channel is keyed by topic + schema name +
- * encodings; a topic whose schema changes gets a new channel (the old one is unadvertised).
- */
-export type PublishRecord = {
-  topic: string;
-  schemaName: string;
-  /** `protobuf`, `ros2msg`, `jsonschema`, ... or "" when schemaless. */
-  schemaEncoding: string;
-  /** Schema bytes: a FileDescriptorSet for protobuf (sent base64), else the schema text (UTF-8). */
-  schemaData: Uint8Array;
-  /** `protobuf`, `cdr`, `json`, ... */
-  messageEncoding: string;
-  data: Uint8Array;
-  /** Timestamp sent with the message (ns); defaults to the wall clock. */
-  logTime?: Nanos;
-};
-
-export type FoxgloveWsServerOptions = {
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** 0 (default) = an ephemeral port; read `port` after `listen`. */
-  port?: number;
-  /** Server name sent in `serverInfo`. */
-  name?: string;
-  /**
-   * Bytes a client may have queued in its socket before message data for that client is dropped
-   * (counted in `stats.droppedSlowClient`); control messages (advertise, ...) are never dropped.
-   * Default 8 MiB.
-   */
-  maxBufferedBytes?: number;
-};
-
-export type FoxgloveWsServerStats = {
-  /** Clients connected now. */
-  clients: number;
-  /** Clients connected since start. */
-  connections: number;
-  /** Channels advertised now. */
-  channels: number;
-  /** `publish` calls. */
-  published: number;
-  /** Messages written to a client socket (one per subscribed client). */
-  sent: number;
-  /** Published on a channel nobody subscribed to. */
-  unsubscribed: number;
-  /** Messages not sent to a client whose socket had more than `maxBufferedBytes` queued. */
-  droppedSlowClient: number;
-};
+export type { FoxgloveWsServerOptions, FoxgloveWsServerStats, PublishRecord } from "./serverTypes";
+export { SLOW_CLIENT_CLOSE_CODE } from "./GuardedSocket";
 
 type ChannelEntry = { id: number; key: string; topic: string; subscribers: number };
 
-const MESSAGE_DATA_OPCODE = 1;
+/** The resolved limits of one server. */
+type Limits = { maxBufferedBytes: number; slowClientMs: number; maxIncomingBytes: number };
+
+const WHERE = "Foxglove WebSocket server";
 
 function schemaText(encoding: string, data: Uint8Array): string {
   // The protocol carries schemas as strings: binary encodings base64, text encodings as they are.
@@ -72,83 +32,66 @@ function nowNs(): Nanos {
   return BigInt(Date.now()) * 1_000_000n;
 }
 
-/**
- * Passes a client's socket to FoxgloveServer, dropping message data (never control messages)
- * while the socket has more than `limit` bytes queued, so one slow client cannot grow the
- * server's memory without bound. FoxgloveServer sends a message as header + payload frames
- * (`fin: false` then `fin: true`); the decision is made once per message.
- */
-class GuardedSocket implements IWebSocket {
-  #dropping = false;
-  #inMessage = false;
-  constructor(
-    readonly ws: WebSocket,
-    private readonly limit: number,
-    private readonly onDrop: () => void,
-    private readonly onSent: () => void,
-  ) {}
-  get binaryType(): string {
-    return this.ws.binaryType;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function positiveInt(name: string, value: number | undefined, dflt: number): number {
+  const v = value ?? dflt;
+  if (!(Number.isInteger(v) && v > 0))
+    throw new BadInputError({ where: `${WHERE} ${name}`, what: `${v}`, expected: "a positive integer", code: "usage" });
+  return v;
+}
+
+/** An http or https server that answers plain requests with 426 and gives up on slow handshakes. */
+function createHttpServer(tls: FoxgloveWsServerOptions["tls"], maxClients: number): http.Server {
+  const onRequest = (_req: http.IncomingMessage, res: http.ServerResponse): void => {
+    res.writeHead(426, { "Content-Type": "text/plain", Upgrade: "websocket", Connection: "close" });
+    res.end("Foxglove WebSocket server (foxglove.websocket.v1): connect with a WebSocket client\n");
+  };
+  let server: http.Server;
+  try {
+    server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, onRequest) : http.createServer(onRequest);
+  } catch (err) {
+    throw new BadInputError({
+      where: `${WHERE} TLS certificate / key`,
+      what: errorText(err),
+      expected: "a PEM certificate and its private key",
+      code: "usage",
+    });
   }
-  set binaryType(value: string) {
-    this.ws.binaryType = value as WebSocket["binaryType"];
-  }
-  get protocol(): string {
-    return this.ws.protocol;
-  }
-  get onerror(): WebSocket["onerror"] {
-    return this.ws.onerror;
-  }
-  set onerror(h: WebSocket["onerror"]) {
-    this.ws.onerror = h;
-  }
-  get onopen(): WebSocket["onopen"] {
-    return this.ws.onopen;
-  }
-  set onopen(h: WebSocket["onopen"]) {
-    this.ws.onopen = h;
-  }
-  get onclose(): WebSocket["onclose"] {
-    return this.ws.onclose;
-  }
-  set onclose(h: WebSocket["onclose"]) {
-    this.ws.onclose = h;
-  }
-  get onmessage(): WebSocket["onmessage"] {
-    return this.ws.onmessage;
-  }
-  set onmessage(h: WebSocket["onmessage"]) {
-    this.ws.onmessage = h;
-  }
-  close(): void {
-    this.ws.close();
-  }
-  send(data: string | ArrayBuffer | ArrayBufferView, options?: { fin?: boolean }): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    const fin = options?.fin ?? true;
-    if (!this.#inMessage && typeof data !== "string") {
-      const first = data instanceof ArrayBuffer ? new Uint8Array(data, 0, 1)[0] : new Uint8Array(data.buffer, data.byteOffset, 1)[0];
-      this.#dropping = first === MESSAGE_DATA_OPCODE && this.ws.bufferedAmount > this.limit;
-      if (this.#dropping) this.onDrop();
-      else if (first === MESSAGE_DATA_OPCODE) this.onSent();
-    }
-    this.#inMessage = !fin;
-    if (this.#dropping) {
-      if (fin) this.#dropping = false;
-      return;
-    }
-    this.ws.send(data, { fin, binary: typeof data !== "string" });
-  }
+  // Half-open handshakes (never finishing their headers) neither linger nor pile up.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 10_000;
+  server.maxConnections = maxClients + 32;
+  return server;
+}
+
+async function bind(server: http.Server, host: string, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => {
+      reject(new BadInputError({ where: WHERE, what: `cannot listen on ${host}:${port}: ${err.message}`, code: "usage" }));
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
 }
 
 /**
  * A Foxglove WebSocket server (`foxglove.websocket.v1`) the Foxglove app or our own
  * `foxgloveWebSocketSource` connects to: channels are advertised on first publish (or by
- * `advertise`), messages go to subscribed clients only, any number of clients.
+ * `advertise`), messages go to subscribed clients only. It holds its ground: loopback by default
+ * (another address needs a token), foreign browser origins, a wrong token and clients past
+ * `maxClients` are refused during the upgrade; incoming frames are capped; a client that does not
+ * keep up has messages dropped and is cut off after `slowClientMs`, never stalling the others.
  */
 export class FoxgloveWsServer {
   readonly host: string;
   readonly port: number;
+  /** One line each (no prefix) the caller should show: serving beyond loopback. */
+  readonly warnings: readonly string[];
   readonly stats: FoxgloveWsServerStats = {
     clients: 0,
     connections: 0,
@@ -157,67 +100,87 @@ export class FoxgloveWsServer {
     sent: 0,
     unsubscribed: 0,
     droppedSlowClient: 0,
+    closedSlowClient: 0,
+    closedBadFrame: 0,
+    refused: { origin: 0, token: 0, full: 0 },
   };
   readonly #server: FoxgloveServer;
+  readonly #http: http.Server;
   readonly #wss: WebSocketServer;
+  readonly #tls: boolean;
+  readonly #limits: Limits;
   readonly #sockets = new Set<GuardedSocket>();
   readonly #byTopic = new Map<string, ChannelEntry>();
   readonly #byId = new Map<number, ChannelEntry>();
   readonly #subscribeWaiters = new Set<() => void>();
+  readonly #sweep: NodeJS.Timeout;
   #closed = false;
 
-  private constructor(server: FoxgloveServer, wss: WebSocketServer, host: string, port: number) {
-    this.#server = server;
-    this.#wss = wss;
-    this.host = host;
-    this.port = port;
+  private constructor(
+    parts: { server: FoxgloveServer; http: http.Server; host: string; port: number; tls: boolean; warnings: string[] },
+    limits: Limits,
+    policy: AdmissionPolicy,
+  ) {
+    this.#server = parts.server;
+    this.#http = parts.http;
+    this.host = parts.host;
+    this.port = parts.port;
+    this.#tls = parts.tls;
+    this.warnings = parts.warnings;
+    this.#limits = limits;
+    this.#wss = new WebSocketServer({
+      server: parts.http,
+      maxPayload: limits.maxIncomingBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+      handleProtocols: (protocols) => this.#server.handleProtocols(protocols),
+      // Answered at once, so the connection (counted against maxClients) follows synchronously.
+      verifyClient: (info, done) => {
+        const refusal = admit(info.req, policy, this.#sockets.size);
+        if (!refusal) return done(true);
+        this.stats.refused[refusal.why]++;
+        done(false, refusal.status, refusal.message, refusal.headers);
+      },
+    });
+    this.#wire();
+    this.#sweep = setInterval(() => this.#cutSlowClients(), Math.max(10, Math.min(250, limits.slowClientMs / 4)));
+    this.#sweep.unref();
   }
 
-  /** ws://host:port of the bound server. */
+  /** ws://host:port (wss:// with TLS) of the bound server. */
   get url(): string {
-    return `ws://${this.host.includes(":") ? `[${this.host}]` : this.host}:${this.port}`;
+    return `${this.#tls ? "wss" : "ws"}://${this.host.includes(":") ? `[${this.host}]` : this.host}:${this.port}`;
   }
 
-  /** Start listening; rejects with a one-line error when the port cannot be bound. */
+  /** Start listening; rejects with a one-line error when the port cannot be bound or an option is bad. */
   static async listen(options: FoxgloveWsServerOptions = {}): Promise<FoxgloveWsServer> {
     const host = options.host ?? "127.0.0.1";
     const port = options.port ?? 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new BadInputError({ where: "Foxglove WebSocket server", what: `port ${port}`, expected: "an integer 0..65535", code: "usage" });
+      throw new BadInputError({ where: WHERE, what: `port ${port}`, expected: "an integer 0..65535", code: "usage" });
     }
-    const limit = options.maxBufferedBytes ?? 8 << 20;
+    const limits: Limits = {
+      maxBufferedBytes: positiveInt("maxBufferedBytes", options.maxBufferedBytes, 8 << 20),
+      slowClientMs: positiveInt("slowClientMs", options.slowClientMs, 5000),
+      maxIncomingBytes: positiveInt("maxIncomingBytes", options.maxIncomingBytes, 1 << 20),
+    };
+    const policy: AdmissionPolicy = {
+      allowOrigins: originAllowList(options.allowOrigins),
+      token: options.token === undefined ? undefined : checkToken(options.token),
+      maxClients: positiveInt("maxClients", options.maxClients, 16),
+    };
+    const warnings = exposureWarnings(host, { token: policy.token, tls: options.tls !== undefined, insecure: options.insecure });
+    const httpServer = createHttpServer(options.tls, policy.maxClients);
+    const bound = await bind(httpServer, host, port);
     const server = new FoxgloveServer({ name: options.name ?? "avfusion" });
-    const wss = new WebSocketServer({
-      host,
-      port,
-      handleProtocols: (protocols) => server.handleProtocols(protocols),
-    });
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => {
-        reject(
-          new BadInputError({
-            where: "Foxglove WebSocket server",
-            what: `cannot listen on ${host}:${port}: ${err.message}`,
-            code: "usage",
-          }),
-        );
-      };
-      wss.once("error", onError);
-      wss.once("listening", () => {
-        wss.off("error", onError);
-        resolve();
-      });
-    });
-    const bound = (wss.address() as AddressInfo).port;
-    const self = new FoxgloveWsServer(server, wss, host, bound);
-    self.#wire(limit);
-    return self;
+    return new FoxgloveWsServer({ server, http: httpServer, host, port: bound, tls: options.tls !== undefined, warnings }, limits, policy);
   }
 
-  #wire(limit: number): void {
+  #wire(): void {
     // Errors from a client (bad JSON, unknown op) must not bring the server down.
     this.#server.on("error", () => undefined);
     this.#wss.on("error", () => undefined);
+    this.#http.on("error", () => undefined);
     this.#server.on("subscribe", (channelId) => {
       const ch = this.#byId.get(channelId);
       if (ch) ch.subscribers++;
@@ -227,23 +190,46 @@ export class FoxgloveWsServer {
       const ch = this.#byId.get(channelId);
       if (ch) ch.subscribers = 0;
     });
-    this.#wss.on("connection", (ws, req) => {
-      const guarded = new GuardedSocket(
-        ws,
-        limit,
-        () => this.stats.droppedSlowClient++,
-        () => this.stats.sent++,
-      );
-      this.#sockets.add(guarded);
-      this.stats.connections++;
-      this.stats.clients = this.#sockets.size;
-      ws.on("error", () => undefined);
-      ws.on("close", () => {
-        this.#sockets.delete(guarded);
-        this.stats.clients = this.#sockets.size;
-      });
-      this.#server.handleConnection(guarded, `${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? "?"}`);
+    this.#wss.on("connection", (ws, req) => this.#accept(ws, `${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? "?"}`));
+  }
+
+  #accept(ws: WebSocket, name: string): void {
+    const guarded = new GuardedSocket(ws, this.#limits.maxBufferedBytes, {
+      onDrop: () => this.stats.droppedSlowClient++,
+      onSent: () => this.stats.sent++,
     });
+    this.#sockets.add(guarded);
+    this.stats.connections++;
+    this.stats.clients = this.#sockets.size;
+    // Only a frame past maxIncomingBytes or another protocol violation: ws already sent close
+    // 1009 / 1002; the socket goes at once so nothing more of it is read.
+    ws.on("error", () => {
+      this.stats.closedBadFrame++;
+      ws.terminate();
+    });
+    ws.on("close", () => this.#forget(guarded));
+    this.#server.handleConnection(guarded, name);
+  }
+
+  /** No longer counted as connected (nor against maxClients), nor looked at by pacing and sweeps. */
+  #forget(s: GuardedSocket): void {
+    this.#sockets.delete(s);
+    this.stats.clients = this.#sockets.size;
+  }
+
+  #cutSlowClients(): void {
+    const now = performance.now();
+    const { slowClientMs, maxBufferedBytes } = this.#limits;
+    for (const s of this.#sockets) {
+      if (s.overLimitFor(now) < slowClientMs) continue;
+      const reason = `slow client: over ${(maxBufferedBytes / 1048576).toFixed(1)} MiB queued for ${(slowClientMs / 1000).toFixed(1)} s`;
+      if (!s.cut(reason)) continue;
+      this.stats.closedSlowClient++;
+      // Forgotten now, not at its "close" event: a client that does not read never answers the
+      // close frame, so that event comes only when the grace ends; until then it would hold a
+      // place under maxClients and count as connected.
+      this.#forget(s);
+    }
   }
 
   /** Advertise a channel (idempotent); returns its id. A topic whose schema changed is re-advertised. */
@@ -307,12 +293,20 @@ export class FoxgloveWsServer {
 
   /**
    * Resolves once every client has at most `highWater` bytes queued (polling every `pollMs`), so a
-   * lossless producer (play) can pace itself on the slowest client instead of dropping.
+   * lossless producer (play) can pace itself on a slow client instead of dropping; but a client
+   * is waited for `maxWaitMs` at most per stretch above `highWater`, then left to the queue
+   * limit (messages dropped, cut off after `slowClientMs`): one stuck client never stalls the rest.
    */
-  async drained(highWater = 1 << 20, pollMs = 2): Promise<void> {
-    while (!this.#closed && this.maxBufferedAmount > highWater) {
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
+  async drained(highWater = 1 << 20, pollMs = 2, maxWaitMs = 1000): Promise<void> {
+    while (!this.#closed && this.#holdsPacing(highWater, maxWaitMs)) await sleep(pollMs);
+  }
+
+  #holdsPacing(highWater: number, maxWaitMs: number): boolean {
+    const now = performance.now();
+    let holds = false;
+    // Every client is looked at, so each one's stretch above highWater starts and ends on time.
+    for (const s of this.#sockets) if (s.holdsPacing(now, highWater, maxWaitMs)) holds = true;
+    return holds;
   }
 
   /** Resolves when every listed topic has a subscriber (or the server closes). */
@@ -334,9 +328,13 @@ export class FoxgloveWsServer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#sweep);
     for (const wake of [...this.#subscribeWaiters]) wake();
     for (const s of this.#sockets) s.ws.terminate();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    this.#http.closeAllConnections();
+    await closed;
   }
 }
 

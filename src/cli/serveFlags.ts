@@ -1,0 +1,96 @@
+import fs from "node:fs/promises";
+import type { Command } from "commander";
+import { FoxgloveWsServer, type FoxgloveWsServerOptions } from "../sinks/foxglove/FoxgloveWsServer";
+import { BadInputError, errorText } from "../types/errors";
+import type { CliContext } from "./context";
+
+/** The flags of a Foxglove WebSocket server (`play --serve`, `live --serve`), besides the port. */
+export type ServeFlags = {
+  host: string;
+  token?: string;
+  allowOrigin: string[];
+  tlsCert?: string;
+  tlsKey?: string;
+  maxClients: string;
+  insecure?: boolean;
+};
+
+/** The environment variable a token may come from instead of `--token` (kept out of `ps`). */
+export const TOKEN_ENV = "AVFUSION_TOKEN";
+
+/** Adds the server's guard flags (`--host` is declared by each command, with its own help). */
+export function withServeFlags(command: Command): Command {
+  return command
+    .option("--token <token>", `clients must present it (?token= or Authorization: Bearer); default $${TOKEN_ENV}`)
+    .option(
+      "--allow-origin <origins>",
+      "browser origins let in besides localhost pages, comma-separated or repeated, e.g. https://app.foxglove.dev",
+      (v: string, prev: string[]) => [...prev, ...v.split(",").filter((o) => o.trim() !== "")],
+      [] as string[],
+    )
+    .option("--tls-cert <file>", "PEM certificate: serve wss:// (with --tls-key)")
+    .option("--tls-key <file>", "PEM private key of --tls-cert")
+    .option("--max-clients <n>", "clients connected at once (more are refused)", "16")
+    .option("--insecure", "allow a non-loopback --host without a token");
+}
+
+async function readPem(flag: string, file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (err) {
+    // By its errno code, not its class: fs errors need not be instances of this realm's Error
+    // (jest's sandbox), and then errorText would print them as "Error: ENOENT: ...".
+    const code = (err as { code?: unknown }).code;
+    const what = typeof code === "string" ? `${code} (${fsReason(code)})` : errorText(err);
+    throw new BadInputError({ where: `${flag} ${file}`, what, expected: "a readable PEM file", code: "open" });
+  }
+}
+
+function fsReason(code: string): string {
+  const reasons: Record<string, string> = { ENOENT: "no such file", EACCES: "permission denied", EISDIR: "a directory" };
+  return reasons[code] ?? "cannot read";
+}
+
+/** The server options the flags name; the token from `--token`, else the environment. */
+export async function serveOptions(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Promise<FoxgloveWsServerOptions> {
+  const maxClients = Number(flags.maxClients);
+  if (!(Number.isInteger(maxClients) && maxClients >= 1 && maxClients <= 1024))
+    throw new BadInputError({ where: `--max-clients ${flags.maxClients}`, what: "", expected: "an integer 1..1024", code: "usage" });
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
+    throw new BadInputError({
+      where: "--tls-cert / --tls-key",
+      what: "only one given",
+      expected: "both (certificate and key)",
+      code: "usage",
+    });
+  const envToken = env[TOKEN_ENV] === "" ? undefined : env[TOKEN_ENV];
+  const token = flags.token ?? envToken;
+  return {
+    host: flags.host,
+    maxClients,
+    allowOrigins: flags.allowOrigin,
+    insecure: flags.insecure === true,
+    ...(token === undefined ? {} : { token }),
+    ...(flags.tlsCert !== undefined && flags.tlsKey !== undefined
+      ? { tls: { cert: await readPem("--tls-cert", flags.tlsCert), key: await readPem("--tls-key", flags.tlsKey) } }
+      : {}),
+  };
+}
+
+/** Listens as the flags say and prints the server's warnings (one line each) to stderr. */
+export async function listenFromFlags(flags: ServeFlags, port: number, name: string, ctx: CliContext): Promise<FoxgloveWsServer> {
+  const server = await FoxgloveWsServer.listen({ ...(await serveOptions(flags)), port, name });
+  for (const line of server.warnings) ctx.stderr(`avfusion: warning: ${line}\n`);
+  return server;
+}
+
+/** One line on what the server held off, or "" when nothing happened. */
+export function guardSummary(server: FoxgloveWsServer): string {
+  const { closedSlowClient, closedBadFrame, refused } = server.stats;
+  const refusedTotal = refused.origin + refused.token + refused.full;
+  if (closedSlowClient + closedBadFrame + refusedTotal === 0) return "";
+  return (
+    `server: ${closedSlowClient} slow client(s) cut off, ${closedBadFrame} closed for a bad frame, ` +
+    `${refusedTotal} connection(s) refused (${refused.origin} origin, ${refused.token} token, ${refused.full} full)`
+  );
+}
