@@ -54,7 +54,9 @@ describe("an output that is an input is refused before anything is read (exit 2)
     const args = flags(input);
     const r = await cli("replay", input, "--max", "--no-progress", ...args);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(new RegExp(`^avfusion: ${args[0]} .*: (is|links to|is a hard link of) the input .*expected an output path that is not an input\\n$`));
+    expect(r.err).toMatch(
+      new RegExp(`^avfusion: ${args[0]} .*: (is|links to|is a hard link of) the input .*expected an output path that is not an input\\n$`),
+    );
     // Refused before reading: no plan, no backend line, no summary.
     expect(r.out).toBe("");
     expect(sha(input)).toBe(before);
@@ -117,22 +119,27 @@ function fullDisk(capacity: number, mode: "ENOSPC" | "short"): { open: () => Pro
 }
 
 describe("FileWritable: every write checked, complete or absent", () => {
-  it.each(["ENOSPC", "short"] as const)("a disk that fills up (%s): the write fails with the reason, close fails, nothing is left", async (mode) => {
-    const folder = join(dir, `full-${mode}`);
-    mkdirSync(folder);
-    const disk = fullDisk(1000, mode);
-    const file = await FileWritable.create(join(folder, "scene.mcap"), { label: "--out scene.mcap", flushBytes: 0, open: disk.open });
-    await file.write(new Uint8Array(600));
-    const failed = file.write(new Uint8Array(600));
-    await expect(failed).rejects.toThrow(
-      mode === "ENOSPC" ? /^--out scene\.mcap: write failed after 1000 bytes: .*ENOSPC/ : /^--out scene\.mcap: write failed after 1000 bytes: 0 of 200 bytes taken/,
-    );
-    // Every later call fails the same way, and close() does not rename a broken file into place.
-    await expect(file.write(new Uint8Array(1))).rejects.toThrow(/write failed after 1000 bytes/);
-    await expect(file.close()).rejects.toThrow(/write failed after 1000 bytes/);
-    expect(disk.closed()).toBe(true);
-    expect(readdirSync(folder)).toEqual([]);
-  });
+  it.each(["ENOSPC", "short"] as const)(
+    "a disk that fills up (%s): the write fails with the reason, close fails, nothing is left",
+    async (mode) => {
+      const folder = join(dir, `full-${mode}`);
+      mkdirSync(folder);
+      const disk = fullDisk(1000, mode);
+      const file = await FileWritable.create(join(folder, "scene.mcap"), { label: "--out scene.mcap", flushBytes: 0, open: disk.open });
+      await file.write(new Uint8Array(600));
+      const failed = file.write(new Uint8Array(600));
+      await expect(failed).rejects.toThrow(
+        mode === "ENOSPC"
+          ? /^--out scene\.mcap: write failed after 1000 bytes: .*ENOSPC/
+          : /^--out scene\.mcap: write failed after 1000 bytes: 0 of 200 bytes taken/,
+      );
+      // Every later call fails the same way, and close() does not rename a broken file into place.
+      await expect(file.write(new Uint8Array(1))).rejects.toThrow(/write failed after 1000 bytes/);
+      await expect(file.close()).rejects.toThrow(/write failed after 1000 bytes/);
+      expect(disk.closed()).toBe(true);
+      expect(readdirSync(folder)).toEqual([]);
+    },
+  );
 
   it("a file shorter on disk than what was written is refused at close", async () => {
     const folder = join(dir, "short-on-disk");
@@ -209,7 +216,8 @@ async function interruptedReplay(signal: "SIGINT" | "SIGTERM", out: string, json
   child.stdout.on("data", (d: Buffer) => void (stdout += d.toString()));
   child.stderr.on("data", (d: Buffer) => void (stderr += d.toString()));
   // The .partial of --jsonl grows a line per tick: signal once a few ticks were written (real time: ~1 s in).
-  const partial = (): string | undefined => readdirSync(join(jsonl, "..")).find((f) => f.startsWith("scene.jsonl.") && f.endsWith(".partial"));
+  const partial = (): string | undefined =>
+    readdirSync(join(jsonl, "..")).find((f) => f.startsWith("scene.jsonl.") && f.endsWith(".partial"));
   const poll = setInterval(() => {
     const p = partial();
     if (p !== undefined && readFileSync(join(jsonl, "..", p), "utf8").split("\n").length > 5) {
@@ -226,24 +234,68 @@ describe("Ctrl-C / SIGTERM during replay: valid outputs, the summary, exit 130 /
   it.each([
     ["SIGINT", 130],
     ["SIGTERM", 143],
-  ] as const)("%s", async (signal, exitCode) => {
-    const folder = join(dir, `signal-${signal}`);
+  ] as const)(
+    "%s",
+    async (signal, exitCode) => {
+      const folder = join(dir, `signal-${signal}`);
+      mkdirSync(folder);
+      const out = join(folder, "scene.mcap");
+      const jsonl = join(folder, "scene.jsonl");
+      const r = await interruptedReplay(signal, out, jsonl);
+      expect(r.code).toBe(exitCode);
+      expect(r.stderr).toMatch(new RegExp(`avfusion: stopped by ${signal}`));
+      expect(r.stdout).toMatch(/ticks/);
+      expect(readdirSync(folder).sort()).toEqual(["scene.jsonl", "scene.mcap"]);
+      // Whole lines only, each a scene; fewer than the full run's 61 ticks.
+      const lines = readFileSync(jsonl, "utf8").split("\n");
+      expect(lines.pop()).toBe("");
+      expect(lines.length).toBeGreaterThanOrEqual(5);
+      expect(lines.length).toBeLessThan(61);
+      for (const line of lines) expect(JSON.parse(line)).toHaveProperty("tick");
+      // The MCAP is complete: its summary is there and the indexed reader finds one scene per line.
+      const scenes = (await readAllMessages(out, "indexed")).filter((m) => m.topic === "/avfusion/scene");
+      expect(scenes).toHaveLength(lines.length);
+    },
+    60_000,
+  );
+});
+
+describe("SIGTERM during live: the outputs finished, the totals printed, exit 143", () => {
+  it("live --udp with --out and --jsonl", async () => {
+    const folder = join(dir, "live-signal");
     mkdirSync(folder);
     const out = join(folder, "scene.mcap");
-    const jsonl = join(folder, "scene.jsonl");
-    const r = await interruptedReplay(signal, out, jsonl);
-    expect(r.code).toBe(exitCode);
-    expect(r.stderr).toMatch(new RegExp(`avfusion: stopped by ${signal}`));
-    expect(r.stdout).toMatch(/ticks/);
-    expect(readdirSync(folder).sort()).toEqual(["scene.jsonl", "scene.mcap"]);
-    // Whole lines only, each a scene; fewer than the full run's 61 ticks.
-    const lines = readFileSync(jsonl, "utf8").split("\n");
-    expect(lines.pop()).toBe("");
-    expect(lines.length).toBeGreaterThanOrEqual(5);
-    expect(lines.length).toBeLessThan(61);
-    for (const line of lines) expect(JSON.parse(line)).toHaveProperty("tick");
-    // The MCAP is complete: its summary is there and the indexed reader finds one scene per line.
-    const scenes = (await readAllMessages(out, "indexed")).filter((m) => m.topic === "/avfusion/scene");
-    expect(scenes).toHaveLength(lines.length);
+    const child = spawn(
+      process.execPath,
+      [
+        "--require",
+        "./bench/register.js",
+        "src/cli/run.ts",
+        "live",
+        "--udp",
+        "velodyne:127.0.0.1:0",
+        "--out",
+        out,
+        "--jsonl",
+        join(folder, "s.jsonl"),
+      ],
+      { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => void (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      // Listening: the outputs are open, so the signal meets a running session.
+      if (/velodyne listening on/.test(stderr)) child.kill("SIGTERM");
+    });
+    const code = await new Promise<number | null>((done) => child.on("exit", (c) => done(c)));
+    expect(code).toBe(143);
+    expect(stdout).toMatch(/live: frames per sensor: none; scene ticks 0/);
+    expect(stdout).toMatch(/wrote .*scene\.mcap/);
+    expect(readdirSync(folder).sort()).toEqual(["s.jsonl", "scene.mcap"]);
+    // A valid MCAP read to its footer (an empty file has no chunk index to read indexed), with no scenes: no frame ever came.
+    expect(await readAllMessages(out, "streamed")).toEqual([]);
+    expect(readFileSync(out).subarray(-8).toString("latin1")).toBe("\x89MCAP0\r\n");
   }, 60_000);
 });
