@@ -2,7 +2,8 @@
  * The Foxglove WebSocket server holds its ground, on real loopback sockets: foreign origins, a
  * wrong token and clients past the cap are refused during the upgrade; wss:// with a certificate;
  * oversized incoming frames close the client without growing the server's memory; a client that
- * stops reading is cut off while another keeps receiving; serving beyond loopback needs a token.
+ * stops reading, or floods requests without reading, is cut off while another keeps receiving;
+ * loopback by default, serving beyond it needs a token and always warns.
  */
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -13,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { WebSocket } from "ws";
 import { main } from "../src/cli/main";
+import { serveOptions } from "../src/cli/serveFlags";
 import { recordingChannels, serveRecording, createPlaybackStats } from "../src/play/serveRecording";
 import { FoxgloveWsServer, type FoxgloveWsServerOptions, type PublishRecord } from "../src/sinks/foxglove/FoxgloveWsServer";
 import { foxgloveWebSocketSource } from "../src/sources/bridge/foxgloveWebSocketSource";
@@ -83,18 +85,11 @@ async function rawUpgrade(port: number): Promise<{ socket: net.Socket; head: str
 
 /** A masked client frame header (FIN set) for a payload of `length` bytes. */
 function frameHeader(opcode: number, length: number): Buffer {
-  const mask = Buffer.from([1, 2, 3, 4]);
-  if (length < 126) return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | length]), mask]);
-  if (length < 65536) {
-    const h = Buffer.from([0x80 | opcode, 0x80 | 126, 0, 0]);
-    h.writeUInt16BE(length, 2);
-    return Buffer.concat([h, mask]);
-  }
-  const h = Buffer.alloc(10);
-  h[0] = 0x80 | opcode;
-  h[1] = 0x80 | 127;
-  h.writeBigUInt64BE(BigInt(length), 2);
-  return Buffer.concat([h, mask]);
+  const ext = length < 126 ? 0 : length < 65536 ? 2 : 8;
+  const h = Buffer.from([0x80 | opcode, 0x80 | (ext === 0 ? length : ext === 2 ? 126 : 127), ...Array<number>(ext).fill(0), 1, 2, 3, 4]);
+  if (ext === 2) h.writeUInt16BE(length, 2);
+  if (ext === 8) h.writeBigUInt64BE(BigInt(length), 2);
+  return h;
 }
 
 function maskedText(text: string): Buffer {
@@ -115,6 +110,17 @@ function record(topic: string, data: number[]): PublishRecord {
   };
 }
 
+/** Our own source, subscribed to everything: counts the first byte of each message it gets. */
+function goodClient(server: FoxgloveWsServer, topic: string, url = server.url): { got: number[] } {
+  const got: number[] = [];
+  const sub = foxgloveWebSocketSource({ url, allTopics: true, buffer: { mode: "lossless" } }).subscribe((e) => {
+    if (e.type === "message") got.push(e.message.data[0]!);
+  });
+  cleanups.push(() => sub.unsubscribe());
+  server.advertise(record(topic, []));
+  return { got };
+}
+
 function io() {
   const out: string[] = [];
   const err: string[] = [];
@@ -130,8 +136,14 @@ function selfSigned(): { cert: string; key: string; dir: string } | undefined {
   try {
     execFileSync(
       "openssl",
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
-        .concat(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert]),
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"].concat([
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+      ]),
       { stdio: "ignore" },
     );
   } catch {
@@ -165,6 +177,8 @@ describe("Foxglove WebSocket server limits", () => {
     // A plain HTTP request is told to upgrade.
     const res = await fetch(`http://127.0.0.1:${server.port}/`);
     expect(res.status).toBe(426);
+    // With no allow-list, even the Foxglove web app is foreign.
+    expect(await connect((await listen()).url, { origin: "https://app.foxglove.dev" })).toMatchObject({ open: false, status: 403 });
   });
 
   it("token: missing or wrong refused with 401 during the upgrade; ?token= and Bearer let in; our own client connects", async () => {
@@ -181,14 +195,7 @@ describe("Foxglove WebSocket server limits", () => {
     expect(server.stats.refused.token).toBe(3);
 
     // foxgloveWebSocketSource takes the token in its URL, unchanged.
-    const got: number[] = [];
-    const sub = foxgloveWebSocketSource({ url: `${server.url}/?token=${token}`, allTopics: true, buffer: { mode: "lossless" } }).subscribe(
-      (e) => {
-        if (e.type === "message") got.push(e.message.data[0]!);
-      },
-    );
-    cleanups.push(() => sub.unsubscribe());
-    server.advertise(record("/a", []));
+    const { got } = goodClient(server, "/a", `${server.url}/?token=${token}`);
     await server.waitForSubscribers(["/a"]);
     server.publish(record("/a", [7]));
     expect(await waitUntil(() => got.length === 1)).toBe(true);
@@ -226,7 +233,9 @@ describe("Foxglove WebSocket server limits", () => {
     expect((await connect(`${url}/?token=env-token-123`, { ca })).open).toBe(true);
     cleanups.forEach((c) => c());
     expect(await playing).toBe(0);
-    expect(p.err.join("")).toContain("play: server: 0 slow client(s) cut off, 0 closed for a bad frame, 1 connection(s) refused (0 origin, 1 token, 0 full)");
+    expect(p.err.join("")).toContain(
+      "play: server: 0 slow client(s) cut off, 0 closed for a bad frame, 1 connection(s) refused (0 origin, 1 token, 0 full)",
+    );
   });
 
   it("client cap: past maxClients refused with 503; a place freed is taken again", async () => {
@@ -242,8 +251,11 @@ describe("Foxglove WebSocket server limits", () => {
     expect(server.stats.clients).toBe(2);
   });
 
-  it("8 clients each sending a 95 MiB frame: each closed at the frame header, server memory stays put", async () => {
+  it("8 clients each sending a 95 MiB frame: each closed at the frame header, server memory stays put, a good client unharmed", async () => {
     const server = await listen();
+    const good = goodClient(server, "/a");
+    await server.waitForSubscribers(["/a"]);
+    const publishing = setInterval(() => server.publish(record("/a", [1])), 5);
     global.gc?.();
     const before = process.memoryUsage();
     let peakRss = before.rss;
@@ -273,7 +285,11 @@ describe("Foxglove WebSocket server limits", () => {
       }),
     );
     clearInterval(sample);
-    expect(await waitUntil(() => server.stats.closedBadFrame === 8 && server.stats.clients === 0)).toBe(true);
+    expect(await waitUntil(() => server.stats.closedBadFrame === 8 && server.stats.clients === 1)).toBe(true);
+    // The good client is still connected and still receiving.
+    const gotBefore = good.got.length;
+    expect(await waitUntil(() => good.got.length > gotBefore + 5)).toBe(true);
+    clearInterval(publishing);
     // Every client was cut off long before its 95 MiB were through.
     for (const n of written) expect(n).toBeLessThan(FRAME / 2);
     const grewMiB = (peakRss - before.rss) / 1048576;
@@ -345,7 +361,65 @@ describe("Foxglove WebSocket server limits", () => {
     expect(await waitUntil(() => stuckClosed)).toBe(true);
   });
 
-  it("beyond loopback: refused without a token, one warning with --insecure or without TLS", async () => {
+  withRecording("a client that reads at about half the rate puts playback slowClientWaitMs behind at most, never further", async () => {
+    const server = await listen({ maxBufferedBytes: 256 << 20, slowClientMs: 60_000 });
+    const file = await FileReadable.open(DEFAULT_RECORDING);
+    cleanups.push(() => void file.close());
+    const ids = (await recordingChannels(file)).map((ch) => server.advertise(ch));
+    const { socket } = await rawUpgrade(server.port);
+    socket.write(maskedText(JSON.stringify({ op: "subscribe", subscriptions: ids.map((channelId, id) => ({ id, channelId })) })));
+    socket.pause();
+    // At most 8 × 16 KiB every 10 ms (~6 MB/s here) while playback at ×4 sends ~9.5 MB/s: each wait
+    // for it is short, but they follow one another (an old server slipped ~0.3 s more every second).
+    const reading = setInterval(() => {
+      for (let k = 0; k < 8 && socket.readableLength > 0; k++) socket.read();
+    }, 10);
+    cleanups.push(() => clearInterval(reading));
+    await waitUntil(() => server.topics.some((t) => server.isSubscribed(t)));
+    const abort = new AbortController();
+    const stats = createPlaybackStats();
+    const options = { rate: 4, loop: true, waitFor: "none" as const, signal: abort.signal, stats, highWaterBytes: 128 * 1024 };
+    const playing = serveRecording(file, server, { ...options, slowClientWaitMs: 300 });
+    await delay(4000);
+    abort.abort();
+    await playing;
+    // Playback did wait for it, by the budget and no more; nothing was dropped (under the queue limit).
+    expect(stats.maxLagMs).toBeGreaterThan(100);
+    expect(stats.maxLagMs).toBeLessThan(300 + 200);
+    expect(server.stats.droppedSlowClient).toBe(0);
+  });
+
+  it("a client that keeps sending requests but never reads is cut at twice its queue limit, long before the lag bound", async () => {
+    const limit = 256 * 1024;
+    const server = await listen({ maxBufferedBytes: limit, slowClientMs: 60_000 });
+    const good = goodClient(server, "/a");
+    await server.waitForSubscribers(["/a"]);
+    const { socket } = await rawUpgrade(server.port);
+    socket.pause();
+    let closed = false;
+    socket.on("close", () => (closed = true));
+    // Each unknown channel earns a ~100-byte status reply (a control message, never dropped): ×3.5.
+    const subscriptions = Array.from({ length: 4000 }, (_, i) => ({ id: i, channelId: 10_000 + i }));
+    const frame = maskedText(JSON.stringify({ op: "subscribe", subscriptions }));
+    let maxQueued = 0;
+    const started = performance.now();
+    for (let i = 0; i < 2000 && !closed && server.stats.closedSlowClient === 0; i++) {
+      if (!socket.write(frame)) await new Promise((r) => (socket.once("drain", r), socket.once("close", r)));
+      server.publish(record("/a", [2]));
+      maxQueued = Math.max(maxQueued, server.maxBufferedAmount);
+      await delay(0);
+    }
+    expect(server.stats.closedSlowClient).toBe(1);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    // Its queue stopped at twice the limit plus the replies to one request frame.
+    expect(maxQueued).toBeLessThan(2 * limit + 1024 * 1024);
+    expect(server.stats.clients).toBe(1);
+    const gotBefore = good.got.length;
+    server.publish(record("/a", [3]));
+    expect(await waitUntil(() => good.got.length > gotBefore)).toBe(true);
+  });
+
+  it("loopback by default; beyond it: refused without a token, else always one warning (--insecure, no TLS, both)", async () => {
     await expect(FoxgloveWsServer.listen({ host: "0.0.0.0" })).rejects.toThrow(
       new BadInputError({
         where: "Foxglove WebSocket server --host 0.0.0.0",
@@ -354,22 +428,48 @@ describe("Foxglove WebSocket server limits", () => {
       }),
     );
     const insecure = await listen({ host: "0.0.0.0", insecure: true });
-    expect(insecure.warnings).toEqual(["serving on 0.0.0.0 with no token (--insecure): anyone who can reach this address can read the stream"]);
+    expect(insecure.warnings).toEqual([
+      "serving on 0.0.0.0 with no token (--insecure): anyone who can reach this address can read the stream",
+    ]);
     const tokened = await listen({ host: "0.0.0.0", token: "abcdefgh" });
     expect(tokened.warnings).toEqual([
       "serving on 0.0.0.0 without TLS: the token and the stream cross the network in clear text (--tls-cert, --tls-key)",
     ]);
+    if (tls) {
+      const both = await listen({
+        host: "0.0.0.0",
+        token: "abcdefgh",
+        tls: { cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) },
+      });
+      expect(both.warnings).toEqual(["serving on 0.0.0.0: reachable from the network, clients need the token (wss://)"]);
+    }
     expect((await listen({ host: "localhost" })).warnings).toEqual([]);
-    expect((await listen({ host: "127.0.0.1" })).warnings).toEqual([]);
+    // Loopback by default: not reachable on this machine's other addresses.
+    const dflt = await listen();
+    expect([dflt.host, dflt.warnings]).toEqual(["127.0.0.1", []]);
+    const lan = Object.values(os.networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+    if (lan) expect((await connect(`ws://${lan}:${dflt.port}`)).open).toBe(false);
+    // The CLI prints the warning, one line.
+    const r = io();
+    const args = ["play", DEFAULT_RECORDING, "--serve", "0", "--no-wait", "--duration", "0.2", "--host", "0.0.0.0", "--insecure"];
+    expect(await main(argv(...args, "--topics", "/none"), r.io)).toBe(0);
+    expect(r.err.join("")).toMatch(/^avfusion: warning: serving on 0\.0\.0\.0 with no token \(--insecure\): anyone who can reach/);
   });
 
   it("CLI: the guard flags are checked at start, one line and exit 2", async () => {
     const cases: [string[], RegExp][] = [
-      [["--host", "0.0.0.0"], /^avfusion: Foxglove WebSocket server --host 0\.0\.0\.0: not a loopback address and no token, expected --token T/],
+      [
+        ["--host", "0.0.0.0"],
+        /^avfusion: Foxglove WebSocket server --host 0\.0\.0\.0: not a loopback address and no token, expected --token T/,
+      ],
       [["--max-clients", "0"], /^avfusion: --max-clients 0: expected an integer 1\.\.1024\n$/],
       [["--tls-cert", "x.pem"], /^avfusion: --tls-cert \/ --tls-key: only one given, expected both/],
       [["--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.pem"], /^avfusion: --tls-cert \/nonexistent\.pem: ENOENT/],
       [["--allow-origin", "app.foxglove.dev"], /^avfusion: --allow-origin app\.foxglove\.dev: expected a browser origin/],
+      [["--send-buffer-limit", "0.5"], /^avfusion: --send-buffer-limit 0\.5: expected a number 1\.\.1024\n$/],
+      [["--slow-client-timeout", "soon"], /^avfusion: --slow-client-timeout soon: expected a number 0\.1\.\.3600\n$/],
       [["--token", "has space"], /^avfusion: --token: 9 character\(s\), expected 1 to 256 printable characters, no spaces\n$/],
     ];
     for (const [flags, expected] of cases) {
@@ -378,5 +478,14 @@ describe("Foxglove WebSocket server limits", () => {
       expect(r.err.join("")).toMatch(expected);
       expect(r.err.join("").split("\n").length).toBe(2);
     }
+    // The limits reach the server in its units; the token comes from the environment unless --token.
+    const flags = { host: "127.0.0.1", allowOrigin: [], maxClients: "3", sendBufferLimit: "1.5", slowClientTimeout: "0.5" };
+    expect(await serveOptions(flags, { AVFUSION_TOKEN: "from-env" })).toMatchObject({
+      maxClients: 3,
+      maxBufferedBytes: 1.5 * 1048576,
+      slowClientMs: 500,
+      token: "from-env",
+    });
+    expect(await serveOptions({ ...flags, token: "flag" }, { AVFUSION_TOKEN: "from-env" })).toMatchObject({ token: "flag" });
   });
 });

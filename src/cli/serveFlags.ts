@@ -12,6 +12,8 @@ export type ServeFlags = {
   tlsCert?: string;
   tlsKey?: string;
   maxClients: string;
+  sendBufferLimit: string;
+  slowClientTimeout: string;
   insecure?: boolean;
 };
 
@@ -31,6 +33,8 @@ export function withServeFlags(command: Command): Command {
     .option("--tls-cert <file>", "PEM certificate: serve wss:// (with --tls-key)")
     .option("--tls-key <file>", "PEM private key of --tls-cert")
     .option("--max-clients <n>", "clients connected at once (more are refused)", "16")
+    .option("--send-buffer-limit <MiB>", "bytes queued for one client before its messages are dropped", "8")
+    .option("--slow-client-timeout <sec>", "a client over --send-buffer-limit this long is cut off", "5")
     .option("--insecure", "allow a non-loopback --host without a token");
 }
 
@@ -51,11 +55,26 @@ function fsReason(code: string): string {
   return reasons[code] ?? "cannot read";
 }
 
+/** A flag's number within [min, max]; `integer` also requires a whole number. */
+function flagNumber(flag: string, text: string, min: number, max: number, integer = false): number {
+  const v = Number(text);
+  if (!(Number.isFinite(v) && v >= min && v <= max && (!integer || Number.isInteger(v))))
+    throw new BadInputError({
+      where: `${flag} ${text}`,
+      what: "",
+      expected: `${integer ? "an integer" : "a number"} ${min}..${max}`,
+      code: "usage",
+    });
+  return v;
+}
+
 /** The server options the flags name; the token from `--token`, else the environment. */
 export async function serveOptions(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Promise<FoxgloveWsServerOptions> {
-  const maxClients = Number(flags.maxClients);
-  if (!(Number.isInteger(maxClients) && maxClients >= 1 && maxClients <= 1024))
-    throw new BadInputError({ where: `--max-clients ${flags.maxClients}`, what: "", expected: "an integer 1..1024", code: "usage" });
+  const maxClients = flagNumber("--max-clients", flags.maxClients, 1, 1024, true);
+  // Below 1 MiB ordinary traffic (one camera frame, one point cloud) would already be dropped; the
+  // upper bound keeps maxClients × limit within what a machine can hold.
+  const maxBufferedBytes = Math.round(flagNumber("--send-buffer-limit", flags.sendBufferLimit, 1, 1024) * 1048576);
+  const slowClientMs = Math.round(flagNumber("--slow-client-timeout", flags.slowClientTimeout, 0.1, 3600) * 1000);
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
     throw new BadInputError({
       where: "--tls-cert / --tls-key",
@@ -68,6 +87,8 @@ export async function serveOptions(flags: ServeFlags, env: NodeJS.ProcessEnv = p
   return {
     host: flags.host,
     maxClients,
+    maxBufferedBytes,
+    slowClientMs,
     allowOrigins: flags.allowOrigin,
     insecure: flags.insecure === true,
     ...(token === undefined ? {} : { token }),

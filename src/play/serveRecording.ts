@@ -33,9 +33,10 @@ export type ServeRecordingOptions = PlaybackOptions & {
    */
   highWaterBytes?: number;
   /**
-   * The longest playback waits for one client per stretch above `highWaterBytes` (ms, default
-   * 1000); a client slower than that is left to the server's limits (its messages dropped, then
-   * cut off), so a client that stops reading never freezes playback for the others.
+   * The most playback falls behind its schedule waiting for clients above `highWaterBytes` (ms,
+   * default 1000): a bound on the lag, not on one wait, so a client that reads at half speed
+   * (each wait short, but one after another) cannot slow playback down for the others either.
+   * A client slower than that is left to the server's limits (messages dropped, then cut off).
    */
   slowClientWaitMs?: number;
   /** Pass your own (createPlaybackStats()) to read the counters while it plays. */
@@ -103,13 +104,14 @@ function channelOf(m: SensorMessage): ChannelRecord {
 
 /**
  * Replays a recording on log time × 1/rate and hands each message (with its time shifted by the
- * pass offset in loop mode) to `send`, awaiting it. `send` may wait (backpressure); the schedule
- * then slips and `maxLagMs` says by how much. Resolves when done (or aborted).
+ * pass offset in loop mode, and how far behind its schedule it is, ms) to `send`, awaiting it.
+ * `send` may wait (backpressure); the schedule then slips and `maxLagMs` says by how much.
+ * Resolves when done (or aborted).
  */
 export async function pacedPlayback(
   source: RecordingReadable,
   options: PlaybackOptions,
-  send: (message: SensorMessage, logTime: Nanos) => Promise<void> | void,
+  send: (message: SensorMessage, logTime: Nanos, lagMs: number) => Promise<void> | void,
   stats: PlaybackStats,
 ): Promise<void> {
   const rate = options.rate ?? 1;
@@ -136,7 +138,7 @@ export async function pacedPlayback(
         if (wait >= 1) await sleep(wait, options.signal);
         else if (-wait > stats.maxLagMs) stats.maxLagMs = -wait;
         if (options.signal?.aborted) return;
-        await send(m, logTime);
+        await send(m, logTime, Math.max(0, performance.now() - due));
         lastLog = logTime;
       }
     }
@@ -155,8 +157,9 @@ export function createPlaybackStats(): PlaybackStats {
 /**
  * Serve a recording through a Foxglove WebSocket server at real time × `rate`: every channel is
  * advertised up front (so clients can subscribe before the first message), messages keep their
- * log time as the protocol timestamp. Lossless for clients that keep up: a slow client slows
- * playback for `slowClientWaitMs` at most (see highWaterBytes), then is left to the server's limits.
+ * log time as the protocol timestamp. Lossless for clients that keep up: slow clients put
+ * playback `slowClientWaitMs` behind its schedule at most (see highWaterBytes), then are left to
+ * the server's limits.
  */
 export async function serveRecording(
   source: RecordingReadable,
@@ -178,11 +181,12 @@ export async function serveRecording(
   await pacedPlayback(
     source,
     options,
-    async (m, logTime) => {
+    async (m, logTime, lagMs) => {
       server.publish({ ...channelOf(m), data: m.data, logTime });
       stats.sent++;
-      // Called for every message, so each client's stretch above highWater ends when it drains.
-      await server.drained(highWater, 2, maxWaitMs);
+      // Called for every message, so each client's stretch above highWater ends when it drains;
+      // a stretch may last only what is left of the lag budget.
+      if (lagMs < maxWaitMs) await server.drained(highWater, 2, maxWaitMs - lagMs);
     },
     stats,
   );

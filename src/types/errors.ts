@@ -50,5 +50,8 @@ export function oneLine(text: string): string {
 
 /** The message of anything thrown, on one line. */
 export function errorText(err: unknown): string {
-  return oneLine(err instanceof Error ? err.message : String(err));
+  // Duck-typed: an Error from another realm (a worker, jest's sandbox) fails `instanceof Error`,
+  // and String() of it would add its class name ("Error: ENOENT …").
+  const message = typeof err === "object" && err !== null && "message" in err ? (err as { message: unknown }).message : undefined;
+  return oneLine(typeof message === "string" ? message : String(err));
 }

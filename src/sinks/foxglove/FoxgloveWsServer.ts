@@ -197,6 +197,13 @@ export class FoxgloveWsServer {
     const guarded = new GuardedSocket(ws, this.#limits.maxBufferedBytes, {
       onDrop: () => this.stats.droppedSlowClient++,
       onSent: () => this.stats.sent++,
+      onCut: () => {
+        this.stats.closedSlowClient++;
+        // Forgotten now, not at its "close" event: a client that does not read never answers the
+        // close frame, so that event comes only when the grace ends; until then it would hold a
+        // place under maxClients and count as connected.
+        this.#forget(guarded);
+      },
     });
     this.#sockets.add(guarded);
     this.stats.connections++;
@@ -223,12 +230,7 @@ export class FoxgloveWsServer {
     for (const s of this.#sockets) {
       if (s.overLimitFor(now) < slowClientMs) continue;
       const reason = `slow client: over ${(maxBufferedBytes / 1048576).toFixed(1)} MiB queued for ${(slowClientMs / 1000).toFixed(1)} s`;
-      if (!s.cut(reason)) continue;
-      this.stats.closedSlowClient++;
-      // Forgotten now, not at its "close" event: a client that does not read never answers the
-      // close frame, so that event comes only when the grace ends; until then it would hold a
-      // place under maxClients and count as connected.
-      this.#forget(s);
+      s.cut(reason);
     }
   }
 

@@ -11,6 +11,8 @@ export type GuardHooks = {
   /** Message data not sent: the client had more than the limit queued. */
   onDrop: () => void;
   onSent: () => void;
+  /** The client was cut off (once): it no longer counts as connected. */
+  onCut: () => void;
 };
 
 /**
@@ -33,7 +35,15 @@ export class GuardedSocket implements IWebSocket {
     readonly ws: WebSocket,
     private readonly limit: number,
     private readonly hooks: GuardHooks,
-  ) {}
+  ) {
+    // Replies to a client's requests (status messages for a bad subscribe, ...) are control
+    // messages, never dropped: a client that keeps sending while not reading would grow its queue
+    // by several times what it sends until the lag sweep. Past twice the limit it is cut at once.
+    // (Ping floods are bounded by ws itself: at most 60 automatic pongs pending.)
+    ws.on("message", () => {
+      if (ws.bufferedAmount > 2 * limit) this.cut(`sending while over ${(limit / 524288).toFixed(1)} MiB queued unread`);
+    });
+  }
   get binaryType(): string {
     return this.ws.binaryType;
   }
@@ -129,6 +139,7 @@ export class GuardedSocket implements IWebSocket {
     this.#cut = true;
     this.ws.close(SLOW_CLIENT_CLOSE_CODE, reason.slice(0, 120));
     setTimeout(() => this.ws.terminate(), CUT_GRACE_MS).unref();
+    this.hooks.onCut();
     return true;
   }
 }

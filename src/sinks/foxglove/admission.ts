@@ -119,8 +119,9 @@ export function admit(req: IncomingMessage, policy: AdmissionPolicy, clients: nu
 
 /**
  * Serving beyond loopback: refused without a token (unless `insecure`), because a warning on
- * stderr is easily missed by a scripted rig while anyone on the network reads the sensors; with
- * `insecure`, one warning; with a token but no TLS, one warning that it crosses in clear text.
+ * stderr is easily missed by a scripted rig while anyone on the network reads the sensors. Else
+ * always one warning, saying how exposed it is: no token (`insecure`), a token in clear text (no
+ * TLS), or reachable from the network with token and TLS.
  */
 export function exposureWarnings(host: string, opts: { token?: string; tls: boolean; insecure?: boolean }): string[] {
   if (isLoopbackHost(host)) return [];
@@ -136,5 +137,5 @@ export function exposureWarnings(host: string, opts: { token?: string; tls: bool
   }
   if (!opts.tls)
     return [`serving on ${host} without TLS: the token and the stream cross the network in clear text (--tls-cert, --tls-key)`];
-  return [];
+  return [`serving on ${host}: reachable from the network, clients need the token (wss://)`];
 }

@@ -66,7 +66,10 @@ export type FoxgloveWsServerStats = {
   unsubscribed: number;
   /** Messages not sent to a client whose socket had more than `maxBufferedBytes` queued. */
   droppedSlowClient: number;
-  /** Clients cut off after `slowClientMs` over `maxBufferedBytes`. */
+  /**
+   * Clients cut off (close 1008) for not reading: over `maxBufferedBytes` for `slowClientMs`, or
+   * sending a request while over twice `maxBufferedBytes` queued.
+   */
   closedSlowClient: number;
   /** Clients closed for a frame over `maxIncomingBytes` (or another protocol error). */
   closedBadFrame: number;
