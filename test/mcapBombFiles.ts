@@ -135,7 +135,13 @@ export function bombRecording(options: BombOptions): Uint8Array {
     return id;
   };
   if (options.chunks.length > 0 || !options.before?.length)
-    declare({ topic: "/bomb", schemaName: "test.Blob", schemaEncoding: "jsonschema", schemaData: new Uint8Array(2), messageEncoding: "json" });
+    declare({
+      topic: "/bomb",
+      schemaName: "test.Blob",
+      schemaEncoding: "jsonschema",
+      schemaData: new Uint8Array(2),
+      messageEncoding: "json",
+    });
   let t = 0n;
   for (const m of options.before ?? []) {
     t = m.logTime;
