@@ -12,10 +12,14 @@ export class FileReadable implements RecordingReadable {
     readonly name: string,
     private readonly handle: FileHandle,
     private readonly byteSize: bigint,
+    readonly maxRecordBytes: number | undefined,
   ) {}
 
-  /** Open a regular file; bad paths become a one-line `mcapReadError` of kind "open". */
-  static async open(path: string): Promise<FileReadable> {
+  /**
+   * Open a regular file; bad paths become a one-line `mcapReadError` of kind "open".
+   * `maxRecordBytes` caps what every reader of it holds at once (default 256 MiB, recordLimits.ts).
+   */
+  static async open(path: string, options: { maxRecordBytes?: number | undefined } = {}): Promise<FileReadable> {
     let stat;
     try {
       stat = await fsp.stat(path);
@@ -37,7 +41,7 @@ export class FileReadable implements RecordingReadable {
       const code = (err as NodeJS.ErrnoException).code;
       throw mcapReadError("open", path, undefined, `cannot open (${code ?? "error"}), expected a readable MCAP file`);
     }
-    return new FileReadable(path, handle, BigInt(stat.size));
+    return new FileReadable(path, handle, BigInt(stat.size), options.maxRecordBytes);
   }
 
   async size(): Promise<bigint> {

@@ -3,6 +3,7 @@ import type { DecompressHandlers } from "@mcap/core";
 import type { Nanos, SensorMessage } from "../../types";
 import { errorText } from "../../types/errors";
 import { mcapReadError } from "./errors";
+import { DEFAULT_MAX_RECORD_BYTES, overCapText } from "./recordLimits";
 
 export type ChannelInfo = Omit<SensorMessage, "logTime" | "publishTime" | "sequence" | "data"> & {
   /** Passes the topic filter. */
@@ -23,6 +24,8 @@ export type ParseCounters = {
   errors: string[];
   /** All problems, including those past the first MAX_ERROR_LINES. */
   errorCount: number;
+  /** The first damage line: a record skipped over the record cap (the read went on), or what stopped the read. */
+  damage?: string;
 };
 
 /** Error lines kept in diagnostics; the rest are only counted, so memory stays bounded. */
@@ -33,6 +36,21 @@ export function noteError(counters: Pick<ParseCounters, "errors" | "errorCount">
   if (counters.errors.length < MAX_ERROR_LINES) counters.errors.push(line);
 }
 
+/**
+ * A record skipped because it is over the record cap: damage (the file is not what it claims or
+ * not what this reader will hold), but its length is sound, so the read goes on after it.
+ */
+export function noteSkipped(
+  counters: Pick<ParseCounters, "errors" | "errorCount" | "damage">,
+  file: string,
+  at: number,
+  text: string,
+): void {
+  const line = mcapReadError("corrupt", file, BigInt(at), text).message;
+  noteError(counters, line);
+  counters.damage ??= line;
+}
+
 export const OP = {
   HEADER: 0x01,
   FOOTER: 0x02,
@@ -41,6 +59,12 @@ export const OP = {
   MESSAGE: 0x05,
   CHUNK: 0x06,
 } as const;
+
+/**
+ * The top-level records a message reader needs: over the record cap they are damage. Every other
+ * kind (attachments, metadata, indexes, statistics) it passes over unread, at any size.
+ */
+export const PARSED_RECORDS: ReadonlySet<number> = new Set([OP.MESSAGE, OP.CHUNK, OP.SCHEMA, OP.CHANNEL]);
 
 const RECORD_HEADER = 9;
 const MESSAGE_PREFIX = 2 + 4 + 8 + 8;
@@ -71,6 +95,8 @@ export class MessageParser {
     private readonly counters: ParseCounters,
     private readonly handlers: DecompressHandlers,
     private readonly validateCrcs: boolean,
+    /** The record cap (recordLimits.ts): a chunk declaring more is skipped before it is decompressed. */
+    private readonly maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
   ) {}
 
   /** Channels known up front (indexed reads take them from the summary). */
@@ -79,8 +105,9 @@ export class MessageParser {
   }
 
   /**
-   * One top-level record whose bytes are `buf[at, at + 9 + length)`; `fileOffset` is where it
-   * starts in the file. Returns the opcode. Messages that pass the filter are appended to `out`.
+   * One top-level record other than a chunk (chunkRecords, then chunkMessages.ts) whose bytes are
+   * `buf[at, at + 9 + length)`; `fileOffset` is where it starts in the file. Returns the opcode.
+   * A message that passes the filter is appended to `out`.
    */
   topLevel(buf: Uint8Array, view: DataView, at: number, length: number, fileOffset: number, out: SensorMessage[]): number {
     const op = buf[at];
@@ -88,9 +115,6 @@ export class MessageParser {
     switch (op) {
       case OP.MESSAGE:
         this.message(buf, view, body, length, fileOffset, out);
-        break;
-      case OP.CHUNK:
-        this.chunk(buf, view, body, length, fileOffset, out);
         break;
       case OP.SCHEMA:
         this.schema(buf, view, body, length, fileOffset);
@@ -110,6 +134,12 @@ export class MessageParser {
   }
 
   private message(buf: Uint8Array, view: DataView, at: number, length: number, fileOffset: number, out: SensorMessage[]): void {
+    const ch = this.admit(view, at, length, fileOffset);
+    if (ch) out.push(this.build(buf, view, at, length, ch));
+  }
+
+  /** Counts a message record (body at `at`) and says on which channel it is delivered; undefined: skipped or filtered out. */
+  private admit(view: DataView, at: number, length: number, fileOffset: number): ChannelInfo | undefined {
     this.counters.messagesRead++;
     if (length < MESSAGE_PREFIX) {
       // The record length is sound (the reader moves on by it), only this message is unusable.
@@ -118,7 +148,7 @@ export class MessageParser {
         this.counters,
         `${this.file}:${fileOffset}: Message record of ${length} bytes, expected at least ${MESSAGE_PREFIX}; skipped`,
       );
-      return;
+      return undefined;
     }
     const channelId = view.getUint16(at, true);
     const ch = this.channels.get(channelId);
@@ -131,34 +161,47 @@ export class MessageParser {
           `${this.file}:${fileOffset}: Message on channel ${channelId}, expected a Channel record for it first; its messages are skipped`,
         );
       }
-      return;
+      return undefined;
     }
     if (ch === null) {
       this.counters.messagesSkipped++;
-      return;
+      return undefined;
     }
     if (!ch.wanted) {
       this.counters.messagesFiltered++;
-      return;
+      return undefined;
     }
     const logTime = view.getBigUint64(at + 6, true);
     const f = this.filter;
     if ((f.startTime !== undefined && logTime < f.startTime) || (f.endTime !== undefined && logTime > f.endTime)) {
       this.counters.messagesFiltered++;
-      return;
+      return undefined;
     }
-    out.push({
+    return ch;
+  }
+
+  private build(buf: Uint8Array, view: DataView, at: number, length: number, ch: ChannelInfo): SensorMessage {
+    return {
       topic: ch.topic,
       schemaName: ch.schemaName,
       schemaEncoding: ch.schemaEncoding,
       messageEncoding: ch.messageEncoding,
       schemaData: ch.schemaData,
-      channelId,
-      logTime,
+      channelId: ch.channelId,
+      logTime: view.getBigUint64(at + 6, true),
       publishTime: view.getBigUint64(at + 14, true),
       sequence: view.getUint32(at + 2, true),
       data: buf.subarray(at + MESSAGE_PREFIX, at + length),
-    });
+    };
+  }
+
+  /**
+   * The message whose record starts at `pos` of a chunk `walkChunk` admitted it from: the channel
+   * it names is known, as channels are never forgotten.
+   */
+  messageAt(records: Uint8Array, view: DataView, pos: number): SensorMessage {
+    const body = pos + RECORD_HEADER;
+    return this.build(records, view, body, u64(view, pos + 1), this.channels.get(view.getUint16(body, true))!);
   }
 
   private string(buf: Uint8Array, view: DataView, at: number, end: number, fileOffset: number, what: string): [string, number] {
@@ -209,8 +252,8 @@ export class MessageParser {
     });
   }
 
-  /** Decompress and CRC-check a chunk record body; returns its records. */
-  chunkRecords(buf: Uint8Array, view: DataView, at: number, length: number, fileOffset: number): Uint8Array {
+  /** Decompress and CRC-check a chunk record body; returns its records, or undefined for a chunk skipped over the cap. */
+  chunkRecords(buf: Uint8Array, view: DataView, at: number, length: number, fileOffset: number): Uint8Array | undefined {
     const end = at + length;
     if (length < 8 + 8 + 8 + 4 + 4) this.fail(fileOffset, `Chunk record of ${length} bytes, expected a chunk header`);
     const uncompressedSize = u64(view, at + 16);
@@ -230,8 +273,16 @@ export class MessageParser {
             .join(", ")}`,
         );
       }
-      if (uncompressedSize > 4 * 2 ** 30)
-        this.fail(fileOffset, `chunk declares ${uncompressedSize} uncompressed bytes, expected at most 4 GiB`);
+      if (uncompressedSize > this.maxRecordBytes) {
+        // Checked before the decompressor allocates: a 34 KB zstd frame can declare 1 GiB.
+        noteSkipped(
+          this.counters,
+          this.file,
+          fileOffset,
+          overCapText("Chunk declares an uncompressed size of", uncompressedSize, this.maxRecordBytes),
+        );
+        return undefined;
+      }
       try {
         records = decompress(records, BigInt(uncompressedSize));
       } catch (err) {
@@ -248,16 +299,15 @@ export class MessageParser {
     return records;
   }
 
-  /** Messages of a chunk (and its Schema / Channel records). */
-  chunk(buf: Uint8Array, view: DataView, at: number, length: number, fileOffset: number, out: SensorMessage[]): void {
-    const records = this.chunkRecords(buf, view, at, length, fileOffset);
-    this.chunkContents(records, fileOffset, out);
-  }
-
-  chunkContents(records: Uint8Array, fileOffset: number, out: SensorMessage[]): void {
-    const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  /**
+   * Walks a decompressed chunk from chunk offset `from` in file order: Schema and Channel records
+   * are taken in, each message is counted and, when delivered, handed to `admitted` with the
+   * offset of its record; true from `admitted` stops the walk after it. Returns where the walk
+   * stopped (the chunk's length when done), so a chunk of millions of messages goes out in slices.
+   */
+  walkChunk(records: Uint8Array, view: DataView, fileOffset: number, from: number, admitted: (pos: number) => boolean): number {
     const end = records.byteLength;
-    let pos = 0;
+    let pos = from;
     while (pos < end) {
       if (pos + RECORD_HEADER > end)
         this.fail(fileOffset, `chunk ends inside a record header at chunk offset ${pos}, expected whole records`);
@@ -269,13 +319,16 @@ export class MessageParser {
           `record at chunk offset ${pos} declares ${length} bytes, only ${end - pos - RECORD_HEADER} left in the chunk`,
         );
       }
+      const at = pos;
       const body = pos + RECORD_HEADER;
-      if (op === OP.MESSAGE) this.message(records, view, body, length, fileOffset, out);
-      else if (op === OP.SCHEMA) this.schema(records, view, body, length, fileOffset);
+      pos = body + length;
+      if (op === OP.MESSAGE) {
+        if (this.admit(view, body, length, fileOffset) && admitted(at)) return pos;
+      } else if (op === OP.SCHEMA) this.schema(records, view, body, length, fileOffset);
       else if (op === OP.CHANNEL) this.channel(records, view, body, length, fileOffset);
       else if (op >= OP.HEADER && op <= 0x0f)
         this.fail(fileOffset, `record with opcode 0x${op.toString(16)} inside a chunk, expected Schema, Channel or Message`);
-      pos = body + length;
     }
+    return pos;
   }
 }

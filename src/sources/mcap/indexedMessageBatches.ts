@@ -1,13 +1,17 @@
 import type { DecompressHandlers, McapIndexedReader } from "@mcap/core";
 import type { SensorMessage } from "../../types";
+import { chunkInTimeOrder } from "./chunkMessages";
 import { isMcapReadError, mcapReadError } from "./errors";
-import { MessageParser, OP, u64, type MessageFilter, type ParseCounters } from "./MessageParser";
+import { MessageParser, noteSkipped, OP, u64, type MessageFilter, type ParseCounters } from "./MessageParser";
+import { overCapText } from "./recordLimits";
 import type { RecordingReadable } from "./types";
 
 export type IndexedMessagesOptions = MessageFilter & {
   validateCrcs: boolean;
   handlers: DecompressHandlers;
   counters: ParseCounters;
+  /** The record cap (recordLimits.ts). */
+  maxRecordBytes: number;
 };
 
 /**
@@ -25,15 +29,15 @@ export function chunksInTimeOrder(reader: McapIndexedReader): boolean {
 /**
  * Indexed read in log-time order for files whose chunks do not overlap in time: each chunk the
  * time range and topic filter need is read whole (one read), checked, and its messages sorted by
- * log time (stable, so equal times keep file order). One batch per chunk, read only when the
- * consumer pulls it.
+ * log time (stable, so equal times keep file order). A chunk is read only when the consumer pulls
+ * its first batch; a batch holds up to CHUNK_BATCH of its messages.
  */
 export async function* indexedMessageBatches(
   source: RecordingReadable,
   reader: McapIndexedReader,
   o: IndexedMessagesOptions,
 ): AsyncGenerator<SensorMessage[], void, void> {
-  const parser = new MessageParser(source.name, o, o.counters, o.handlers, o.validateCrcs);
+  const parser = new MessageParser(source.name, o, o.counters, o.handlers, o.validateCrcs, o.maxRecordBytes);
   for (const ch of reader.channelsById.values()) {
     const schema = ch.schemaId === 0 ? undefined : reader.schemasById.get(ch.schemaId);
     parser.addChannel({
@@ -62,6 +66,11 @@ export async function* indexedMessageBatches(
   for (const c of chunks) {
     const at = Number(c.chunkStartOffset);
     const damage = (what: string) => mcapReadError("corrupt", source.name, BigInt(at), `indexed read: ${what}`);
+    if (c.chunkLength > BigInt(o.maxRecordBytes)) {
+      // Not read at all; the index says where the next chunk is, so the read goes on.
+      noteSkipped(o.counters, source.name, at, overCapText("Chunk record of", Number(c.chunkLength), o.maxRecordBytes));
+      continue;
+    }
     const bytes = await source.read(c.chunkStartOffset, c.chunkLength);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (bytes.byteLength < 9 || bytes[0] !== OP.CHUNK) {
@@ -71,21 +80,24 @@ export async function* indexedMessageBatches(
     if (9 + length !== bytes.byteLength) {
       throw damage(`Chunk record declares ${length} bytes, expected ${bytes.byteLength - 9} from its ChunkIndex`);
     }
-    let out: SensorMessage[] = [];
-    try {
-      parser.chunk(bytes, view, 9, length, at, out);
-    } catch (err) {
-      // The parser names the file and offset itself; here the damage is the indexed read's.
-      if (isMcapReadError(err)) throw damage(err.what);
-      throw err;
+    const batches = chunkBatches(parser, bytes, view, length, at);
+    for (;;) {
+      let next: IteratorResult<SensorMessage[]>;
+      try {
+        next = batches.next();
+      } catch (err) {
+        // The parser names the file and offset itself; here the damage is the indexed read's.
+        if (isMcapReadError(err)) throw damage(err.what);
+        throw err;
+      }
+      if (next.done) break;
+      yield next.value;
     }
-    let sorted = true;
-    for (let i = 1; i < out.length && sorted; i++) sorted = out[i - 1].logTime <= out[i].logTime;
-    if (!sorted)
-      out = out
-        .map((m, i) => [m, i] as const)
-        .sort((a, b) => (a[0].logTime < b[0].logTime ? -1 : a[0].logTime > b[0].logTime ? 1 : a[1] - b[1]))
-        .map(([m]) => m);
-    if (out.length > 0) yield out;
   }
+}
+
+/** A chunk record's messages in log-time order: decompressed (or skipped over the cap), then sliced. */
+function* chunkBatches(parser: MessageParser, bytes: Uint8Array, view: DataView, length: number, at: number): Generator<SensorMessage[]> {
+  const records = parser.chunkRecords(bytes, view, 9, length, at);
+  if (records) yield* chunkInTimeOrder(parser, records, at);
 }

@@ -3,7 +3,9 @@ import { classifyTopic, resolveSensor, type ClassifyOptions, type TopicMapping }
 import { nsToSec, type Nanos, type TopicRole } from "../../types";
 import { decompressHandlers } from "./decompress";
 import { isMcapReadError, mcapReadError } from "./errors";
+import { PARSED_RECORDS } from "./MessageParser";
 import { openIndexed } from "./openIndexed";
+import { CappedReadable, maxRecordBytes } from "./recordLimits";
 import { streamRecordBatches } from "./streamRecords";
 import type { RecordingReadable } from "./types";
 import { McapIndexedReader } from "@mcap/core";
@@ -58,6 +60,12 @@ export type InspectOptions = {
   classify?: ClassifyOptions;
   /** Per-topic overrides (role, sensor id, ignore), as in the config file's `topics`. */
   mapping?: TopicMapping;
+  /**
+   * The record cap, as in readRecording (default the source's, else 256 MiB): during a scan a
+   * chunk, message, schema, channel or header over it is damage, passed over unread (the scan
+   * goes on); an attachment or metadata record over it is counted without being read.
+   */
+  maxRecordBytes?: number;
 };
 
 type ChannelRec = TypedMcapRecords["Channel"];
@@ -71,11 +79,13 @@ type SchemaRec = TypedMcapRecords["Schema"];
  */
 export async function inspectRecording(source: RecordingReadable, options: InspectOptions = {}): Promise<RecordingInspection> {
   const handlers = await decompressHandlers();
-  const opened = await openIndexed(source, handlers);
+  // The summary is read whole, at whatever size the footer claims: capped like any record.
+  const capped = new CappedReadable(source, maxRecordBytes(options.maxRecordBytes, source));
+  const opened = await openIndexed(capped, handlers);
   let summary: McapIndexedReader | undefined = opened.ok ? opened.reader : undefined;
   if (!summary) {
     try {
-      summary = await McapIndexedReader.Initialize({ readable: source, decompressHandlers: handlers });
+      summary = await McapIndexedReader.Initialize({ readable: capped, decompressHandlers: handlers });
     } catch {
       summary = undefined;
     }
@@ -158,6 +168,12 @@ async function scan(
       validateCrcs: options.validateCrcs ?? true,
       decompressHandlers: handlers,
       includeChunks: true,
+      maxRecordBytes: options.maxRecordBytes,
+      onSkipped: (at, opcode, text) => {
+        if (opcode === 0x09) t.attachmentCount++;
+        else if (opcode === 0x0c) t.metadataCount++;
+        else if (opcode === 0x01 || PARSED_RECORDS.has(opcode)) damage ??= mcapReadError("corrupt", source.name, BigInt(at), text).message;
+      },
     });
     for await (const { records } of batches) {
       for (const r of records) countRecord(t, r);

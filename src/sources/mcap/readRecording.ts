@@ -5,8 +5,9 @@ import { decompressHandlers } from "./decompress";
 import { errorText } from "../../types/errors";
 import { isMcapReadError, mcapReadError } from "./errors";
 import { chunksInTimeOrder, indexedMessageBatches } from "./indexedMessageBatches";
-import { noteError } from "./MessageParser";
+import { noteError, noteSkipped, PARSED_RECORDS } from "./MessageParser";
 import { openIndexed } from "./openIndexed";
+import { CappedReadable, cappedHandlers, maxRecordBytes } from "./recordLimits";
 import { streamMessageBatches } from "./streamMessageBatches";
 import { streamRecordBatches } from "./streamRecords";
 import type { RecordingReadable } from "./types";
@@ -50,6 +51,13 @@ export type ReadRecordingOptions = {
    * `mcapReadError`; `complete` completes instead and leaves the text in `diagnostics.damage`.
    */
   onDamage?: "error" | "complete";
+  /**
+   * The record cap (bytes; default the source's `maxRecordBytes`, else 256 MiB, recordLimits.ts):
+   * the most the reader holds of one record — a chunk's records after decompression, or one
+   * top-level record as stored. A record over it is never read or decompressed: it is damage
+   * (a line in `diagnostics.errors` and `diagnostics.damage`) and the read goes on after it.
+   */
+  maxRecordBytes?: number;
   /** Filled in while reading; pass your own (createDiagnostics()) to look at it afterwards. */
   diagnostics?: ReadDiagnostics;
 };
@@ -74,7 +82,10 @@ export type ReadDiagnostics = {
   errors: string[];
   /** Number of problems, including those past the first 100. */
   errorCount: number;
-  /** Set when the read stopped early: the one-line damage text. */
+  /**
+   * The one-line damage text: of what stopped the read early, else of the first record skipped
+   * over the record cap (the read went on after it). Either way the file is damaged (exit 2).
+   */
   damage?: string;
 };
 
@@ -111,7 +122,10 @@ export async function* readMessageBatches(
   diag.file = source.name;
   const handlers = await decompressHandlers();
   const access = options.access ?? "auto";
-  const tracking = new TrackingReadable(source);
+  const cap = maxRecordBytes(options.maxRecordBytes, source);
+  // @mcap/core's readers get the cap in their reads and decompressors; ours check it themselves.
+  const capped = new CappedReadable(source, cap);
+  const library = cappedHandlers(handlers, cap);
   const fast = (options.parser ?? "fast") === "fast";
   const filter = {
     topics: options.topics ? new Set(options.topics) : undefined,
@@ -120,13 +134,13 @@ export async function* readMessageBatches(
   };
   const validateCrcs = options.validateCrcs ?? true;
   if (access !== "streamed") {
-    const opened = await openIndexed(tracking, handlers);
+    const opened = await openIndexed(capped, library);
     if (opened.ok) {
       diag.access = "indexed";
       if (fast && chunksInTimeOrder(opened.reader)) {
-        yield* indexedMessageBatches(source, opened.reader, { ...filter, validateCrcs, handlers, counters: diag });
+        yield* indexedMessageBatches(source, opened.reader, { ...filter, validateCrcs, handlers, counters: diag, maxRecordBytes: cap });
       } else {
-        yield* indexedBatches(tracking, opened.reader, options, diag);
+        yield* indexedBatches(capped, opened.reader, options, diag);
       }
       return;
     }
@@ -148,9 +162,10 @@ export async function* readMessageBatches(
       handlers,
       counters: diag,
       blockSize: Math.max(9, options.blockSize ?? DEFAULT_BLOCK),
+      maxRecordBytes: cap,
     });
   } else {
-    yield* streamedBatches(source, options, diag, handlers);
+    yield* streamedBatches(source, { ...options, maxRecordBytes: cap }, diag, library);
   }
 }
 
@@ -171,6 +186,10 @@ async function* streamedBatches(
     validateCrcs: options.validateCrcs,
     blockSize: options.blockSize,
     decompressHandlers: handlers,
+    maxRecordBytes: options.maxRecordBytes,
+    onSkipped: (at, opcode, text) => {
+      if (PARSED_RECORDS.has(opcode)) noteSkipped(diag, source.name, at, text);
+    },
   });
   for await (const batch of batches) {
     const out: SensorMessage[] = [];
@@ -221,24 +240,8 @@ function channelInfo(channel: TypedMcapRecords["Channel"], schema: TypedMcapReco
   };
 }
 
-/** Remembers the last region read, to name the offset when the indexed reader throws. */
-class TrackingReadable implements RecordingReadable {
-  lastOffset: bigint | undefined;
-  constructor(private readonly inner: RecordingReadable) {}
-  get name(): string {
-    return this.inner.name;
-  }
-  size(): Promise<bigint> {
-    return this.inner.size();
-  }
-  read(offset: bigint, size: bigint): Promise<Uint8Array> {
-    this.lastOffset = offset;
-    return this.inner.read(offset, size);
-  }
-}
-
 async function* indexedBatches(
-  tracking: TrackingReadable,
+  tracking: CappedReadable,
   indexed: McapIndexedReader,
   options: ReadRecordingOptions,
   diag: ReadDiagnostics,

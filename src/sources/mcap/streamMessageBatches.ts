@@ -1,7 +1,9 @@
 import { MCAP_MAGIC, type DecompressHandlers } from "@mcap/core";
 import type { SensorMessage } from "../../types";
+import { chunkInFileOrder } from "./chunkMessages";
 import { mcapReadError } from "./errors";
-import { MessageParser, OP, u64, type MessageFilter, type ParseCounters } from "./MessageParser";
+import { MessageParser, noteSkipped, OP, PARSED_RECORDS, u64, type MessageFilter, type ParseCounters } from "./MessageParser";
+import { overCapText } from "./recordLimits";
 import { checkMagic, OPCODE_NAMES } from "./streamRecords";
 import type { RecordingReadable } from "./types";
 
@@ -12,12 +14,14 @@ export type StreamMessagesOptions = MessageFilter & {
   blockSize: number;
   handlers: DecompressHandlers;
   counters: ParseCounters;
+  /** The record cap (recordLimits.ts). */
+  maxRecordBytes: number;
 };
 
 /**
  * Streamed read of the messages, in file order, with MessageParser. Bytes are read in blocks of
  * `blockSize` (or one whole record when it is larger) only when the consumer pulls the next
- * batch; a batch holds the messages parsed from one block. Damage throws an `mcapReadError` after
+ * batch; a batch holds the messages parsed from one block, or up to CHUNK_BATCH of one chunk. Damage throws an `mcapReadError` after
  * every earlier batch was yielded.
  */
 export async function* streamMessageBatches(
@@ -26,7 +30,7 @@ export async function* streamMessageBatches(
 ): AsyncGenerator<SensorMessage[], void, void> {
   const size = Number(await source.size());
   await checkMagic(source, BigInt(size));
-  const parser = new MessageParser(source.name, o, o.counters, o.handlers, o.validateCrcs);
+  const parser = new MessageParser(source.name, o, o.counters, o.handlers, o.validateCrcs, o.maxRecordBytes);
   const w = new FileWindow(source, size, o.blockSize, MCAP_MAGIC.length);
   let pos = MCAP_MAGIC.length; // file offset of the next record
   let out: SensorMessage[] = [];
@@ -62,22 +66,34 @@ export async function* streamMessageBatches(
         `${what} declares ${length} bytes but the file ends ${size - pos - RECORD_HEADER} bytes later, expected a complete record`,
       );
     }
-    if (w.heldFrom(pos) < total) {
-      if (out.length > 0) {
-        yield out;
-        out = [];
+    if (PARSED_RECORDS.has(op) && total > o.maxRecordBytes) {
+      // Never read: its length is sound, so the read goes on after it.
+      noteSkipped(o.counters, source.name, pos, overCapText(`${OPCODE_NAMES[op]} record of`, total, o.maxRecordBytes));
+    } else if (PARSED_RECORDS.has(op)) {
+      if (w.heldFrom(pos) < total) {
+        if (out.length > 0) {
+          yield out;
+          out = [];
+        }
+        // A big record (a chunk, a camera frame) is read alone in one piece: re-reading the part
+        // of it the last block held is cheaper than allocating and copying a joined buffer.
+        if (total > o.blockSize) await w.readAlone(pos, total);
+        else await w.fill(pos, total);
       }
-      // A big record (a chunk, a camera frame) is read alone in one piece: re-reading the part
-      // of it the last block held is cheaper than allocating and copying a joined buffer.
-      if (total > o.blockSize) await w.readAlone(pos, total);
-      else await w.fill(pos, total);
-    }
-    try {
-      parser.topLevel(w.bytes, w.view, pos - w.start, length, pos, out);
-    } catch (err) {
-      // The parser's damage already names this file and the record's offset.
-      if (out.length > 0) yield out;
-      throw err;
+      try {
+        if (op === OP.CHUNK) {
+          if (out.length > 0) yield out;
+          out = [];
+          const records = parser.chunkRecords(w.bytes, w.view, pos - w.start + RECORD_HEADER, length, pos);
+          if (records) yield* chunkInFileOrder(parser, records, pos);
+        } else {
+          parser.topLevel(w.bytes, w.view, pos - w.start, length, pos, out);
+        }
+      } catch (err) {
+        // The parser's damage already names this file and the record's offset.
+        if (out.length > 0) yield out;
+        throw err;
+      }
     }
     pos += total;
     if (op === OP.FOOTER) {
@@ -137,17 +153,18 @@ class FileWindow {
     const have = this.heldFrom(pos);
     if (have >= n) return true;
     if (pos + n > this.size) return false;
+    if (have <= 0) {
+      // Nothing of it held: the window ends at or before it (a record skipped unread lies between).
+      await this.readAlone(pos, Math.min(Math.max(n, this.blockSize), this.size - pos));
+      return true;
+    }
     const end = this.start + this.bytes.byteLength;
     const want = Math.min(Math.max(n - have, this.blockSize), this.size - end);
     const more = await this.source.read(BigInt(end), BigInt(want));
-    if (have === 0) {
-      this.bytes = more;
-    } else {
-      const joined = new Uint8Array(have + more.byteLength);
-      joined.set(this.bytes.subarray(pos - this.start));
-      joined.set(more, have);
-      this.bytes = joined;
-    }
+    const joined = new Uint8Array(have + more.byteLength);
+    joined.set(this.bytes.subarray(pos - this.start));
+    joined.set(more, have);
+    this.bytes = joined;
     this.start = pos;
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     return true;

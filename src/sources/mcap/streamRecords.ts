@@ -2,6 +2,7 @@ import { McapStreamReader, MCAP_MAGIC, type TypedMcapRecord, type DecompressHand
 import { decompressHandlers } from "./decompress";
 import { errorText, type BadInputError } from "../../types/errors";
 import { mcapReadError } from "./errors";
+import { cappedHandlers, maxRecordBytes, overCapText } from "./recordLimits";
 import type { RecordingReadable } from "./types";
 
 export type StreamRecordsOptions = {
@@ -13,6 +14,14 @@ export type StreamRecordsOptions = {
   decompressHandlers?: DecompressHandlers;
   /** Also deliver Chunk records (before their contents). Default false. */
   includeChunks?: boolean;
+  /** The record cap (bytes; default the source's, else 256 MiB, recordLimits.ts). */
+  maxRecordBytes?: number | undefined;
+  /**
+   * A record over the cap, passed over unread (a chunk declaring more than the cap uncompressed
+   * too): its file offset, opcode and the damage text. Whether it is damage is the caller's call
+   * (a message is, an attachment the caller only counts need not be); the read goes on after it.
+   */
+  onSkipped?: (offset: number, opcode: number, text: string) => void;
 };
 
 /**
@@ -28,6 +37,8 @@ export type RecordBatch = {
 
 const RECORD_HEADER = 9; // opcode u8 + length u64
 const DEFAULT_BLOCK = 1 << 20;
+/** Records per batch: a chunk of 256 MiB of 9-byte records would otherwise be 30 million objects in one batch. */
+const MAX_BATCH_RECORDS = 4096;
 
 export const OPCODE_NAMES: Readonly<Record<number, string>> = {
   0x01: "Header",
@@ -91,21 +102,32 @@ export async function* streamRecordBatches(
   await checkMagic(source, size);
   const fileSize = Number(size);
   const blockSize = Math.max(RECORD_HEADER, options.blockSize ?? DEFAULT_BLOCK);
+  const cap = maxRecordBytes(options.maxRecordBytes, source);
   const reader = new McapStreamReader({
     includeChunks: true,
     validateCrcs: options.validateCrcs ?? true,
-    decompressHandlers: options.decompressHandlers ?? (await decompressHandlers()),
+    decompressHandlers: cappedHandlers(options.decompressHandlers ?? (await decompressHandlers()), cap),
   });
-  const st: ParseState = { fed: 0, chunkStart: -1, chunkEnd: -1 };
+  const st: ParseState = { fed: 0, chunkStart: -1, chunkEnd: -1, next: MCAP_MAGIC.length, afterFooter: false };
   const includeChunks = options.includeChunks ?? false;
+  let skip: Skip | undefined;
   let checkedAt = -1;
   let need = 0;
 
   for (;;) {
-    const { batch, error } = parseBuffered(reader, st, includeChunks, source.name);
+    const { batch, error, full } = parseBuffered(reader, st, includeChunks, source.name);
     // Everything parsed so far goes out first; an error follows on the next pull.
     if (batch.records.length > 0) yield batch;
     if (error) throw error;
+    if (full) continue;
+    if (skip) {
+      // The reader has every record before it (they end where it starts): pass over it unread.
+      if (reader.bytesRemaining() !== 0)
+        throw mcapReadError("corrupt", source.name, BigInt(skip.at), "records before this one run into it");
+      options.onSkipped?.(skip.at, skip.opcode, skip.text);
+      st.fed = st.next = skip.at + skip.total;
+      skip = undefined;
+    }
     const fed = st.fed;
     if (reader.done()) {
       if (fed < fileSize) {
@@ -136,13 +158,66 @@ export async function* streamRecordBatches(
     }
     const n = Math.min(Math.max(blockSize, need), fileSize - fed);
     const bytes = await source.read(BigInt(fed), BigInt(n));
-    reader.append(bytes);
-    st.fed += n;
+    skip = await frame(source, bytes, st, fileSize, cap);
+    const feed = skip ? skip.at - fed : n;
+    reader.append(feed === n ? bytes : bytes.subarray(0, feed));
+    st.fed += feed;
   }
 }
 
-/** Where the stream reader stands in the file: bytes fed to it, and the last chunk it parsed. */
-type ParseState = { fed: number; chunkStart: number; chunkEnd: number };
+/** A record over the cap, found by `frame` and passed over once the reader has every record before it. */
+type Skip = { at: number; total: number; opcode: number; text: string };
+
+/** `[at, at + n)` of the file: from the block just read when it holds it, else read (a header across blocks). */
+async function peek(source: RecordingReadable, block: Uint8Array, blockAt: number, at: number, n: number): Promise<DataView> {
+  const bytes =
+    at >= blockAt && at + n <= blockAt + block.byteLength
+      ? block.subarray(at - blockAt, at - blockAt + n)
+      : await source.read(BigInt(at), BigInt(n));
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Walks the top-level record headers in the block just read (the reader frames records the same
+ * way) and returns the first record over the cap: one longer than the cap as stored, or a chunk
+ * that declares more than the cap uncompressed. McapStreamReader holds a record whole and
+ * decompresses a chunk at whatever size it declares, so such a record must never reach it. A record
+ * that runs past the end of the file is left to the reader, whose damage that is.
+ */
+async function frame(
+  source: RecordingReadable,
+  block: Uint8Array,
+  st: ParseState,
+  fileSize: number,
+  cap: number,
+): Promise<Skip | undefined> {
+  const blockAt = st.fed;
+  const end = blockAt + block.byteLength;
+  let p = st.next;
+  while (!st.afterFooter && p + RECORD_HEADER <= end) {
+    const head = await peek(source, block, blockAt, p, RECORD_HEADER);
+    const opcode = head.getUint8(0);
+    const total = RECORD_HEADER + Number(head.getBigUint64(1, true));
+    if (p + total > fileSize) break;
+    const name = OPCODE_NAMES[opcode] ?? `opcode 0x${opcode.toString(16)}`;
+    if (total > cap) return { at: p, total, opcode, text: overCapText(`${name} record of`, total, cap) };
+    // A chunk's uncompressed size is the u64 after its start and end times.
+    if (opcode === 0x06 && total >= RECORD_HEADER + 24) {
+      const declared = Number((await peek(source, block, blockAt, p + RECORD_HEADER + 16, 8)).getBigUint64(0, true));
+      if (declared > cap) return { at: p, total, opcode, text: overCapText("Chunk declares an uncompressed size of", declared, cap) };
+    }
+    if (opcode === 0x02) st.afterFooter = true;
+    p += total;
+  }
+  st.next = p;
+  return undefined;
+}
+
+/**
+ * Where the stream reader stands in the file: bytes fed to it, the last chunk it parsed, and how
+ * far `frame` has walked the record headers (`next`: the first record it has not looked at).
+ */
+type ParseState = { fed: number; chunkStart: number; chunkEnd: number; next: number; afterFooter: boolean };
 
 /**
  * The records the reader can parse from what it was fed, with their file offsets, and the damage
@@ -153,9 +228,10 @@ function parseBuffered(
   st: ParseState,
   includeChunks: boolean,
   file: string,
-): { batch: RecordBatch; error?: BadInputError } {
+): { batch: RecordBatch; error?: BadInputError; full?: boolean } {
   const batch: RecordBatch = { records: [], offsets: [], ends: [] };
   for (;;) {
+    if (batch.records.length >= MAX_BATCH_RECORDS) return { batch, full: true };
     const before = st.fed - reader.bytesRemaining();
     let record: TypedMcapRecord | undefined;
     try {
