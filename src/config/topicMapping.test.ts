@@ -26,10 +26,13 @@ describe("classifyTopic", () => {
   it.each([
     ["sensor_msgs/msg/Image", "camera"],
     ["sensor_msgs/msg/CompressedImage", "camera"],
-    ["sensor_msgs/msg/PointCloud2", "lidar"],
     ["sensor_msgs/msg/CameraInfo", "calibration"],
     ["tf2_msgs/msg/TFMessage", "calibration"],
-    ["sensor_msgs/PointCloud2", "lidar"],
+    ["radar_msgs/msg/RadarScan", "radar"],
+    ["radar_msgs/msg/RadarTracks", "radar"],
+    ["audio_common_msgs/msg/AudioData", "audio"],
+    ["audio_common_msgs/msg/AudioDataStamped", "audio"],
+    ["audio_common_msgs/msg/AudioInfo", "calibration"],
   ])("ros2 %s → %s", (schema, role) => {
     expect(classifyTopic(ros(schema))).toEqual({ role, supported: true });
     expect(classifyTopic({ ...ros(schema), schemaEncoding: "ros2idl" })).toEqual({
@@ -38,6 +41,14 @@ describe("classifyTopic", () => {
       reason: `unsupported schema encoding "ros2idl" for schema ${schema} (expected ros2msg)`,
     });
   });
+
+  it.each(["sensor_msgs/msg/PointCloud2", "sensor_msgs/PointCloud2"])(
+    "ros2 %s → lidar, or radar by its topic name; either role allowed",
+    (schema) => {
+      expect(classifyTopic(ros(schema))).toEqual({ role: "lidar", supported: true, roles: ["lidar", "radar"] });
+      expect(classifyTopic(ros(schema, "/sensing/radar/front/pointcloud")).role).toBe("radar");
+    },
+  );
 
   it("vendor packets: role known, decoder not available unless given", () => {
     expect(classifyTopic(ros("velodyne_msgs/msg/VelodyneScan", "/velodyne_packets"))).toEqual({

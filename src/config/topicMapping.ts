@@ -48,7 +48,20 @@ export const ROS2_SCHEMAS: Readonly<Record<string, TopicRole>> = {
   "sensor_msgs/msg/PointCloud2": "lidar",
   "sensor_msgs/msg/CameraInfo": "calibration",
   "tf2_msgs/msg/TFMessage": "calibration",
+  "radar_msgs/msg/RadarScan": "radar",
+  "radar_msgs/msg/RadarTracks": "radar",
+  "audio_common_msgs/msg/AudioData": "audio",
+  "audio_common_msgs/msg/AudioDataStamped": "audio",
+  // The format of a sibling AudioData topic: sensor metadata, like CameraInfo, not a sensor of its own.
+  "audio_common_msgs/msg/AudioInfo": "calibration",
 };
+
+/**
+ * ROS 2 schemas that carry LiDAR or radar (a PointCloud2 is either): the topic name guesses
+ * (`radar` in it: radar), the cloud's fields decide once a message is seen (see
+ * src/decode/ros2Radar.ts `roleFromContent`), a mapping's `role` wins over both.
+ */
+const LIDAR_OR_RADAR_ROS2 = new Set(["sensor_msgs/msg/PointCloud2"]);
 
 /**
  * Raw vendor packet schemas (ROS 2). Their decoders live in src/decode/vendor/; until one is passed
@@ -101,11 +114,20 @@ function vendorRole(topic: string, kind: TopicRole | "lidarOrRadar"): TopicRole 
   return /radar/i.test(topic) ? "radar" : "lidar";
 }
 
+/** The role the mapping gives a topic explicitly, if it does. */
+export function mappedRole(mapping: TopicMapping | undefined, topic: string): TopicRole | undefined {
+  const o = mapping?.[topic];
+  return o === undefined || o === "ignore" ? undefined : o.role;
+}
+
 /** Which role a topic plays and whether we can decode it, from its schema name and encodings alone. */
 export function classifyTopic(info: TopicInfo, options: ClassifyOptions = {}): TopicClassification {
   const cls = classifySchema(info, options);
   const family = schemaFamily(info);
-  const ambiguous = family === "ros2" && VENDOR_PACKET_SCHEMAS[normalizeRosName(info.schemaName)] === "lidarOrRadar";
+  const name = normalizeRosName(info.schemaName);
+  if (family === "ros2" && LIDAR_OR_RADAR_ROS2.has(name))
+    return { ...cls, role: vendorRole(info.topic, "lidarOrRadar"), roles: ["lidar", "radar"] };
+  const ambiguous = family === "ros2" && VENDOR_PACKET_SCHEMAS[name] === "lidarOrRadar";
   return ambiguous ? { ...cls, roles: ["lidar", "radar"] } : cls;
 }
 
@@ -144,6 +166,26 @@ function classifySchema(info: TopicInfo, options: ClassifyOptions): TopicClassif
 
 // --- topic → sensor mapping -------------------------------------------------------------------
 
+/** GStreamer sample format names (what audio_capture's `sample_format` and AudioInfo use). */
+export const AUDIO_SAMPLE_FORMATS = ["S16LE", "S16BE", "U8", "S8", "S32LE", "S32BE", "F32LE", "F32BE"] as const;
+export type AudioSampleFormat = (typeof AUDIO_SAMPLE_FORMATS)[number];
+
+/**
+ * The PCM layout of a headerless audio topic (audio_common_msgs AudioData carries bare bytes):
+ * given here, or read from the sibling `audio_info` topic (AudioInfo).
+ */
+export const AudioTopicFormat = z
+  .object({
+    /** Samples per second per channel (Hz). */
+    sampleRate: z.number().int().min(1).max(384_000),
+    /** Interleaved channels. */
+    channels: z.number().int().min(1).max(64),
+    /** Sample layout; default S16LE (audio_capture's default). */
+    format: z.enum(AUDIO_SAMPLE_FORMATS).default("S16LE"),
+  })
+  .strict();
+export type AudioTopicFormat = z.infer<typeof AudioTopicFormat>;
+
 /** Per-topic override: `"ignore"`, or a role and/or sensor id replacing the detected ones. */
 export const TopicOverride = z.union([
   z.literal("ignore"),
@@ -155,6 +197,8 @@ export const TopicOverride = z.union([
         .regex(/^[A-Za-z0-9_.-]+$/, "sensorId: letters, digits, _ . - only")
         .optional(),
       ignore: z.boolean().optional(),
+      /** PCM layout of an audio_common_msgs AudioData topic (it wins over the topic's AudioInfo). */
+      audio: AudioTopicFormat.optional(),
     })
     .strict(),
 ]);

@@ -136,6 +136,14 @@ export function stampOf(value: unknown, logTime: Nanos, what: string): Nanos {
   return ns === 0n ? logTime : ns;
 }
 
+/** A ROS std_msgs/Header: its stamp (log time when zero) and frame. */
+export type RosHeader = { stamp: Nanos; frameId: string };
+
+export function rosHeader(o: Fields, ctx: DecodeContext, what: string): RosHeader {
+  const h = o.header == null ? {} : asFields(o.header, `${what}.header`);
+  return { stamp: stampOf(h.stamp, ctx.logTime, `${what}.header.stamp`), frameId: strField(h, "frame_id", `${what}.header`) };
+}
+
 /** Bytes per pixel of the raw layouts we accept, by the encoding names foxglove and ROS use. */
 const RAW_ENCODINGS: Readonly<Record<string, { format: ImageFormat; bpp: number }>> = {
   rgb8: { format: "rgb8", bpp: 3 },

@@ -6,7 +6,9 @@ import { AVFUSION_DECODERS } from "./avfusion";
 import { type DecodeContext, type Fields } from "./common";
 import { BadInputError } from "../types/errors";
 import { FOXGLOVE_DECODERS } from "./foxgloveProtobuf";
-import { createRos2Reader, ROS2_DECODERS, type Ros2Reader } from "./ros2";
+import { roleFromContent } from "./contentRole";
+import { createRos2Reader, ros2Converter, type Ros2Reader } from "./ros2";
+import type { AudioFormats } from "./ros2Audio";
 import {
   classifyTopic,
   normalizeRosName,
@@ -166,6 +168,9 @@ function protobufReader(msg: SensorMessage, fallback: boolean): (data: Uint8Arra
 }
 
 type ChannelSetup = {
+  mapping: TopicMapping;
+  /** AudioInfo formats by namespace, for the AudioData channels beside them. */
+  audioFormats: AudioFormats;
   vendorSchemas: ReadonlySet<string>;
   vendor: VendorDecoders | undefined;
   /** DecoderOptions.registryFallback. */
@@ -196,7 +201,9 @@ function channelState(msg: SensorMessage, cls: TopicClassification, resolved: Re
     if (setup.vendor && setup.vendorSchemas.has(name))
       return vendorDecoder(msg, resolved.sensorId, setup.vendor.create(name, { sensorId: resolved.sensorId, topic: msg.topic }));
     const reader: Ros2Reader = createRos2Reader(msg.schemaName, text);
-    const ros = ROS2_DECODERS[name];
+    const override = setup.mapping[msg.topic];
+    const configured = override === undefined || override === "ignore" ? undefined : override.audio;
+    const ros = ros2Converter(name, { role: resolved.role, audio: { formats: setup.audioFormats, configured } });
     if (!ros) return unsupported(msg);
     return {
       kind: "decode",
@@ -251,6 +258,8 @@ function vendorDecoder(msg: SensorMessage, sensorId: string, channel: VendorChan
 export function createDecoder(options: DecoderOptions = {}): Decoder {
   const mapping = options.mapping ?? {};
   const setup: ChannelSetup = {
+    mapping,
+    audioFormats: new Map(),
     vendorSchemas: new Set(options.vendor?.schemas ?? []),
     vendor: options.vendor,
     fallback: options.registryFallback ?? true,
@@ -260,8 +269,10 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
 
   const stateOf = (msg: SensorMessage): ChannelState => {
     const cls = classifyTopic(msg, { vendorSchemas: setup.vendorSchemas });
-    const resolved = resolveSensor(msg.topic, cls, mapping);
-    topicStats(stats, msg, cls, resolved.sensorId);
+    const mapped = resolveSensor(msg.topic, cls, mapping);
+    // A PointCloud2's fields may say radar: the channel's first message decides, as the plan's did.
+    const resolved = { ...mapped, role: roleFromContent(msg, mapping) ?? mapped.role };
+    topicStats(stats, msg, resolved.role, resolved.sensorId).role = resolved.role;
     return channelState(msg, cls, resolved, setup);
   };
 
@@ -273,7 +284,7 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
       state = stateOf(msg);
       channels.set(key, state);
     }
-    const ts = stats.byTopic.get(msg.topic) ?? topicStats(stats, msg, undefined, "");
+    const ts = stats.byTopic.get(msg.topic) ?? topicStats(stats, msg, null, "");
     if (state.kind === "skip") {
       stats.skipped++;
       ts.skipped++;
@@ -306,13 +317,13 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
 }
 
 /** The topic's counters, created on its first message. */
-function topicStats(stats: DecodeStats, msg: SensorMessage, cls: TopicClassification | undefined, sensorId: string): TopicDecodeStats {
+function topicStats(stats: DecodeStats, msg: SensorMessage, role: TopicRole | null, sensorId: string): TopicDecodeStats {
   let s = stats.byTopic.get(msg.topic);
   if (!s) {
     s = {
       topic: msg.topic,
       schemaName: msg.schemaName,
-      role: cls?.role ?? null,
+      role,
       sensorId,
       decoded: 0,
       skipped: 0,

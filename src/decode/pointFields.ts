@@ -193,6 +193,29 @@ export function unpackPoints(layout: PackedLayout, what: string): UnpackedPoints
   return out;
 }
 
+/** Every field of a cloud as one number per point (row-major), by name. */
+export type PointColumns = { count: number; get(name: string): Float64Array | undefined };
+
+/**
+ * Packed point records → one column per field, for clouds read by field name rather than as
+ * x, y, z, intensity (radar clouds: Doppler, RCS, velocities). Sparse clouds (radar: hundreds of
+ * points), so the plain DataView path is enough.
+ */
+export function readColumns(layout: PackedLayout, what: string): PointColumns {
+  checkLayout(layout, what);
+  const { data, width, height, pointStep, rowStep, fields, littleEndian } = layout;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const columns = new Map<string, Float64Array>();
+  for (const f of fields) {
+    const read = reader(view, f.type, littleEndian);
+    const col = new Float64Array(width * height);
+    let k = 0;
+    for (let r = 0; r < height; r++) for (let c = 0; c < width; c++) col[k++] = read(r * rowStep + c * pointStep + f.offset);
+    columns.set(f.name, col);
+  }
+  return { count: width * height, get: (name) => columns.get(name) };
+}
+
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**

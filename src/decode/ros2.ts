@@ -1,6 +1,6 @@
 import { parse as parseRosMsg } from "@foxglove/rosmsg";
 import { MessageReader } from "@foxglove/rosmsg2-serialization";
-import type { CameraCalibration, DecodedMessage, FrameTransform, PointCloudFrame } from "../types";
+import type { CameraCalibration, DecodedMessage, FrameTransform, PointCloudFrame, TopicRole } from "../types";
 import { BadInputError } from "../types/errors";
 import {
   arrayField,
@@ -12,12 +12,15 @@ import {
   numArrayField,
   quatField,
   rawImageFrame,
-  stampOf,
+  rosHeader,
+  type RosHeader,
   strField,
   uintField,
   vec3Field,
 } from "./common";
-import { type PackedField, ROS_POINTFIELD_NUMERIC, unpackPoints } from "./pointFields";
+import { type PackedField, type PackedLayout, readColumns, ROS_POINTFIELD_NUMERIC, unpackPoints } from "./pointFields";
+import { audioData, audioInfo, type AudioChannel } from "./ros2Audio";
+import { radarCloud, radarScan, radarTracks } from "./ros2Radar";
 
 /**
  * A CDR reader for one ROS 2 schema (ros2msg text with its `====` / `MSG:` dependencies).
@@ -130,13 +133,15 @@ export function createRos2Reader(schemaName: string, schemaText: string): Ros2Re
   };
 }
 
-function header(o: Fields, ctx: DecodeContext, what: string): { stamp: bigint; frameId: string } {
-  const h = o.header == null ? {} : asFields(o.header, `${what}.header`);
-  return { stamp: stampOf(h.stamp, ctx.logTime, `${what}.header.stamp`), frameId: strField(h, "frame_id", `${what}.header`) };
-}
+const header = rosHeader;
 
-/** ROS 2 schemas we turn into frames, keyed by normalized name (`pkg/msg/Name`). */
-export const ROS2_DECODERS: Readonly<Record<string, (obj: Fields, ctx: DecodeContext) => DecodedMessage[]>> = {
+const POINTCLOUD2 = "sensor_msgs/msg/PointCloud2";
+
+/** Plain object → frames, for one schema. */
+export type Ros2Converter = (obj: Fields, ctx: DecodeContext) => DecodedMessage[];
+
+/** ROS 2 schemas we turn into frames the same way on every channel, keyed by normalized name (`pkg/msg/Name`). */
+export const ROS2_DECODERS: Readonly<Record<string, Ros2Converter>> = {
   "sensor_msgs/msg/Image": (o, ctx) => {
     const what = "sensor_msgs/msg/Image";
     const h = header(o, ctx, what);
@@ -172,10 +177,43 @@ export const ROS2_DECODERS: Readonly<Record<string, (obj: Fields, ctx: DecodeCon
     arrayField(o, "transforms", "tf2_msgs/msg/TFMessage").map((t, i) =>
       transformStamped(asFields(t, `transforms[${i}]`), ctx, `tf2_msgs/msg/TFMessage.transforms[${i}]`),
     ),
+  "radar_msgs/msg/RadarScan": (o, ctx) => [radarScan(o, ctx, header(o, ctx, "radar_msgs/msg/RadarScan"))],
+  "radar_msgs/msg/RadarTracks": (o, ctx) => [radarTracks(o, ctx, header(o, ctx, "radar_msgs/msg/RadarTracks"))],
 };
 
-function pointCloud2(o: Fields, ctx: DecodeContext): PointCloudFrame {
-  const what = "sensor_msgs/msg/PointCloud2";
+/** What a channel's converter depends on beyond its schema: the role it plays, where audio formats come from. */
+export type Ros2Channel = { role: TopicRole | null; audio: AudioChannel };
+
+/**
+ * The converter of one ROS 2 channel: a PointCloud2 whose role is radar becomes radar detections;
+ * audio_common_msgs read their PCM layout from the config or the namespace's AudioInfo.
+ */
+export function ros2Converter(name: string, channel: Ros2Channel): Ros2Converter | undefined {
+  switch (name) {
+    case "sensor_msgs/msg/PointCloud2":
+      if (channel.role !== "radar") break;
+      return (o, ctx) => {
+        const { h, layout } = pointCloud2Layout(o, ctx);
+        return [radarCloud(layout === undefined ? { count: 0, get: () => undefined } : readColumns(layout, POINTCLOUD2), ctx, h)];
+      };
+    case "audio_common_msgs/msg/AudioInfo":
+      return (o, ctx) => audioInfo(o, ctx, channel.audio.formats);
+    case "audio_common_msgs/msg/AudioData":
+      return (o, ctx) => [audioData(o, ctx, channel.audio, undefined)];
+    case "audio_common_msgs/msg/AudioDataStamped":
+      return (o, ctx) => [audioData(o, ctx, channel.audio, header(o, ctx, name))];
+  }
+  return ROS2_DECODERS[name];
+}
+
+/** The field names of a PointCloud2 message object. */
+export function pointCloud2FieldNames(o: Fields): string[] {
+  return arrayField(o, "fields", POINTCLOUD2).map((raw, i) => strField(asFields(raw, `${POINTCLOUD2}.fields[${i}]`), "name", POINTCLOUD2));
+}
+
+/** A PointCloud2's header and packed layout (undefined for an empty cloud), checked against its data. */
+function pointCloud2Layout(o: Fields, ctx: DecodeContext): { h: RosHeader; layout: PackedLayout | undefined } {
+  const what = POINTCLOUD2;
   const h = header(o, ctx, what);
   const fields: PackedField[] = arrayField(o, "fields", what).map((raw, i) => {
     const w = `${what}.fields[${i}]`;
@@ -199,10 +237,13 @@ function pointCloud2(o: Fields, ctx: DecodeContext): PointCloudFrame {
     });
   }
   const bigEndian = o.is_bigendian === true || o.is_bigendian === 1;
+  return { h, layout: width * height === 0 ? undefined : { data, width, height, pointStep, rowStep, fields, littleEndian: !bigEndian } };
+}
+
+function pointCloud2(o: Fields, ctx: DecodeContext): PointCloudFrame {
+  const { h, layout } = pointCloud2Layout(o, ctx);
   const out =
-    width * height === 0
-      ? { count: 0, points: new Float32Array(0), dropped: 0, ring: undefined }
-      : unpackPoints({ data, width, height, pointStep, rowStep, fields, littleEndian: !bigEndian }, what);
+    layout === undefined ? { count: 0, points: new Float32Array(0), dropped: 0, ring: undefined } : unpackPoints(layout, POINTCLOUD2);
   ctx.dropped += out.dropped;
   const frame: PointCloudFrame = {
     kind: "lidar",

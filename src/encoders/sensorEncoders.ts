@@ -1,7 +1,7 @@
 import type { CalibrationUpdate, SensorFrame, SensorKind } from "../types";
 import { load as loadCamera } from "./camera/encoder";
 import { IDENTITY_EXTRINSICS, extrinsicsFromTransform, type Extrinsics } from "./common/extrinsics";
-import type { ModelFiles } from "../runtime/modelFiles";
+import { modelsDirOf, type ModelFiles } from "../runtime/modelFiles";
 import type { Encoder } from "./common/types";
 import { load as loadLidar } from "./lidar/encoder";
 import { loadAudioEncoder } from "./audio/encoder";
@@ -15,7 +15,7 @@ export type CalibrationLookup = {
 
 export type SensorEncodersOptions = {
   files: ModelFiles;
-  /** Directory holding `<kind>/model.json`, ... inside `files`; default `models`. */
+  /** Directory holding `<kind>/model.json`, ... inside `files`; default `files.modelsDir`, else `models`. */
   modelsDir?: string;
   /** Modalities to run; the others give no evidence. Default all four. */
   kinds?: readonly SensorKind[];
@@ -34,7 +34,7 @@ const VEHICLE_FRAME = "base_link";
  * and intrinsics. A sensor whose encoder cannot be made reports the reason on every frame.
  */
 export function createSensorEncoders(calibration: CalibrationLookup, options: SensorEncodersOptions) {
-  const dir = options.modelsDir ?? "models";
+  const dir = modelsDirOf(options.files, options.modelsDir);
   const kinds = new Set(options.kinds ?? ["camera", "lidar", "radar", "audio"]);
   const bySensor = new Map<string, Promise<AnyEncoder>>();
 

@@ -46,13 +46,15 @@ export function addBridgeCounters(sensors: SensorHealthReport[], bridge: BridgeC
 /**
  * The tick decorator: remembers when each piece of data arrived (keyed by topic and source time,
  * which a decoded frame keeps as its `receivedAt`), and turns a pipeline tick into a live tick:
- * arrival → scene latency per included sensor, the bridge counters (also added into health), the
- * connection, the clock offset.
+ * arrival → scene latency per included sensor, the bridge counters and each sensor's clock offset
+ * (also into health), the connection, the clock offset.
  */
 export function createTickDecorator(deps: {
   clock: () => Nanos;
   counters: () => BridgeCounters;
   topicSensor: () => ReadonlyMap<string, string>;
+  /** The clock offset subtracted from a sensor's stamps (ms), once known. */
+  sensorClockOffsetMs?: (sensorId: string) => number | undefined;
 }) {
   const arrivals = new Map<string, Nanos>();
   const key = (topic: string, source: Nanos): string => `${topic}\u0000${source}`;
@@ -72,6 +74,10 @@ export function createTickDecorator(deps: {
       }
       const bridge = deps.counters();
       addBridgeCounters(tick.scene.health.sensors, bridge, deps.topicSensor());
+      for (const h of tick.scene.health.sensors) {
+        const offset = deps.sensorClockOffsetMs?.(h.sensorId);
+        if (offset !== undefined) h.clockOffsetMs = offset;
+      }
       return { ...tick, ...extras, readyAt, arrivalToSceneMs, bridge };
     },
   };

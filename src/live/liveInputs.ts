@@ -3,10 +3,12 @@ import {
   createBridgeStats,
   foxgloveWebSocketSource,
   type BridgeStats,
+  type ChannelChange,
   type ConnectionStatus,
   type FoxgloveWsSourceOptions,
 } from "../sources/bridge/foxgloveWebSocketSource";
-import type { TopicMapping } from "../config/topicMapping";
+import { classifyTopic, type TopicMapping } from "../config/topicMapping";
+import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
 import type { CatalogueTopic } from "../pipeline";
 import type { DecodedMessage, Nanos, SensorMessage } from "../types";
 
@@ -78,7 +80,16 @@ export type LiveInput = {
   clock?: "wall" | "source";
   /** Topics known before anything arrives (UDP sensors): planned even when silent during the warm-up. */
   declared?: readonly CatalogueTopic[];
+  /** Topics the source offers that the input does not take, with why (the plan's start-up line names them). */
+  unused?: () => { topic: string; reason: string }[];
 };
+
+/** Why a channel the client does not subscribe to is left out: the mapping, or what `classifyTopic` says of it. */
+function notSubscribedReason(c: ChannelChange, mapping: TopicMapping | undefined): string {
+  const o = mapping?.[c.topic];
+  if (o === "ignore" || (typeof o === "object" && o.ignore === true)) return "ignored by the topic mapping";
+  return classifyTopic(c, VENDOR_CLASSIFY).reason ?? "not subscribed";
+}
 
 function statusLine(s: ConnectionStatus): string {
   switch (s.state) {
@@ -104,6 +115,7 @@ export function wsInput(
 ): LiveInput {
   const stats = options.stats ?? createBridgeStats();
   const { perTopic, ...rest } = options;
+  const notUsed = new Map<string, string>();
   const events = new Observable<LiveInputEvent>((subscriber) => {
     let state: LiveConnectionState = "connecting";
     const sub = foxgloveWebSocketSource({ ...rest, stats, buffer: { mode: "latest", perTopic: perTopic ?? 4 } }).subscribe({
@@ -113,7 +125,10 @@ export function wsInput(
         } else if (e.type === "status") {
           state = e.status.state;
           subscriber.next({ type: "status", state: e.status.state, line: statusLine(e.status), at: e.status.at });
-        } else if (e.channel.change === "unadvertised" && e.channel.subscribed) {
+        } else if (e.channel.change !== "unadvertised") {
+          if (e.channel.subscribed) notUsed.delete(e.channel.topic);
+          else notUsed.set(e.channel.topic, notSubscribedReason(e.channel, options.mapping));
+        } else if (e.channel.subscribed) {
           // A closing connection unadvertises every channel just before it reports the drop:
           // only a channel removed while the connection stays up is worth a line.
           const topic = e.channel.topic;
@@ -134,6 +149,7 @@ export function wsInput(
   return {
     name: options.url,
     events,
+    unused: () => [...notUsed].map(([topic, reason]) => ({ topic, reason })),
     counters: () => ({
       received: stats.received,
       dropped: stats.dropped,

@@ -22,6 +22,8 @@ export type LiveHealthSensor = {
   malformed: number;
   /** Arrival of the frame used this tick → scene ready (ms); null when none was used. */
   arrivalToSceneMs: number | null;
+  /** Clock offset subtracted from the sensor's stamps (ms; stamp clock − receive clock), configured + estimated. */
+  clockOffsetMs: number;
 };
 
 /** One `/avfusion/health` message (JSON). */
@@ -68,6 +70,7 @@ export function liveHealth(tick: LiveTick, droppedTicks: number): LiveHealth {
       dropped: s.dropped,
       malformed: s.malformed,
       arrivalToSceneMs: tick.arrivalToSceneMs[s.sensorId] ?? null,
+      clockOffsetMs: s.clockOffsetMs ?? 0,
     })),
   };
 }

@@ -5,7 +5,9 @@ import type { FusionHead } from "../fusion/fusionHead";
 import type { FusionStageOptions, PipelinePlan, SceneTick, ScenePipelineOptions } from "../pipeline";
 import { wallClockNs } from "../sources/bridge/clock";
 import type { Nanos, SensorMessage } from "../types";
+import type { ClockMode, ClockSync } from "../sync/clockSync";
 import { createClockAnchor, type ClockAnchorStore } from "./clockTicks";
+import { createLiveClockSync } from "./liveClock";
 import { createTickDecorator, type LiveTickExtras } from "./decorateTick";
 import { createFrameMessages } from "./frameMessages";
 import { createEpochs, type EpochManager, type EpochOptions } from "./liveEpochs";
@@ -48,6 +50,13 @@ export type LiveSessionOptions = Pick<FusionStageOptions, "tracker" | "scene"> &
   onPlan?: (plan: PipelinePlan) => void;
   /** Wall clock (ns); default the system clock. */
   clock?: () => Nanos;
+  /**
+   * Which clock the sensors' frames are aligned on (default `auto`): their stamps (`stamp`), their
+   * receive time (`receive`), or their stamps moved by a per-sensor offset estimated when stamps and
+   * receive time disagree by more than the sensor's window (`auto`; src/sync/clockSync.ts). Each
+   * offset found or changed is one notice, and `scene.health.sensors[].clockOffsetMs` carries it.
+   */
+  clockMode?: ClockMode;
 };
 
 /** One fused scene of a live session: the pipeline's tick plus what the live glue knows (`LiveTickExtras`). */
@@ -107,6 +116,8 @@ type SessionState = {
   topicSensor: Map<string, string>;
   epochs: EpochManager | undefined;
   warmup: Warmup | undefined;
+  /** Per-sensor clock offsets, once the plan is made. */
+  clockSync: ClockSync | undefined;
 };
 
 function sessionStats(state: SessionState, anchor: ClockAnchorStore): LiveSessionStats {
@@ -124,10 +135,16 @@ function sessionStats(state: SessionState, anchor: ClockAnchorStore): LiveSessio
 }
 
 /** The scene pipeline's options for a session; encoder warnings go to the notices once each. */
-function pipelineOptions(options: LiveSessionOptions, mapping: TopicMapping, notice: (line: string) => void): ScenePipelineOptions {
+function pipelineOptions(
+  options: LiveSessionOptions,
+  mapping: TopicMapping,
+  clockSync: ClockSync,
+  notice: (line: string) => void,
+): ScenePipelineOptions {
   const warned = new Set<string>();
   return {
     decode: { mapping },
+    restamp: (frame) => clockSync.correct(frame),
     models: options.models,
     ...(options.fusionHead ? { fusionHead: options.fusionHead } : {}),
     ...(options.tracker ? { tracker: options.tracker } : {}),
@@ -175,13 +192,16 @@ function planAndStart(
   on: { anchor: ClockAnchorStore; notice: (line: string) => void; onTick: EpochOptions["onTick"]; onError: (err: unknown) => void },
 ): EpochManager {
   const planned = planFromWarmup(options.input.name, state.warmup!.topics, settings.mapping, options);
-  state.plan = planned.plan;
+  // Topics the input never took (unsupported, ignored) are named on the start-up line too.
+  const notTaken = (options.input.unused?.() ?? []).filter((u) => !planned.plan.unused.some((p) => p.topic === u.topic));
+  state.plan = { ...planned.plan, unused: [...planned.plan.unused, ...notTaken] };
   state.topicSensor = planned.topicSensor;
-  options.onPlan?.(planned.plan);
+  options.onPlan?.(state.plan);
+  state.clockSync = createLiveClockSync(state.plan, options.clockMode ?? "auto", on.notice);
   const epochs = createEpochs({
-    plan: planned.plan,
+    plan: state.plan,
     inputName: options.input.name,
-    pipeline: pipelineOptions(options, settings.mapping, on.notice),
+    pipeline: pipelineOptions(options, settings.mapping, state.clockSync, on.notice),
     heartbeatMs: settings.heartbeatMs,
     readClock: () => on.anchor.read(),
     onTick: on.onTick,
@@ -204,7 +224,12 @@ function runSession(
 ): TeardownLogic {
   const input = options.input;
   const notice = (line: string): void => options.onNotice?.(line);
-  const decorator = createTickDecorator({ clock: settings.clock, counters: () => input.counters(), topicSensor: () => state.topicSensor });
+  const decorator = createTickDecorator({
+    clock: settings.clock,
+    counters: () => input.counters(),
+    topicSensor: () => state.topicSensor,
+    sensorClockOffsetMs: (id) => state.clockSync?.offsetMs(id),
+  });
   const warmup = (state.warmup = createWarmup(input.declared ?? [], settings.maxWarmupBytes));
   const serve = passThrough(options.onMessage);
   const checkLate = lateTopicCheck(input.name, settings.mapping, state, notice);
@@ -297,6 +322,7 @@ export function startLive(options: LiveSessionOptions): LiveSession {
     topicSensor: new Map(),
     epochs: undefined,
     warmup: undefined,
+    clockSync: undefined,
   };
   const ticks = new Observable<LiveTick>((subscriber) => runSession(options, settings, anchor, state, subscriber));
   return { ticks, stats: () => sessionStats(state, anchor), plan: () => state.plan };

@@ -1,5 +1,6 @@
 import type { AvfusionConfig } from "../config/configSchema";
 import { classifyTopic, resolveSensor, type TopicMapping } from "../config/topicMapping";
+import { roleFromContent } from "../decode/contentRole";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
 import { NOMINAL_RATE_HZ, planPipeline, type CatalogueTopic, type PipelinePlan, type TopicCatalogue } from "../pipeline";
 import { BadInputError, isBadInput, SENSOR_KINDS, type DecodedMessage, type Nanos, type SensorKind, type SensorMessage } from "../types";
@@ -37,7 +38,8 @@ export function warmupRate(count: number, spanSec: number, role: string | null):
 export function identifyMessage(message: SensorMessage, mapping: TopicMapping): TopicIdentity {
   const resolved = resolveSensor(message.topic, classifyTopic(message, VENDOR_CLASSIFY), mapping);
   const identity: TopicIdentity = {
-    sensor: resolved.role,
+    // A PointCloud2's fields may say radar; the decode stage asks the same of the topic's first message.
+    sensor: roleFromContent(message, mapping) ?? resolved.role,
     sensorId: resolved.sensorId,
     supported: resolved.supported && !resolved.ignored,
   };

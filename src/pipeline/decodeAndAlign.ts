@@ -1,4 +1,4 @@
-import { EMPTY, filter, merge, type Observable, type OperatorFunction, tap } from "rxjs";
+import { EMPTY, filter, map, merge, type Observable, type OperatorFunction, tap } from "rxjs";
 import { decodeFrames } from "../decode/decodeFrames";
 import { VENDOR_DECODERS } from "../decode/vendorDecoders";
 import { alignByDeadline } from "../sync/alignByDeadline";
@@ -25,6 +25,7 @@ const isAlignable = (m: FrameEntry): m is SensorFrame | ClockTick => isClockTick
 export function decodeAndAlign(plan: PipelinePlan, options: PipelineOptions) {
   const decode = decodeFrames({ vendor: VENDOR_DECODERS, ...options.decode });
   const calibration: CalibrationStore = { transforms: new Map(), cameras: new Map() };
+  const restamp = options.restamp;
   // Ground truth is decoded only for a listener: it costs as much to decode as a radar scan
   // (bench/pipelineOverhead.ts), and nothing downstream of the aligner reads it.
   const wanted = options.onGroundTruth ? () => true : (m: SensorMessage) => m.schemaName !== GROUND_TRUTH_SCHEMA;
@@ -37,6 +38,7 @@ export function decodeAndAlign(plan: PipelinePlan, options: PipelineOptions) {
     entries.pipe(
       tap(keepSideChannels),
       filter(isAlignable),
+      map((m) => (restamp === undefined || isClockTick(m) ? m : restamp(m))),
       alignByDeadline(plan.aligner),
       tap((b) => options.onAligned?.(b)),
     );

@@ -6,6 +6,7 @@
  */
 export * from "./types";
 export { planPipeline, NOMINAL_RATE_HZ } from "./planPipeline";
+export { describePlan } from "./describePlan";
 export { decodeAndAlign } from "./decodeAndAlign";
 export { createPipeline } from "./createPipeline";
 export { createFusionStage, sceneConfigForPlan, type FusionStage } from "./createFusionStage";

@@ -14,6 +14,7 @@ import type {
   EvidenceBundle,
   GroundTruthFrame,
   SceneState,
+  SensorFrame,
   SensorKind,
   SensorMessage,
   SyncedBundle,
@@ -83,6 +84,11 @@ export type PipelineOptions = {
   onGroundTruth?: (gt: GroundTruthFrame) => void;
   /** Called synchronously as the aligner emits each bundle (instrumentation: benchmarks stamp wall time here). */
   onAligned?: (bundle: SyncedBundle) => void;
+  /**
+   * Applied to every sensor frame between the decode stage (and the typed entry) and the aligner:
+   * live inputs move stamps that are on another clock onto the receive clock here (`createClockSync`).
+   */
+  restamp?: (frame: SensorFrame) => SensorFrame;
 };
 
 /** A running pipeline: its output and the live counters of each stage. */

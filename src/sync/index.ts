@@ -9,3 +9,5 @@ export type { ApproximateTimeCounters, ApproximateTimeParams } from "./Approxima
 export { ApproximateEpsilonMatcher } from "./ApproximateEpsilonMatcher";
 export { ExactTimeMatcher } from "./ExactTimeMatcher";
 export { SlopMatcher } from "./SlopMatcher";
+export { clockSyncSensors, createClockSync, CLOCK_MODES } from "./clockSync";
+export type { ClockMode, ClockSync, ClockSyncEvent, ClockSyncOptions, ClockSyncSensor } from "./clockSync";

@@ -94,6 +94,12 @@ export type SensorHealthReport = {
   dropped: number;
   /** Messages of the sensor that failed to decode so far. */
   malformed: number;
+  /**
+   * Clock offset subtracted from the sensor's stamps before alignment (ms; sensor stamp clock −
+   * receive clock): the config's `clockOffsetMs` plus what `live` estimated (src/sync/clockSync.ts).
+   * Set by `live`; absent elsewhere.
+   */
+  clockOffsetMs?: number;
 };
 
 export type HealthReport = {

@@ -67,13 +67,19 @@ export function createRadarEncoder(model: tf.LayersModel, metadata: RadarModelMe
     const q = radarQuality(frame);
     diag.frames++;
     const fov = cfg.fieldOfView;
+    // Returns without tracks (radar_msgs RadarScan, an ARS548 detection list) say nothing about
+    // objects, since the network scores tracks: such evidence covers no area, so the tracker reads it
+    // as "out of view" for every track instead of as a miss that lowers their existence. (A frame
+    // with neither, an empty track list, is a radar that sees nothing: misses are right.)
+    const returnsOnly = frame.objects.length === 0 && frame.detections.length > 0;
+    const view = returnsOnly ? nothingInView(ext) : fov ? radarFieldOfView(ext, yaw, fov) : undefined;
     return {
       sensorId: frame.sensorId,
       kind: "radar",
       stamp: frame.stamp,
       detections,
       quality: q.quality,
-      ...(fov ? { fieldOfView: radarFieldOfView(ext, yaw, fov) } : {}),
+      ...(view ? { fieldOfView: view } : {}),
       encoder: { name: RADAR_ENCODER_NAME, modelVersion: metadata.modelVersion, backend: tf.getBackend() },
       timingMs: { preprocess: p.prepMs, infer: inferMs, postprocess: performance.now() - t0 },
     };
@@ -137,6 +143,11 @@ function usableObjects(frame: RadarFrame, skip: (reason: string) => void): Radar
     if (!detectionUsable(frame.detections[i]!)) skip(`${describeFrame(frame)}: detection ${i} has a non-finite field; skipped`);
   }
   return objects;
+}
+
+/** A field of view that covers nothing (zero range at the radar's position). */
+function nothingInView(ext: Extrinsics): FieldOfView {
+  return { originX: ext.translation.x, originY: ext.translation.y, azimuthMinRad: 0, azimuthMaxRad: 0, maxRangeM: 0 };
 }
 
 /** The configured field of view, from the radar's position and yaw in the ego frame. */

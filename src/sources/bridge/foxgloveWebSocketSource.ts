@@ -15,7 +15,7 @@ import type { Nanos, SensorMessage } from "../../types";
 import { BadInputError } from "../../types/errors";
 import { ChannelSubscriptions } from "./ChannelSubscriptions";
 import { deferOn, wallClockNs } from "./clock";
-import { wantsChannel, type ChannelFilter } from "./foxgloveChannels";
+import { schemaEncodingOf, wantsChannel, type ChannelFilter } from "./foxgloveChannels";
 import { LatestPerTopicQueue } from "./LatestPerTopicQueue";
 
 /**
@@ -41,12 +41,22 @@ export type ChannelChange = {
   topic: string;
   channelId: number;
   schemaName: string;
+  /** As advertised (the schema encoding implied by the message encoding for old servers): what `classifyTopic` reads. */
+  schemaEncoding: string;
+  messageEncoding: string;
   /** Whether we subscribe to it. */
   subscribed: boolean;
   at: Nanos;
 };
 
 /** What `foxgloveWebSocketSource` emits: messages, tagged, interleaved with status and channel events. */
+const channelNames = (ch: Channel) => ({
+  topic: ch.topic,
+  schemaName: ch.schemaName,
+  schemaEncoding: schemaEncodingOf(ch),
+  messageEncoding: ch.encoding,
+});
+
 export type BridgeEvent =
   { type: "message"; message: SensorMessage } | { type: "status"; status: ConnectionStatus } | { type: "channel"; channel: ChannelChange };
 
@@ -304,7 +314,7 @@ class BridgeSession {
     const at = this.#clock();
     for (const ch of list) {
       const { change, subscribed } = this.#subs.advertise(c, ch, (x) => wantsChannel(x, this.#filter));
-      this.#emitChannel({ change, topic: ch.topic, channelId: ch.id, schemaName: ch.schemaName, subscribed, at });
+      this.#emitChannel({ change, ...channelNames(ch), channelId: ch.id, subscribed, at });
     }
   }
 
@@ -313,7 +323,7 @@ class BridgeSession {
     for (const id of ids) {
       const { channel, subscribed } = this.#subs.unadvertise(id);
       if (channel) {
-        this.#emitChannel({ change: "unadvertised", topic: channel.topic, channelId: id, schemaName: channel.schemaName, subscribed, at });
+        this.#emitChannel({ change: "unadvertised", ...channelNames(channel), channelId: id, subscribed, at });
       }
     }
   }
