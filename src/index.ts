@@ -1,7 +1,8 @@
 /**
  * avfusion's library entry: what a user builds with. Open a recording, plan and run the pipeline
- * (or drive its stages one by one), write the scene out, run it live, simulate a drive; and the
- * types that flow between the stages. Everything else is internal to its folder.
+ * (or drive its stages one by one), write the scene out, run it live, simulate a drive, evaluate
+ * scenes against ground truth; and the types that flow between the stages. Everything else is
+ * internal to its folder.
  *
  * @packageDocumentation
  */
@@ -55,9 +56,14 @@ export { FoxgloveWsServer } from "./sinks/foxglove/FoxgloveWsServer";
 
 // --- applications and the simulator -------------------------------------------------------------
 export { replayRecording } from "./replay/replayRecording";
-export { startLive, wsInput, udpInput } from "./live";
+export { startLive, wsInput, udpInput, publishLiveTick, type LiveTick } from "./live";
 export { simulateToMcap } from "./sim/simulate";
 export { loadScenario } from "./sim/loadScenario";
+
+// --- evaluation against ground truth (what `avfusion eval` computes) ------------------------------
+export { evaluateScenes } from "./eval/evaluateScenes";
+export { evaluateSiren } from "./eval/evaluateSiren";
+export { resultEntry, buildEvalReport, formatEvalMarkdown } from "./eval/evalReport";
 
 // --- the types between the stages ---------------------------------------------------------------
 export type {

@@ -154,6 +154,14 @@ describe("radar encoder: frames and shapes", () => {
     expect(fov.azimuthMinRad).toBeCloseTo(Math.PI / 2 - Math.PI / 3, 12);
     expect(fov.azimuthMaxRad).toBeCloseTo(Math.PI / 2 + Math.PI / 3, 12);
     expect(fov.maxRangeM).toBe(200);
+    // Returns without tracks (a radar_msgs RadarScan): evidence about no area, so no track counts it as a miss.
+    expect(enc.encode(frame([], [det(20, 0, -1)])).fieldOfView).toEqual({
+      originX: 1,
+      originY: 2,
+      azimuthMinRad: 0,
+      azimuthMaxRad: 0,
+      maxRangeM: 0,
+    });
     enc.dispose();
     const noFov = createRadarEncoder(buildRadarModel(1), meta(), { extrinsics: SIM_EXTRINSICS });
     expect(noFov.encode(frame([])).fieldOfView).toBeUndefined();

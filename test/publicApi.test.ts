@@ -4,7 +4,8 @@ import { join, resolve } from "node:path";
 import ts from "typescript";
 
 // The library's public face (src/index.ts) stays small and documented: what a user builds with,
-// at most 60 names, each with a doc comment on its declaration (TypeDoc shows it: `npm run docs`).
+// at most 66 names, each with a doc comment on its declaration (TypeDoc shows it: `npm run docs`).
+// 66, not 60: evaluation (five functions) and publishing a live tick were documented but not exported.
 const ENTRY = resolve(__dirname, "../src/index.ts");
 
 function publicExports(): { name: string; documented: boolean }[] {
@@ -27,9 +28,9 @@ function publicExports(): { name: string; documented: boolean }[] {
 describe("public API (src/index.ts)", () => {
   const names = publicExports();
 
-  it("exports at most 60 names, and the ones a user starts with", () => {
+  it("exports at most 66 names, and the ones a user starts with", () => {
     expect(names.length).toBeGreaterThan(0);
-    expect(names.length).toBeLessThanOrEqual(60);
+    expect(names.length).toBeLessThanOrEqual(66);
     const exported = new Set(names.map((n) => n.name));
     for (const start of [
       "FileReadable",
@@ -38,6 +39,8 @@ describe("public API (src/index.ts)", () => {
       "createScenePipeline",
       "replayRecording",
       "startLive",
+      "evaluateScenes",
+      "buildEvalReport",
       "SceneState",
       "BadInputError",
     ]) {

@@ -24,10 +24,11 @@ import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
 import type { CliContext, CommandRegistrar } from "./context";
+import { parseRecordCap, withRecordCapFlag, type RecordCapFlag } from "./recordFlags";
 import { withInferenceFlags } from "./sharedFlags";
 import { BadInputError } from "../types/errors";
 
-type EvalFlags = {
+type EvalFlags = RecordCapFlag & {
   json?: boolean;
   report?: string;
   pipelines?: string;
@@ -69,11 +70,12 @@ async function learnedHead(flags: EvalFlags, ctx: CliContext): Promise<LearnedFu
 
 async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, head: FusionHead | undefined): Promise<void> {
   const pipelines = parsePipelines(flags.pipelines ?? "fused", head !== undefined);
+  const maxRecordBytes = parseRecordCap(flags);
   const entries: EvalResultEntry[] = [];
   const sirens: SirenMetrics[] = [];
   for (const file of files) {
     const condition = flags.condition ?? basename(file).replace(/\.mcap$/, "");
-    const source = await FileReadable.open(file);
+    const source = await FileReadable.open(file, { maxRecordBytes });
     try {
       const plan = planPipeline(await inspectRecording(source, { classify: VENDOR_CLASSIFY }));
       ctx.stderr(`eval ${file} (${condition}): encoders once, then ${pipelines.join(", ")}\n`);
@@ -142,6 +144,7 @@ async function run(files: string[], flags: EvalFlags, ctx: CliContext): Promise<
     throw new BadInputError({ where: "--condition", what: "the suite names its own conditions", code: "usage" });
   const loaded = suite !== undefined ? loadSuite(suite) : undefined; // bad suite files fail before the backend starts
   if (flags.pipelines !== undefined) parsePipelines(flags.pipelines, true);
+  parseRecordCap(flags); // a bad --max-record-mib fails before the backend starts
   let backend = "";
   await selectBackend({
     backend: parseBackendChoice(flags.backend),
@@ -178,5 +181,5 @@ export const registerEval: CommandRegistrar = (program: Command, ctx: CliContext
       "auto",
     )
     .option("--condition <name>", "condition label for every file (default: the file name)");
-  withInferenceFlags(command).action((files: string[], flags: EvalFlags) => run(files, flags, ctx));
+  withRecordCapFlag(withInferenceFlags(command)).action((files: string[], flags: EvalFlags) => run(files, flags, ctx));
 };

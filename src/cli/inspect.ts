@@ -4,8 +4,9 @@ import { loadConfig } from "../config/loadConfig";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording, inspectionToJson, type RecordingInspection } from "../sources/mcap/inspectRecording";
 import type { CliContext, CommandRegistrar } from "./context";
+import { parseRecordCap, withRecordCapFlag, type RecordCapFlag } from "./recordFlags";
 
-type InspectFlags = { json?: boolean; scan?: boolean; crc: boolean; config?: string };
+type InspectFlags = RecordCapFlag & { json?: boolean; scan?: boolean; crc: boolean; config?: string };
 
 function formatNs(ns: bigint): string {
   return `${ns} ns (${new Date(Number(ns / 1_000_000n)).toISOString()})`;
@@ -55,8 +56,9 @@ export function formatInspection(i: RecordingInspection): string {
 }
 
 async function run(file: string, flags: InspectFlags, ctx: CliContext): Promise<void> {
+  const maxRecordBytes = parseRecordCap(flags);
   const config = flags.config === undefined ? {} : await loadConfig(flags.config);
-  const source = await FileReadable.open(file);
+  const source = await FileReadable.open(file, { maxRecordBytes });
   try {
     // Same classification as the decode stage, vendor packet decoders included.
     const result = await inspectRecording(source, {
@@ -76,13 +78,13 @@ async function run(file: string, flags: InspectFlags, ctx: CliContext): Promise<
 }
 
 export const registerInspect: CommandRegistrar = (program: Command, ctx: CliContext) => {
-  program
+  const command = program
     .command("inspect")
     .description("summarize an MCAP recording: profile, topics, counts, rates, time span, sensor roles")
     .argument("<file>", "MCAP recording")
     .option("--json", "print the stable JSON form")
     .option("--scan", "count by reading every record even when the summary has statistics")
     .option("--no-crc", "skip chunk CRC checks while scanning")
-    .option("--config <file>", "YAML/JSON config whose `topics` map topics to sensors (see README)")
-    .action(async (file: string, flags: InspectFlags) => run(file, flags, ctx));
+    .option("--config <file>", "YAML/JSON config whose `topics` map topics to sensors (see README)");
+  withRecordCapFlag(command).action(async (file: string, flags: InspectFlags) => run(file, flags, ctx));
 };

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Subscription } from "rxjs";
+import { tap, type Subscription } from "rxjs";
 import { loadConfig } from "../config/loadConfig";
 import type { AvfusionConfig } from "../config/configSchema";
 import { parseFusionHeadChoice, selectFusionHead, type SelectedHead } from "../fusion/head";
@@ -7,6 +7,7 @@ import { wsInput, type LiveInput } from "../live/liveInputs";
 import { publishLiveTick, SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../live/liveOutputs";
 import { startLive, type LiveSession } from "../live/liveSession";
 import { udpInput } from "../live/udpInput";
+import { describePlan } from "../pipeline/describePlan";
 import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { loadQualityCurves } from "../scene/qualityCurves";
@@ -15,6 +16,7 @@ import { openSceneOutputs, type SceneOutputs } from "../sinks/sceneOutputs";
 import type { CliContext, CommandRegistrar } from "./context";
 import { parseLiveFlags, type LiveFlags, type LiveSettings } from "./liveFlags";
 import { SIGNAL_EXIT, watchInterrupts } from "./interrupt";
+import { BadInputError } from "../types/errors";
 import { createLiveReporter } from "./liveSummary";
 import { stopSignal } from "./play";
 import { guardSummary, listenFromFlags, withServeFlags, type ServeFlags } from "./serveFlags";
@@ -28,8 +30,17 @@ function openInput(flags: LiveFlags, settings: LiveSettings, config: AvfusionCon
   const warnedMount = new Set<string>();
   const { udpSpecs, mountings } = settings;
   if (!udpSpecs) {
-    const input = wsInput({ url: flags.connect!, perTopic: settings.perTopic, ...(config.topics ? { mapping: config.topics } : {}) });
-    return { input, warnedMount };
+    const ws = wsInput({ url: flags.connect!, perTopic: settings.perTopic, ...(config.topics ? { mapping: config.topics } : {}) });
+    // The client retries for ever (a bridge may come up late); whether it ever got through decides the exit code.
+    const link = { connected: false, last: "" };
+    const events = ws.events.pipe(
+      tap((e) => {
+        if (e.type !== "status") return;
+        link.connected ||= e.state === "connected";
+        link.last = e.line;
+      }),
+    );
+    return { input: { ...ws, events }, warnedMount, link };
   }
   const input = udpInput({
     sensors: udpSpecs,
@@ -57,6 +68,8 @@ async function openServer(settings: LiveSettings, flags: ServeFlags, ctx: CliCon
 type LiveRun = {
   input: LiveInput;
   warnedMount: Set<string>;
+  /** `--connect` only: whether the client ever connected, and its last status line. */
+  link?: { connected: boolean; last: string };
   server: FoxgloveWsServer | undefined;
   head: SelectedHead;
   config: AvfusionConfig;
@@ -73,15 +86,17 @@ async function startSession(flags: LiveFlags, settings: LiveSettings, run: LiveR
     ...(run.head.head ? { fusionHead: run.head.head } : {}),
     ...(settings.tickHz !== undefined ? { tickHz: settings.tickHz } : {}),
     warmupMs: settings.warmupMs,
+    clockMode: settings.clockMode,
     onMessage: server ? (m) => server.publish(m) : undefined,
     onNotice: (line) => {
       const mountWarning = /^warning: (\S+): no transform for frame/.exec(line);
       if (mountWarning && run.warnedMount.has(mountWarning[1]!)) return;
-      if (!flags.json || line.startsWith("warning")) ctx.stderr(`live: ${line}\n`);
+      // Clock offsets are news even beside --json: without them a whole rig reads MISSING unexplained.
+      if (!flags.json || line.startsWith("warning") || line.startsWith("clock:")) ctx.stderr(`live: ${line}\n`);
     },
     onPlan: (plan) =>
       ctx.stderr(
-        `live: plan ${plan.sensors.map((s) => `${s.sensorId} (${s.kind}${s.rateHz !== null ? ` ${s.rateHz.toFixed(1)} Hz` : ""})`).join(", ")}; ticks at ${plan.sync.tick.rateHz} Hz, deadline ${plan.sync.deadlineMs} ms\n`,
+        `live: ${describePlan(plan, { rates: true })}; ticks at ${plan.sync.tick.rateHz} Hz, deadline ${plan.sync.deadlineMs} ms\n`,
       ),
   });
 }
@@ -110,6 +125,8 @@ async function runUntilStopped(
   const out = flags.jsonl === "-" ? ctx.stderr : ctx.stdout;
   const reporter = createLiveReporter(session, run.input, out, !!flags.json);
   const stop = stopSignal(settings.duration);
+  // A reader that closed our stdout (`--jsonl - | head`) ends the run like Ctrl-C, quietly.
+  ctx.stdoutClosed?.addEventListener("abort", () => stop.abort(), { once: true });
   // Which signal stopped the run, if one did: the exit code says so (130 / 143) after the summary.
   const interrupts = watchInterrupts();
   let failure: Error | undefined;
@@ -190,6 +207,13 @@ async function run(flags: LiveFlags & ServeFlags, ctx: CliContext): Promise<void
     result.out(result.reporter.totals());
     if (flags.out !== undefined) result.out(`wrote ${flags.out} (${SCENE_TOPIC}, ${SCENE_UPDATE_TOPIC})\n`);
   }
+  // Never connected: nothing was fused, whatever stopped the run (docs/live.md, exit codes).
+  if (liveRun.link && !liveRun.link.connected)
+    throw new BadInputError({
+      where: `--connect ${flags.connect}`,
+      what: `never connected (${liveRun.link.last || "no answer"})`,
+      code: "open",
+    });
   if (result.signalled !== undefined) ctx.exitCode = SIGNAL_EXIT[result.signalled];
 }
 
@@ -212,6 +236,11 @@ export const registerLive: CommandRegistrar = (program: Command, ctx: CliContext
     )
     .option("--warmup <sec>", "seconds of input watched before planning sensors and rates", "1")
     .option("--queue <n>", "with --connect: messages kept per topic while the pipeline is busy (older ones dropped)", "16")
+    .option(
+      "--clock <clock>",
+      "align on the sources' stamps (stamp), on receive time (receive), or on stamps moved by a per-sensor offset estimated when they disagree with receive time beyond the window (auto)",
+      "auto",
+    )
     .option("--duration <sec>", "stop after SEC seconds (default: until Ctrl-C)")
     .option("--frames <n>", "stop after N decoded frames (all sensors together)")
     .option("--interval <sec>", "summary interval", "1")

@@ -1,5 +1,6 @@
 import type { Mounting } from "../live/udpInput";
 import { parseUdpListen } from "../sources/bridge/udpSource";
+import { CLOCK_MODES, type ClockMode } from "../sync/clockSync";
 import { BadInputError } from "../types/errors";
 import type { ConfigFlag, FusionHeadFlag, InferenceFlags, SceneOutputFlags } from "./sharedFlags";
 
@@ -19,6 +20,7 @@ export type LiveFlags = InferenceFlags &
     warmup: string;
     queue: string;
     mount: string[];
+    clock: string;
   };
 
 /** The flags of `live`, checked once at start-up. */
@@ -32,6 +34,8 @@ export type LiveSettings = {
   udpSpecs: ReturnType<typeof parseUdpListen> | undefined;
   mountings: Map<string, Mounting>;
   servePort: number | undefined;
+  /** `--clock`: which clock the frames are aligned on. */
+  clockMode: ClockMode;
 };
 
 const usage = (where: string, expected: string, what = ""): BadInputError => new BadInputError({ where, what, expected, code: "usage" });
@@ -97,5 +101,7 @@ export function parseLiveFlags(flags: LiveFlags): LiveSettings {
   const warmupMs = numberIn("--warmup", flags.warmup, 0.05, 60) * 1000;
   const perTopic = numberIn("--queue", flags.queue, 1, 10_000);
   if (!Number.isInteger(perTopic)) throw usage(`--queue ${flags.queue}`, "an integer");
-  return { ...limits, ...endpoints, tickHz, warmupMs, perTopic };
+  const clockMode = CLOCK_MODES.find((m) => m === flags.clock);
+  if (clockMode === undefined) throw usage(`--clock ${flags.clock}`, CLOCK_MODES.join(", "), "unknown clock");
+  return { ...limits, ...endpoints, tickHz, warmupMs, perTopic, clockMode };
 }

@@ -6,17 +6,19 @@ import { FileReadable } from "../sources/mcap/FileReadable";
 import type { CliContext, CommandRegistrar } from "./context";
 import { BadInputError } from "../types/errors";
 import { guardSummary, listenFromFlags, withServeFlags, type ServeFlags } from "./serveFlags";
+import { parseRecordCap, withRecordCapFlag, type RecordCapFlag } from "./recordFlags";
 
-type PlayFlags = ServeFlags & {
-  serve?: string;
-  udp?: string;
-  rate: string;
-  loop?: boolean;
-  topics?: string;
-  wait: boolean;
-  /** Stop after this many seconds (tests, scripted rigs). */
-  duration?: string;
-};
+type PlayFlags = ServeFlags &
+  RecordCapFlag & {
+    serve?: string;
+    udp?: string;
+    rate: string;
+    loop?: boolean;
+    topics?: string;
+    wait: boolean;
+    /** Stop after this many seconds (tests, scripted rigs). */
+    duration?: string;
+  };
 
 function positive(name: string, text: string, max = Infinity): number {
   const value = Number(text);
@@ -74,7 +76,7 @@ async function run(file: string, flags: PlayFlags, ctx: CliContext): Promise<voi
       });
   }
   const targets = flags.udp !== undefined ? parseUdpTargets(flags.udp) : undefined;
-  const source = await FileReadable.open(file);
+  const source = await FileReadable.open(file, { maxRecordBytes: parseRecordCap(flags) });
   const stop = stopSignal(duration);
   try {
     const common = { rate, loop: flags.loop, topics, signal: stop.signal };
@@ -131,5 +133,5 @@ export const registerPlay: CommandRegistrar = (program: Command, ctx: CliContext
     .option("--topics <list>", "only these topics, comma-separated")
     .option("--no-wait", "start at once instead of waiting for a client to subscribe (--serve)")
     .option("--duration <sec>", "stop after SEC seconds");
-  withServeFlags(command).action((file: string, flags: PlayFlags) => run(file, flags, ctx));
+  withRecordCapFlag(withServeFlags(command)).action((file: string, flags: PlayFlags) => run(file, flags, ctx));
 };

@@ -1,15 +1,17 @@
-import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { loadConfig } from "../config/loadConfig";
 import { parsePlaybackRate } from "../config/playbackRate";
 import { parseFusionHeadChoice } from "../fusion/head/selectHead";
 import { replayRecording, type ReplayResult } from "../replay";
 import { parseBackendChoice } from "../runtime/selectBackend";
-import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../sinks/sceneOutputs";
 import type { Pacing } from "../sources/mcap/readRecording";
 import { BadInputError } from "../types/errors";
 import type { CliContext, CommandRegistrar } from "./context";
-import { SIGNAL_EXIT, watchInterrupts } from "./interrupt";
+import { SIGNAL_EXIT, watchInterrupts, type StopSignalName } from "./interrupt";
+import { parseRecordCap, withRecordCapFlag, type RecordCapFlag } from "./recordFlags";
+import { progressFor, withProgressFlags, type ProgressFlags } from "./progress";
+import { printReplaySummary, replayOutcome } from "./replayReport";
+import { inputFile, shownError, type InputFile } from "./stdinFile";
 import {
   withConfigFlag,
   withFusionHeadFlag,
@@ -22,13 +24,15 @@ import {
 } from "./sharedFlags";
 
 type ReplayFlags = InferenceFlags &
+  RecordCapFlag &
   FusionHeadFlag &
   SceneOutputFlags &
-  ConfigFlag & {
+  ConfigFlag &
+  ProgressFlags & {
     rate?: string;
     max?: boolean;
     tickHz: string;
-    progress: boolean;
+    json?: boolean;
   };
 
 function parsePacing(flags: ReplayFlags): Pacing {
@@ -38,71 +42,81 @@ function parsePacing(flags: ReplayFlags): Pacing {
   return { mode: "realtime", rate: flags.rate === undefined ? 1 : parsePlaybackRate(flags.rate) };
 }
 
-async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<void> {
+/** Start-up news that `--quiet` leaves out; warnings, failures and anything unforeseen still print. */
+const NEWS = /^(avfusion: backend |replay |fusion head: )/;
+
+/** The checked flags, before anything is read. */
+async function optionsFrom(flags: ReplayFlags) {
   const pacing = parsePacing(flags);
   const tickHz = Number(flags.tickHz);
   if (!Number.isFinite(tickHz) || tickHz <= 0 || tickHz > 1000)
     throw new BadInputError({ where: `--tick-hz ${flags.tickHz}`, what: "", expected: "a rate in (0, 1000] Hz", code: "usage" });
   const backend = parseBackendChoice(flags.backend);
   const fusionHead = flags.fusionHead === undefined ? undefined : parseFusionHeadChoice(flags.fusionHead);
+  const maxRecordBytes = parseRecordCap(flags);
   const config = flags.config === undefined ? {} : await loadConfig(flags.config);
-  const bar =
-    flags.progress && process.stderr.isTTY
-      ? new SingleBar({ format: "replay [{bar}] {value}/{total} ticks {eta}s", stream: process.stderr })
-      : undefined;
-  let result: ReplayResult;
-  // Ctrl-C / SIGTERM stop the replay: the outputs are finished as valid files and the summary printed.
+  return { pacing, tickHz, backend, fusionHead, config, maxRecordBytes };
+}
+
+/** Stops on Ctrl-C / SIGTERM, and quietly when the reader of stdout went away. */
+function stopSignals(ctx: CliContext) {
   const interrupts = watchInterrupts();
+  const signal = ctx.stdoutClosed ? AbortSignal.any([interrupts.signal, ctx.stdoutClosed]) : interrupts.signal;
+  return { interrupts, signal };
+}
+
+async function replayInput(
+  input: InputFile,
+  flags: ReplayFlags,
+  ctx: CliContext,
+): Promise<{ result: ReplayResult; signalled?: StopSignalName }> {
+  const options = await optionsFrom(flags);
+  const bar = progressFor(flags, { label: "replay", unit: "ticks", write: ctx.stderr });
+  // Ctrl-C / SIGTERM stop the replay: the outputs are finished as valid files and the summary printed.
+  const { interrupts, signal } = stopSignals(ctx);
   try {
-    result = await replayRecording({
-      file,
-      pacing,
-      tickHz,
-      config,
+    const result = await replayRecording({
+      file: input.path,
+      ...options,
       configName: flags.config,
-      backend,
       modelsDir: flags.models,
-      fusionHead,
       outputs: { out: flags.out, jsonl: flags.jsonl },
       stdout: ctx.stdout,
-      log: (line) => ctx.stderr(`${line}\n`),
-      onTick: (tick, expected) => {
-        if (tick.scene.tick === 0) bar?.start(expected, 0);
-        bar?.update(Math.min(tick.scene.tick + 1, expected));
+      log: (line) => {
+        if (!(flags.quiet && NEWS.test(line))) ctx.stderr(`${input.shown(line)}\n`);
       },
-      signal: interrupts.signal,
+      onTick: (tick, expected) => {
+        if (tick.scene.tick === 0) bar.start(expected);
+        bar.update(Math.min(tick.scene.tick + 1, expected));
+      },
+      signal,
     });
+    const signalled = interrupts.received();
+    return { result, ...(signalled !== undefined ? { signalled } : {}) };
+  } catch (err) {
+    throw shownError(err, input);
   } finally {
     interrupts.dispose();
-    bar?.stop();
-  }
-  printSummary(result, flags, ctx);
-  const signalled = interrupts.received();
-  if (result.stopped && signalled !== undefined) {
-    ctx.stderr(`avfusion: stopped by ${signalled}; the summary and the outputs cover what was replayed until then\n`);
-    ctx.exitCode = SIGNAL_EXIT[signalled];
+    bar.stop();
   }
 }
 
-/** The end-of-run summary: on stdout, or on stderr when stdout carries `--jsonl -`. */
-function printSummary({ plan, summary, wallMs, run, verdict }: ReplayResult, flags: ReplayFlags, ctx: CliContext): void {
-  const out = flags.jsonl === "-" ? ctx.stderr : ctx.stdout;
-  const d = run.decodeStats;
-  out(`${summary.format(wallMs)}\n`);
-  out(
-    `read: ${run.readDiagnostics.messagesDelivered} messages (${run.readDiagnostics.access ?? "?"}); ` +
-      `decode: ${d.decoded} ok, ${d.errors} errors, ${d.skipped} skipped; ticks dropped while busy: ${run.droppedTicks()}\n`,
-  );
-  for (const u of plan.unused) out(`unused topic ${u.topic}: ${u.reason}\n`);
-  if (flags.out !== undefined) out(`wrote ${flags.out} (${SCENE_TOPIC}, ${SCENE_UPDATE_TOPIC})\n`);
-  if (run.readDiagnostics.damage !== undefined) {
-    ctx.stderr(`avfusion: ${run.readDiagnostics.damage}\n`);
-    ctx.exitCode = 2;
+async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<void> {
+  const input = await inputFile(file);
+  let ran;
+  try {
+    ran = await replayInput(input, flags, ctx);
+  } finally {
+    await input.dispose();
   }
-  // Nothing decoded, or not one tick: nothing to evaluate (docs/pipeline.md, "What ends non-zero").
-  if (verdict.failure !== undefined) {
-    ctx.stderr(`avfusion: ${verdict.failure}\n`);
-    ctx.exitCode = 2;
+  const { result, signalled } = ran;
+  const outcome = replayOutcome(result, input.shown);
+  printReplaySummary(result, { ...flags, file }, outcome, ctx);
+  if (outcome.exitCode !== 0) ctx.exitCode = outcome.exitCode;
+  // Stopped because stdout's reader left (`| head`): not a signal, exit 0 (or 2 for damage).
+  if (result.stopped && signalled !== undefined) {
+    ctx.stderr(`avfusion: stopped by ${signalled}; the summary and the outputs cover what was replayed until then\n`);
+    ctx.exitCode = SIGNAL_EXIT[signalled];
   }
 }
 
@@ -110,11 +124,12 @@ export const registerReplay: CommandRegistrar = (program: Command, ctx: CliConte
   const command = program
     .command("replay")
     .description("replay a recording through the whole pipeline (decode → sync → encoders → fusion → scene) and summarise it")
-    .argument("<file>", "MCAP recording")
+    .argument("<file>", "MCAP recording, or - to read one from stdin")
     .option("--rate <r>", "real time × r (default 1); ticks are dropped to the newest while the pipeline is busy")
     .option("--max", "lossless, as fast as the pipeline consumes (deterministic)")
-    .option("--tick-hz <hz>", "fusion tick rate", "10");
-  withFusionHeadFlag(withInferenceFlags(withConfigFlag(withSceneOutputFlags(command))))
-    .option("--no-progress", "no progress bar")
-    .action((file: string, flags: ReplayFlags) => run(file, flags, ctx));
+    .option("--tick-hz <hz>", "fusion tick rate", "10")
+    .option("--json", "print the summary as one JSON object (on stderr when --jsonl - takes stdout)");
+  withRecordCapFlag(withProgressFlags(withFusionHeadFlag(withInferenceFlags(withConfigFlag(withSceneOutputFlags(command)))))).action(
+    (file: string, flags: ReplayFlags) => run(file, flags, ctx),
+  );
 };

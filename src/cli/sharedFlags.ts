@@ -1,4 +1,5 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { MODELS_ENV, resolveModelsDir } from "../runtime/nodeModelFiles";
 
 /**
  * Flags that several commands take, declared once so that they read and default the same
@@ -8,10 +9,18 @@ import type { Command } from "commander";
 /** `--backend` and `--models`: where inference runs and where the shipped models are. */
 export type InferenceFlags = { backend: string; models: string };
 
+/**
+ * `--models DIR`, always parsed to an absolute directory: DIR, else $AVFUSION_MODELS, else the
+ * package's own models/ (resolveModelsDir), so a command run from any directory finds them.
+ */
+export function modelsOption(description = "directory of the models"): Option {
+  return new Option("--models <dir>", description)
+    .default(resolveModelsDir(), `$${MODELS_ENV}, else the package's own models/`)
+    .argParser((dir: string) => resolveModelsDir(dir));
+}
+
 export function withInferenceFlags(command: Command): Command {
-  return command
-    .option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto")
-    .option("--models <dir>", "directory of the shipped models", "models");
+  return command.option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto").addOption(modelsOption());
 }
 
 /** `--fusion-head`: the late-fusion head, learned|naive|none. */

@@ -1,11 +1,11 @@
 import * as path from "path";
-import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { FileWritable } from "../sinks/mcap/FileWritable";
 import { listScenarios, loadScenario } from "../sim/loadScenario";
 import { validateScenario, type Scenario } from "../sim/scenario";
 import { simulateToMcap } from "../sim/simulate";
 import type { CliContext, CommandRegistrar } from "./context";
+import { progressFor, withProgressFlags } from "./progress";
 import { BadInputError } from "../types/errors";
 
 type SimulateFlags = {
@@ -15,6 +15,7 @@ type SimulateFlags = {
   fog?: string;
   output?: string;
   progress: boolean;
+  quiet?: boolean;
   list?: boolean;
 };
 
@@ -57,23 +58,20 @@ async function run(flags: SimulateFlags, ctx: CliContext): Promise<void> {
   const output = flags.output ?? `${scenario.name}.mcap`;
   if (path.extname(output) === "")
     throw new BadInputError({ where: `-o ${output}`, what: "", expected: "a file name ending in .mcap", code: "usage" });
-  const bar =
-    flags.progress && process.stderr.isTTY
-      ? new SingleBar({ format: "simulate [{bar}] {value}/{total} s | {eta}s left", stream: process.stderr, hideCursor: true }, undefined)
-      : undefined;
-  bar?.start(scenario.durationS, 0);
+  const bar = progressFor(flags, { label: "simulate", unit: "s", write: ctx.stderr });
+  bar.start(scenario.durationS);
   const file = await FileWritable.create(output);
   const t0 = performance.now();
   let stats;
   try {
-    stats = await simulateToMcap(scenario, file, { onProgress: (t) => bar?.update(Math.round(t * 10) / 10) });
+    stats = await simulateToMcap(scenario, file, { onProgress: (t) => bar.update(Math.round(t * 10) / 10) });
     await file.close();
   } catch (err) {
-    bar?.stop();
+    bar.stop();
     await file.abort();
     throw err;
   }
-  bar?.stop();
+  bar.stop();
   const wall = (performance.now() - t0) / 1000;
   const mb = Number(file.position()) / 1e6;
   ctx.stdout(
@@ -83,7 +81,7 @@ async function run(flags: SimulateFlags, ctx: CliContext): Promise<void> {
 }
 
 export const registerSimulate: CommandRegistrar = (program: Command, ctx: CliContext) => {
-  program
+  const command = program
     .command("simulate")
     .description("simulate a drive (camera, LiDAR, radar, audio, calibration, ground truth) into an MCAP recording")
     .option("-s, --scenario <name|file>", "shipped scenario name, a .yaml/.json scenario file, or 'random'", "default")
@@ -91,7 +89,6 @@ export const registerSimulate: CommandRegistrar = (program: Command, ctx: CliCon
     .option("--duration <s>", "override the duration in seconds")
     .option("--fog <V>", "override the fog: meteorological visibility in metres, or 'clear'")
     .option("-o, --output <file>", "output MCAP file (default: <scenario name>.mcap)")
-    .option("--no-progress", "no progress bar")
-    .option("--list", "list the shipped scenarios and exit")
-    .action(async (flags: SimulateFlags) => run(flags, ctx));
+    .option("--list", "list the shipped scenarios and exit");
+  withProgressFlags(command).action(async (flags: SimulateFlags) => run(flags, ctx));
 };

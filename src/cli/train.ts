@@ -10,6 +10,7 @@ import { TRAINERS } from "../train";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { loadScenario } from "../sim/loadScenario";
 import type { CliContext, CommandRegistrar } from "./context";
+import { modelsOption } from "./sharedFlags";
 import { BadInputError } from "../types/errors";
 
 type TrainFlags = {
@@ -176,7 +177,7 @@ export const registerTrain: CommandRegistrar = (program: Command, ctx: CliContex
     .option("--modality <kind>", `which encoder: ${Object.keys(TRAINERS).join("|")}`)
     .option("--fusion", "train the learned late-fusion head (models/fusion/) on drives run through the shipped encoders")
     .option("--data <dir>", "--fusion: cache of the simulated drives (generated when missing)", "tmp/fusion-data")
-    .option("--models <dir>", "--fusion: where the encoders' models are read from", "models")
+    .addOption(modelsOption("--fusion: where the encoders' models are read from"))
     .option("--drives <n>", "--fusion: training drives (seeds 20000…); default 60")
     .option("--out <dir>", "output directory; the model goes to <dir>/<kind>/", "models")
     .option("--seed <n>", "seed for data order and initial weights", "1")

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as v8 from "node:v8";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
-import type { ModelFiles } from "../runtime/modelFiles";
+import { modelsDirOf, type ModelFiles } from "../runtime/modelFiles";
 import type { FusionHead } from "../fusion/fusionHead";
 import { planPipeline, type PipelinePlan } from "../pipeline";
 import { FileWritable } from "../sinks/mcap/FileWritable";
@@ -238,7 +238,7 @@ function suiteRecordings(suite: SuiteDefinition, options: RunSuiteOptions, log: 
       await source.close();
     }
   };
-  const version = options.evidenceCache === false ? undefined : encoderVersion(options.models.dir ?? "models");
+  const version = options.evidenceCache === false ? undefined : encoderVersion(modelsDirOf(options.models.files, options.models.dir));
   const capture = async (run: SuiteRun): Promise<CapturedSuiteRun> => {
     const plan = await planFor(run.drive, run);
     state.deadlineMs = planDeadlineMs(plan);

@@ -1,9 +1,23 @@
 import * as hdr from "hdr-histogram-js";
 import { HealthTimeline } from "../scene/HealthTimeline";
-import type { SceneState } from "../types";
+import type { DegradationLevel, SensorHealthStatus } from "../scene/types";
+import type { SceneState, SensorKind } from "../types";
 import { nsToSec } from "../types/time";
 
 type Histogram = ReturnType<typeof hdr.build>;
+
+/** What `replay --json` reports of the scenes: counts, hazards, health, degradation, latency; times in seconds. */
+export type ReplayFigures = {
+  ticks: number;
+  recordingSec: number;
+  wallSec: number;
+  realtimeFactor: number;
+  objects: { meanPerTick: number; max: number };
+  hazards: { kind: string; firstAtSec: number; ticks: number; maxProbability: number }[];
+  health: { sensorId: string; kind: SensorKind; ticksByStatus: Partial<Record<SensorHealthStatus, number>> }[];
+  degradation: { level: DegradationLevel; fromSec: number; toSec: number }[];
+  latencyMs: Record<string, { p50Ms: number; p99Ms: number; maxMs: number }>;
+};
 
 /** Accumulates what `replay` reports at the end: counts, hazards, health over time, latencies. */
 export class ReplaySummary {
@@ -60,8 +74,43 @@ export class ReplaySummary {
     return out;
   }
 
+  /** Seconds of recording between the first and the last tick. */
+  private spanSec(): number {
+    return this.firstStamp !== undefined && this.lastStamp !== undefined ? nsToSec(this.lastStamp - this.firstStamp) : 0;
+  }
+
+  /** The summary's figures as plain data (`replay --json`): what `format` prints, unrounded. */
+  figures(wallMs: number): ReplayFigures {
+    const span = this.spanSec();
+    const origin = this.firstStamp ?? 0n;
+    return {
+      ticks: this.ticks,
+      recordingSec: span,
+      wallSec: wallMs / 1000,
+      realtimeFactor: span / Math.max(wallMs / 1000, 1e-9),
+      objects: { meanPerTick: this.objectSum / Math.max(1, this.ticks), max: this.objectMax },
+      hazards: [...this.hazards].map(([kind, h]) => ({
+        kind,
+        firstAtSec: nsToSec(h.first - origin),
+        ticks: h.ticks,
+        maxProbability: h.maxProbability,
+      })),
+      health: this.timeline.bySensor.map((l) => ({
+        sensorId: l.sensorId,
+        kind: l.kind,
+        ticksByStatus: this.timeline.ticksByStatus(l.sensorId),
+      })),
+      degradation: this.timeline.degradation.map((d) => ({
+        level: d.value,
+        fromSec: nsToSec(d.from - origin),
+        toSec: nsToSec(d.to - origin),
+      })),
+      latencyMs: this.latencies(),
+    };
+  }
+
   format(wallMs: number): string {
-    const span = this.firstStamp !== undefined && this.lastStamp !== undefined ? nsToSec(this.lastStamp - this.firstStamp) : 0;
+    const span = this.spanSec();
     const lines = [
       `ticks: ${this.ticks} over ${span.toFixed(1)} s of recording in ${(wallMs / 1000).toFixed(2)} s wall (${(span / Math.max(wallMs / 1000, 1e-9)).toFixed(2)}× real time)`,
       `objects: ${(this.objectSum / Math.max(1, this.ticks)).toFixed(1)} per tick on average, ${this.objectMax} at most`,

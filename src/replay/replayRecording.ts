@@ -2,8 +2,16 @@ import { concatMap, lastValueFrom, NEVER, Observable, takeUntil } from "rxjs";
 import type { AvfusionConfig } from "../config/configSchema";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
 import { selectFusionHead, type FusionHeadChoice } from "../fusion/head/selectHead";
-import { createScenePipelineFromFeed, planPipeline, type PipelinePlan, type ScenePipelineRun, type SceneTick } from "../pipeline";
-import { nodeModelFiles } from "../runtime/nodeModelFiles";
+import {
+  createScenePipelineFromFeed,
+  describePlan,
+  planPipeline,
+  type PipelinePlan,
+  type ScenePipelineRun,
+  type SceneTick,
+} from "../pipeline";
+import { checkModels } from "../runtime/modelFiles";
+import { nodeModelFiles, resolveModelsDir } from "../runtime/nodeModelFiles";
 import { selectBackend, type BackendChoice } from "../runtime/selectBackend";
 import { loadQualityCurves } from "../scene/qualityCurves";
 import { openSceneOutputs, type SceneOutputs } from "../sinks/sceneOutputs";
@@ -11,6 +19,7 @@ import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording, type RecordingInspection } from "../sources/mcap/inspectRecording";
 import type { Pacing } from "../sources/mcap/readRecording";
 import { BadInputError } from "../types/errors";
+import { withContentRoles } from "./contentRoles";
 import type { RunVerdict } from "./judgeRun";
 import { ReplaySummary } from "./ReplaySummary";
 import { RunWatch } from "./RunWatch";
@@ -18,13 +27,16 @@ import { RunWatch } from "./RunWatch";
 /** Everything `replay` needs, parsed and validated by its caller (the CLI parses flags once). */
 export type ReplayOptions = {
   file: string;
+  /** The record cap for every read of the file (bytes; default 256 MiB, src/sources/mcap/recordLimits.ts). */
+  maxRecordBytes?: number | undefined;
   pacing: Pacing;
   tickHz: number;
   config: AvfusionConfig;
   /** Named in the error when the config does not fit the recording (the config file's path). */
   configName?: string | undefined;
   backend: BackendChoice;
-  modelsDir: string;
+  /** The models folder; default `resolveModelsDir()`: $AVFUSION_MODELS, else the package's own models/. */
+  modelsDir?: string | undefined;
   fusionHead?: FusionHeadChoice | undefined;
   /** `--out FILE.mcap` and `--jsonl PATH|-`. */
   outputs: { out?: string | undefined; jsonl?: string | undefined };
@@ -82,16 +94,25 @@ async function planFor(inspection: RecordingInspection, options: ReplayOptions):
 
 /** The pipeline for a plan with the shipped models, fusion head and visibility curves. */
 async function pipelineFor(source: FileReadable, plan: PipelinePlan, options: ReplayOptions, watch: RunWatch) {
-  const fusionHead = await selectFusionHead(nodeModelFiles(), options.modelsDir, options.fusionHead);
+  const files = nodeModelFiles();
+  const modelsDir = resolveModelsDir(options.modelsDir);
+  // No model at all is bad input before a frame is read, not a replay of 0 objects that exits 0.
+  for (const line of await checkModels(
+    files,
+    modelsDir,
+    plan.sensors.map((s) => s.kind),
+  ))
+    options.log(`avfusion: warning: ${line}`);
+  const fusionHead = await selectFusionHead(files, modelsDir, options.fusionHead);
   options.log(fusionHead.line);
   // Visibility is read from the camera and LiDAR quality through the curves their training measured.
-  const fromQuality = await loadQualityCurves(nodeModelFiles(), options.modelsDir, (line) => options.log(`avfusion: ${line}`));
+  const fromQuality = await loadQualityCurves(files, modelsDir, (line) => options.log(`avfusion: ${line}`));
   const warned = new Set<string>();
   const pipeline = createScenePipelineFromFeed(watch.feed(source, options.pacing), plan, {
     ...(fusionHead.head !== undefined ? { fusionHead: fusionHead.head } : {}),
     scene: { visibility: { fromQuality } },
     decode: { mapping: options.config.topics ?? {} },
-    models: { files: nodeModelFiles(), dir: options.modelsDir },
+    models: { files, dir: modelsDir },
     onWarning: (line) => {
       if (!warned.has(line)) options.log(`avfusion: warning: ${line}`);
       warned.add(line);
@@ -142,12 +163,13 @@ async function drain(
 async function replayInto(source: FileReadable, outputs: SceneOutputs, options: ReplayOptions): Promise<ReplayResult> {
   // The topic mapping meets each topic's schema here: a role the schema contradicts is bad config.
   const mapping = options.config.topics;
-  const inspection = await inConfig(options, () => inspectRecording(source, { classify: VENDOR_CLASSIFY, mapping }));
+  const inspected = await inConfig(options, () => inspectRecording(source, { classify: VENDOR_CLASSIFY, mapping }));
+  const inspection = await withContentRoles(inspected, source, mapping);
   const plan = await planFor(inspection, options);
   const watch = new RunWatch();
   await selectBackend({ backend: options.backend, log: options.log });
   const pace = options.pacing.mode === "lossless" ? "lossless, as fast as possible" : `real time x${options.pacing.rate}`;
-  options.log(`replay ${options.file}: ${plan.sensors.map((s) => `${s.sensorId} (${s.kind})`).join(", ")}; ${pace}`);
+  options.log(`replay ${options.file}: ${describePlan(plan)}; ${pace}`);
   const { pipeline, disposeHead } = await pipelineFor(source, plan, options, watch);
   const summary = new ReplaySummary();
   const started = performance.now();
@@ -175,7 +197,7 @@ async function replayInto(source: FileReadable, outputs: SceneOutputs, options: 
  * write among others) none is left behind.
  */
 export async function replayRecording(options: ReplayOptions): Promise<ReplayResult> {
-  const source = await FileReadable.open(options.file);
+  const source = await FileReadable.open(options.file, { maxRecordBytes: options.maxRecordBytes });
   try {
     const inputs = [options.file, ...(options.configName !== undefined ? [options.configName] : [])];
     const outputs = await openSceneOutputs(options.outputs, options.stdout, "avfusion replay", inputs);

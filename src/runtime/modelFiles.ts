@@ -13,7 +13,17 @@ import { BadInputError, isBadInput } from "../types/errors";
 export type ModelFiles = {
   read(path: string): Promise<Uint8Array>;
   write(path: string, data: Uint8Array): Promise<void>;
+  /**
+   * The directory of the shipped models in this store, used when a caller names none
+   * (`nodeModelFiles` sets the package's own `models/`); absent means `models`.
+   */
+  modelsDir?: string;
 };
+
+/** The models directory a loader reads: the one asked for, else the store's own, else `models`. */
+export function modelsDirOf(files: ModelFiles, dir?: string): string {
+  return dir ?? files.modelsDir ?? "models";
+}
 
 /** In-memory ModelFiles (tests, round trips). `entries` exposes what was written. */
 export function memoryModelFiles(): ModelFiles & { entries: Map<string, Uint8Array> } {
@@ -128,4 +138,36 @@ export async function loadModel(files: ModelFiles, dir: string): Promise<{ model
   const metaPath = join(dir, METADATA_JSON);
   const metadata = parseJson(await files.read(metaPath), metaPath);
   return { model, metadata };
+}
+
+/**
+ * The kinds among `kinds` whose `<dir>/<kind>/model.json` cannot be read. Checked before a run,
+ * because a missing model otherwise shows only as a sensor FAILED on every frame and a scene with
+ * no objects: a run that looks like it worked.
+ */
+export async function missingModels(files: ModelFiles, dir: string, kinds: Iterable<string>): Promise<string[]> {
+  const missing: string[] = [];
+  for (const kind of new Set(kinds)) {
+    try {
+      await files.read(join(dir, `${kind}/${MODEL_JSON}`));
+    } catch (err) {
+      if (!isModelFileError(err)) throw err;
+      missing.push(kind);
+    }
+  }
+  return missing;
+}
+
+/**
+ * Fails when no sensor of a run has its model (bad input, code `model`: exit 2 at the CLI), and
+ * returns one warning line per kind that lacks one (those sensors give no evidence).
+ */
+export async function checkModels(files: ModelFiles, dir: string, kinds: readonly string[]): Promise<string[]> {
+  const missing = await missingModels(files, dir, kinds);
+  const folder = `a folder of <kind>/${MODEL_JSON} (--models DIR or $AVFUSION_MODELS)`;
+  if (kinds.length > 0 && missing.length === new Set(kinds).size) {
+    const looked = missing.map((k) => `${k}/${MODEL_JSON}`).join(", ");
+    throw modelFileError(`models ${dir}`, `no model for any sensor of the run (looked for ${looked})`, folder);
+  }
+  return missing.map((k) => `no ${k} model in ${dir} (${k}/${MODEL_JSON}): the ${k} sensors give no evidence; expected ${folder}`);
 }

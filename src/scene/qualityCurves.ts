@@ -1,4 +1,4 @@
-import type { ModelFiles } from "../runtime/modelFiles";
+import { modelsDirOf, type ModelFiles } from "../runtime/modelFiles";
 import { qualityCurveSchema, type QualityCurve } from "./sceneConfig";
 
 /** The kinds whose encoders' quality falls with fog, and so can be read as visibility. */
@@ -41,12 +41,12 @@ export function qualityCurveFromMetadata(metadata: unknown, where = "metadata"):
  */
 export async function loadQualityCurves(
   files: ModelFiles,
-  modelsDir = "models",
+  modelsDir?: string,
   onMissing?: (line: string) => void,
 ): Promise<Partial<Record<VisibilityKind, QualityCurve>>> {
   const out: Partial<Record<VisibilityKind, QualityCurve>> = {};
   for (const kind of VISIBILITY_KINDS) {
-    const where = `${modelsDir}/${kind}/metadata.json`;
+    const where = `${modelsDirOf(files, modelsDir)}/${kind}/metadata.json`;
     try {
       const text = new TextDecoder().decode(await files.read(where));
       let json: unknown;

@@ -40,6 +40,8 @@ export type SceneJson = {
       rateHz: number | null;
       quality: number | null;
       included: boolean;
+      /** Only where the scene has one (`live`): the clock offset subtracted from the sensor's stamps (ms). */
+      clockOffsetMs?: number;
     }[];
   };
   latencyMs: Record<string, number>;
@@ -87,6 +89,7 @@ export function toSceneJson(state: SceneState): SceneJson {
         rateHz: finite(s.rateHz),
         quality: finite(s.quality),
         included: s.included,
+        ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
       })),
     },
     latencyMs: { ...state.latencyMs },

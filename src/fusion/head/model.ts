@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
-import { loadModel, modelFileError, type ModelFiles } from "../../runtime/modelFiles";
+import { loadModel, modelFileError, modelsDirOf, type ModelFiles } from "../../runtime/modelFiles";
 import type { Nanos, ObjectClass } from "../../types";
 import type { CandidateRefinement, FusionCandidate, FusionHead } from "../fusionHead";
 import { candidateFeatures, logit, HEAD_MODALITIES, SLOT_FEATURES, SLOT_SIZE, TRACK_FEATURES, TRACK_SIZE } from "./features";
@@ -212,12 +212,8 @@ export function createLearnedFusionHead(
 }
 
 /** The shipped head from `<modelsDir>/fusion/` (model.json, weights.bin, metadata.json). */
-export async function loadFusionHead(
-  files: ModelFiles,
-  modelsDir = "models",
-  options: LearnedHeadOptions = {},
-): Promise<LearnedFusionHead> {
-  const dir = `${modelsDir.replace(/\/+$/, "")}/fusion`;
+export async function loadFusionHead(files: ModelFiles, modelsDir?: string, options: LearnedHeadOptions = {}): Promise<LearnedFusionHead> {
+  const dir = `${modelsDirOf(files, modelsDir).replace(/\/+$/, "")}/fusion`;
   const { model, metadata } = await loadModel(files, dir);
   try {
     return createLearnedFusionHead(model, checkMetadata(metadata, dir), options);

@@ -1,4 +1,4 @@
-import { isModelFileError, modelFileError, type ModelFiles } from "../../runtime/modelFiles";
+import { isModelFileError, modelFileError, modelsDirOf, type ModelFiles } from "../../runtime/modelFiles";
 import type { FusionHead } from "../fusionHead";
 import { loadFusionHead } from "./model";
 import { createNaiveFusionHead } from "./naiveHead";
@@ -23,10 +23,11 @@ export type SelectedHead = {
  * The fusion head a tool runs: `learned` (the shipped `<modelsDir>/fusion/`), `naive` (score
  * averaging) or `none` (the tracker's own Bayesian existence). Without a choice: learned when
  * `<modelsDir>/fusion/model.json` can be read, else none. An explicit `learned` whose files are
- * missing or malformed throws a model file error (bad input, exit 2).
+ * missing or malformed throws a model file error (bad input, exit 2). `modelsDir` defaults to
+ * `files.modelsDir` (the package's own models for `nodeModelFiles()`).
  */
-export async function selectFusionHead(files: ModelFiles, modelsDir: string, choice?: FusionHeadChoice): Promise<SelectedHead> {
-  const dir = `${modelsDir.replace(/\/+$/, "")}/fusion`;
+export async function selectFusionHead(files: ModelFiles, modelsDir?: string, choice?: FusionHeadChoice): Promise<SelectedHead> {
+  const dir = `${modelsDirOf(files, modelsDir).replace(/\/+$/, "")}/fusion`;
   if (choice === "none")
     return { choice, head: undefined, line: "fusion head: none (tracker existence and class only)", dispose: () => {} };
   if (choice === "naive")
