@@ -78,7 +78,9 @@ describe("FileWritable", () => {
     await w2.write(new Uint8Array([9]));
     await w2.abort();
     expect(fs.readdirSync(dir)).toEqual(["out.bin"]);
-    await expect(FileWritable.create(path.join(dir, "missing", "x.bin"))).rejects.toThrow(/x\.bin: no such directory .*missing, expected a path in an existing directory/);
+    await expect(FileWritable.create(path.join(dir, "missing", "x.bin"))).rejects.toThrow(
+      /x\.bin: no such directory .*missing, expected a path in an existing directory/,
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

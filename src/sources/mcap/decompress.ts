@@ -29,7 +29,14 @@ async function load(): Promise<DecompressHandlers> {
     ...base,
     zstd: (buffer, size) => {
       // A plain view, not the Buffer: Buffer's slice() is a view, and callers copy with slice().
-      const out = zstd.decompress(buffer, Number(size));
+      let out;
+      try {
+        out = zstd.decompress(buffer, Number(size));
+      } catch (err) {
+        // The decoder writes into a buffer of the declared size: a frame that holds more (or is
+        // damaged) fails here; say which size was expected, the decoder's own words after it.
+        throw new Error(`zstd frame does not decompress to the ${size} bytes declared (${(err as Error).message})`);
+      }
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     },
     lz4: (buffer, size) => {
