@@ -80,6 +80,17 @@ describe("avfusion replay", () => {
     );
   });
 
+  it("inspect reads stdin too: `-` in its output and errors, not the temporary file", () => {
+    const r = shell(`${CLI} inspect - --json`, readFileSync(DEFAULT));
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ file: "-", messageCount: 402 });
+    const bad = shell(`${CLI} inspect -`, Buffer.from("hello\n"));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe(
+      "avfusion: -:0: not an MCAP file: starts with 68 65 6c 6c 6f 0a, expected magic 89 4d 43 41 50 30 0d 0a",
+    );
+  });
+
   it("`--jsonl - | head -1` ends quietly with exit 0, and soon: the closed pipe stops the replay", () => {
     const t0 = performance.now();
     // Real time (6 s of recording): only a replay that stops at the closed pipe ends well before.

@@ -5,6 +5,7 @@ import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording, inspectionToJson, type RecordingInspection } from "../sources/mcap/inspectRecording";
 import type { CliContext, CommandRegistrar } from "./context";
 import { parseRecordCap, withRecordCapFlag, type RecordCapFlag } from "./recordFlags";
+import { inputFile, shownError } from "./stdinFile";
 
 type InspectFlags = RecordCapFlag & { json?: boolean; scan?: boolean; crc: boolean; config?: string };
 
@@ -58,22 +59,30 @@ export function formatInspection(i: RecordingInspection): string {
 async function run(file: string, flags: InspectFlags, ctx: CliContext): Promise<void> {
   const maxRecordBytes = parseRecordCap(flags);
   const config = flags.config === undefined ? {} : await loadConfig(flags.config);
-  const source = await FileReadable.open(file, { maxRecordBytes });
+  const input = await inputFile(file);
   try {
-    // Same classification as the decode stage, vendor packet decoders included.
-    const result = await inspectRecording(source, {
-      scan: flags.scan,
-      validateCrcs: flags.crc,
-      classify: VENDOR_CLASSIFY,
-      mapping: config.topics,
-    });
-    ctx.stdout(flags.json ? `${JSON.stringify(inspectionToJson(result), null, 2)}\n` : formatInspection(result));
-    if (result.damage !== undefined) {
-      ctx.stderr(`avfusion: ${result.damage}\n`);
-      ctx.exitCode = 2;
+    const source = await FileReadable.open(input.path, { maxRecordBytes });
+    try {
+      // Same classification as the decode stage, vendor packet decoders included.
+      const result = await inspectRecording(source, {
+        scan: flags.scan,
+        validateCrcs: flags.crc,
+        classify: VENDOR_CLASSIFY,
+        mapping: config.topics,
+      });
+      const shown = flags.json ? `${JSON.stringify(inspectionToJson(result), null, 2)}\n` : formatInspection(result);
+      ctx.stdout(input.shown(shown));
+      if (result.damage !== undefined) {
+        ctx.stderr(`avfusion: ${input.shown(result.damage)}\n`);
+        ctx.exitCode = 2;
+      }
+    } finally {
+      await source.close();
     }
+  } catch (err) {
+    throw shownError(err, input);
   } finally {
-    await source.close();
+    await input.dispose();
   }
 }
 
@@ -81,7 +90,7 @@ export const registerInspect: CommandRegistrar = (program: Command, ctx: CliCont
   const command = program
     .command("inspect")
     .description("summarize an MCAP recording: profile, topics, counts, rates, time span, sensor roles")
-    .argument("<file>", "MCAP recording")
+    .argument("<file>", "MCAP recording, or - to read one from stdin")
     .option("--json", "print the stable JSON form")
     .option("--scan", "count by reading every record even when the summary has statistics")
     .option("--no-crc", "skip chunk CRC checks while scanning")
