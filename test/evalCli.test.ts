@@ -36,6 +36,30 @@ describe("avfusion eval", () => {
     expect(readFileSync(join(dir, "report.md"), "utf8")).toMatch(/\| recordings?|fused/);
   });
 
+  it("--explain adds the loss budget: a lossBudget array in the JSON and a section in the markdown; not with --suite", async () => {
+    const json = await cli("eval", DEFAULT, "--json", "--explain");
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.out);
+    expect(report.lossBudget.map((b: { pipeline: string }) => b.pipeline)).toEqual(["fused", "camera", "lidar", "radar"]);
+    const fused = report.lossBudget[0];
+    expect(fused.stages.map((s: { stage: string }) => s.stage)).toEqual([
+      "detections@capture",
+      "detections@tick",
+      "tracks",
+      "confirmed",
+      "head",
+      "scene",
+    ]);
+    // The budget's last stage is the report's own figure for the pipeline.
+    expect(fused.stages[5].mAP).toBe(report.results.find((e: { pipeline: string }) => e.pipeline === "fused").mAP);
+    const md = await cli("eval", DEFAULT, "--explain", "--pipelines", "fused");
+    expect(md.out).toContain("## Loss budget (`eval --explain`)");
+    expect(md.out).toMatch(/### default — lidar\n\n\|  \| detections@capture \| detections@tick \| tracks \| confirmed \| scene \|/);
+    const suite = await cli("eval", "--suite", "--explain");
+    expect(suite.code).toBe(2);
+    expect(suite.err.trim()).toBe("avfusion: --explain: works on recordings, not --suite, expected eval FILE... --explain");
+  });
+
   it("rejects an unknown pipeline and a recording without ground truth with exit 2", async () => {
     const bad = await cli("eval", DEFAULT, "--pipelines", "fused,bogus");
     expect(bad.code).toBe(2);

@@ -15,6 +15,8 @@ import {
 import { evaluateScenes } from "../eval/evaluateScenes";
 import { evaluateSiren, type SirenMetrics } from "../eval/evaluateSiren";
 import { defaultPipelines, fuseForPipelines, loadSuite, runSuite } from "../eval/runSuite";
+import { lossBudget, type LossBudget } from "../eval/lossBudget";
+import { formatLossBudgetMarkdown } from "../eval/lossBudgetReport";
 import { formatSuiteMarkdown } from "../eval/suiteReport";
 import type { FusionHead } from "../fusion/fusionHead";
 import { createNaiveFusionHead, loadFusionHead, type LearnedFusionHead } from "../fusion";
@@ -39,6 +41,7 @@ type EvalFlags = RecordCapFlag & {
   cache: string;
   fusionHead: string;
   evidenceCache: boolean;
+  explain?: boolean;
 };
 
 function parsePipelines(list: string | undefined, hasLearned: boolean): EvalPipeline[] {
@@ -73,6 +76,7 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
   const maxRecordBytes = parseRecordCap(flags);
   const entries: EvalResultEntry[] = [];
   const sirens: SirenMetrics[] = [];
+  const budgets: LossBudget[] = [];
   for (const file of files) {
     const condition = flags.condition ?? basename(file).replace(/\.mcap$/, "");
     const source = await FileReadable.open(file, { maxRecordBytes });
@@ -87,12 +91,17 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
         entries.push(resultEntry({ recording: file, condition, pipeline }, evaluateScenes(captured.groundTruth, s)));
         if (pipeline === "fused") sirens.push(evaluateSiren(captured.groundTruth, s));
       }
+      if (flags.explain) budgets.push(...lossBudget(plan, captured.ticks, captured.groundTruth, { recording: file, condition, head }));
     } finally {
       await source.close();
     }
   }
-  const report = buildEvalReport(entries, sirens);
-  const markdown = formatEvalMarkdown(report);
+  const evalReport = buildEvalReport(entries, sirens);
+  // --explain adds the loss budget: a `lossBudget` array in the JSON, a section after the tables.
+  const report = flags.explain ? { ...evalReport, lossBudget: budgets } : evalReport;
+  const markdown = flags.explain
+    ? `${formatEvalMarkdown(evalReport)}\n\n${formatLossBudgetMarkdown(budgets)}`
+    : formatEvalMarkdown(evalReport);
   ctx.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${markdown}\n`);
   writeReport(flags.report, report, markdown);
 }
@@ -144,6 +153,13 @@ async function run(files: string[], flags: EvalFlags, ctx: CliContext): Promise<
     throw new BadInputError({ where: "--condition", what: "the suite names its own conditions", code: "usage" });
   const loaded = suite !== undefined ? loadSuite(suite) : undefined; // bad suite files fail before the backend starts
   if (flags.pipelines !== undefined) parsePipelines(flags.pipelines, true);
+  if (flags.explain && loaded !== undefined)
+    throw new BadInputError({
+      where: "--explain",
+      what: "works on recordings, not --suite",
+      expected: "eval FILE... --explain",
+      code: "usage",
+    });
   parseRecordCap(flags); // a bad --max-record-mib fails before the backend starts
   let backend = "";
   await selectBackend({
@@ -180,6 +196,7 @@ export const registerEval: CommandRegistrar = (program: Command, ctx: CliContext
       "what `fused` runs: auto (learned head when models/fusion exists), learned, none (tracker alone)",
       "auto",
     )
-    .option("--condition <name>", "condition label for every file (default: the file name)");
+    .option("--condition <name>", "condition label for every file (default: the file name)")
+    .option("--explain", "add the loss budget: AP per class at each stage, from raw detections to the scene (files only)");
   withRecordCapFlag(withInferenceFlags(command)).action((files: string[], flags: EvalFlags) => run(files, flags, ctx));
 };

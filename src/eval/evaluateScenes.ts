@@ -134,8 +134,14 @@ export function groundTruthBox(o: GroundTruthObject, sample: string, emergencyVe
 }
 
 /** A scene object as a devkit prediction; null when its class is not evaluated. */
+/** What of a scene object (or of any track shaped like one) a prediction box needs. */
+export type BoxedObject = Pick<
+  SceneObject,
+  "classification" | "classProbabilities" | "existence" | "position" | "size" | "yawRad" | "velocity"
+>;
+
 export function sceneObjectBox(
-  o: SceneObject,
+  o: BoxedObject,
   sample: string,
   options: Pick<SceneEvalOptions, "emergencyVehicle" | "score"> = {},
 ): EvalBox | null {
@@ -278,6 +284,19 @@ export function evaluateScenes(
   options: SceneEvalOptions = {},
 ): SceneDetectionMetrics {
   const { gt, pred, frames } = sceneBoxes(groundTruth, scenes, options);
+  return evaluateBoxes(gt, pred, frames, options);
+}
+
+/**
+ * The metrics of boxes already paired into samples (`sceneBoxes`, or another stage's boxes such
+ * as raw detections in the loss budget): class selection, config and the devkit evaluation.
+ */
+export function evaluateBoxes(
+  gt: readonly EvalBox[],
+  pred: readonly EvalBox[],
+  frames: SceneDetectionMetrics["frames"],
+  options: SceneEvalOptions = {},
+): SceneDetectionMetrics {
   const candidates = EVAL_CLASSES.filter((c) => c !== "emergency_vehicle" || options.emergencyVehicle === "own");
   let classes: EvalClass[];
   const sel = options.classes ?? "withGroundTruth";
