@@ -54,7 +54,7 @@ describe("avfusion eval", () => {
     expect(fused.stages[5].mAP).toBe(report.results.find((e: { pipeline: string }) => e.pipeline === "fused").mAP);
     const md = await cli("eval", DEFAULT, "--explain", "--pipelines", "fused");
     expect(md.out).toContain("## Loss budget (`eval --explain`)");
-    expect(md.out).toMatch(/### default — lidar\n\n\|  \| detections@capture \| detections@tick \| tracks \| confirmed \| scene \|/);
+    expect(md.out).toMatch(/### default — lidar\n\n\| {2}\| detections@capture \| detections@tick \| tracks \| confirmed \| scene \|/);
     const suite = await cli("eval", "--suite", "--explain");
     expect(suite.code).toBe(2);
     expect(suite.err.trim()).toBe("avfusion: --explain: works on recordings, not --suite, expected eval FILE... --explain");
