@@ -14,8 +14,8 @@
  * - `scene`: the scene's objects, exactly what `eval` scores for that pipeline.
  *
  * Moving the ground truth to a capture time uses the object's velocity less the ego's (the
- * ground truth carries the ego speed, not its yaw rate: straight-line ego motion). Detections
- * without a class (radar returns, mostly) count only in the class-agnostic AP (`anyClassAP`).
+ * ground truth carries the ego speed, not its yaw rate: straight-line ego motion). Detections,
+ * tracks and objects without a class count only in the class-agnostic AP (`anyClassAP`).
  */
 import type { FusionHead } from "../fusion/fusionHead";
 import { createFusionStage, type PipelinePlan } from "../pipeline";
@@ -30,6 +30,7 @@ import {
   groundTruthBox,
   nearestByStamp,
   sceneObjectBox,
+  type BoxedObject,
   type EvalClass,
   type SceneDetectionMetrics,
   type SceneEvalOptions,
@@ -134,8 +135,18 @@ export function detectionBox(d: Detection, token: string): EvalBox | null {
   };
 }
 
+/**
+ * A track or scene object as a prediction, as `eval` boxes it; one of no class (`unknown`) is kept
+ * as `unknown`, so the class-agnostic AP sees it (the class-aware AP does not, as in `eval`).
+ */
+export function predictionBox(o: BoxedObject, token: string): EvalBox | null {
+  const box = sceneObjectBox(o, token);
+  if (box || o.classification !== "unknown") return box;
+  return { ...sceneObjectBox({ ...o, classification: "car" }, token)!, detectionName: "unknown" };
+}
+
 function trackBox(t: FusedTrack, token: string): EvalBox | null {
-  return sceneObjectBox({ ...t, size: t.size ?? null, yawRad: t.yawRad ?? null }, token);
+  return predictionBox({ ...t, size: t.size ?? null, yawRad: t.yawRad ?? null }, token);
 }
 
 /** Detection stages: one sample per (paired tick, sensor frame of the pipeline's kinds). */
@@ -197,7 +208,7 @@ function trackStages(
     tracks: stage((i, token) => tracksOf(plain[i]!.tracked.tracks, token, false)),
     confirmed: stage((i, token) => tracksOf(plain[i]!.tracked.tracks, token, true)),
     head: headed ? stage((i, token) => tracksOf(headed[i]!.tracked.tracks, token, false)) : undefined,
-    scene: stage((i, token) => scenes[i]!.scene.objects.flatMap((o) => sceneObjectBox(o, token) ?? [])),
+    scene: stage((i, token) => scenes[i]!.scene.objects.flatMap((o) => predictionBox(o, token) ?? [])),
   };
 }
 
