@@ -8,7 +8,7 @@ const TIERS = [
   { name: "stages", folders: ["sources", "decode", "sync", "encoders", "fusion", "scene", "sinks"] },
   { name: "composition", folders: ["pipeline"] },
   { name: "applications", folders: ["replay", "live", "play"] },
-  { name: "tools", folders: ["sim", "train", "eval", "benchmark"] },
+  { name: "tools", folders: ["importers", "sim", "train", "eval", "benchmark"] },
   { name: "face", folders: ["cli"] },
 ];
 
@@ -17,8 +17,9 @@ const below = (index) => TIERS.slice(0, index).flatMap((t) => t.folders);
 
 // Inside the ground, a folder sees only those listed before it (types sees nothing).
 const GROUND_ORDER = TIERS[0].folders;
-// Inside the tools, the simulator is the one every other tool may use (data for training,
-// evaluation and benchmarks); eval uses training's datasets; the benchmark uses eval.
+// Inside the tools, the importers (real datasets → MCAP) and the simulator are the ones every other
+// tool may use (data for training, evaluation and benchmarks); eval uses training's datasets; the
+// benchmark uses eval.
 const TOOL_ORDER = TIERS[4].folders;
 
 const forbidden = [

@@ -1,6 +1,7 @@
 import { registerBench } from "./bench";
 import type { CommandRegistrar } from "./context";
 import { registerEval } from "./eval";
+import { registerImport } from "./import";
 import { registerInspect } from "./inspect";
 import { registerLive } from "./live";
 import { registerPlay } from "./play";
@@ -18,6 +19,7 @@ export const COMMANDS: CommandRegistrar[] = [
   registerReplay,
   registerEval,
   registerSimulate,
+  registerImport,
   registerTrain,
   registerPlay,
   registerLive,

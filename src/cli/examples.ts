@@ -24,6 +24,10 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "avfusion simulate --scenario highway-clear -o drive.mcap",
     "avfusion simulate --scenario random --seed 7 --fog 50 -o fog.mcap",
   ],
+  import: [
+    "avfusion import kitti ../shared/data/real-frames/kitti -o kitti.mcap --repeat 20",
+    "avfusion import kitti kitti/object --frames 000008 -o 000008.mcap",
+  ],
   train: ["avfusion train --modality radar --out models", "avfusion train --fusion --quick --out tmp/models"],
   play: ["avfusion play drive.mcap --serve 8765 --loop", "avfusion play drive.mcap --udp velodyne:127.0.0.1:2368 --rate 1"],
   live: [

@@ -31,12 +31,17 @@ export function groundTruthProto(g: GroundTruthFrame): object {
       yaw_rad: o.yawRad,
       velocity: vec(o.velocity),
       siren_on: o.sirenOn,
-      visibility: {
-        camera: o.visibility.camera ?? 0,
-        lidar: o.visibility.lidar ?? 0,
-        radar: o.visibility.radar ?? 0,
-        audio: o.visibility.audio ?? 0,
-      },
+      // Absent when not modelled (an annotated real frame), so it reads back as `{}`, not as 0 = unseen.
+      ...(Object.keys(o.visibility).length === 0
+        ? {}
+        : {
+            visibility: {
+              camera: o.visibility.camera ?? 0,
+              lidar: o.visibility.lidar ?? 0,
+              radar: o.visibility.radar ?? 0,
+              audio: o.visibility.audio ?? 0,
+            },
+          }),
     })),
     visibility_m: Number.isFinite(g.visibilityM) ? g.visibilityM : 0,
     siren_active: g.sirenActive,
@@ -173,8 +178,8 @@ export function pointCloudProto(cloud: PointCloudInput, layout: PointCloudLayout
   };
 }
 
-export function compressedImageProto(stamp: Nanos, frameId: string, jpeg: Uint8Array): object {
-  return { timestamp: timestamp(stamp), frame_id: frameId, data: jpeg, format: "jpeg" };
+export function compressedImageProto(stamp: Nanos, frameId: string, data: Uint8Array, format: "jpeg" | "png" = "jpeg"): object {
+  return { timestamp: timestamp(stamp), frame_id: frameId, data, format };
 }
 
 export function rawAudioProto(stamp: Nanos, samples: Int16Array, sampleRate: number, channels: number): object {
