@@ -287,10 +287,19 @@ describe("encoder (untrained weights)", () => {
     enc2.dispose();
   });
 
-  test("a calibration of another size is refused", () => {
-    expect(() => enc.setCalibration({ ...defaultCameraCalibration(), width: 640, height: 384, topic: "/cam/info" })).toThrow(
-      "camera calibration on /cam/info: 640×384, expected 320×192 (the model's input)",
+  test("a calibration of any size is taken; its images must have that size; a lens model we do not know is refused", () => {
+    enc.setCalibration({ ...defaultCameraCalibration(), width: 640, height: 384, topic: "/cam/info" });
+    const where = "camera frame on /sensors/cam_front/image (sensor cam_front, stamp 7 ns)";
+    expect(() => enc.encode(rawFrame(noiseImage(1)))).toThrow(
+      `${where}: image is 320×192, expected 640×384 as its calibration on /cam/info says`,
     );
+    expect(() => enc.setCalibration({ ...defaultCameraCalibration(), distortionModel: "fov", D: [0.1], topic: "/cam/info" })).toThrow(
+      'camera calibration on /cam/info: distortion_model "fov", expected plumb_bob, rational_polynomial, equidistant or kannala_brandt',
+    );
+    expect(() => enc.setCalibration({ ...defaultCameraCalibration(), width: 0, topic: "/cam/info" })).toThrow(
+      "camera calibration on /cam/info: size 0×192, expected positive integers",
+    );
+    enc.setCalibration(defaultCameraCalibration());
   });
 });
 
@@ -356,6 +365,38 @@ if (!shipped) console.warn(`encoderCamera.test: ${shippedDir}/model.json absent;
     expect(Math.abs(best.position.x - 20)).toBeLessThan(3 * Math.sqrt(best.positionCovariance[0]!));
     expect(Math.abs(best.position.x - 20)).toBeLessThan(4);
     expect(best.classProbabilities.car).toBeGreaterThan(0.5);
+    enc.dispose();
+  });
+
+  test("the same scene from a camera of twice the resolution and focal length gives the same detections and quality", async () => {
+    const enc = await load({ files: fsFiles });
+    const scenario = validateScenario({
+      name: "lone-car",
+      durationS: 0.2,
+      seed: 77,
+      ego: { speedMps: 0 },
+      clutter: { poleSpacingM: 0, guardRails: false, parkedCars: 0 },
+      actors: [{ class: "car", motion: { type: "static", x: 20, y: 3.5, yawDeg: 0 } }],
+    });
+    const [s] = await cameraSamples(scenario, { everyS: 1 });
+    const small = cameraFrameOf(s!);
+    const base = enc.encode(small);
+    // 640×384 with K doubled: the network's camera sees the same picture, resampled back.
+    const big = await sharp(Buffer.from(small.data), { raw: { width: 320, height: 192, channels: 3 } })
+      .resize(640, 384, { kernel: "linear" })
+      .raw()
+      .toBuffer();
+    const c = defaultCameraCalibration();
+    const [fx, cx, cy] = [c.K[0]!, c.K[2]!, c.K[5]!];
+    enc.setCalibration({ ...c, topic: "/cam/big", width: 640, height: 384, K: [2 * fx, 0, 2 * cx, 0, 2 * fx, 2 * cy, 0, 0, 1] });
+    const ev = enc.encode({ ...small, width: 640, height: 384, step: 640 * 3, data: new Uint8Array(big), stamp: small.stamp + 1n });
+    const best = (e: typeof ev) => e.detections.reduce((a, d) => (d.score > a.score ? d : a));
+    expect(ev.detections.length).toBeGreaterThan(0);
+    expect(Math.abs(best(ev).position.x - best(base).position.x)).toBeLessThan(0.5);
+    expect(Math.abs(best(ev).position.y - best(base).position.y)).toBeLessThan(0.2);
+    expect(Math.abs(best(ev).score - best(base).score)).toBeLessThan(0.1);
+    expect(Math.abs(ev.quality - base.quality)).toBeLessThan(0.1);
+    expect(ev.fieldOfView).toEqual(base.fieldOfView);
     enc.dispose();
   });
 

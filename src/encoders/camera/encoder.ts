@@ -9,6 +9,7 @@ import { backProject, fuseDepths, groundPlaneDepth, intrinsicsOf, lineOfSightCov
 import { CAMERA_CLASSES, CAMERA_HEAD, CAMERA_INPUT, CAMERA_STRIDE } from "./model";
 import { cameraInput, cameraQuality, frameDigest, type CameraInputLayout, type ImageStats } from "./preprocess";
 import type { CameraEncoderConfig, CameraModelMetadata } from "./types";
+import { resampleToVirtual, virtualCameraFor, type PixelRect, type VirtualCamera } from "./virtualCamera";
 
 export const CAMERA_ENCODER_NAME = "camera-centernet";
 
@@ -39,7 +40,10 @@ export function defaultCameraCalibration(): CameraCalibration {
 }
 
 export type CameraEncoder = Encoder<CameraFrame> & {
-  /** Replaces the intrinsics (a CameraCalibration update); the size must stay the model's input size. */
+  /**
+   * Replaces the calibration (a CameraCalibration update): any size, K and distortion; an image
+   * that is not the network's camera is resampled into it (virtualCamera.ts).
+   */
   setCalibration(c: CameraCalibration): void;
   /** Replaces the ego ← optical transform (a /tf update). */
   setExtrinsics(e: Extrinsics): void;
@@ -114,13 +118,15 @@ export async function load(config: CameraEncoderConfig): Promise<CameraEncoder> 
   return cameraEncoderFromModel(model, checkMetadata(metadata, `${dir}/metadata.json`), config);
 }
 
-function checkCalibration(c: CameraCalibration): Intrinsics {
-  if (c.width !== CAMERA_INPUT.width || c.height !== CAMERA_INPUT.height) {
-    throw new RangeError(
-      `camera calibration on ${c.topic}: ${c.width}×${c.height}, expected ${CAMERA_INPUT.width}×${CAMERA_INPUT.height} (the model's input)`,
-    );
-  }
-  return intrinsicsOf(c);
+/** The network's own camera: the simulator's, at the model's input size. */
+const NETWORK_CAMERA: Intrinsics = intrinsicsOf(defaultCameraCalibration());
+
+/** A calibration's intrinsics and, when it is not the network's camera, the virtual camera its images are resampled into. */
+function checkCalibration(c: CameraCalibration): { intr: Intrinsics; vc: VirtualCamera | undefined } {
+  if (!(Number.isInteger(c.width) && Number.isInteger(c.height) && c.width > 0 && c.height > 0))
+    throw new RangeError(`camera calibration on ${c.topic}: size ${c.width}×${c.height}, expected positive integers`);
+  const intr = intrinsicsOf(c);
+  return { intr, vc: virtualCameraFor(c, intr, NETWORK_CAMERA) };
 }
 
 /**
@@ -132,7 +138,7 @@ export function cameraEncoderFromModel(
   metadata: CameraModelMetadata,
   config: Omit<CameraEncoderConfig, "files"> = {},
 ): CameraEncoder {
-  let intr = checkCalibration(config.calibration ?? defaultCameraCalibration());
+  let { intr, vc } = checkCalibration(config.calibration ?? defaultCameraCalibration());
   let extr = checkExtrinsics(config.extrinsics ?? DEFAULT_CAMERA_EXTRINSICS, "camera encoder extrinsics");
   const threshold = config.scoreThreshold ?? 0.3;
   const maxDet = config.maxDetections ?? 64;
@@ -149,6 +155,8 @@ export function cameraEncoderFromModel(
   const inShape: [number, number, number] = typeof chain !== "string" ? chain.inputShape : [CAMERA_INPUT.height, CAMERA_INPUT.width, 3];
   // Input images live in one buffer reused across calls (tf.tensor copies it into the backend).
   let inputBuf = new Float32Array(per);
+  // The virtual camera's image of each frame of a batch, when the calibration asks for one.
+  let virtualBuf = new Uint8Array(per);
 
   const infer = (packed: number): { outs: Float32Array; inferMs: number } => {
     const t1 = performance.now();
@@ -164,7 +172,7 @@ export function cameraEncoderFromModel(
     const headSize = CAMERA_HEAD.height * CAMERA_HEAD.width * K;
     const { stats, frozen, slot } = p;
     const peaks = frozen ? [] : decodePeaks(CAMERA_HEAD, outs.subarray(slot * headSize, (slot + 1) * headSize), threshold, maxDet);
-    const detections = peaks.map((pk) => cameraPeakToDetection(pk, intr, extr, metadata.depth));
+    const detections = peaks.map((pk) => cameraPeakToDetection(pk, vc?.intrinsics ?? intr, extr, metadata.depth));
     if (frozen) diag.lastSkipReason = `${describeFrame(f)}: identical to the previous frame (frozen camera), quality 0`;
     diag.frames++;
     return {
@@ -173,7 +181,7 @@ export function cameraEncoderFromModel(
       stamp: f.stamp,
       detections,
       quality: frozen ? 0 : cameraQuality(stats, metadata.quality),
-      fieldOfView: cameraFieldOfView(intr, extr),
+      fieldOfView: cameraFieldOfView(vc ? vc.intrinsics : intr, extr, vc?.valid),
       encoder: { name: CAMERA_ENCODER_NAME, modelVersion: metadata.modelVersion, backend: tf.getBackend() },
       timingMs: { preprocess: p.ms, infer: frozen ? 0 : inferMs, decode: performance.now() - t },
     };
@@ -183,7 +191,7 @@ export function cameraEncoderFromModel(
     name: CAMERA_ENCODER_NAME,
     modelVersion: metadata.modelVersion,
     setCalibration(c) {
-      intr = checkCalibration(c);
+      ({ intr, vc } = checkCalibration(c));
     },
     setExtrinsics(e) {
       extr = checkExtrinsics(e, "camera encoder extrinsics");
@@ -195,7 +203,8 @@ export function cameraEncoderFromModel(
       if (net.disposed) throw new Error("camera encoder used after dispose()");
       if (frames.length === 0) return [];
       if (inputBuf.length < frames.length * per) inputBuf = new Float32Array(frames.length * per);
-      const { prepared, packed } = packFrames(frames, inputBuf, layout, lastDigest);
+      if (vc && virtualBuf.length < frames.length * per) virtualBuf = new Uint8Array(frames.length * per);
+      const { prepared, packed } = packFrames(frames, inputBuf, layout, lastDigest, vc && { vc, buf: virtualBuf });
       const { outs, inferMs } = infer(packed);
       return frames.map((f, i) => finish(f, prepared[i]!, outs, inferMs));
     },
@@ -216,13 +225,15 @@ function packFrames(
   buf: Float32Array,
   layout: CameraInputLayout,
   lastDigest: Map<string, number>,
+  virtual?: { vc: VirtualCamera; buf: Uint8Array },
 ): { prepared: Prepared[]; packed: number } {
   const per = CAMERA_INPUT.width * CAMERA_INPUT.height * 3;
   let packed = 0;
-  const prepared = frames.map((f) => {
+  const prepared = frames.map((f, i) => {
     const t = performance.now();
     const slot = packed;
-    const stats = cameraInput(f, CAMERA_INPUT, buf.subarray(slot * per, (slot + 1) * per), layout);
+    const input = virtual ? resampleToVirtual(f, virtual.vc, virtual.buf.subarray(i * per, (i + 1) * per)) : f;
+    const stats = cameraInput(input, CAMERA_INPUT, buf.subarray(slot * per, (slot + 1) * per), layout, virtual?.vc.valid);
     const digest = frameDigest(f.data);
     const frozen = lastDigest.get(f.sensorId) === digest;
     lastDigest.set(f.sensorId, digest);
@@ -232,13 +243,17 @@ function packFrames(
   return { prepared, packed };
 }
 
-/** What the camera sees: the image's horizontal extent through the intrinsics, from its position. */
-function cameraFieldOfView(intr: Intrinsics, extr: Extrinsics): FieldOfView {
+/**
+ * What the camera sees: the image's horizontal extent through the intrinsics, from its position
+ * (for a virtual camera, the columns the real image covers).
+ */
+function cameraFieldOfView(intr: Intrinsics, extr: Extrinsics, valid?: PixelRect): FieldOfView {
+  const [left, right] = valid ? [valid.x0, valid.x1] : [0, intr.width];
   return {
     originX: extr.translation.x,
     originY: extr.translation.y,
-    azimuthMinRad: -Math.atan2(intr.width - intr.cx, intr.fx),
-    azimuthMaxRad: Math.atan2(intr.cx, intr.fx),
+    azimuthMinRad: -Math.atan2(right - intr.cx, intr.fx),
+    azimuthMaxRad: Math.atan2(intr.cx - left, intr.fx),
     maxRangeM: 80,
   };
 }

@@ -1,6 +1,7 @@
 import type { CameraFrame } from "../../types";
 import { describeFrame } from "../common/types";
 import { BadInputError } from "../../types/errors";
+import type { PixelRect } from "./virtualCamera";
 
 /*
  * Camera preprocessing (pure): raw pixels → float RGB, frame digests for frozen-frame detection,
@@ -62,6 +63,7 @@ export function cameraInput(
   expect: { width: number; height: number },
   out: Float32Array,
   layout: CameraInputLayout,
+  valid?: PixelRect,
 ): ImageStats {
   const { ch, step, bgr } = rawLayout(frame, expect);
   const { width: W, height: H } = frame;
@@ -96,8 +98,21 @@ export function cameraInput(
       }
     }
   }
-  return statsFromBlockSums(sums, bw, bh);
+  return statsFromBlockSums(sums, bw, bh, valid && blocksInside(valid, bw, bh));
 }
+
+/** The 4×4 blocks wholly inside a pixel rectangle (bx1, by1 exclusive). */
+function blocksInside(r: PixelRect, bw: number, bh: number): BlockRect {
+  return {
+    bx0: Math.ceil(r.x0 / 4),
+    by0: Math.ceil(r.y0 / 4),
+    bx1: Math.min(bw, Math.floor(r.x1 / 4)),
+    by1: Math.min(bh, Math.floor(r.y1 / 4)),
+  };
+}
+
+type BlockRect = { bx0: number; by0: number; bx1: number; by1: number };
+
 /** FNV-1a over the pixel bytes: equal digests on consecutive frames mean a frozen camera (real sensors never repeat their noise). */
 export function frameDigest(data: Uint8Array): number {
   let h = 0x811c9dc5;
@@ -148,32 +163,46 @@ export function imageStats(rgb: Float32Array, W: number, H: number): ImageStats 
   return statsFromBlockSums(sums, bw, bh);
 }
 
-/** Statistics from the RGB sums (0..1 units) of each 4×4 block, [bh, bw, 3]. */
-function statsFromBlockSums(sums: Float64Array, bw: number, bh: number): ImageStats {
+/**
+ * Statistics from the RGB sums (0..1 units) of each 4×4 block, [bh, bw, 3], over the blocks of
+ * `inside` (default all: a virtual camera's image leaves out where the real image does not reach).
+ */
+function statsFromBlockSums(
+  sums: Float64Array,
+  bw: number,
+  bh: number,
+  inside: BlockRect = { bx0: 0, by0: 0, bx1: bw, by1: bh },
+): ImageStats {
+  const { bx0, by0, bx1, by1 } = inside;
   const lum = new Float32Array(bw * bh);
   let lumSum = 0;
   let darkSum = 0;
+  let blocks = 0;
   const k = 255 / 16;
-  for (let i = 0; i < bw * bh; i++) {
-    const r = sums[i * 3]!;
-    const g = sums[i * 3 + 1]!;
-    const b = sums[i * 3 + 2]!;
-    const L = (0.299 * r + 0.587 * g + 0.114 * b) * k;
-    lum[i] = L;
-    lumSum += L;
-    darkSum += Math.min(r, g, b) * k;
+  for (let by = by0; by < by1; by++) {
+    for (let bx = bx0; bx < bx1; bx++) {
+      const i = by * bw + bx;
+      const r = sums[i * 3]!;
+      const g = sums[i * 3 + 1]!;
+      const b = sums[i * 3 + 2]!;
+      const L = (0.299 * r + 0.587 * g + 0.114 * b) * k;
+      lum[i] = L;
+      lumSum += L;
+      darkSum += Math.min(r, g, b) * k;
+      blocks++;
+    }
   }
   // Only the rows from a third of the way down: the sky has no structure in any weather.
   let grad = 0;
   let n = 0;
-  for (let by = Math.floor(bh / 3); by < bh - 1; by++) {
-    for (let bx = 0; bx < bw - 1; bx++) {
+  for (let by = by0 + Math.floor((by1 - by0) / 3); by < by1 - 1; by++) {
+    for (let bx = bx0; bx < bx1 - 1; bx++) {
       const i = by * bw + bx;
       grad += Math.abs(lum[i + 1]! - lum[i]!) + Math.abs(lum[i + bw]! - lum[i]!);
       n += 2;
     }
   }
-  return { contrast: n ? grad / n : 0, brightness: lumSum / (bw * bh), darkChannel: darkSum / (bw * bh) };
+  return { contrast: n ? grad / n : 0, brightness: blocks ? lumSum / blocks : 0, darkChannel: blocks ? darkSum / blocks : 0 };
 }
 
 /** Contrast calibration from training data: the clear-day median and the sensor-noise floor (contrast of a structureless image). */
