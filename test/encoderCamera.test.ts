@@ -369,7 +369,8 @@ if (!shipped) console.warn(`encoderCamera.test: ${shippedDir}/model.json absent;
   });
 
   test("the same scene from a camera of twice the resolution and focal length gives the same detections and quality", async () => {
-    const enc = await load({ files: fsFiles });
+    // The network through its virtual camera (a real camera's default is the COCO detector: test/cameraRealFrames.test.ts).
+    const enc = await load({ files: fsFiles, realCamera: "network" });
     const scenario = validateScenario({
       name: "lone-car",
       durationS: 0.2,

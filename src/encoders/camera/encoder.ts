@@ -10,6 +10,8 @@ import { CAMERA_CLASSES, CAMERA_HEAD, CAMERA_INPUT, CAMERA_STRIDE } from "./mode
 import { cameraInput, cameraQuality, frameDigest, type CameraInputLayout, type ImageStats } from "./preprocess";
 import type { CameraEncoderConfig, CameraModelMetadata } from "./types";
 import { resampleToVirtual, virtualCameraFor, type PixelRect, type VirtualCamera } from "./virtualCamera";
+import { loadCocoDetector } from "./coco/cocoDetector";
+import { realCameraPath } from "./coco/realCameraPath";
 
 export const CAMERA_ENCODER_NAME = "camera-centernet";
 
@@ -111,11 +113,19 @@ function checkMetadata(meta: unknown, where: string): CameraModelMetadata {
   return m as CameraModelMetadata;
 }
 
-/** Loads `models/camera` (or `config.dir`) through `config.files` and returns the encoder. */
+/**
+ * Loads `models/camera` (or `config.dir`) through `config.files` and returns the encoder; with
+ * `realCamera: "coco"` (the default) also the COCO detector for cameras other than the network's,
+ * when its package is installed.
+ */
 export async function load(config: CameraEncoderConfig): Promise<CameraEncoder> {
   const dir = config.dir ?? "models/camera";
   const { model, metadata } = await loadModel(config.files, dir);
-  return cameraEncoderFromModel(model, checkMetadata(metadata, `${dir}/metadata.json`), config);
+  const coco = config.cocoDetector ?? ((config.realCamera ?? "coco") === "coco" ? await loadCocoDetector() : undefined);
+  return cameraEncoderFromModel(model, checkMetadata(metadata, `${dir}/metadata.json`), {
+    ...config,
+    ...(coco ? { cocoDetector: coco } : {}),
+  });
 }
 
 /** The network's own camera: the simulator's, at the model's input size. */
@@ -139,6 +149,9 @@ export function cameraEncoderFromModel(
   config: Omit<CameraEncoderConfig, "files"> = {},
 ): CameraEncoder {
   let { intr, vc } = checkCalibration(config.calibration ?? defaultCameraCalibration());
+  // A camera other than the network's goes to the COCO detector, when there is one.
+  const real = realCameraPath(config.realCamera === "network" ? undefined : config.cocoDetector);
+  real.calibrate(config.calibration ?? defaultCameraCalibration(), intr, vc !== undefined);
   let extr = checkExtrinsics(config.extrinsics ?? DEFAULT_CAMERA_EXTRINSICS, "camera encoder extrinsics");
   const threshold = config.scoreThreshold ?? 0.3;
   const maxDet = config.maxDetections ?? 64;
@@ -158,21 +171,19 @@ export function cameraEncoderFromModel(
   // The virtual camera's image of each frame of a batch, when the calibration asks for one.
   let virtualBuf = new Uint8Array(per);
 
-  const infer = (packed: number): { outs: Float32Array; inferMs: number } => {
-    const t1 = performance.now();
-    const outs =
-      packed === 0
-        ? new Float32Array(0)
-        : tf.tidy(() => net.run(tf.tensor4d(inputBuf.subarray(0, packed * per), [packed, ...inShape])).dataSync() as Float32Array);
-    return { outs, inferMs: packed === 0 ? 0 : (performance.now() - t1) / packed };
-  };
+  const infer = (packed: number) => inferPacked(net, inputBuf, packed, per, inShape);
 
   const finish = (f: CameraFrame, p: Prepared, outs: Float32Array, inferMs: number): SensorEvidence => {
     const t = performance.now();
     const headSize = CAMERA_HEAD.height * CAMERA_HEAD.width * K;
     const { stats, frozen, slot } = p;
-    const peaks = frozen ? [] : decodePeaks(CAMERA_HEAD, outs.subarray(slot * headSize, (slot + 1) * headSize), threshold, maxDet);
-    const detections = peaks.map((pk) => cameraPeakToDetection(pk, vc?.intrinsics ?? intr, extr, metadata.depth));
+    const byDetector = real.detector;
+    const peaks =
+      frozen || byDetector ? [] : decodePeaks(CAMERA_HEAD, outs.subarray(slot * headSize, (slot + 1) * headSize), threshold, maxDet);
+    const detections: Detection[] =
+      byDetector && !frozen
+        ? real.detect(f, extr)
+        : peaks.map((pk) => cameraPeakToDetection(pk, vc?.intrinsics ?? intr, extr, metadata.depth));
     if (frozen) diag.lastSkipReason = `${describeFrame(f)}: identical to the previous frame (frozen camera), quality 0`;
     diag.frames++;
     return {
@@ -182,7 +193,7 @@ export function cameraEncoderFromModel(
       detections,
       quality: frozen ? 0 : cameraQuality(stats, metadata.quality),
       fieldOfView: cameraFieldOfView(vc ? vc.intrinsics : intr, extr, vc?.valid),
-      encoder: { name: CAMERA_ENCODER_NAME, modelVersion: metadata.modelVersion, backend: tf.getBackend() },
+      encoder: { name: CAMERA_ENCODER_NAME, modelVersion: metadata.modelVersion, ...byDetector, backend: tf.getBackend() },
       timingMs: { preprocess: p.ms, infer: frozen ? 0 : inferMs, decode: performance.now() - t },
     };
   };
@@ -192,6 +203,7 @@ export function cameraEncoderFromModel(
     modelVersion: metadata.modelVersion,
     setCalibration(c) {
       ({ intr, vc } = checkCalibration(c));
+      real.calibrate(c, intr, vc !== undefined);
     },
     setExtrinsics(e) {
       extr = checkExtrinsics(e, "camera encoder extrinsics");
@@ -205,12 +217,30 @@ export function cameraEncoderFromModel(
       if (inputBuf.length < frames.length * per) inputBuf = new Float32Array(frames.length * per);
       if (vc && virtualBuf.length < frames.length * per) virtualBuf = new Uint8Array(frames.length * per);
       const { prepared, packed } = packFrames(frames, inputBuf, layout, lastDigest, vc && { vc, buf: virtualBuf });
-      const { outs, inferMs } = infer(packed);
+      // The network runs only for its own camera; the COCO detector runs per frame in finish().
+      const { outs, inferMs } = infer(real.detector ? 0 : packed);
       return frames.map((f, i) => finish(f, prepared[i]!, outs, inferMs));
     },
     diagnostics: () => ({ ...diag }),
-    dispose: () => net.dispose(),
+    dispose: () => {
+      net.dispose();
+      real.dispose();
+    },
   };
+}
+
+/** The network over the first `packed` images of `buf`: its outputs and the time per image. */
+function inferPacked(
+  net: ConvModel,
+  buf: Float32Array,
+  packed: number,
+  per: number,
+  inShape: [number, number, number],
+): { outs: Float32Array; inferMs: number } {
+  if (packed === 0) return { outs: new Float32Array(0), inferMs: 0 };
+  const t1 = performance.now();
+  const outs = tf.tidy(() => net.run(tf.tensor4d(buf.subarray(0, packed * per), [packed, ...inShape])).dataSync() as Float32Array);
+  return { outs, inferMs: (performance.now() - t1) / packed };
 }
 
 type Prepared = { stats: ImageStats; frozen: boolean; slot: number; ms: number };

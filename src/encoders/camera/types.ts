@@ -2,6 +2,7 @@ import type { CameraCalibration } from "../../types";
 import type { Extrinsics } from "../common/extrinsics";
 import type { ModelFiles } from "../../runtime/modelFiles";
 import type { ContrastCalibration } from "./preprocess";
+import type { CocoDetector } from "./coco/cocoDetector";
 
 /** What `models/camera/metadata.json` holds (the parts the encoder reads are checked at load). */
 export type CameraModelMetadata = {
@@ -43,4 +44,13 @@ export type CameraEncoderConfig = {
    * not measurably faster on wasm here (bench/runtimeConvChain.ts); default false.
    */
   spaceToDepthStem?: boolean;
+  /**
+   * What detects objects in a camera other than the network's own (the simulator's 320 × 192,
+   * 80° pinhole): `coco` (default) the COCO-trained detector of `@vladmandic/human`
+   * (coco/cocoDetector.ts) where it is installed, else the network through its virtual camera;
+   * `network` always the network. Quality comes from the network's image statistics either way.
+   */
+  realCamera?: "coco" | "network";
+  /** A COCO detector already loaded (tests, or one shared by several cameras); the encoder disposes it. */
+  cocoDetector?: CocoDetector;
 };
