@@ -55,6 +55,8 @@ describe("avfusion eval", () => {
     const md = await cli("eval", DEFAULT, "--explain", "--pipelines", "fused");
     expect(md.out).toContain("## Loss budget (`eval --explain`)");
     expect(md.out).toMatch(/### default — lidar\n\n\| {2}\| detections@capture \| detections@tick \| tracks \| confirmed \| scene \|/);
+    const perFrame = await cli("eval", "--suite", "--per-frame");
+    expect(perFrame.err.trim()).toBe("avfusion: --per-frame: works on recordings, not --suite, expected eval FILE... --per-frame");
     const suite = await cli("eval", "--suite", "--explain");
     expect(suite.code).toBe(2);
     expect(suite.err.trim()).toBe("avfusion: --explain: works on recordings, not --suite, expected eval FILE... --explain");

@@ -125,6 +125,25 @@ describe("avfusion import kitti", () => {
     expect(entry.mAP).toBeGreaterThanOrEqual(0);
   });
 
+  withKitti(
+    "frames of two cameras of different sizes: each encoded with its own calibration; --per-frame scores them without tracking",
+    async () => {
+      // 000000 is 1224×370, 000008 1242×375: each image must meet the calibration in force at its stamp.
+      const out = path.join(dir, "kitti-both.mcap");
+      expect((await cli("import", "kitti", KITTI, "-o", out)).code).toBe(0);
+      const replay = await cli("replay", out, "--max", "--no-progress", "--json");
+      expect(replay.code).toBe(0);
+      expect(replay.err).not.toMatch(/no evidence|expected 1224×370|expected 1242×375/);
+      const ev = await cli("eval", out, "--per-frame", "--json", "--pipelines", "camera");
+      expect(ev.code).toBe(0);
+      const camera = JSON.parse(ev.out).results[0];
+      expect(camera.frames).toBe(2);
+      // The COCO detector finds 000000's pedestrian and 000008's cars.
+      expect(camera.apByClass.pedestrian).toBeGreaterThan(0.5);
+      expect(camera.apByClass.car).toBeGreaterThan(0);
+    },
+  );
+
   it("bad folders and files are one line each, naming the file and the field", async () => {
     const bad = path.join(dir, "bad");
     for (const f of ["image_2", "velodyne", "calib", "label_2"]) fs.mkdirSync(path.join(bad, f), { recursive: true });

@@ -16,6 +16,7 @@ import { evaluateScenes } from "../eval/evaluateScenes";
 import { evaluateSiren, type SirenMetrics } from "../eval/evaluateSiren";
 import { defaultPipelines, fuseForPipelines, loadSuite, runSuite } from "../eval/runSuite";
 import { lossBudget, type LossBudget } from "../eval/lossBudget";
+import { perFrameMetrics } from "../eval/perFrame";
 import { formatLossBudgetMarkdown } from "../eval/lossBudgetReport";
 import { formatSuiteMarkdown } from "../eval/suiteReport";
 import type { FusionHead } from "../fusion/fusionHead";
@@ -42,6 +43,7 @@ type EvalFlags = RecordCapFlag & {
   fusionHead: string;
   evidenceCache: boolean;
   explain?: boolean;
+  perFrame?: boolean;
 };
 
 function parsePipelines(list: string | undefined, hasLearned: boolean): EvalPipeline[] {
@@ -86,10 +88,21 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
       const captured = await captureEncodedTicks(source, plan, { models: { files: nodeModelFiles(), dir: flags.models } });
       if (captured.groundTruth.length === 0)
         throw new BadInputError({ where: file, what: "no ground truth (avfusion.GroundTruth) to evaluate against", code: "usage" });
-      const scenes = fuseForPipelines(plan, captured.ticks, { pipelines, learnedHead: head, naiveHead: createNaiveFusionHead() });
-      for (const [pipeline, s] of scenes) {
-        entries.push(resultEntry({ recording: file, condition, pipeline }, evaluateScenes(captured.groundTruth, s)));
-        if (pipeline === "fused") sirens.push(evaluateSiren(captured.groundTruth, s));
+      if (flags.perFrame) {
+        const heads = { learnedHead: head, naiveHead: createNaiveFusionHead() };
+        for (const pipeline of pipelines)
+          entries.push(
+            resultEntry(
+              { recording: file, condition, pipeline },
+              perFrameMetrics(plan, captured.ticks, captured.groundTruth, { pipeline, ...heads }),
+            ),
+          );
+      } else {
+        const scenes = fuseForPipelines(plan, captured.ticks, { pipelines, learnedHead: head, naiveHead: createNaiveFusionHead() });
+        for (const [pipeline, s] of scenes) {
+          entries.push(resultEntry({ recording: file, condition, pipeline }, evaluateScenes(captured.groundTruth, s)));
+          if (pipeline === "fused") sirens.push(evaluateSiren(captured.groundTruth, s));
+        }
       }
       if (flags.explain) budgets.push(...lossBudget(plan, captured.ticks, captured.groundTruth, { recording: file, condition, head }));
     } finally {
@@ -153,6 +166,13 @@ async function run(files: string[], flags: EvalFlags, ctx: CliContext): Promise<
     throw new BadInputError({ where: "--condition", what: "the suite names its own conditions", code: "usage" });
   const loaded = suite !== undefined ? loadSuite(suite) : undefined; // bad suite files fail before the backend starts
   if (flags.pipelines !== undefined) parsePipelines(flags.pipelines, true);
+  if (flags.perFrame && loaded !== undefined)
+    throw new BadInputError({
+      where: "--per-frame",
+      what: "works on recordings, not --suite",
+      expected: "eval FILE... --per-frame",
+      code: "usage",
+    });
   if (flags.explain && loaded !== undefined)
     throw new BadInputError({
       where: "--explain",
@@ -197,6 +217,7 @@ export const registerEval: CommandRegistrar = (program: Command, ctx: CliContext
       "auto",
     )
     .option("--condition <name>", "condition label for every file (default: the file name)")
-    .option("--explain", "add the loss budget: AP per class at each stage, from raw detections to the scene (files only)");
+    .option("--explain", "add the loss budget: AP per class at each stage, from raw detections to the scene (files only)")
+    .option("--per-frame", "score each frame on its own evidence, with no tracking (recordings of single annotated frames; files only)");
   withRecordCapFlag(withInferenceFlags(command)).action((files: string[], flags: EvalFlags) => run(files, flags, ctx));
 };

@@ -1,4 +1,4 @@
-import type { CalibrationUpdate, SensorFrame, SensorKind } from "../types";
+import type { CalibrationUpdate, SensorFrame, SensorKind, StampedHistory } from "../types";
 import { load as loadCamera } from "./camera/encoder";
 import { IDENTITY_EXTRINSICS, extrinsicsFromTransform, type Extrinsics } from "./common/extrinsics";
 import { modelsDirOf, type ModelFiles } from "../runtime/modelFiles";
@@ -7,10 +7,17 @@ import { load as loadLidar } from "./lidar/encoder";
 import { loadAudioEncoder } from "./audio/encoder";
 import { loadRadarEncoder } from "./radar/encoder";
 
-/** The latest calibration the pipeline has seen, by frame id. */
+type Transform = Extract<CalibrationUpdate, { kind: "transform" }>;
+type Camera = Extract<CalibrationUpdate, { kind: "cameraCalibration" }>;
+
+/**
+ * The calibration the pipeline has seen, by frame id: the latest read, and (`at`, when the
+ * pipeline keeps it) the one in force at a frame's stamp, which wins.
+ */
 export type CalibrationLookup = {
-  transforms: ReadonlyMap<string, Extract<CalibrationUpdate, { kind: "transform" }>>;
-  cameras: ReadonlyMap<string, Extract<CalibrationUpdate, { kind: "cameraCalibration" }>>;
+  transforms: ReadonlyMap<string, Transform>;
+  cameras: ReadonlyMap<string, Camera>;
+  at?: { transforms: Pick<StampedHistory<Transform>, "at">; cameras: Pick<StampedHistory<Camera>, "at"> };
 };
 
 export type SensorEncodersOptions = {
@@ -25,6 +32,34 @@ export type SensorEncodersOptions = {
 
 type AnyEncoder = Encoder<SensorFrame>;
 
+type Updatable = AnyEncoder & { setExtrinsics?: (x: Extrinsics) => void; setCalibration?: (c: Camera) => void };
+
+/**
+ * What each encoder was made with or last given: a later /tf or calibration message (a
+ * recalibration, a recording of unrelated frames such as KITTI's) is applied before the next
+ * frame it is in force for. A bad calibration is that frame's one-line failure.
+ */
+function calibrationChanges() {
+  const applied = new Map<string, { transform: Transform | undefined; camera: Camera | undefined }>();
+  return {
+    apply(key: string, enc: AnyEncoder, transform: Transform | undefined, camera: Camera | undefined): AnyEncoder {
+      const last = applied.get(key);
+      if (!last) {
+        applied.set(key, { transform, camera });
+        return enc;
+      }
+      const e = enc as Updatable;
+      if (transform && transform !== last.transform && e.setExtrinsics) e.setExtrinsics(extrinsicsFromTransform(transform));
+      last.transform = transform;
+      if (camera && camera !== last.camera && e.setCalibration) {
+        last.camera = camera;
+        e.setCalibration(camera);
+      }
+      return enc;
+    },
+  };
+}
+
 /** The vehicle frame of ROS REP 105, where the ego frame's mountings hang from. */
 const VEHICLE_FRAME = "base_link";
 
@@ -38,8 +73,13 @@ export function createSensorEncoders(calibration: CalibrationLookup, options: Se
   const kinds = new Set(options.kinds ?? ["camera", "lidar", "radar", "audio"]);
   const bySensor = new Map<string, Promise<AnyEncoder>>();
 
+  const transformOf = (frame: SensorFrame): Transform | undefined =>
+    calibration.at?.transforms.at(frame.frameId, frame.stamp) ?? calibration.transforms.get(frame.frameId);
+  const cameraOf = (frame: SensorFrame): Camera | undefined =>
+    calibration.at?.cameras.at(frame.frameId, frame.stamp) ?? calibration.cameras.get(frame.frameId);
+
   const mounting = (frame: SensorFrame): Extrinsics | undefined => {
-    const t = calibration.transforms.get(frame.frameId);
+    const t = transformOf(frame);
     if (t) return extrinsicsFromTransform(t);
     // Data already in the vehicle frame (e.g. ARS548 objects before the radar reported its
     // mounting) needs no transform: the vehicle frame is the root of the transform tree.
@@ -55,7 +95,7 @@ export function createSensorEncoders(calibration: CalibrationLookup, options: Se
     const extrinsics = frame.kind === "audio" ? undefined : mounting(frame);
     switch (frame.kind) {
       case "camera": {
-        const cal = calibration.cameras.get(frame.frameId);
+        const cal = cameraOf(frame);
         const enc = await loadCamera({
           files: options.files,
           dir: `${dir}/camera`,
@@ -81,8 +121,9 @@ export function createSensorEncoders(calibration: CalibrationLookup, options: Se
     }
   };
 
+  const changes = calibrationChanges();
   return {
-    /** The encoder of this frame's sensor (made on first use). Rejects with a one-line reason. */
+    /** The encoder of this frame's sensor (made on first use), with the latest mounting and calibration. Rejects with a one-line reason. */
     forFrame(frame: SensorFrame): Promise<AnyEncoder> {
       // One encoder per sensor and coordinate frame: a sensor may send data in two frames (the
       // ARS548 sends detections in its own frame and objects in the vehicle frame), each with its mounting.
@@ -93,7 +134,7 @@ export function createSensorEncoders(calibration: CalibrationLookup, options: Se
         p.catch(() => undefined); // reported to every caller; not an unhandled rejection
         bySensor.set(key, p);
       }
-      return p;
+      return p.then((enc) => changes.apply(key, enc, transformOf(frame), frame.kind === "camera" ? cameraOf(frame) : undefined));
     },
     /** Frees every encoder's tensors. */
     async dispose(): Promise<void> {

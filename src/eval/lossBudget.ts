@@ -76,13 +76,13 @@ export type LossBudgetOptions = {
   maxStampDeltaMs?: number;
 };
 
-type Sample = { token: string; gt: readonly EvalBox[] };
+export type Sample = { token: string; gt: readonly EvalBox[] };
 type StageBoxes = { samples: Sample[]; pred: EvalBox[] };
 
 const DETECTING_KINDS: readonly LossBudgetPipeline[] = ["camera", "lidar", "radar"];
 
 /** The ground truth frame paired with each tick (index into `ticks`), dropping repeated stamps, as `eval` pairs them. */
-function pairTicks(groundTruth: readonly GroundTruthFrame[], ticks: readonly CachedTick[], maxStampDeltaMs: number) {
+export function pairTicks(groundTruth: readonly GroundTruthFrame[], ticks: readonly CachedTick[], maxStampDeltaMs: number) {
   const seen = new Set<Nanos>();
   const frames = groundTruth.filter((f) => !seen.has(f.stamp) && seen.add(f.stamp));
   const idx = nearestByStamp(
@@ -99,7 +99,7 @@ export function movedObject(o: GroundTruthObject, dtS: number, egoSpeedMps: numb
   return { ...o, position: { x: o.position.x + rel.x * dtS, y: o.position.y + rel.y * dtS, z: o.position.z } };
 }
 
-function gtBoxes(objects: readonly GroundTruthObject[], token: string): EvalBox[] {
+export function gtBoxes(objects: readonly GroundTruthObject[], token: string): EvalBox[] {
   return objects.map((o) => groundTruthBox(o, token)).filter((b): b is EvalBox => b !== null);
 }
 
@@ -145,7 +145,7 @@ export function predictionBox(o: BoxedObject, token: string): EvalBox | null {
   return { ...sceneObjectBox({ ...o, classification: "car" }, token)!, detectionName: "unknown" };
 }
 
-function trackBox(t: FusedTrack, token: string): EvalBox | null {
+export function trackBox(t: FusedTrack, token: string): EvalBox | null {
   return predictionBox({ ...t, size: t.size ?? null, yawRad: t.yawRad ?? null }, token);
 }
 
@@ -217,7 +217,7 @@ function anyClass(boxes: readonly EvalBox[]): EvalBox[] {
   return boxes.map((b) => ({ ...b, detectionName: "car" }));
 }
 
-function frames(samples: readonly Sample[]): SceneDetectionMetrics["frames"] {
+export function sampleFrames(samples: readonly Sample[]): SceneDetectionMetrics["frames"] {
   return { groundTruth: samples.length, matched: samples.length, withoutScene: 0, duplicateStamps: 0, invalidObjects: 0 };
 }
 
@@ -226,8 +226,8 @@ function score(stage: LossStage, boxes: StageBoxes, classes: EvalClass[]): LossS
   const usable = (b: EvalBox) => [...b.translation, ...b.velocity, b.score].every(Number.isFinite);
   const pred = boxes.pred.filter(usable);
   const options: SceneEvalOptions = { classes };
-  const classAware = classes.length ? evaluateBoxes(gt, pred, frames(boxes.samples), options) : undefined;
-  const agnostic = evaluateBoxes(anyClass(gt), anyClass(pred), frames(boxes.samples), { classes: ["car"] });
+  const classAware = classes.length ? evaluateBoxes(gt, pred, sampleFrames(boxes.samples), options) : undefined;
+  const agnostic = evaluateBoxes(anyClass(gt), anyClass(pred), sampleFrames(boxes.samples), { classes: ["car"] });
   return {
     stage,
     mAP: classAware?.mAP ?? NaN,
@@ -265,7 +265,7 @@ export function lossBudget(
     const classes = evaluateBoxes(
       tr.scene.samples.flatMap((s) => s.gt),
       [],
-      frames(tr.scene.samples),
+      sampleFrames(tr.scene.samples),
     ).classes;
     const staged: [LossStage, StageBoxes | undefined][] = [
       ["detections@capture", det.capture],

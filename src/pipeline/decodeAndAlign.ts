@@ -2,7 +2,15 @@ import { EMPTY, filter, map, merge, type Observable, type OperatorFunction, tap 
 import { decodeFrames } from "../decode/decodeFrames";
 import { VENDOR_DECODERS } from "../decode/vendorDecoders";
 import { alignByDeadline } from "../sync/alignByDeadline";
-import { isClockTick, type ClockTick, type DecodedMessage, type SensorFrame, type SensorMessage, type SyncedBundle } from "../types";
+import {
+  isClockTick,
+  StampedHistory,
+  type ClockTick,
+  type DecodedMessage,
+  type SensorFrame,
+  type SensorMessage,
+  type SyncedBundle,
+} from "../types";
 import type { CalibrationStore, FrameEntry, PipelineOptions, PipelinePlan } from "./types";
 
 /** The simulator's ground-truth schema (proto/avfusion). */
@@ -24,15 +32,23 @@ const isAlignable = (m: FrameEntry): m is SensorFrame | ClockTick => isClockTick
  */
 export function decodeAndAlign(plan: PipelinePlan, options: PipelineOptions) {
   const decode = decodeFrames({ vendor: VENDOR_DECODERS, ...options.decode });
-  const calibration: CalibrationStore = { transforms: new Map(), cameras: new Map() };
+  const calibration: CalibrationStore = {
+    transforms: new Map(),
+    cameras: new Map(),
+    at: { transforms: new StampedHistory(), cameras: new StampedHistory() },
+  };
   const restamp = options.restamp;
   // Ground truth is decoded only for a listener: it costs as much to decode as a radar scan
   // (bench/pipelineOverhead.ts), and nothing downstream of the aligner reads it.
   const wanted = options.onGroundTruth ? () => true : (m: SensorMessage) => m.schemaName !== GROUND_TRUTH_SCHEMA;
   const keepSideChannels = (m: FrameEntry): void => {
-    if (m.kind === "transform") calibration.transforms.set(m.childFrameId, m);
-    else if (m.kind === "cameraCalibration") calibration.cameras.set(m.frameId, m);
-    else if (m.kind === "groundTruth") options.onGroundTruth?.(m);
+    if (m.kind === "transform") {
+      calibration.transforms.set(m.childFrameId, m);
+      calibration.at.transforms.add(m.childFrameId, m);
+    } else if (m.kind === "cameraCalibration") {
+      calibration.cameras.set(m.frameId, m);
+      calibration.at.cameras.add(m.frameId, m);
+    } else if (m.kind === "groundTruth") options.onGroundTruth?.(m);
   };
   const align = (entries: Observable<FrameEntry>): Observable<SyncedBundle> =>
     entries.pipe(

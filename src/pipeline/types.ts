@@ -9,6 +9,7 @@ import type { ReadDiagnostics, ReadRecordingOptions } from "../sources/mcap/read
 import type { AlignByDeadlineOptions, AlignByDeadlinePlan } from "../sync/alignByDeadlineSchema";
 import type {
   CalibrationUpdate,
+  StampedHistory,
   ClockTick,
   DecodedMessage,
   EvidenceBundle,
@@ -71,10 +72,17 @@ export type PlanOptions = {
   config?: AvfusionConfig;
 };
 
-/** Latest calibration seen on the recording, by frame (transforms) and camera frame (intrinsics). */
+/**
+ * Calibration seen on the recording, by frame (transforms) and camera frame (intrinsics): the
+ * latest read, and (`at`) the one in force at a stamp, which the encoders use.
+ */
 export type CalibrationStore = {
   transforms: Map<string, Extract<CalibrationUpdate, { kind: "transform" }>>;
   cameras: Map<string, Extract<CalibrationUpdate, { kind: "cameraCalibration" }>>;
+  at: {
+    transforms: StampedHistory<Extract<CalibrationUpdate, { kind: "transform" }>>;
+    cameras: StampedHistory<Extract<CalibrationUpdate, { kind: "cameraCalibration" }>>;
+  };
 };
 
 export type PipelineOptions = {

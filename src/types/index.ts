@@ -8,3 +8,4 @@ export * from "./scene";
 export * from "./packets";
 export * from "./tracked";
 export * from "./errors";
+export * from "./stampedHistory";

@@ -40,6 +40,9 @@ export const KITTI_FRAMES = { base: "base_link", velodyne: "velodyne", camera: "
 /** 2011-09-26T00:00:00Z, a day of KITTI's drives: object frames carry no time of their own. */
 export const KITTI_START_NS: Nanos = 1_316_995_200_000_000_000n;
 
+/** How far ahead of its frame a frame's transforms and calibration are stamped (1 ms). */
+const SIDE_CHANNEL_LEAD_NS = 1_000_000n;
+
 export type KittiImportOptions = {
   /** Frame ids (e.g. `000008`); default every frame with an image, a sweep and a calibration. */
   frames?: readonly string[];
@@ -140,8 +143,15 @@ async function readFrame(split: string, id: string): Promise<KittiFrame> {
 
 type Write = (topic: string, type: string, stamp: Nanos, message: object) => Promise<void>;
 
-async function writeFrame(write: Write, f: KittiFrame, stamp: Nanos): Promise<void> {
+/**
+ * One frame's messages. The transforms and the calibration are stamped 1 ms before the frame:
+ * indexed readers order messages by log time and may reorder equal times, and these must be in
+ * force before the image and the sweep they describe (frames of a KITTI split may come from
+ * different cameras).
+ */
+async function writeFrame(write: Write, f: KittiFrame, frameStamp: Nanos): Promise<void> {
   const P = f.P2;
+  const stamp = frameStamp - SIDE_CHANNEL_LEAD_NS;
   const transforms = [
     transformOf(f.rig.baseFromVelo, KITTI_FRAMES.velodyne, stamp),
     transformOf(f.rig.baseFromCam, KITTI_FRAMES.camera, stamp),
@@ -161,14 +171,19 @@ async function writeFrame(write: Write, f: KittiFrame, stamp: Nanos): Promise<vo
     P,
   };
   await write(KITTI_TOPICS.calibration, "foxglove.CameraCalibration", stamp, cameraCalibrationProto(calibration));
-  await write(KITTI_TOPICS.image, "foxglove.CompressedImage", stamp, compressedImageProto(stamp, KITTI_FRAMES.camera, f.image, "png"));
-  const cloud = { stamp, frameId: KITTI_FRAMES.velodyne, points: f.points, count: f.points.length / 4 };
-  await write(KITTI_TOPICS.points, "foxglove.PointCloud", stamp, pointCloudProto(cloud, "lossless"));
+  await write(
+    KITTI_TOPICS.image,
+    "foxglove.CompressedImage",
+    frameStamp,
+    compressedImageProto(frameStamp, KITTI_FRAMES.camera, f.image, "png"),
+  );
+  const cloud = { stamp: frameStamp, frameId: KITTI_FRAMES.velodyne, points: f.points, count: f.points.length / 4 };
+  await write(KITTI_TOPICS.points, "foxglove.PointCloud", frameStamp, pointCloudProto(cloud, "lossless"));
   if (f.objects === undefined) return;
   const gt: GroundTruthFrame = {
     kind: "groundTruth",
     topic: KITTI_TOPICS.groundTruth,
-    stamp,
+    stamp: frameStamp,
     frameId: KITTI_FRAMES.base,
     objects: f.objects,
     visibilityM: Infinity,
@@ -176,7 +191,7 @@ async function writeFrame(write: Write, f: KittiFrame, stamp: Nanos): Promise<vo
     sirenBearingRad: 0,
     egoSpeedMps: 0,
   };
-  await write(KITTI_TOPICS.groundTruth, "avfusion.GroundTruth", stamp, groundTruthProto(gt));
+  await write(KITTI_TOPICS.groundTruth, "avfusion.GroundTruth", frameStamp, groundTruthProto(gt));
 }
 
 function checkOptions(options: KittiImportOptions): { repeat: number; period: bigint } {
