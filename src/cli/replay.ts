@@ -5,6 +5,7 @@ import { parseFusionHeadChoice } from "../fusion/head/selectHead";
 import { replayRecording, type ReplayResult } from "../replay";
 import { parseBackendChoice } from "../runtime/selectBackend";
 import type { Pacing } from "../sources/mcap/readRecording";
+import { ROS2_OUTPUT_TOPICS } from "../sinks/ros2/writeSceneRos2";
 import { BadInputError } from "../types/errors";
 import type { CliContext, CommandRegistrar } from "./context";
 import { SIGNAL_EXIT, watchInterrupts, type StopSignalName } from "./interrupt";
@@ -16,10 +17,12 @@ import {
   withConfigFlag,
   withFusionHeadFlag,
   withInferenceFlags,
+  withRos2OutFlag,
   withSceneOutputFlags,
   type ConfigFlag,
   type FusionHeadFlag,
   type InferenceFlags,
+  type Ros2OutFlag,
   type SceneOutputFlags,
 } from "./sharedFlags";
 
@@ -27,6 +30,7 @@ type ReplayFlags = InferenceFlags &
   RecordCapFlag &
   FusionHeadFlag &
   SceneOutputFlags &
+  Ros2OutFlag &
   ConfigFlag &
   ProgressFlags & {
     rate?: string;
@@ -80,7 +84,7 @@ async function replayInput(
       ...options,
       configName: flags.config,
       modelsDir: flags.models,
-      outputs: { out: flags.out, jsonl: flags.jsonl },
+      outputs: { out: flags.out, ros2Out: flags.ros2Out, jsonl: flags.jsonl },
       stdout: ctx.stdout,
       log: (line) => {
         if (!(flags.quiet && NEWS.test(line))) ctx.stderr(`${input.shown(line)}\n`);
@@ -112,6 +116,8 @@ async function run(file: string, flags: ReplayFlags, ctx: CliContext): Promise<v
   const { result, signalled } = ran;
   const outcome = replayOutcome(result, input.shown);
   printReplaySummary(result, { ...flags, file }, outcome, ctx);
+  if (flags.ros2Out !== undefined && !flags.json)
+    (flags.jsonl === "-" ? ctx.stderr : ctx.stdout)(`wrote ${flags.ros2Out} (ROS 2: ${ROS2_OUTPUT_TOPICS.join(", ")})\n`);
   if (outcome.exitCode !== 0) ctx.exitCode = outcome.exitCode;
   // Stopped because stdout's reader left (`| head`): not a signal, exit 0 (or 2 for damage).
   if (result.stopped && signalled !== undefined) {
@@ -129,7 +135,7 @@ export const registerReplay: CommandRegistrar = (program: Command, ctx: CliConte
     .option("--max", "lossless, as fast as the pipeline consumes (deterministic)")
     .option("--tick-hz <hz>", "fusion tick rate", "10")
     .option("--json", "print the summary as one JSON object (on stderr when --jsonl - takes stdout)");
-  withRecordCapFlag(withProgressFlags(withFusionHeadFlag(withInferenceFlags(withConfigFlag(withSceneOutputFlags(command)))))).action(
-    (file: string, flags: ReplayFlags) => run(file, flags, ctx),
-  );
+  withRecordCapFlag(
+    withProgressFlags(withFusionHeadFlag(withInferenceFlags(withConfigFlag(withRos2OutFlag(withSceneOutputFlags(command)))))),
+  ).action((file: string, flags: ReplayFlags) => run(file, flags, ctx));
 };

@@ -5,7 +5,13 @@ import type { CliContext } from "./context";
 /** How a replay ends at the command line: its exit code and the lines that say why it is not 0. */
 export type ReplayOutcome = { exitCode: number; problems: string[] };
 
-type Shown = { file: string; out?: string | undefined; jsonl?: string | undefined; json?: boolean | undefined };
+type Shown = {
+  file: string;
+  out?: string | undefined;
+  ros2Out?: string | undefined;
+  jsonl?: string | undefined;
+  json?: boolean | undefined;
+};
 
 /** Damage and "produced nothing" are exit 2 (docs/pipeline.md, "What ends non-zero"). */
 export function replayOutcome({ run, verdict }: ReplayResult, shown: (text: string) => string): ReplayOutcome {
@@ -24,7 +30,7 @@ export function replayJson(result: ReplayResult, flags: Shown, outcome: ReplayOu
     decode: { decoded: d.decoded, errors: d.errors, skipped: d.skipped },
     droppedTicks: run.droppedTicks(),
     unusedTopics: plan.unused.map((u) => ({ topic: u.topic, reason: u.reason })),
-    outputs: { out: flags.out ?? null, jsonl: flags.jsonl ?? null },
+    outputs: { out: flags.out ?? null, ros2Out: flags.ros2Out ?? null, jsonl: flags.jsonl ?? null },
     stopped,
     warnings: verdict.warnings,
     problems: outcome.problems,

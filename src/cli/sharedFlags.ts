@@ -38,8 +38,18 @@ export type SceneOutputFlags = { out?: string; jsonl?: string };
 
 export function withSceneOutputFlags(command: Command): Command {
   return command
-    .option("--out <file>", "write the scene states and foxglove.SceneUpdate boxes to an MCAP file")
+    .option("--out <file>", "write the scene states, foxglove.SceneUpdate boxes, the /tf tree and camera annotations to an MCAP file")
     .option("--jsonl <path>", "write one scene state per line to PATH (- for stdout; the summaries then go to stderr)");
+}
+
+/** `--ros2-out`: the scene as ROS 2 messages in an MCAP file (openSceneOutputs; replay only for now). */
+export type Ros2OutFlag = { ros2Out?: string };
+
+export function withRos2OutFlag(command: Command): Command {
+  return command.option(
+    "--ros2-out <file>",
+    "write the scene as ROS 2 CDR messages to an MCAP file: visualization_msgs MarkerArray, vision_msgs Detection3DArray, /tf and /tf_static",
+  );
 }
 
 /** `--config`: the YAML/JSON config file (topic mapping, tick rate, per-sensor alignment). */

@@ -14,7 +14,8 @@ import { checkModels } from "../runtime/modelFiles";
 import { nodeModelFiles, resolveModelsDir } from "../runtime/nodeModelFiles";
 import { selectBackend, type BackendChoice } from "../runtime/selectBackend";
 import { loadQualityCurves } from "../scene/qualityCurves";
-import { openSceneOutputs, type SceneOutputs } from "../sinks/sceneOutputs";
+import { sceneContextOf } from "../sinks/sceneContext";
+import { openSceneOutputs, type SceneOutputFlags, type SceneOutputs } from "../sinks/sceneOutputs";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording, type RecordingInspection } from "../sources/mcap/inspectRecording";
 import type { Pacing } from "../sources/mcap/readRecording";
@@ -38,8 +39,8 @@ export type ReplayOptions = {
   /** The models folder; default `resolveModelsDir()`: $AVFUSION_MODELS, else the package's own models/. */
   modelsDir?: string | undefined;
   fusionHead?: FusionHeadChoice | undefined;
-  /** `--out FILE.mcap` and `--jsonl PATH|-`. */
-  outputs: { out?: string | undefined; jsonl?: string | undefined };
+  /** `--out FILE.mcap`, `--ros2-out FILE.mcap` and `--jsonl PATH|-`. */
+  outputs: SceneOutputFlags;
   /** Where `--jsonl -` writes. */
   stdout: (text: string) => void;
   /** One line of news (backend, plan, head, warnings, per-sensor failures), without newline. */
@@ -149,7 +150,8 @@ async function drain(
       concatMap(async (tick) => {
         summary.add(tick.scene);
         watch.tick(tick);
-        await outputs.write(tick.scene);
+        // The recording's mountings and calibrations go to the outputs as data (the /tf tree, camera annotations).
+        await outputs.write(tick.scene, sceneContextOf(pipeline.calibration, tick.synced.frames));
         options.onTick?.(tick, expectedTicks);
       }),
     ),

@@ -2,7 +2,7 @@ import type { ObjectClass, SceneState } from "../../types";
 import { toSecNsec } from "../../types/time";
 
 /** Box colours per class (RGBA 0..1), so Foxglove's 3D panel tells classes apart at a glance. */
-const CLASS_COLOUR: Record<ObjectClass, [number, number, number]> = {
+export const CLASS_COLOUR: Record<ObjectClass, [number, number, number]> = {
   unknown: [0.7, 0.7, 0.7],
   car: [0.2, 0.6, 1.0],
   truck: [0.1, 0.3, 0.9],
