@@ -125,6 +125,16 @@ describe("quality", () => {
     expect(lidarQuality({ valid: 0, invalid: 0, far: 0, nearAirborne: 0, meanRange: 0, sectorsSeen: 0 }, q)).toBe(0);
   });
 
+  test("forward coverage is relative to the sensor's own field of view: the widest it has shown", () => {
+    const q = META.quality;
+    const base = { valid: 17000, invalid: 0, far: 1500, nearAirborne: 0, meanRange: 14 };
+    // 10 of 18 sectors is a full view for a sensor that never showed more (KITTI's sweeps are cut to the camera's view)…
+    expect(lidarQuality({ ...base, sectorsSeen: 10 }, q, 10)).toBe(1);
+    expect(lidarQuality({ ...base, sectorsSeen: 10 }, q)).toBeCloseTo(10 / 18, 6);
+    // …and 6 of them is a blocked window once it did.
+    expect(lidarQuality({ ...base, sectorsSeen: 6 }, q, 10)).toBeCloseTo(0.6, 6);
+  });
+
   test("forward coverage counts the sectors ahead that hold a return", () => {
     // Points 10 m from the sensor at −85°, −45°, 0°, 45°, 85° (forward sectors), and one behind.
     const pts: number[] = [];

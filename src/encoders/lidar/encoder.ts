@@ -52,13 +52,15 @@ export function lidarPeaksToDetections(peaks: readonly HeadPeak[]): Detection[] 
  * Sweep quality from return statistics, independent of the LiDAR's resolution:
  * - the fraction of its own returns that lie beyond 30 m, relative to a clear-air sweep's (fog
  *   removes far returns first); a coarser or finer unit scales near and far returns alike;
- * - the fraction of forward azimuth sectors with any return (a blocked window);
+ * - the fraction of the forward azimuth sectors it covers, of those it covers when unblocked
+ *   (`expectedSectors`: the widest coverage the sensor has shown; a partial field of view, as
+ *   KITTI's sweeps cropped to the camera's, is normal, a sector going dark is a blocked window);
  * - 1 − fog backscatter: the fraction of returns airborne within 12 m, at full scale.
  */
-export function lidarQuality(stats: ReturnStats, calib: LidarModelMetadata["quality"]): number {
+export function lidarQuality(stats: ReturnStats, calib: LidarModelMetadata["quality"], expectedSectors = COVERAGE_SECTORS): number {
   if (stats.valid === 0) return 0;
   const farTerm = Math.min(1, stats.far / stats.valid / calib.farFractionClear);
-  const coverage = stats.sectorsSeen / COVERAGE_SECTORS;
+  const coverage = Math.min(1, stats.sectorsSeen / Math.max(1, expectedSectors));
   const backscatter = Math.min(1, stats.nearAirborne / stats.valid / calib.backscatterFullScale);
   return Math.max(0, Math.min(1, farTerm * coverage * (1 - backscatter)));
 }
@@ -128,8 +130,11 @@ export function lidarEncoderFromModel(
     return { stats, ms: performance.now() - t0 };
   };
 
+  // The widest forward coverage this sensor has shown: its own field of view (lidarQuality).
+  let widest = 0;
   const finish = (frame: PointCloudFrame, out: Float32Array, stats: ReturnStats, timing: Record<string, number>): SensorEvidence => {
     const t0 = performance.now();
+    widest = Math.max(widest, stats.sectorsSeen);
     const detections = stats.valid === 0 ? [] : lidarPeaksToDetections(decodePeaks(LIDAR_HEAD, out, threshold, maxDet));
     timing.decode = performance.now() - t0;
     diag.frames++;
@@ -138,7 +143,7 @@ export function lidarEncoderFromModel(
       kind: "lidar",
       stamp: frame.stamp,
       detections,
-      quality: lidarQuality(stats, metadata.quality),
+      quality: lidarQuality(stats, metadata.quality, widest),
       fieldOfView: lidarFieldOfView(extrinsics),
       encoder: { name: LIDAR_ENCODER_NAME, modelVersion: metadata.modelVersion, backend: tf.getBackend() },
       timingMs: timing,
