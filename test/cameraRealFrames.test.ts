@@ -15,6 +15,7 @@ import { intrinsicsOf } from "../src/encoders/camera/geometry";
 import { resampleToVirtual } from "../src/encoders/camera/virtualCamera";
 import { parseCalibration, parseLabels, type KittiLabel } from "../src/importers/kitti/kittiFiles";
 import { labelToObject, quaternionOf, rigTransforms } from "../src/importers/kitti/kittiGeometry";
+import { kittiCameraCalibration } from "../src/importers/kitti/importKitti";
 import { nodeModelFiles } from "../src/runtime/nodeModelFiles";
 import { selectBackend } from "../src/runtime/selectBackend";
 import type { CameraCalibration, CameraFrame } from "../src/types";
@@ -44,20 +45,7 @@ async function kittiFrame(id: string): Promise<Frame> {
     data: png,
   };
   const frame = await decodeCameraFrame(raw);
-  const P = cal.P2;
-  const calib: CameraCalibration = {
-    kind: "cameraCalibration",
-    topic: "/kitti/camera_2/calibration",
-    stamp: 0n,
-    frameId: "camera_2",
-    width: frame.width,
-    height: frame.height,
-    distortionModel: "plumb_bob",
-    D: [0, 0, 0, 0, 0],
-    K: [P[0]!, P[1]!, P[2]!, P[4]!, P[5]!, P[6]!, P[8]!, P[9]!, P[10]!],
-    R: [1, 0, 0, 0, 1, 0, 0, 0, 1],
-    P,
-  };
+  const calib = kittiCameraCalibration(cal.P2, frame.width, frame.height, 0n);
   return {
     frame,
     calib,

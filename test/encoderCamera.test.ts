@@ -344,17 +344,21 @@ const fsFiles: ModelFiles = {
   },
 };
 if (!shipped) console.warn(`encoderCamera.test: ${shippedDir}/model.json absent; shipped-model checks skipped`);
+/** A lone car 20 m ahead in the next lane, nothing else on the road. */
+const loneCar = () =>
+  validateScenario({
+    name: "lone-car",
+    durationS: 0.2,
+    seed: 77,
+    ego: { speedMps: 0 },
+    clutter: { poleSpacingM: 0, guardRails: false, parkedCars: 0 },
+    actors: [{ class: "car", motion: { type: "static", x: 20, y: 3.5, yawDeg: 0 } }],
+  });
+
 (shipped ? describe : describe.skip)("shipped camera model", () => {
   test("a lone car 20 m ahead in the next lane is detected where it is, within its stated uncertainty", async () => {
     const enc = await load({ files: fsFiles });
-    const scenario = validateScenario({
-      name: "lone-car",
-      durationS: 0.2,
-      seed: 77,
-      ego: { speedMps: 0 },
-      clutter: { poleSpacingM: 0, guardRails: false, parkedCars: 0 },
-      actors: [{ class: "car", motion: { type: "static", x: 20, y: 3.5, yawDeg: 0 } }],
-    });
+    const scenario = loneCar();
     const [s] = await cameraSamples(scenario, { everyS: 1 });
     const ev = enc.encode(cameraFrameOf(s!));
     expect(ev.detections.length).toBeGreaterThan(0);
@@ -371,14 +375,7 @@ if (!shipped) console.warn(`encoderCamera.test: ${shippedDir}/model.json absent;
   test("the same scene from a camera of twice the resolution and focal length gives the same detections and quality", async () => {
     // The network through its virtual camera (a real camera's default is the COCO detector: test/cameraRealFrames.test.ts).
     const enc = await load({ files: fsFiles, realCamera: "network" });
-    const scenario = validateScenario({
-      name: "lone-car",
-      durationS: 0.2,
-      seed: 77,
-      ego: { speedMps: 0 },
-      clutter: { poleSpacingM: 0, guardRails: false, parkedCars: 0 },
-      actors: [{ class: "car", motion: { type: "static", x: 20, y: 3.5, yawDeg: 0 } }],
-    });
+    const scenario = loneCar();
     const [s] = await cameraSamples(scenario, { everyS: 1 });
     const small = cameraFrameOf(s!);
     const base = enc.encode(small);

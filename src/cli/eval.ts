@@ -166,20 +166,12 @@ async function run(files: string[], flags: EvalFlags, ctx: CliContext): Promise<
     throw new BadInputError({ where: "--condition", what: "the suite names its own conditions", code: "usage" });
   const loaded = suite !== undefined ? loadSuite(suite) : undefined; // bad suite files fail before the backend starts
   if (flags.pipelines !== undefined) parsePipelines(flags.pipelines, true);
-  if (flags.perFrame && loaded !== undefined)
-    throw new BadInputError({
-      where: "--per-frame",
-      what: "works on recordings, not --suite",
-      expected: "eval FILE... --per-frame",
-      code: "usage",
-    });
-  if (flags.explain && loaded !== undefined)
-    throw new BadInputError({
-      where: "--explain",
-      what: "works on recordings, not --suite",
-      expected: "eval FILE... --explain",
-      code: "usage",
-    });
+  for (const [flag, on] of [
+    ["--per-frame", flags.perFrame],
+    ["--explain", flags.explain],
+  ] as const)
+    if (on && loaded !== undefined)
+      throw new BadInputError({ where: flag, what: "works on recordings, not --suite", expected: `eval FILE... ${flag}`, code: "usage" });
   parseRecordCap(flags); // a bad --max-record-mib fails before the backend starts
   let backend = "";
   await selectBackend({

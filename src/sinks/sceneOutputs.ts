@@ -126,14 +126,13 @@ export async function openSceneOutputs(
 
 /** One scene into an MCAP sink: the scene state and its `foxglove.SceneUpdate` boxes, both at the scene's stamp. */
 export async function writeSceneToMcap(mcap: McapSink, scene: SceneState): Promise<void> {
-  await mcap.write(SCENE_TOPIC, "avfusion.SceneState", scene.stamp, scene.stamp, encodeProto("avfusion.SceneState", toSceneProto(scene)));
-  await mcap.write(
-    SCENE_UPDATE_TOPIC,
-    "foxglove.SceneUpdate",
-    scene.stamp,
-    scene.stamp,
-    encodeProto("foxglove.SceneUpdate", toSceneUpdate(scene)),
-  );
+  await writeAtScene(mcap, scene, SCENE_TOPIC, "avfusion.SceneState", toSceneProto(scene));
+  await writeAtScene(mcap, scene, SCENE_UPDATE_TOPIC, "foxglove.SceneUpdate", toSceneUpdate(scene));
+}
+
+/** One protobuf message at the scene's stamp (log and publish time). */
+function writeAtScene(mcap: McapSink, scene: SceneState, topic: string, typeName: string, message: object): Promise<void> {
+  return mcap.write(topic, typeName, scene.stamp, scene.stamp, encodeProto(typeName, message));
 }
 
 /**
@@ -147,13 +146,7 @@ export function createSceneMcapWriter(mcap: McapSink) {
   const mountings = createMountingTracker();
   return async (scene: SceneState, context?: SceneContext): Promise<void> => {
     const tree = [...mountings.changed(context, scene.stamp), egoTransform(scene)];
-    await mcap.write(
-      TF_TOPIC,
-      "foxglove.FrameTransforms",
-      scene.stamp,
-      scene.stamp,
-      encodeProto("foxglove.FrameTransforms", toFrameTransforms(tree)),
-    );
+    await writeAtScene(mcap, scene, TF_TOPIC, "foxglove.FrameTransforms", toFrameTransforms(tree));
     await writeSceneToMcap(mcap, scene);
     for (const image of context?.images ?? []) {
       const boxes = imageBoxes(scene, image, context!);

@@ -108,6 +108,24 @@ async function readText(file: string): Promise<string | undefined> {
   return fsp.readFile(file, "utf8").catch(() => undefined);
 }
 
+/** The rectified colour camera's calibration from P2: K its left 3×3, R = I, no distortion (KITTI's images are rectified). */
+export function kittiCameraCalibration(P2: readonly number[], width: number, height: number, stamp: Nanos): CameraCalibration {
+  const P = [...P2];
+  return {
+    kind: "cameraCalibration",
+    topic: KITTI_TOPICS.calibration,
+    stamp,
+    frameId: KITTI_FRAMES.camera,
+    width,
+    height,
+    distortionModel: "plumb_bob",
+    D: [0, 0, 0, 0, 0],
+    K: [P[0]!, P[1]!, P[2]!, P[4]!, P[5]!, P[6]!, P[8]!, P[9]!, P[10]!],
+    R: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+    P,
+  };
+}
+
 /** One frame's files, read and checked. */
 type KittiFrame = {
   image: Uint8Array;
@@ -150,26 +168,13 @@ type Write = (topic: string, type: string, stamp: Nanos, message: object) => Pro
  * different cameras).
  */
 async function writeFrame(write: Write, f: KittiFrame, frameStamp: Nanos): Promise<void> {
-  const P = f.P2;
   const stamp = frameStamp - SIDE_CHANNEL_LEAD_NS;
   const transforms = [
     transformOf(f.rig.baseFromVelo, KITTI_FRAMES.velodyne, stamp),
     transformOf(f.rig.baseFromCam, KITTI_FRAMES.camera, stamp),
   ];
   await write(KITTI_TOPICS.tf, "foxglove.FrameTransforms", stamp, frameTransformsProto(transforms));
-  const calibration: CameraCalibration = {
-    kind: "cameraCalibration",
-    topic: KITTI_TOPICS.calibration,
-    stamp,
-    frameId: KITTI_FRAMES.camera,
-    width: f.width,
-    height: f.height,
-    distortionModel: "plumb_bob",
-    D: [0, 0, 0, 0, 0],
-    K: [P[0]!, P[1]!, P[2]!, P[4]!, P[5]!, P[6]!, P[8]!, P[9]!, P[10]!],
-    R: [1, 0, 0, 0, 1, 0, 0, 0, 1],
-    P,
-  };
+  const calibration = kittiCameraCalibration(f.P2, f.width, f.height, stamp);
   await write(KITTI_TOPICS.calibration, "foxglove.CameraCalibration", stamp, cameraCalibrationProto(calibration));
   await write(
     KITTI_TOPICS.image,
