@@ -2,17 +2,32 @@ import { mappedRole, normalizeRosName, type TopicMapping } from "../config/topic
 import type { SensorMessage, TopicRole } from "../types";
 import { createRos2Reader, pointCloud2FieldNames } from "./ros2";
 import { radarCloudFields } from "./ros2Radar";
+import { protobufReader } from "./protobufReader";
 
 const POINTCLOUD2 = "sensor_msgs/msg/PointCloud2";
+const FOXGLOVE_CLOUD = "foxglove.PointCloud";
 
-/** Whether a topic's role may still depend on its messages: a PointCloud2 (LiDAR or radar) the mapping gives no role. */
+/**
+ * Whether a topic's role may still depend on its messages: a point cloud (ROS 2 PointCloud2 in
+ * CDR, or foxglove.PointCloud in protobuf, as nuScenes-to-MCAP converters write radar) that the
+ * mapping gives no role: LiDAR or radar, by its fields.
+ */
 export function roleFromContentApplies(
   info: Pick<SensorMessage, "topic" | "schemaName" | "messageEncoding">,
   mapping?: TopicMapping,
 ): boolean {
-  return (
-    normalizeRosName(info.schemaName) === POINTCLOUD2 && info.messageEncoding === "cdr" && mappedRole(mapping, info.topic) === undefined
-  );
+  if (mappedRole(mapping, info.topic) !== undefined) return false;
+  if (info.schemaName === FOXGLOVE_CLOUD) return info.messageEncoding === "protobuf";
+  return normalizeRosName(info.schemaName) === POINTCLOUD2 && info.messageEncoding === "cdr";
+}
+
+/** The field names of one cloud message. */
+function cloudFieldNames(msg: SensorMessage): string[] {
+  if (msg.schemaName === FOXGLOVE_CLOUD) {
+    const fields = protobufReader(msg, true)(msg.data).fields;
+    return Array.isArray(fields) ? fields.map((f) => String((f as { name?: unknown }).name ?? "")) : [];
+  }
+  return pointCloud2FieldNames(createRos2Reader(msg.schemaName, new TextDecoder().decode(msg.schemaData)).read(msg.data));
 }
 
 /**
@@ -26,8 +41,7 @@ export function roleFromContentApplies(
 export function roleFromContent(msg: SensorMessage, mapping?: TopicMapping): TopicRole | undefined {
   if (!roleFromContentApplies(msg, mapping)) return undefined;
   try {
-    const obj = createRos2Reader(msg.schemaName, new TextDecoder().decode(msg.schemaData)).read(msg.data);
-    return radarCloudFields(pointCloud2FieldNames(obj)) ? "radar" : undefined;
+    return radarCloudFields(cloudFieldNames(msg)) ? "radar" : undefined;
   } catch {
     return undefined;
   }

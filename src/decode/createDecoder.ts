@@ -1,12 +1,11 @@
-import * as protobuf from "protobufjs";
-import "protobufjs/ext/descriptor";
-import { protoRoot } from "../schemas/protoRegistry";
 import type { DecodedMessage, SensorMessage, TopicRole } from "../types";
 import { AVFUSION_DECODERS } from "./avfusion";
 import { type DecodeContext, type Fields } from "./common";
 import { BadInputError } from "../types/errors";
 import { FOXGLOVE_DECODERS } from "./foxgloveProtobuf";
 import { roleFromContent } from "./contentRole";
+import { protobufReader } from "./protobufReader";
+import { pointCloudRadar } from "./foxgloveProtobuf";
 import { createRos2Reader, ros2Converter, type Ros2Reader } from "./ros2";
 import type { AudioFormats } from "./ros2Audio";
 import {
@@ -126,47 +125,6 @@ function readJson(data: Uint8Array): Fields {
   return value as Fields;
 }
 
-/** A protobuf type from the recording's own FileDescriptorSet. */
-function protobufReader(msg: SensorMessage, fallback: boolean): (data: Uint8Array) => Fields {
-  const toObject =
-    (type: protobuf.Type) =>
-    (data: Uint8Array): Fields => {
-      let decoded: protobuf.Message;
-      try {
-        decoded = type.decode(data);
-      } catch (err) {
-        throw new BadInputError({
-          where: "",
-          what: `${data.length} bytes do not decode as protobuf ${msg.schemaName} (${firstLine(err)})`,
-        });
-      }
-      return type.toObject(decoded, { longs: String, defaults: true, arrays: true }) as Fields;
-    };
-  if (msg.schemaData.length === 0) {
-    if (!fallback)
-      throw new BadInputError({ where: "", what: "channel has no schema data", expected: `a FileDescriptorSet for ${msg.schemaName}` });
-    const type = protoRoot().lookupType(msg.schemaName);
-    return toObject(type);
-  }
-  let root: protobuf.Root;
-  try {
-    root = protobuf.Root.fromDescriptor(msg.schemaData, { keepCase: true });
-    root.resolveAll();
-  } catch (err) {
-    throw new BadInputError({
-      where: "",
-      what: `schema data (${msg.schemaData.length} bytes) is not a valid FileDescriptorSet for ${msg.schemaName} (${firstLine(err)})`,
-    });
-  }
-  let type: protobuf.Type;
-  try {
-    type = root.lookupType(msg.schemaName);
-  } catch {
-    throw new BadInputError({ where: "", what: `schema data does not define ${msg.schemaName}`, expected: "its FileDescriptorSet" });
-  }
-  return toObject(type);
-}
-
 type ChannelSetup = {
   mapping: TopicMapping;
   /** AudioInfo formats by namespace, for the AudioData channels beside them. */
@@ -192,8 +150,8 @@ function channelState(msg: SensorMessage, cls: TopicClassification, resolved: Re
   if (resolved.ignored) return { kind: "skip", reason: "ignored by the topic mapping", schemaData: msg.schemaData };
   if (!cls.supported) return { kind: "skip", reason: cls.reason ?? `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
   try {
-    if (msg.schemaEncoding === "protobuf") return schemaDecoder(msg, resolved.sensorId, () => protobufReader(msg, setup.fallback));
-    if (msg.messageEncoding === "json") return schemaDecoder(msg, resolved.sensorId, () => readJson);
+    if (msg.schemaEncoding === "protobuf") return schemaDecoder(msg, resolved, () => protobufReader(msg, setup.fallback));
+    if (msg.messageEncoding === "json") return schemaDecoder(msg, resolved, () => readJson);
     const name = normalizeRosName(msg.schemaName);
     const text = new TextDecoder().decode(msg.schemaData);
     if (text.trim() === "")
@@ -221,10 +179,21 @@ function channelState(msg: SensorMessage, cls: TopicClassification, resolved: Re
  * A Foxglove or avfusion schema (protobuf or JSON). The reader is made only for a schema we can
  * convert, so an unknown schema is skipped even when its descriptor would not compile.
  */
-function schemaDecoder(msg: SensorMessage, sensorId: string, reader: () => (data: Uint8Array) => Fields): ChannelState {
-  const convert = FOXGLOVE_DECODERS[msg.schemaName] ?? AVFUSION_DECODERS[msg.schemaName];
+function schemaDecoder(msg: SensorMessage, resolved: ResolvedSensor, reader: () => (data: Uint8Array) => Fields): ChannelState {
+  // A point cloud whose topic plays radar (by its fields or the mapping) is read as radar returns.
+  const radarCloud =
+    msg.schemaName === "foxglove.PointCloud" && resolved.role === "radar"
+      ? (o: Fields, ctx: DecodeContext) => [pointCloudRadar(o, ctx)]
+      : undefined;
+  const convert = radarCloud ?? FOXGLOVE_DECODERS[msg.schemaName] ?? AVFUSION_DECODERS[msg.schemaName];
   if (!convert) return unsupported(msg);
-  return { kind: "decode", schemaData: msg.schemaData, sensorId, read: reader(), convert: (o, _m, ctx) => convert(o, ctx) };
+  return {
+    kind: "decode",
+    schemaData: msg.schemaData,
+    sensorId: resolved.sensorId,
+    read: reader(),
+    convert: (o, _m, ctx) => convert(o, ctx),
+  };
 }
 
 /** Raw vendor packets: the channel's own stateful decoder reads the whole message. */

@@ -1,4 +1,4 @@
-import type { AudioFrame, CameraCalibration, DecodedMessage, FrameTransform, PointCloudFrame } from "../types";
+import type { AudioFrame, CameraCalibration, DecodedMessage, FrameTransform, Nanos, PointCloudFrame, RadarFrame } from "../types";
 import {
   arrayField,
   asFields,
@@ -14,7 +14,8 @@ import {
   uintField,
   vec3Field,
 } from "./common";
-import { FOXGLOVE_NUMERIC, type PackedField, unpackPoints } from "./pointFields";
+import { FOXGLOVE_NUMERIC, type PackedField, type PackedLayout, type PointColumns, readColumns, unpackPoints } from "./pointFields";
+import { radarCloud } from "./ros2Radar";
 import { BadInputError } from "../types/errors";
 
 /**
@@ -51,7 +52,8 @@ export const FOXGLOVE_DECODERS: Readonly<Record<string, (obj: Fields, ctx: Decod
   "foxglove.CameraCalibration": (o, ctx) => [cameraCalibration(o, ctx)],
 };
 
-function pointCloud(o: Fields, ctx: DecodeContext): PointCloudFrame {
+/** A foxglove.PointCloud's packed layout, checked, with its frame and stamp. */
+function pointCloudLayout(o: Fields, ctx: DecodeContext): { layout: PackedLayout; frameId: string; stamp: Nanos } {
   const what = "foxglove.PointCloud";
   const stride = uintField(o, "point_stride", what);
   const data = bytesField(o, "data", what);
@@ -72,34 +74,81 @@ function pointCloud(o: Fields, ctx: DecodeContext): PointCloudFrame {
     throw new BadInputError({ where: what, what: `data is ${data.length} bytes`, expected: `a multiple of point_stride ${stride}` });
   }
   const pose = o.pose == null ? undefined : asFields(o.pose, `${what}.pose`);
-  const out = unpackPoints(
-    {
-      data,
-      width: data.length / stride,
-      height: 1,
-      pointStep: stride,
-      rowStep: data.length,
-      fields,
-      littleEndian: true,
-      pose: pose
-        ? { position: vec3Field(pose, "position", `${what}.pose`), orientation: quatField(pose, "orientation", `${what}.pose`) }
-        : undefined,
-    },
-    what,
-  );
+  const layout: PackedLayout = {
+    data,
+    width: data.length / stride,
+    height: 1,
+    pointStep: stride,
+    rowStep: data.length,
+    fields,
+    littleEndian: true,
+    pose: pose
+      ? { position: vec3Field(pose, "position", `${what}.pose`), orientation: quatField(pose, "orientation", `${what}.pose`) }
+      : undefined,
+  };
+  return { layout, frameId: strField(o, "frame_id", what), stamp: stampOf(o.timestamp, ctx.logTime, "timestamp") };
+}
+
+function pointCloud(o: Fields, ctx: DecodeContext): PointCloudFrame {
+  const { layout, frameId, stamp } = pointCloudLayout(o, ctx);
+  const out = unpackPoints(layout, "foxglove.PointCloud");
   ctx.dropped += out.dropped;
   const frame: PointCloudFrame = {
     kind: "lidar",
     sensorId: ctx.sensorId,
     topic: ctx.topic,
-    frameId: strField(o, "frame_id", what),
-    stamp: stampOf(o.timestamp, ctx.logTime, "timestamp"),
+    frameId,
+    stamp,
     receivedAt: ctx.logTime,
     count: out.count,
     points: out.points,
   };
   if (out.ring) frame.ring = out.ring;
   return frame;
+}
+
+/**
+ * A foxglove.PointCloud whose topic plays radar (its fields say so, contentRole.ts, or the
+ * mapping does): the layout nuScenes-to-MCAP converters write (x, y, z, rcs, vx, vy, vx_comp,
+ * vy_comp and the quality fields), read by field name into radar detections (ros2Radar.ts); the
+ * cloud's pose is applied to x, y, z.
+ */
+export function pointCloudRadar(o: Fields, ctx: DecodeContext): RadarFrame {
+  const { layout, frameId, stamp } = pointCloudLayout(o, ctx);
+  const cols = posed(readColumns(layout, "foxglove.PointCloud"), layout.pose);
+  return radarCloud(cols, ctx, { stamp, frameId });
+}
+
+/** Columns with x, y, z moved by `pose` (identity when absent). */
+function posed(cols: PointColumns, pose: PackedLayout["pose"]): PointColumns {
+  const [x, y, z] = [cols.get("x"), cols.get("y"), cols.get("z")];
+  if (!pose || !x || !y) return cols;
+  const { x: qx, y: qy, z: qz, w: qw } = pose.orientation;
+  const R = [
+    1 - 2 * (qy * qy + qz * qz),
+    2 * (qx * qy - qz * qw),
+    2 * (qx * qz + qy * qw),
+    2 * (qx * qy + qz * qw),
+    1 - 2 * (qx * qx + qz * qz),
+    2 * (qy * qz - qx * qw),
+    2 * (qx * qz - qy * qw),
+    2 * (qy * qz + qx * qw),
+    1 - 2 * (qx * qx + qy * qy),
+  ];
+  const n = cols.count;
+  const out = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  for (let i = 0; i < n; i++) {
+    const p = [x[i]!, y[i]!, z?.[i] ?? 0];
+    for (let r = 0; r < 3; r++)
+      out[r]![i] =
+        R[r * 3]! * p[0]! + R[r * 3 + 1]! * p[1]! + R[r * 3 + 2]! * p[2]! + [pose.position.x, pose.position.y, pose.position.z][r]!;
+  }
+  const moved = new Map([
+    ["x", out[0]!],
+    ["y", out[1]!],
+    ["z", out[2]!],
+  ]);
+  return { count: n, get: (name) => moved.get(name) ?? cols.get(name) };
 }
 
 function rawAudio(o: Fields, ctx: DecodeContext): AudioFrame {
