@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { decodeCameraFrame } from "../src/encoders/camera/decodeImage";
 import { load, type CameraEncoder } from "../src/encoders/camera/encoder";
-import { loadCocoDetector, suppress } from "../src/encoders/camera/coco/cocoDetector";
+import { loadCardDetector, suppress } from "../src/encoders/camera/coco/cocoDetector";
 import { intrinsicsOf } from "../src/encoders/camera/geometry";
 import { resampleToVirtual } from "../src/encoders/camera/virtualCamera";
 import { parseCalibration, parseLabels, type KittiLabel } from "../src/importers/kitti/kittiFiles";
@@ -79,7 +79,7 @@ describeIf("the camera on real KITTI frames", () => {
   it("000008: every labelled car found as a car box (IoU ≥ 0.5), bearings within 1° at the median", async () => {
     const f = await kittiFrame("000008");
     // 2D: the COCO detector's boxes, back in the real image's pixels.
-    const coco = (await loadCocoDetector())!;
+    const coco = (await loadCardDetector(nodeModelFiles(), path.resolve(__dirname, "../models/camera-coco")))!;
     const intr = intrinsicsOf(f.calib);
     const buf = new Uint8Array(512 * 512 * 3);
     const boxes = suppress(

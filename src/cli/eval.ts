@@ -28,23 +28,25 @@ import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
 import type { CliContext, CommandRegistrar } from "./context";
 import { parseRecordCap, withRecordCapFlag, type RecordCapFlag } from "./recordFlags";
-import { withInferenceFlags } from "./sharedFlags";
+import { withInferenceFlags, withModelChoiceFlag, type ModelChoiceFlag } from "./sharedFlags";
+import { resolveModelChoices } from "../runtime/modelChoices";
 import { BadInputError } from "../types/errors";
 
-type EvalFlags = RecordCapFlag & {
-  json?: boolean;
-  report?: string;
-  pipelines?: string;
-  condition?: string;
-  backend: string;
-  models: string;
-  suite?: string | boolean;
-  cache: string;
-  fusionHead: string;
-  evidenceCache: boolean;
-  explain?: boolean;
-  perFrame?: boolean;
-};
+type EvalFlags = RecordCapFlag &
+  ModelChoiceFlag & {
+    json?: boolean;
+    report?: string;
+    pipelines?: string;
+    condition?: string;
+    backend: string;
+    models: string;
+    suite?: string | boolean;
+    cache: string;
+    fusionHead: string;
+    evidenceCache: boolean;
+    explain?: boolean;
+    perFrame?: boolean;
+  };
 
 function parsePipelines(list: string | undefined, hasLearned: boolean): EvalPipeline[] {
   if (list === undefined) return defaultPipelines(hasLearned);
@@ -85,7 +87,7 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
     try {
       const plan = planPipeline(await inspectRecording(source, { classify: VENDOR_CLASSIFY }));
       ctx.stderr(`eval ${file} (${condition}): encoders once, then ${pipelines.join(", ")}\n`);
-      const captured = await captureEncodedTicks(source, plan, { models: { files: nodeModelFiles(), dir: flags.models } });
+      const captured = await captureEncodedTicks(source, plan, { models: modelsOf(flags) });
       if (captured.groundTruth.length === 0)
         throw new BadInputError({ where: file, what: "no ground truth (avfusion.GroundTruth) to evaluate against", code: "usage" });
       if (flags.perFrame) {
@@ -119,6 +121,11 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
   writeReport(flags.report, report, markdown);
 }
 
+/** The models of a run: the folder, and `--model` choices per kind. */
+function modelsOf(flags: EvalFlags) {
+  return { files: nodeModelFiles(), dir: flags.models, byKind: resolveModelChoices(flags.model, undefined, flags.models) };
+}
+
 function writeReport(dir: string | undefined, report: object, markdown: string): void {
   if (dir === undefined) return;
   mkdirSync(dir, { recursive: true });
@@ -140,7 +147,7 @@ async function evalSuite(
     suiteFile: file,
     cacheDir: flags.cache,
     evidenceCache: flags.evidenceCache,
-    models: { files: nodeModelFiles(), dir: flags.models },
+    models: modelsOf(flags),
     pipelines,
     learnedHead: head,
     naiveHead: createNaiveFusionHead(),
@@ -173,6 +180,7 @@ async function run(files: string[], flags: EvalFlags, ctx: CliContext): Promise<
     if (on && loaded !== undefined)
       throw new BadInputError({ where: flag, what: "works on recordings, not --suite", expected: `eval FILE... ${flag}`, code: "usage" });
   parseRecordCap(flags); // a bad --max-record-mib fails before the backend starts
+  resolveModelChoices(flags.model, undefined, flags.models); // and so does a bad --model
   let backend = "";
   await selectBackend({
     backend: parseBackendChoice(flags.backend),
@@ -211,5 +219,5 @@ export const registerEval: CommandRegistrar = (program: Command, ctx: CliContext
     .option("--condition <name>", "condition label for every file (default: the file name)")
     .option("--explain", "add the loss budget: AP per class at each stage, from raw detections to the scene (files only)")
     .option("--per-frame", "score each frame on its own evidence, with no tracking (recordings of single annotated frames; files only)");
-  withRecordCapFlag(withInferenceFlags(command)).action((files: string[], flags: EvalFlags) => run(files, flags, ctx));
+  withRecordCapFlag(withModelChoiceFlag(withInferenceFlags(command))).action((files: string[], flags: EvalFlags) => run(files, flags, ctx));
 };

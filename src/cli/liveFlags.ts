@@ -2,9 +2,10 @@ import type { Mounting } from "../live/udpInput";
 import { parseUdpListen } from "../sources/bridge/udpSource";
 import { CLOCK_MODES, type ClockMode } from "../sync/clockSync";
 import { BadInputError } from "../types/errors";
-import type { ConfigFlag, FusionHeadFlag, InferenceFlags, SceneOutputFlags } from "./sharedFlags";
+import type { ConfigFlag, FusionHeadFlag, InferenceFlags, ModelChoiceFlag, SceneOutputFlags } from "./sharedFlags";
 
 export type LiveFlags = InferenceFlags &
+  ModelChoiceFlag &
   FusionHeadFlag &
   SceneOutputFlags &
   ConfigFlag & {

@@ -13,20 +13,24 @@ import { parseRecordCap, withRecordCapFlag, type RecordCapFlag } from "./recordF
 import { progressFor, withProgressFlags, type ProgressFlags } from "./progress";
 import { printReplaySummary, replayOutcome } from "./replayReport";
 import { inputFile, shownError, type InputFile } from "./stdinFile";
+import { resolveModelChoices } from "../runtime/modelChoices";
 import {
   withConfigFlag,
   withFusionHeadFlag,
   withInferenceFlags,
+  withModelChoiceFlag,
   withRos2OutFlag,
   withSceneOutputFlags,
   type ConfigFlag,
   type FusionHeadFlag,
   type InferenceFlags,
+  type ModelChoiceFlag,
   type Ros2OutFlag,
   type SceneOutputFlags,
 } from "./sharedFlags";
 
 type ReplayFlags = InferenceFlags &
+  ModelChoiceFlag &
   RecordCapFlag &
   FusionHeadFlag &
   SceneOutputFlags &
@@ -59,7 +63,9 @@ async function optionsFrom(flags: ReplayFlags) {
   const fusionHead = flags.fusionHead === undefined ? undefined : parseFusionHeadChoice(flags.fusionHead);
   const maxRecordBytes = parseRecordCap(flags);
   const config = flags.config === undefined ? {} : await loadConfig(flags.config);
-  return { pacing, tickHz, backend, fusionHead, config, maxRecordBytes };
+  // A bad --model (or config models) fails before anything is read.
+  const modelChoices = resolveModelChoices(flags.model, config.models, flags.models);
+  return { pacing, tickHz, backend, fusionHead, config, maxRecordBytes, modelChoices };
 }
 
 /** Stops on Ctrl-C / SIGTERM, and quietly when the reader of stdout went away. */
@@ -136,6 +142,8 @@ export const registerReplay: CommandRegistrar = (program: Command, ctx: CliConte
     .option("--tick-hz <hz>", "fusion tick rate", "10")
     .option("--json", "print the summary as one JSON object (on stderr when --jsonl - takes stdout)");
   withRecordCapFlag(
-    withProgressFlags(withFusionHeadFlag(withInferenceFlags(withConfigFlag(withRos2OutFlag(withSceneOutputFlags(command)))))),
+    withProgressFlags(
+      withFusionHeadFlag(withModelChoiceFlag(withInferenceFlags(withConfigFlag(withRos2OutFlag(withSceneOutputFlags(command)))))),
+    ),
   ).action((file: string, flags: ReplayFlags) => run(file, flags, ctx));
 };

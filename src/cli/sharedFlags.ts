@@ -23,6 +23,17 @@ export function withInferenceFlags(command: Command): Command {
   return command.option("--backend <name>", "tfjs backend: auto|tensorflow|wasm|cpu", "auto").addOption(modelsOption());
 }
 
+/** `--model KIND=NAME|PATH` (repeatable): resolved by `resolveModelChoices` (src/runtime/modelChoices.ts). */
+export type ModelChoiceFlag = { model?: string[] };
+
+export function withModelChoiceFlag(command: Command): Command {
+  return command.option(
+    "--model <kind=NAME|PATH>",
+    "a model folder for one sensor kind, NAME in the models folder or a PATH (repeatable; camera=DIR: the detector card for real cameras)",
+    (value: string, previous: string[] = []) => [...previous, value],
+  );
+}
+
 /** `--fusion-head`: the late-fusion head, learned|naive|none. */
 export type FusionHeadFlag = { fusionHead?: string };
 

@@ -36,6 +36,11 @@ export const avfusionConfigSchema = z
       .optional(),
     /** Per sensor id, alignment overrides. */
     sensors: z.record(z.string().min(1), sensorSyncOverride).optional(),
+    /**
+     * Per sensor kind, a model folder instead of the shipped one: NAME in the models folder or a
+     * PATH (`--model KIND=…` wins); for `camera`, the card of the detector for real cameras.
+     */
+    models: z.partialRecord(z.enum(["camera", "lidar", "radar", "audio"]), z.string().min(1)).optional(),
   })
   .strict();
 

@@ -26,6 +26,11 @@ export type SensorEncodersOptions = {
   modelsDir?: string;
   /** Modalities to run; the others give no evidence. Default all four. */
   kinds?: readonly SensorKind[];
+  /**
+   * Per kind, a model folder instead of `<modelsDir>/<kind>`; for `camera`, the folder of the
+   * real-camera detector's card instead of `<modelsDir>/camera-coco` (the network stays `camera`).
+   */
+  modelDirs?: Partial<Record<SensorKind, string>>;
   /** Told once per sensor when its mounting is not in the recording and a default is used. */
   onWarning?: (line: string) => void;
 };
@@ -70,6 +75,7 @@ const VEHICLE_FRAME = "base_link";
  */
 export function createSensorEncoders(calibration: CalibrationLookup, options: SensorEncodersOptions) {
   const dir = modelsDirOf(options.files, options.modelsDir);
+  const chosen = options.modelDirs ?? {};
   const kinds = new Set(options.kinds ?? ["camera", "lidar", "radar", "audio"]);
   const bySensor = new Map<string, Promise<AnyEncoder>>();
 
@@ -99,6 +105,7 @@ export function createSensorEncoders(calibration: CalibrationLookup, options: Se
         const enc = await loadCamera({
           files: options.files,
           dir: `${dir}/camera`,
+          ...(chosen.camera !== undefined ? { detectorDir: chosen.camera } : {}),
           ...(extrinsics ? { extrinsics } : {}),
           ...(cal ? { calibration: cal } : {}),
         });
@@ -107,17 +114,17 @@ export function createSensorEncoders(calibration: CalibrationLookup, options: Se
       case "lidar":
         return (await loadLidar({
           files: options.files,
-          dir: `${dir}/lidar`,
+          dir: chosen.lidar ?? `${dir}/lidar`,
           ...(extrinsics ? { extrinsics } : {}),
         })) as unknown as AnyEncoder;
       case "radar":
         return (await loadRadarEncoder({
           files: options.files,
-          modelDir: `${dir}/radar`,
+          modelDir: chosen.radar ?? `${dir}/radar`,
           extrinsics: extrinsics ?? IDENTITY_EXTRINSICS,
         })) as unknown as AnyEncoder;
       case "audio":
-        return (await loadAudioEncoder({ files: options.files, modelDir: `${dir}/audio` })) as unknown as AnyEncoder;
+        return (await loadAudioEncoder({ files: options.files, modelDir: chosen.audio ?? `${dir}/audio` })) as unknown as AnyEncoder;
     }
   };
 

@@ -119,13 +119,17 @@ function hashTree(h: ReturnType<typeof createHash>, dir: string, filter: (name: 
  * Hash of everything that decides the encoders' output: the code of decode, sync, encoders and
  * runtime, the pipeline, and the shipped encoder models (not models/fusion: heads run after the cache).
  */
-export function encoderVersion(modelsDir: string): string {
+export function encoderVersion(modelsDir: string, chosen: Partial<Record<SensorKind, string>> = {}): string {
   const h = createHash("sha256");
   const src = path.resolve(__dirname, "..");
   const code = (n: string): boolean => /\.(ts|js)$/.test(n) && !/\.test\.(ts|js)$/.test(n);
-  for (const d of ["decode", "sync", "encoders", "runtime", "types"]) hashTree(h, path.join(src, d), code);
-  for (const f of ["pipeline.ts", "pipeline.js"]) if (fs.existsSync(path.join(src, f))) h.update(fs.readFileSync(path.join(src, f)));
-  for (const kind of ["camera", "lidar", "radar", "audio"]) hashTree(h, path.resolve(modelsDir, kind), () => true);
+  // Everything that shapes a frame's evidence: the stages before fusion and the pipeline that feeds them.
+  for (const d of ["decode", "sync", "encoders", "runtime", "types", "pipeline"]) hashTree(h, path.join(src, d), code);
+  for (const kind of ["camera", "lidar", "radar", "audio", "camera-coco"]) hashTree(h, path.resolve(modelsDir, kind), () => true);
+  for (const [kind, dir] of Object.entries(chosen)) {
+    h.update(`chosen ${kind}`);
+    hashTree(h, dir, () => true);
+  }
   return h.digest("hex").slice(0, 12);
 }
 
@@ -187,7 +191,7 @@ export type SuitePipelines = {
 export type RunSuiteOptions = SuitePipelines & {
   suiteFile: string;
   cacheDir: string;
-  models: { files: ModelFiles; dir?: string };
+  models: { files: ModelFiles; dir?: string; byKind?: Partial<Record<SensorKind, string>> };
   /** Keep each recording's encoder output beside it in the cache (default true). */
   evidenceCache?: boolean;
   log?: (line: string) => void;
@@ -238,7 +242,10 @@ function suiteRecordings(suite: SuiteDefinition, options: RunSuiteOptions, log: 
       await source.close();
     }
   };
-  const version = options.evidenceCache === false ? undefined : encoderVersion(modelsDirOf(options.models.files, options.models.dir));
+  const version =
+    options.evidenceCache === false
+      ? undefined
+      : encoderVersion(modelsDirOf(options.models.files, options.models.dir), options.models.byKind);
   const capture = async (run: SuiteRun): Promise<CapturedSuiteRun> => {
     const plan = await planFor(run.drive, run);
     state.deadlineMs = planDeadlineMs(plan);

@@ -17,6 +17,7 @@ function encodersFor(plan: PipelinePlan, calibration: ReturnType<typeof decodeAn
     files: options.models.files,
     ...(options.models.dir !== undefined ? { modelsDir: options.models.dir } : {}),
     ...(options.models.kinds !== undefined ? { kinds: options.models.kinds } : {}),
+    ...(options.models.byKind !== undefined ? { modelDirs: options.models.byKind } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
   const kinds = new Map(plan.sensors.map((s) => [s.sensorId, s.kind]));

@@ -121,7 +121,7 @@ export type FusionStageOptions = {
 export type ScenePipelineOptions = PipelineOptions &
   FusionStageOptions & {
     /** Where the shipped models are read from (models/<kind>/...). */
-    models: { files: ModelFiles; dir?: string; kinds?: readonly SensorKind[] };
+    models: { files: ModelFiles; dir?: string; kinds?: readonly SensorKind[]; byKind?: Partial<Record<SensorKind, string>> };
     /** Ticks that may wait for the encoders at once; the reader pauses beyond it (lossless). Default 4. */
     maxTicksInFlight?: number;
     /** One-line notices (e.g. a sensor without a mounting in the recording). */

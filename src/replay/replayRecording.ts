@@ -1,5 +1,6 @@
 import { concatMap, lastValueFrom, NEVER, Observable, takeUntil } from "rxjs";
 import type { AvfusionConfig } from "../config/configSchema";
+import type { ModelChoices } from "../runtime/modelChoices";
 import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
 import { selectFusionHead, type FusionHeadChoice } from "../fusion/head/selectHead";
 import {
@@ -38,6 +39,8 @@ export type ReplayOptions = {
   backend: BackendChoice;
   /** The models folder; default `resolveModelsDir()`: $AVFUSION_MODELS, else the package's own models/. */
   modelsDir?: string | undefined;
+  /** Per sensor kind, a model folder instead of the shipped one (`--model`, src/runtime/modelChoices.ts). */
+  modelChoices?: ModelChoices | undefined;
   fusionHead?: FusionHeadChoice | undefined;
   /** `--out FILE.mcap`, `--ros2-out FILE.mcap` and `--jsonl PATH|-`. */
   outputs: SceneOutputFlags;
@@ -113,7 +116,7 @@ async function pipelineFor(source: FileReadable, plan: PipelinePlan, options: Re
     ...(fusionHead.head !== undefined ? { fusionHead: fusionHead.head } : {}),
     scene: { visibility: { fromQuality } },
     decode: { mapping: options.config.topics ?? {} },
-    models: { files, dir: modelsDir },
+    models: { files, dir: modelsDir, ...(options.modelChoices ? { byKind: options.modelChoices } : {}) },
     onWarning: (line) => {
       if (!warned.has(line)) options.log(`avfusion: warning: ${line}`);
       warned.add(line);

@@ -10,7 +10,7 @@ import { CAMERA_CLASSES, CAMERA_HEAD, CAMERA_INPUT, CAMERA_STRIDE } from "./mode
 import { cameraInput, cameraQuality, frameDigest, type CameraInputLayout, type ImageStats } from "./preprocess";
 import type { CameraEncoderConfig, CameraModelMetadata } from "./types";
 import { resampleToVirtual, virtualCameraFor, type PixelRect, type VirtualCamera } from "./virtualCamera";
-import { loadCocoDetector } from "./coco/cocoDetector";
+import { loadCardDetector } from "./coco/cocoDetector";
 import { realCameraPath } from "./coco/realCameraPath";
 
 export const CAMERA_ENCODER_NAME = "camera-centernet";
@@ -121,7 +121,9 @@ function checkMetadata(meta: unknown, where: string): CameraModelMetadata {
 export async function load(config: CameraEncoderConfig): Promise<CameraEncoder> {
   const dir = config.dir ?? "models/camera";
   const { model, metadata } = await loadModel(config.files, dir);
-  const coco = config.cocoDetector ?? ((config.realCamera ?? "coco") === "coco" ? await loadCocoDetector() : undefined);
+  const detectorDir = config.detectorDir ?? `${dir.replace(/\/[^/]*$/, "")}/camera-coco`;
+  const coco =
+    config.cocoDetector ?? ((config.realCamera ?? "coco") === "coco" ? await loadCardDetector(config.files, detectorDir) : undefined);
   return cameraEncoderFromModel(model, checkMetadata(metadata, `${dir}/metadata.json`), {
     ...config,
     ...(coco ? { cocoDetector: coco } : {}),

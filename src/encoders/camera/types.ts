@@ -46,11 +46,17 @@ export type CameraEncoderConfig = {
   spaceToDepthStem?: boolean;
   /**
    * What detects objects in a camera other than the network's own (the simulator's 320 × 192,
-   * 80° pinhole): `coco` (default) the COCO-trained detector of `@vladmandic/human`
-   * (coco/cocoDetector.ts) where it is installed, else the network through its virtual camera;
-   * `network` always the network. Quality comes from the network's image statistics either way.
+   * 80° pinhole): `coco` (default) the detector of the card in `detectorDir` (shipped: the
+   * COCO-trained detector of `@vladmandic/human`, coco/cocoDetector.ts) where there is one, else
+   * the network through its virtual camera; `network` always the network. Quality comes from the
+   * network's image statistics either way.
    */
   realCamera?: "coco" | "network";
+  /**
+   * The folder of the real-camera detector's card (`card.json`, coco/detectorCard.ts) inside
+   * `files`; default `camera-coco` beside `dir`. A folder without a card means no detector.
+   */
+  detectorDir?: string;
   /** A COCO detector already loaded (tests, or one shared by several cameras); the encoder disposes it. */
   cocoDetector?: CocoDetector;
 };

@@ -23,7 +23,7 @@ function onPlane(box: CocoBox, tile: VirtualCamera): PlaneBox {
  * One real camera frame through the COCO detector: every tile resampled and detected, the boxes
  * suppressed across tiles on the normalised image plane (an object in the overlap of two tiles is
  * one object), each kept box lifted to the ego frame through its own tile's camera, with the class
- * probabilities suppression gathered. `buf` holds one 512 × 512 rgb8 image.
+ * probabilities suppression gathered. `buf` holds one rgb8 image of the detector's input size.
  */
 export function detectInFrame(
   coco: CocoDetector,

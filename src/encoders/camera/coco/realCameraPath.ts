@@ -24,8 +24,8 @@ export function realCameraPath(coco: CocoDetector | undefined) {
     },
     detect(frame: CameraFrame, e: Extrinsics): Detection[] {
       if (!coco || !tiles) return [];
-      const n = tiles[0]!.intrinsics.width;
-      buf ??= new Uint8Array(n * n * 3);
+      const { width, height } = tiles[0]!.intrinsics;
+      buf ??= new Uint8Array(width * height * 3);
       return detectInFrame(coco, tiles, frame, buf, e);
     },
     dispose(): void {
