@@ -39,7 +39,7 @@ describe("avfusion play / live", () => {
   (exists(DEFAULT_RECORDING) ? it : it.skip)("play --serve → live --connect: frames per sensor, connection status", async () => {
     const p = io();
     let playDone = 0;
-    const playing = main(argv("play", DEFAULT_RECORDING, "--serve", "0", "--rate", "2"), p.io).finally(
+    const playing = main(argv("play", DEFAULT_RECORDING, "--serve", "0", "--rate", "2", "--exit-at-end"), p.io).finally(
       () => (playDone = performance.now()),
     );
     expect(await waitUntil(() => /serving on ws:\/\/127\.0\.0\.1:\d+/.test(p.err.join("")))).toBe(true);

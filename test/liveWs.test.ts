@@ -58,7 +58,7 @@ describe("live on loopback: WebSocket", () => {
       // Half speed: the 2-core test machine runs the four encoders at about real time when idle;
       // the live clock follows the server's timestamps, so the tick grid does not depend on the rate.
       const p = io();
-      const playing = main(argv("play", DEFAULT_RECORDING, "--serve", "0", "--rate", "0.5"), p.io);
+      const playing = main(argv("play", DEFAULT_RECORDING, "--serve", "0", "--rate", "0.5", "--exit-at-end"), p.io);
       expect(await waitUntil(() => /serving on ws:\/\/127\.0\.0\.1:\d+/.test(p.err.join("")))).toBe(true);
       const url = /serving on (ws:\/\/\S+)/.exec(p.err.join(""))![1]!;
       const l = io();

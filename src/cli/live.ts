@@ -4,7 +4,8 @@ import { loadConfig } from "../config/loadConfig";
 import type { AvfusionConfig } from "../config/configSchema";
 import { parseFusionHeadChoice, selectFusionHead, type SelectedHead } from "../fusion/head";
 import { wsInput, type LiveInput } from "../live/liveInputs";
-import { publishLiveTick, SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../live/liveOutputs";
+import { liveParameters, publishLiveTick, SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../live/liveOutputs";
+import type { PipelinePlan } from "../pipeline/types";
 import { startLive, type LiveSession } from "../live/liveSession";
 import { udpInput } from "../live/udpInput";
 import { describePlan } from "../pipeline/describePlan";
@@ -20,7 +21,8 @@ import { BadInputError } from "../types/errors";
 import { createLiveReporter } from "./liveSummary";
 import { stopSignal } from "./play";
 import { guardSummary, listenFromFlags, withServeFlags, type ServeFlags } from "./serveFlags";
-import { withConfigFlag, withFusionHeadFlag, withInferenceFlags, withSceneOutputFlags } from "./sharedFlags";
+import { withConfigFlag, withFusionHeadFlag, withInferenceFlags, withModelChoiceFlag, withSceneOutputFlags } from "./sharedFlags";
+import { resolveModelChoices } from "../runtime/modelChoices";
 
 export { parseMount } from "./liveFlags";
 export { formatLiveSummary, type LiveSensorLine, type LiveSummary } from "./liveSummary";
@@ -56,13 +58,28 @@ function openInput(flags: LiveFlags, settings: LiveSettings, config: AvfusionCon
   return { input, warnedMount };
 }
 
-async function openServer(settings: LiveSettings, flags: ServeFlags, ctx: CliContext): Promise<FoxgloveWsServer | undefined> {
+/** `--serve`: the server, with the pipeline's clock (`time`) and its settings and plan as read-only parameters. */
+async function openServer(
+  settings: LiveSettings,
+  flags: LiveFlags & ServeFlags,
+  run: { config: AvfusionConfig; head: SelectedHead },
+  ctx: CliContext,
+): Promise<{ server: FoxgloveWsServer; onPlan: (plan: PipelinePlan) => void } | undefined> {
   if (settings.servePort === undefined) return undefined;
-  const server = await listenFromFlags(flags, settings.servePort, "avfusion live", ctx);
+  const params = liveParameters({
+    input: flags.connect ?? `udp ${flags.udp ?? ""}`,
+    clock: settings.clockMode,
+    warmupS: settings.warmupMs / 1000,
+    queue: settings.perTopic,
+    fusionHead: run.head.choice,
+    config: run.config,
+    configFile: flags.config ?? "",
+  });
+  const server = await listenFromFlags(flags, settings.servePort, "avfusion live", ctx, { time: true, parameters: params.store });
   ctx.stderr(
     `live: serving the scene (${SCENE_TOPIC}, ${SCENE_UPDATE_TOPIC}, /avfusion/health) and passing input topics through on ${server.url}\n`,
   );
-  return server;
+  return { server, onPlan: params.onPlan };
 }
 
 type LiveRun = {
@@ -71,6 +88,8 @@ type LiveRun = {
   /** `--connect` only: whether the client ever connected, and its last status line. */
   link?: { connected: boolean; last: string };
   server: FoxgloveWsServer | undefined;
+  /** The server's parameters take the plan. */
+  onPlan?: (plan: PipelinePlan) => void;
   head: SelectedHead;
   config: AvfusionConfig;
 };
@@ -80,7 +99,7 @@ async function startSession(flags: LiveFlags, settings: LiveSettings, run: LiveR
   const { server } = run;
   return startLive({
     input: run.input,
-    models: { files: nodeModelFiles(), dir: flags.models },
+    models: { files: nodeModelFiles(), dir: flags.models, byKind: resolveModelChoices(flags.model, run.config.models, flags.models) },
     scene: { visibility: { fromQuality } },
     config: run.config,
     ...(run.head.head ? { fusionHead: run.head.head } : {}),
@@ -94,10 +113,12 @@ async function startSession(flags: LiveFlags, settings: LiveSettings, run: LiveR
       // Clock offsets are news even beside --json: without them a whole rig reads MISSING unexplained.
       if (!flags.json || line.startsWith("warning") || line.startsWith("clock:")) ctx.stderr(`live: ${line}\n`);
     },
-    onPlan: (plan) =>
+    onPlan: (plan) => {
+      run.onPlan?.(plan);
       ctx.stderr(
         `live: ${describePlan(plan, { rates: true })}; ticks at ${plan.sync.tick.rateHz} Hz, deadline ${plan.sync.deadlineMs} ms\n`,
-      ),
+      );
+    },
   });
 }
 
@@ -178,12 +199,20 @@ async function run(flags: LiveFlags & ServeFlags, ctx: CliContext): Promise<void
   const settings = parseLiveFlags(flags);
   const backend = parseBackendChoice(flags.backend);
   const config: AvfusionConfig = flags.config === undefined ? {} : await loadConfig(flags.config);
+  resolveModelChoices(flags.model, config.models, flags.models); // a bad --model fails before connecting
   const headChoice = flags.fusionHead === undefined ? undefined : parseFusionHeadChoice(flags.fusionHead);
   await selectBackend({ backend, log: (line) => ctx.stderr(`${line}\n`) });
   const head = await selectFusionHead(nodeModelFiles(), flags.models, headChoice);
   ctx.stderr(`live: ${head.line}\n`);
-  const server = await openServer(settings, flags, ctx);
-  const liveRun: LiveRun = { ...openInput(flags, settings, config, ctx), server, head, config };
+  const served = await openServer(settings, flags, { config, head }, ctx);
+  const server = served?.server;
+  const liveRun: LiveRun = {
+    ...openInput(flags, settings, config, ctx),
+    server,
+    head,
+    config,
+    ...(served ? { onPlan: served.onPlan } : {}),
+  };
   let result;
   let outputs: SceneOutputs | undefined;
   try {
@@ -245,7 +274,7 @@ export const registerLive: CommandRegistrar = (program: Command, ctx: CliContext
     .option("--frames <n>", "stop after N decoded frames (all sensors together)")
     .option("--interval <sec>", "summary interval", "1")
     .option("--json", "one JSON line per interval instead of text");
-  withServeFlags(withFusionHeadFlag(withInferenceFlags(withConfigFlag(withSceneOutputFlags(command))))).action(
+  withServeFlags(withFusionHeadFlag(withModelChoiceFlag(withInferenceFlags(withConfigFlag(withSceneOutputFlags(command)))))).action(
     (flags: LiveFlags & ServeFlags) => run(flags, ctx),
   );
 };

@@ -36,7 +36,7 @@ function firstLine(text: string): string {
 
 /**
  * Runs the CLI and resolves to the exit code: 0 ok, 2 bad input or usage (one line on stderr, no
- * stack trace), 1 internal failure, 130 / 143 when Ctrl-C / SIGTERM stopped a `replay` or `live`
+ * stack trace), 1 internal failure, 130 / 143 when Ctrl-C / SIGTERM stopped a `replay`, `live` or `play`
  * that then finished its outputs and printed its summary (src/cli/interrupt.ts). `argv` is
  * `process.argv` shaped (node, script, args...).
  */

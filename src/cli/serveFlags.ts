@@ -98,9 +98,18 @@ export async function serveOptions(flags: ServeFlags, env: NodeJS.ProcessEnv = p
   };
 }
 
-/** Listens as the flags say and prints the server's warnings (one line each) to stderr. */
-export async function listenFromFlags(flags: ServeFlags, port: number, name: string, ctx: CliContext): Promise<FoxgloveWsServer> {
-  const server = await FoxgloveWsServer.listen({ ...(await serveOptions(flags)), port, name });
+/**
+ * Listens as the flags say and prints the server's warnings (one line each) to stderr; `offers`
+ * are the capabilities the command serves (its clock, its parameters).
+ */
+export async function listenFromFlags(
+  flags: ServeFlags,
+  port: number,
+  name: string,
+  ctx: CliContext,
+  offers: Pick<FoxgloveWsServerOptions, "time" | "parameters" | "metadata"> = {},
+): Promise<FoxgloveWsServer> {
+  const server = await FoxgloveWsServer.listen({ ...(await serveOptions(flags)), ...offers, port, name });
   for (const line of server.warnings) ctx.stderr(`avfusion: warning: ${line}\n`);
   return server;
 }

@@ -2,6 +2,8 @@ import { SCENE_TOPIC, SCENE_UPDATE_TOPIC } from "../sinks/sceneOutputs";
 import { toSceneProto } from "../sinks/sceneProto";
 import { toSceneUpdate } from "../sinks/mcap/sceneUpdate";
 import { protobufRecord, type FoxgloveWsServer, type PublishRecord } from "../sinks/foxglove/FoxgloveWsServer";
+import { ParameterStore, type ParameterValue } from "../sinks/foxglove/ParameterStore";
+import type { PipelinePlan } from "../pipeline/types";
 import type { SensorHealthStatus, SensorKind } from "../types";
 import type { LiveTick } from "./liveSession";
 
@@ -109,11 +111,77 @@ export function healthRecord(health: LiveHealth, logTime: bigint): PublishRecord
 /**
  * Publishes one live tick on a Foxglove WebSocket server: `/avfusion/scene` (avfusion.SceneState,
  * as replay's --out writes it), `/avfusion/scene_boxes` (foxglove.SceneUpdate) and `/avfusion/health`
- * (JSON), all stamped with the tick stamp.
+ * (JSON), all stamped with the tick stamp; the server's clock (`time`) is the tick stamp.
  */
 export function publishLiveTick(server: FoxgloveWsServer, tick: LiveTick, droppedTicks: number): void {
   const stamp = tick.scene.stamp;
+  server.broadcastTime(stamp);
   server.publish(protobufRecord(SCENE_TOPIC, "avfusion.SceneState", toSceneProto(tick.scene), stamp));
   server.publish(protobufRecord(SCENE_UPDATE_TOPIC, "foxglove.SceneUpdate", toSceneUpdate(tick.scene), stamp));
   server.publish(healthRecord(liveHealth(tick, droppedTicks), stamp));
+}
+
+/** What `live` runs with, before the plan: the settings its parameters start from. */
+export type LiveRunDescription = {
+  /** `ws://…` or `udp velodyne:2368,…`. */
+  input: string;
+  clock: string;
+  warmupS: number;
+  queue: number;
+  fusionHead: string;
+  /** The config file's content (JSON values), {} without one. */
+  config: object;
+  configFile: string;
+};
+
+const ms = (ns: bigint): number => Number(ns) / 1e6;
+
+/**
+ * The parameters of `live --serve`, all read-only: the run's settings (`/live/input`, `/live/clock`,
+ * `/live/warmup_s`, `/live/queue`, `/live/fusion_head`, `/live/config_file`, `/live/config`) and,
+ * once planned after the warm-up, the plan (`/live/plan/tick_hz`, `/live/plan/deadline_ms`,
+ * `/live/plan/sensors`, per sensor `/live/plan/<id>/kind`, `topics`, `window_ms`, `offset_ms`,
+ * `clock_offset_ms`, `max_queue`, and `/live/plan/unused`). None is settable: the tick grid, the
+ * deadline and the windows are fixed in the aligner when it is planned, and the inputs' clock and
+ * queues when they open; changing one mid-run would move the grid under the scenes already sent.
+ */
+export function liveParameters(run: LiveRunDescription): { store: ParameterStore; onPlan: (plan: PipelinePlan) => void } {
+  const store = new ParameterStore();
+  const define = (name: string, value: ParameterValue, float = false): void =>
+    store.define({ name, value, ...(float ? { type: "float64" as const } : {}) });
+  define("/live/input", run.input);
+  define("/live/clock", run.clock);
+  define("/live/warmup_s", run.warmupS, true);
+  define("/live/queue", run.queue);
+  define("/live/fusion_head", run.fusionHead);
+  define("/live/config_file", run.configFile);
+  define("/live/config", JSON.parse(JSON.stringify(run.config)) as ParameterValue);
+  define("/live/plan/state", "warming up");
+  const onPlan = (plan: PipelinePlan): void => {
+    if (store.has("/live/plan/tick_hz")) return;
+    const a = plan.aligner;
+    define("/live/plan/tick_hz", 1e9 / Number(a.period), true);
+    define("/live/plan/deadline_ms", ms(a.deadline), true);
+    define(
+      "/live/plan/sensors",
+      plan.sensors.map((s) => s.sensorId),
+    );
+    for (const s of plan.sensors) {
+      const aligned = a.sensors.find((x) => x.id === s.sensorId);
+      const at = `/live/plan/${s.sensorId}`;
+      define(`${at}/kind`, s.kind);
+      define(`${at}/topics`, s.topics);
+      if (!aligned) continue;
+      define(`${at}/window_ms`, ms(aligned.tolerance), true);
+      define(`${at}/offset_ms`, ms(aligned.offset), true);
+      define(`${at}/clock_offset_ms`, ms(aligned.clockOffset), true);
+      define(`${at}/max_queue`, aligned.maxQueue);
+    }
+    define(
+      "/live/plan/unused",
+      plan.unused.map((u) => `${u.topic} (${u.reason})`),
+    );
+    store.update("/live/plan/state", "planned");
+  };
+  return { store, onPlan };
 }

@@ -2,8 +2,8 @@ import { openIndexed } from "../sources/mcap/openIndexed";
 import { readMessageBatches } from "../sources/mcap/readRecording";
 import type { RecordingReadable } from "../sources/mcap/types";
 import type { Nanos, SensorMessage } from "../types";
-import type { FoxgloveWsServer, PublishRecord } from "../sinks/foxglove/FoxgloveWsServer";
-import { BadInputError } from "../types/errors";
+import { StatusLevel, type FoxgloveWsServer, type PublishRecord } from "../sinks/foxglove/FoxgloveWsServer";
+import { PlaybackClock } from "./PlaybackClock";
 
 export type ChannelRecord = Omit<PublishRecord, "data" | "logTime">;
 
@@ -17,7 +17,20 @@ export type PlaybackOptions = {
   signal?: AbortSignal;
   /** Called after each pass over the recording (pass number from 1). */
   onPass?: (pass: number, stats: PlaybackStats) => void;
+  /**
+   * The clock to play on, when it is to be changed while playing (rate, pause, loop: see
+   * playbackParameters); it then wins over `rate` and `loop`.
+   */
+  clock?: PlaybackClock;
+  /**
+   * At the end of a pass that does not loop: resolves true to play another pass (time going on
+   * from where it ended), false to end. Default: end.
+   */
+  onEnd?: (stats: PlaybackStats) => Promise<boolean>;
 };
+
+/** Where a served playback is: waiting for a subscriber, playing (or paused), or held at the end. */
+export type ServePhase = "waiting" | "playing" | "ended";
 
 export type ServeRecordingOptions = PlaybackOptions & {
   /**
@@ -41,7 +54,22 @@ export type ServeRecordingOptions = PlaybackOptions & {
   slowClientWaitMs?: number;
   /** Pass your own (createPlaybackStats()) to read the counters while it plays. */
   stats?: PlaybackStats;
+  /**
+   * At the end of the recording (not looping): `return` (default) resolves; `hold` keeps the
+   * server and its clients as they are, tells them so (an info status: `end of recording: N
+   * messages in P pass(es)`, then `; ` and `endNote`), and waits until `signal` aborts, or until
+   * the clock's `loop` is turned on (a viewer setting `/play/loop`), when it plays on.
+   */
+  atEnd?: "return" | "hold";
+  endNote?: string;
+  /** Told each change of phase. */
+  onPhase?: (phase: ServePhase) => void;
 };
+
+/** The id of the end-of-recording status, withdrawn when playback goes on. */
+export const END_STATUS_ID = "avfusion.play.end";
+/** Time messages (`time` capability) at most this often (ms of wall time), and at the end of each pass. */
+const TIME_EVERY_MS = 10;
 
 export type PlaybackStats = {
   passes: number;
@@ -114,12 +142,7 @@ export async function pacedPlayback(
   send: (message: SensorMessage, logTime: Nanos, lagMs: number) => Promise<void> | void,
   stats: PlaybackStats,
 ): Promise<void> {
-  const rate = options.rate ?? 1;
-  if (!(Number.isFinite(rate) && rate > 0)) {
-    throw new BadInputError({ where: "rate", what: "", expected: `a positive finite number, got ${rate}`, code: "usage" });
-  }
-  let wall0 = 0;
-  let log0: Nanos | undefined;
+  const clock = options.clock ?? new PlaybackClock({ rate: options.rate, loop: options.loop });
   let passOffset = 0n;
   let lastLog: Nanos | undefined;
   for (;;) {
@@ -129,22 +152,21 @@ export async function pacedPlayback(
         if (options.signal?.aborted) return;
         first ??= m.logTime;
         const logTime = m.logTime + passOffset;
-        if (log0 === undefined) {
-          log0 = logTime;
-          wall0 = performance.now();
-        }
-        const due = wall0 + Number(logTime - log0) / 1e6 / rate;
-        const wait = due - performance.now();
-        if (wait >= 1) await sleep(wait, options.signal);
-        else if (-wait > stats.maxLagMs) stats.maxLagMs = -wait;
+        const lagMs = await clock.until(logTime, options.signal);
         if (options.signal?.aborted) return;
-        await send(m, logTime, Math.max(0, performance.now() - due));
+        if (lagMs > stats.maxLagMs) stats.maxLagMs = lagMs;
+        await send(m, logTime, lagMs);
         lastLog = logTime;
       }
     }
     stats.passes++;
     options.onPass?.(stats.passes, stats);
-    if (!options.loop || first === undefined || lastLog === undefined || options.signal?.aborted) return;
+    if (first === undefined || lastLog === undefined || options.signal?.aborted) return;
+    if (!clock.loop) {
+      if (!options.onEnd || !(await options.onEnd(stats)) || options.signal?.aborted) return;
+      // Held at the end: the clock starts again from there, now.
+      clock.anchor(lastLog);
+    }
     // Next pass starts 1 ms after this one ended, so time keeps increasing for the viewer.
     passOffset = lastLog + 1_000_000n - first;
   }
@@ -159,7 +181,8 @@ export function createPlaybackStats(): PlaybackStats {
  * advertised up front (so clients can subscribe before the first message), messages keep their
  * log time as the protocol timestamp. Lossless for clients that keep up: slow clients put
  * playback `slowClientWaitMs` behind its schedule at most (see highWaterBytes), then are left to
- * the server's limits.
+ * the server's limits. The server's clock (`time` capability, when it declares it) follows the
+ * log time played, across loop passes.
  */
 export async function serveRecording(
   source: RecordingReadable,
@@ -167,8 +190,10 @@ export async function serveRecording(
   options: ServeRecordingOptions = {},
 ): Promise<PlaybackStats> {
   const stats = options.stats ?? createPlaybackStats();
+  const clock = options.clock ?? new PlaybackClock({ rate: options.rate, loop: options.loop });
   const channels = await recordingChannels(source, options.topics);
   for (const ch of channels) server.advertise(ch);
+  options.onPhase?.("waiting");
   const waitFor = options.waitFor ?? "any";
   if (waitFor === "all") {
     await server.waitForSubscribers(channels.map((c) => c.topic));
@@ -178,10 +203,22 @@ export async function serveRecording(
   }
   const highWater = options.highWaterBytes ?? 1 << 20;
   const maxWaitMs = options.slowClientWaitMs ?? 1000;
+  const time = timeTeller(server);
+  options.onPhase?.("playing");
+  const onEnd = options.atEnd === "hold" ? (s: PlaybackStats) => holdAtEnd(server, clock, s, options) : options.onEnd;
   await pacedPlayback(
     source,
-    options,
+    {
+      ...options,
+      clock,
+      ...(onEnd ? { onEnd } : {}),
+      onPass: (pass, s) => {
+        time.flush();
+        options.onPass?.(pass, s);
+      },
+    },
     async (m, logTime, lagMs) => {
+      time.tell(logTime);
       server.publish({ ...channelOf(m), data: m.data, logTime });
       stats.sent++;
       // Called for every message, so each client's stretch above highWater ends when it drains;
@@ -191,4 +228,51 @@ export async function serveRecording(
     stats,
   );
   return stats;
+}
+
+/** Broadcasts the log time played: never backwards, at most every TIME_EVERY_MS, and the last one on `flush`. */
+function timeTeller(server: FoxgloveWsServer): { tell: (t: Nanos) => void; flush: () => void } {
+  let told: Nanos | undefined;
+  let pending: Nanos | undefined;
+  let at = -Infinity;
+  const send = (t: Nanos): void => {
+    told = t;
+    pending = undefined;
+    at = performance.now();
+    server.broadcastTime(t);
+  };
+  return {
+    tell: (t) => {
+      if (told !== undefined && t <= told) return;
+      if (performance.now() - at >= TIME_EVERY_MS) send(t);
+      else pending = t;
+    },
+    flush: () => {
+      if (pending !== undefined) send(pending);
+    },
+  };
+}
+
+/** `atEnd: "hold"`: tells the clients, then waits for the stop signal or for `loop` to be turned on. */
+async function holdAtEnd(server: FoxgloveWsServer, clock: PlaybackClock, stats: PlaybackStats, options: ServeRecordingOptions) {
+  options.onPhase?.("ended");
+  const line = `end of recording: ${stats.sent} messages in ${stats.passes} pass(es)${options.endNote ? `; ${options.endNote}` : ""}`;
+  server.sendStatus(StatusLevel.INFO, line, END_STATUS_ID);
+  const signal = options.signal;
+  await new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      off();
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const off = clock.onChange(() => {
+      if (clock.loop) done();
+    });
+    signal?.addEventListener("abort", done, { once: true });
+  });
+  if (signal?.aborted) return false;
+  server.removeStatus([END_STATUS_ID]);
+  options.onPhase?.("playing");
+  return true;
 }

@@ -1,18 +1,20 @@
-import http from "node:http";
-import https from "node:https";
-import type { AddressInfo } from "node:net";
-import { FoxgloveServer } from "@foxglove/ws-protocol";
+import type http from "node:http";
+import { FoxgloveServer, StatusLevel } from "@foxglove/ws-protocol";
 import { tap, type MonoTypeOperatorFunction } from "rxjs";
 import { WebSocketServer, type WebSocket } from "ws";
 import { encodeProto, fileDescriptorSet } from "../../schemas/protoRegistry";
 import type { Nanos } from "../../types";
-import { BadInputError, errorText } from "../../types/errors";
+import { BadInputError } from "../../types/errors";
 import { admit, checkToken, exposureWarnings, originAllowList, type AdmissionPolicy } from "./admission";
+import { capabilityList, serveParameters } from "./capabilities";
+import { ConnectionGraph } from "./ConnectionGraph";
 import { GuardedSocket } from "./GuardedSocket";
+import { bind, createHttpServer, positiveInt, schemaText } from "./httpServer";
 import type { FoxgloveWsServerOptions, FoxgloveWsServerStats, PublishRecord } from "./serverTypes";
 
 export type { FoxgloveWsServerOptions, FoxgloveWsServerStats, PublishRecord } from "./serverTypes";
 export { SLOW_CLIENT_CLOSE_CODE } from "./GuardedSocket";
+export { StatusLevel } from "@foxglove/ws-protocol";
 
 type ChannelEntry = { id: number; key: string; topic: string; subscribers: number };
 
@@ -21,63 +23,14 @@ type Limits = { maxBufferedBytes: number; slowClientMs: number; maxIncomingBytes
 
 const WHERE = "Foxglove WebSocket server";
 
-function schemaText(encoding: string, data: Uint8Array): string {
-  // The protocol carries schemas as strings: binary encodings base64, text encodings as they are.
-  if (encoding === "protobuf" || encoding === "flatbuffer")
-    return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8");
-}
+/** How long `close` with a code waits for clients to answer the close frame before dropping them. */
+const CLOSE_GRACE_MS = 1000;
 
 function nowNs(): Nanos {
   return BigInt(Date.now()) * 1_000_000n;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function positiveInt(name: string, value: number | undefined, dflt: number): number {
-  const v = value ?? dflt;
-  if (!(Number.isInteger(v) && v > 0))
-    throw new BadInputError({ where: `${WHERE} ${name}`, what: `${v}`, expected: "a positive integer", code: "usage" });
-  return v;
-}
-
-/** An http or https server that answers plain requests with 426 and gives up on slow handshakes. */
-function createHttpServer(tls: FoxgloveWsServerOptions["tls"], maxClients: number): http.Server {
-  const onRequest = (_req: http.IncomingMessage, res: http.ServerResponse): void => {
-    res.writeHead(426, { "Content-Type": "text/plain", Upgrade: "websocket", Connection: "close" });
-    res.end("Foxglove WebSocket server (foxglove.websocket.v1): connect with a WebSocket client\n");
-  };
-  let server: http.Server;
-  try {
-    server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, onRequest) : http.createServer(onRequest);
-  } catch (err) {
-    throw new BadInputError({
-      where: `${WHERE} TLS certificate / key`,
-      what: errorText(err),
-      expected: "a PEM certificate and its private key",
-      code: "usage",
-    });
-  }
-  // Half-open handshakes (never finishing their headers) neither linger nor pile up.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 10_000;
-  server.maxConnections = maxClients + 32;
-  return server;
-}
-
-async function bind(server: http.Server, host: string, port: number): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => {
-      reject(new BadInputError({ where: WHERE, what: `cannot listen on ${host}:${port}: ${err.message}`, code: "usage" }));
-    };
-    server.once("error", onError);
-    server.listen(port, host, () => {
-      server.off("error", onError);
-      resolve();
-    });
-  });
-  return (server.address() as AddressInfo).port;
-}
 
 /**
  * A Foxglove WebSocket server (`foxglove.websocket.v1`) the Foxglove app or our own
@@ -86,6 +39,8 @@ async function bind(server: http.Server, host: string, port: number): Promise<nu
  * (another address needs a token), foreign browser origins, a wrong token and clients past
  * `maxClients` are refused during the upgrade; incoming frames are capped; a client that does not
  * keep up has messages dropped and is cut off after `slowClientMs`, never stalling the others.
+ * Capabilities (`serverInfo`): `connectionGraph` always, `time` and `parameters` +
+ * `parametersSubscribe` when the options ask for them (see capabilities.ts).
  */
 export class FoxgloveWsServer {
   readonly host: string;
@@ -114,10 +69,20 @@ export class FoxgloveWsServer {
   readonly #byId = new Map<number, ChannelEntry>();
   readonly #subscribeWaiters = new Set<() => void>();
   readonly #sweep: NodeJS.Timeout;
+  readonly #graph: ConnectionGraph;
+  readonly #stopParameters: () => void;
   #closed = false;
 
   private constructor(
-    parts: { server: FoxgloveServer; http: http.Server; host: string; port: number; tls: boolean; warnings: string[] },
+    parts: {
+      server: FoxgloveServer;
+      http: http.Server;
+      host: string;
+      port: number;
+      tls: boolean;
+      warnings: string[];
+      options: FoxgloveWsServerOptions;
+    },
     limits: Limits,
     policy: AdmissionPolicy,
   ) {
@@ -128,6 +93,8 @@ export class FoxgloveWsServer {
     this.#tls = parts.tls;
     this.warnings = parts.warnings;
     this.#limits = limits;
+    this.#graph = new ConnectionGraph(this.#server.name);
+    this.#stopParameters = parts.options.parameters ? serveParameters(this.#server, parts.options.parameters) : () => undefined;
     this.#wss = new WebSocketServer({
       server: parts.http,
       maxPayload: limits.maxIncomingBytes,
@@ -172,8 +139,13 @@ export class FoxgloveWsServer {
     const warnings = exposureWarnings(host, { token: policy.token, tls: options.tls !== undefined, insecure: options.insecure });
     const httpServer = createHttpServer(options.tls, policy.maxClients);
     const bound = await bind(httpServer, host, port);
-    const server = new FoxgloveServer({ name: options.name ?? "avfusion" });
-    return new FoxgloveWsServer({ server, http: httpServer, host, port: bound, tls: options.tls !== undefined, warnings }, limits, policy);
+    const server = new FoxgloveServer({
+      name: options.name ?? "avfusion",
+      capabilities: capabilityList(options),
+      ...(options.metadata ? { metadata: { ...options.metadata } } : {}),
+    });
+    const parts = { server, http: httpServer, host, port: bound, tls: options.tls !== undefined, warnings, options };
+    return new FoxgloveWsServer(parts, limits, policy);
   }
 
   #wire(): void {
@@ -215,12 +187,18 @@ export class FoxgloveWsServer {
       ws.terminate();
     });
     ws.on("close", () => this.#forget(guarded));
+    // FoxgloveServer (0.8) does not serve the connection graph it declares: answered here (it
+    // reports the op as unknown, on its error event, which is ignored).
+    ws.on("message", (data, isBinary) => {
+      if (!isBinary) this.#graph.handleText(guarded, String(data));
+    });
     this.#server.handleConnection(guarded, name);
   }
 
   /** No longer counted as connected (nor against maxClients), nor looked at by pacing and sweeps. */
   #forget(s: GuardedSocket): void {
     this.#sockets.delete(s);
+    this.#graph.forget(s);
     this.stats.clients = this.#sockets.size;
   }
 
@@ -251,6 +229,7 @@ export class FoxgloveWsServer {
     this.#byTopic.set(record.topic, entry);
     this.#byId.set(id, entry);
     this.stats.channels = this.#byTopic.size;
+    this.#graph.topicAdded(record.topic);
     return id;
   }
 
@@ -261,6 +240,7 @@ export class FoxgloveWsServer {
     this.#byTopic.delete(topic);
     this.#byId.delete(entry.id);
     this.stats.channels = this.#byTopic.size;
+    this.#graph.topicRemoved(topic);
     if (!this.#closed) this.#server.removeChannel(entry.id);
   }
 
@@ -284,6 +264,21 @@ export class FoxgloveWsServer {
       return;
     }
     this.#server.sendMessage(id, record.logTime ?? nowNs(), record.data);
+  }
+
+  /** Tells every client the server's clock (`time` capability; ignored without it). */
+  broadcastTime(time: Nanos): void {
+    if (!this.#closed) this.#server.broadcastTime(time);
+  }
+
+  /** A status message to every client (`id` lets a later one replace or `removeStatus` remove it). */
+  sendStatus(level: StatusLevel, message: string, id?: string): void {
+    if (!this.#closed) this.#server.sendStatus({ level, message, ...(id === undefined ? {} : { id }) });
+  }
+
+  /** Withdraws status messages sent with these ids. */
+  removeStatus(ids: string[]): void {
+    if (!this.#closed) this.#server.removeStatus(ids);
   }
 
   /** Largest number of bytes queued in any client socket. */
@@ -326,17 +321,40 @@ export class FoxgloveWsServer {
     }
   }
 
-  /** Close every client connection and the listening socket. */
-  async close(): Promise<void> {
+  /**
+   * Close every client connection and the listening socket. Without `how` the connections are
+   * dropped at once (clients see 1006); with it each client gets a close frame with that code
+   * (1000 normal, 1001 going away) and reason, and up to 1 s to answer it.
+   */
+  async close(how?: { code: 1000 | 1001; reason: string }): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweep);
+    this.#stopParameters();
     for (const wake of [...this.#subscribeWaiters]) wake();
+    if (how) await this.#closeClients(how.code, how.reason);
     for (const s of this.#sockets) s.ws.terminate();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     this.#http.closeAllConnections();
     await closed;
+  }
+
+  async #closeClients(code: number, reason: string): Promise<void> {
+    const answered = [...this.#sockets]
+      .filter((s) => s.open)
+      .map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.ws.once("close", () => resolve());
+            // A close reason is at most 123 bytes.
+            s.ws.close(code, reason.slice(0, 120));
+          }),
+      );
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)));
+    await Promise.race([Promise.all(answered), grace]);
+    clearTimeout(timer);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Nanos } from "../../types";
+import type { ParameterStore } from "./ParameterStore";
 
 /**
  * One message to publish: what a source emits (`SensorMessage` fits) or what a later stage
@@ -49,6 +50,12 @@ export type FoxgloveWsServerOptions = {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Allow a non-loopback `host` without a token (a warning in `warnings`). */
   insecure?: boolean;
+  /** Declare the `time` capability: the owner calls `broadcastTime` as its clock advances (playback, pipeline). */
+  time?: boolean;
+  /** Declare `parameters` + `parametersSubscribe`, served from this store (a client's set goes through each parameter's check). */
+  parameters?: ParameterStore;
+  /** Sent in `serverInfo.metadata` (e.g. what the server serves). */
+  metadata?: Readonly<Record<string, string>>;
 };
 
 export type FoxgloveWsServerStats = {
