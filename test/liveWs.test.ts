@@ -49,6 +49,7 @@ describe("live on loopback: WebSocket", () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "avfusion-live-"));
       const replayOut = path.join(dir, "replay.jsonl");
       const liveOut = path.join(dir, "live.jsonl");
+      const liveMcap = path.join(dir, "live.mcap");
       // The same fusion head on both sides: none (the shipped learned head's files may be rewritten
       // while this runs; with it, both would pick it by default).
       expect(
@@ -63,7 +64,22 @@ describe("live on loopback: WebSocket", () => {
       const url = /serving on (ws:\/\/\S+)/.exec(p.err.join(""))![1]!;
       const l = io();
       const live = main(
-        argv("live", "--connect", url, "--serve", "0", "--jsonl", liveOut, "--duration", "16", "--json", "--fusion-head", "none"),
+        argv(
+          "live",
+          "--connect",
+          url,
+          "--serve",
+          "0",
+          "--jsonl",
+          liveOut,
+          "--out",
+          liveMcap,
+          "--duration",
+          "16",
+          "--json",
+          "--fusion-head",
+          "none",
+        ),
         l.io,
       );
       expect(await waitUntil(() => /passing input topics through on ws:\/\/127\.0\.0\.1:\d+/.test(l.err.join("")))).toBe(true);
@@ -102,6 +118,20 @@ describe("live on loopback: WebSocket", () => {
         .map((m) => JSON.parse(Buffer.from(m.data).toString("utf8")) as LiveHealth);
       expect(health.some((h) => h.connection === "connected" && h.sensors.length === 4)).toBe(true);
       expect(health[0]!.bridge).toEqual(expect.objectContaining({ malformed: 0, reconnects: 0 }));
+
+      // --out holds the transform tree with the recording's mountings and the boxes drawn on the camera.
+      const written = await readAllMessages(liveMcap);
+      const children = new Set(
+        written
+          .filter((m) => m.topic === "/tf")
+          .flatMap((m) =>
+            decodeProto<{ transforms: { child_frame_id: string }[] }>("foxglove.FrameTransforms", m.data).transforms.map(
+              (t) => t.child_frame_id,
+            ),
+          ),
+      );
+      for (const frame of ["base_link", "cam_front_optical", "lidar_top"]) expect(children).toContain(frame);
+      expect(written.some((m) => m.topic === "/sensors/cam_front/image/annotations")).toBe(true);
 
       // The per-interval summaries carry the scene figures.
       const lines = l.out

@@ -14,6 +14,7 @@ import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { loadQualityCurves } from "../scene/qualityCurves";
 import type { FoxgloveWsServer } from "../sinks/foxglove/FoxgloveWsServer";
 import { openSceneOutputs, type SceneOutputs } from "../sinks/sceneOutputs";
+import { sceneContextOf } from "../sinks/sceneContext";
 import type { CliContext, CommandRegistrar } from "./context";
 import { parseLiveFlags, type LiveFlags, type LiveSettings } from "./liveFlags";
 import { SIGNAL_EXIT, watchInterrupts } from "./interrupt";
@@ -158,7 +159,11 @@ async function runUntilStopped(
       if (run.server) publishLiveTick(run.server, tick, session.stats().droppedTicks);
       if (flags.jsonl !== undefined || flags.out !== undefined)
         writing = writing
-          .then(() => outputs.write(tick.scene))
+          .then(() => {
+            // The sensors' mountings and calibrations: /tf and the camera annotations in --out.
+            const calibration = session.calibration();
+            return outputs.write(tick.scene, calibration && sceneContextOf(calibration, tick.synced.frames));
+          })
           .catch((e: Error) => {
             // A failed output ends the run: nothing more can be kept.
             failure ??= e;

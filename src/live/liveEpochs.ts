@@ -116,6 +116,8 @@ export function createEpochs(o: EpochOptions) {
     start,
     /** Whether a pipeline runs (after the plan). */
     running: (): boolean => current !== undefined,
+    /** The current pipeline's calibration (mountings, camera calibrations); undefined before the plan. */
+    calibration: (): ScenePipelineRun["calibration"] | undefined => current?.run.calibration,
     /** Largest source time fed to the current pipeline (data and clock ticks); undefined right after a (re)start. */
     fedMax: (): Nanos | undefined => fedMax,
     epochs: (): number => epochs,

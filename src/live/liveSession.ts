@@ -2,7 +2,7 @@ import { Observable, type Subscriber, type TeardownLogic } from "rxjs";
 import type { AvfusionConfig } from "../config/configSchema";
 import type { TopicMapping } from "../config/topicMapping";
 import type { FusionHead } from "../fusion/fusionHead";
-import type { FusionStageOptions, PipelinePlan, SceneTick, ScenePipelineOptions } from "../pipeline";
+import type { CalibrationStore, FusionStageOptions, PipelinePlan, SceneTick, ScenePipelineOptions } from "../pipeline";
 import { wallClockNs } from "../sources/bridge/clock";
 import type { Nanos, SensorMessage } from "../types";
 import type { ClockMode, ClockSync } from "../sync/clockSync";
@@ -85,6 +85,8 @@ export type LiveSession = {
   ticks: Observable<LiveTick>;
   stats(): LiveSessionStats;
   plan(): PipelinePlan | undefined;
+  /** The running pipeline's calibration (mountings, camera calibrations), for outputs drawn in the sensors' frames. */
+  calibration(): CalibrationStore | undefined;
 };
 
 /** The settings of a session, defaults filled in. */
@@ -325,5 +327,5 @@ export function startLive(options: LiveSessionOptions): LiveSession {
     clockSync: undefined,
   };
   const ticks = new Observable<LiveTick>((subscriber) => runSession(options, settings, anchor, state, subscriber));
-  return { ticks, stats: () => sessionStats(state, anchor), plan: () => state.plan };
+  return { ticks, stats: () => sessionStats(state, anchor), plan: () => state.plan, calibration: () => state.epochs?.calibration() };
 }
