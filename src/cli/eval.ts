@@ -26,6 +26,7 @@ import { nodeModelFiles } from "../runtime/nodeModelFiles";
 import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
+import { withContentRoles } from "../replay/contentRoles";
 import type { CliContext, CommandRegistrar } from "./context";
 import { parseRecordCap, withRecordCapFlag, type RecordCapFlag } from "./recordFlags";
 import { withInferenceFlags, withModelChoiceFlag, type ModelChoiceFlag } from "./sharedFlags";
@@ -85,7 +86,8 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
     const condition = flags.condition ?? basename(file).replace(/\.mcap$/, "");
     const source = await FileReadable.open(file, { maxRecordBytes });
     try {
-      const plan = planPipeline(await inspectRecording(source, { classify: VENDOR_CLASSIFY }));
+      // A point cloud's role as its first message's fields say (a radar cloud), as replay plans it.
+      const plan = planPipeline(await withContentRoles(await inspectRecording(source, { classify: VENDOR_CLASSIFY }), source, undefined));
       ctx.stderr(`eval ${file} (${condition}): encoders once, then ${pipelines.join(", ")}\n`);
       const captured = await captureEncodedTicks(source, plan, { models: modelsOf(flags) });
       if (captured.groundTruth.length === 0)

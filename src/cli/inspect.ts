@@ -3,6 +3,7 @@ import { VENDOR_CLASSIFY } from "../decode/vendorDecoders";
 import { loadConfig } from "../config/loadConfig";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording, inspectionToJson, type RecordingInspection } from "../sources/mcap/inspectRecording";
+import { withContentRoles } from "../replay/contentRoles";
 import type { CliContext, CommandRegistrar } from "./context";
 import { parseRecordCap, withRecordCapFlag, type RecordCapFlag } from "./recordFlags";
 import { inputFile, shownError } from "./stdinFile";
@@ -64,12 +65,12 @@ async function run(file: string, flags: InspectFlags, ctx: CliContext): Promise<
     const source = await FileReadable.open(input.path, { maxRecordBytes });
     try {
       // Same classification as the decode stage, vendor packet decoders included.
-      const result = await inspectRecording(source, {
-        scan: flags.scan,
-        validateCrcs: flags.crc,
-        classify: VENDOR_CLASSIFY,
-        mapping: config.topics,
-      });
+      // Point clouds classified by their first message's fields too (a radar cloud), as replay plans them.
+      const result = await withContentRoles(
+        await inspectRecording(source, { scan: flags.scan, validateCrcs: flags.crc, classify: VENDOR_CLASSIFY, mapping: config.topics }),
+        source,
+        config.topics,
+      );
       const shown = flags.json ? `${JSON.stringify(inspectionToJson(result), null, 2)}\n` : formatInspection(result);
       ctx.stdout(input.shown(shown));
       if (result.damage !== undefined) {
