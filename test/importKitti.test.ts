@@ -9,24 +9,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createDecoder } from "../src/decode/createDecoder";
-import { main } from "../src/cli/main";
 import type { CameraCalibration, DecodedMessage, FrameTransform, GroundTruthFrame, PointCloudFrame, Vec3 } from "../src/types";
 import { parseLabels } from "../src/importers/kitti/kittiFiles";
 import { readAllMessages } from "./readAllMessages";
 import { SHARED_DATA } from "./bridgeHelpers";
+import { cli } from "./runCli";
 
 const KITTI = path.join(SHARED_DATA, "real-frames/kitti");
 const SPLIT = path.join(KITTI, "training");
 const present = fs.existsSync(path.join(SPLIT, "velodyne/000008.bin"));
 if (!present) console.warn(`skipping the KITTI import on real frames: ${SPLIT} is absent`);
 const withKitti = present ? it : it.skip;
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(["node", "avfusion", ...args], { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-  return { code, out, err };
-}
 
 let dir: string;
 beforeAll(() => {

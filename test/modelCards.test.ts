@@ -7,23 +7,16 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { main } from "../src/cli/main";
 import { installedPackageFile } from "../src/runtime/installedPackageFile";
 import { resolveModelChoices } from "../src/runtime/modelChoices";
 import { REPO_ROOT, SHARED_DATA } from "./bridgeHelpers";
+import { cli } from "./runCli";
 
 const MODELS = path.join(REPO_ROOT, "models");
 const KITTI = path.join(SHARED_DATA, "real-frames/kitti");
 const COCO_JSON = installedPackageFile("@vladmandic/human", "models/centernet.json");
 const withKitti = fs.existsSync(path.join(KITTI, "training/velodyne/000008.bin")) && COCO_JSON ? it : it.skip;
 if (!fs.existsSync(KITTI)) console.warn(`skipping the brought-detector run: ${KITTI} is absent`);
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(["node", "avfusion", ...args], { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-  return { code, out, err };
-}
 
 let dir: string;
 beforeAll(() => {

@@ -8,7 +8,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { main } from "../src/cli/main";
 import { createDecoder } from "../src/decode/createDecoder";
 import { encodeProto } from "../src/schemas/protoRegistry";
 import { FileWritable } from "../src/sinks/mcap/FileWritable";
@@ -16,6 +15,7 @@ import { McapSink } from "../src/sinks/mcap/McapSink";
 import type { RadarFrame } from "../src/types";
 import { DEFAULT_RECORDING, exists } from "./bridgeHelpers";
 import { readAllMessages } from "./readAllMessages";
+import { cli } from "./runCli";
 
 const withRecording = exists(DEFAULT_RECORDING) ? it : it.skip;
 if (!exists(DEFAULT_RECORDING)) console.warn(`skipping radar clouds end to end: ${DEFAULT_RECORDING} is absent`);
@@ -59,13 +59,6 @@ function asCloud(f: RadarFrame): object {
     fields: FIELDS.map(([name, offset]) => ({ name, offset, type: 7 })),
     data,
   };
-}
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(["node", "avfusion", ...args], { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-  return { code, out, err };
 }
 
 describe("radar as foxglove.PointCloud, end to end", () => {

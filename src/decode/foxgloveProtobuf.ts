@@ -14,7 +14,7 @@ import {
   uintField,
   vec3Field,
 } from "./common";
-import { FOXGLOVE_NUMERIC, type PackedField, type PackedLayout, type PointColumns, readColumns, unpackPoints } from "./pointFields";
+import { FOXGLOVE_NUMERIC, type PackedField, type PackedLayout, readColumns, unpackPoints } from "./pointFields";
 import { radarCloud } from "./ros2Radar";
 import { BadInputError } from "../types/errors";
 
@@ -111,44 +111,11 @@ function pointCloud(o: Fields, ctx: DecodeContext): PointCloudFrame {
  * A foxglove.PointCloud whose topic plays radar (its fields say so, contentRole.ts, or the
  * mapping does): the layout nuScenes-to-MCAP converters write (x, y, z, rcs, vx, vy, vx_comp,
  * vy_comp and the quality fields), read by field name into radar detections (ros2Radar.ts); the
- * cloud's pose is applied to x, y, z.
+ * cloud's pose is applied to x, y, z (readColumns).
  */
 export function pointCloudRadar(o: Fields, ctx: DecodeContext): RadarFrame {
   const { layout, frameId, stamp } = pointCloudLayout(o, ctx);
-  const cols = posed(readColumns(layout, "foxglove.PointCloud"), layout.pose);
-  return radarCloud(cols, ctx, { stamp, frameId });
-}
-
-/** Columns with x, y, z moved by `pose` (identity when absent). */
-function posed(cols: PointColumns, pose: PackedLayout["pose"]): PointColumns {
-  const [x, y, z] = [cols.get("x"), cols.get("y"), cols.get("z")];
-  if (!pose || !x || !y) return cols;
-  const { x: qx, y: qy, z: qz, w: qw } = pose.orientation;
-  const R = [
-    1 - 2 * (qy * qy + qz * qz),
-    2 * (qx * qy - qz * qw),
-    2 * (qx * qz + qy * qw),
-    2 * (qx * qy + qz * qw),
-    1 - 2 * (qx * qx + qz * qz),
-    2 * (qy * qz - qx * qw),
-    2 * (qx * qz - qy * qw),
-    2 * (qy * qz + qx * qw),
-    1 - 2 * (qx * qx + qy * qy),
-  ];
-  const n = cols.count;
-  const out = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
-  for (let i = 0; i < n; i++) {
-    const p = [x[i]!, y[i]!, z?.[i] ?? 0];
-    for (let r = 0; r < 3; r++)
-      out[r]![i] =
-        R[r * 3]! * p[0]! + R[r * 3 + 1]! * p[1]! + R[r * 3 + 2]! * p[2]! + [pose.position.x, pose.position.y, pose.position.z][r]!;
-  }
-  const moved = new Map([
-    ["x", out[0]!],
-    ["y", out[1]!],
-    ["z", out[2]!],
-  ]);
-  return { count: n, get: (name) => moved.get(name) ?? cols.get(name) };
+  return radarCloud(readColumns(layout, "foxglove.PointCloud"), ctx, { stamp, frameId });
 }
 
 function rawAudio(o: Fields, ctx: DecodeContext): AudioFrame {

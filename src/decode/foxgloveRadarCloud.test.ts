@@ -26,9 +26,13 @@ const NUSCENES_RADAR: [string, number, number][] = [
 ];
 const STRIDE = 43;
 
+type Pose = { position: { x: number; y: number; z: number }; orientation: { x: number; y: number; z: number; w: number } };
+const IDENTITY: Pose = { position: { x: 0, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } };
+
 function radarCloudMessage(
   points: { x: number; y: number; z: number; rcs: number; vx: number; vy: number }[],
   topic = "/RADAR_FRONT",
+  pose: Pose = IDENTITY,
 ): SensorMessage {
   const data = new Uint8Array(points.length * STRIDE);
   const view = new DataView(data.buffer);
@@ -44,7 +48,7 @@ function radarCloudMessage(
   const message = {
     timestamp: { seconds: 1_532_402_927, nanos: 814_384_000 },
     frame_id: "RADAR_FRONT",
-    pose: { position: { x: 0, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
+    pose,
     point_stride: STRIDE,
     fields: NUSCENES_RADAR.map(([name, offset, type]) => ({ name, offset, type })),
     data,
@@ -86,6 +90,15 @@ describe("radar as foxglove.PointCloud (the nuScenes layout)", () => {
     expect(d.rangeRateMps).toBeCloseTo((10 * -5) / range, 5);
     expect(d.rcsDbsm).toBeCloseTo(7.5, 5);
     expect(f.detections[1]!.rangeRateMps).toBeCloseTo((-4 * 3) / Math.hypot(30, 4), 5);
+  });
+
+  it("the cloud's pose moves the returns: 90° of yaw and 1 m forward put (10, 0) at (1, 10)", () => {
+    const yaw90 = { position: { x: 1, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: Math.SQRT1_2, w: Math.SQRT1_2 } };
+    const r = createDecoder().decode(radarCloudMessage([{ x: 10, y: 0, z: 0, rcs: 1, vx: 0, vy: 0 }], "/RADAR_FRONT", yaw90));
+    if (!("messages" in r)) throw new Error(JSON.stringify(r));
+    const d = (r.messages[0] as RadarFrame).detections[0]!;
+    expect(d.rangeM).toBeCloseTo(Math.hypot(1, 10), 5);
+    expect(d.azimuthRad).toBeCloseTo(Math.atan2(10, 1), 5);
   });
 
   it("a LiDAR cloud stays LiDAR; the mapping's role wins over the fields", () => {

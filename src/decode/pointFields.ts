@@ -213,6 +213,7 @@ export function readColumns(layout: PackedLayout, what: string): PointColumns {
     for (let r = 0; r < height; r++) for (let c = 0; c < width; c++) col[k++] = read(r * rowStep + c * pointStep + f.offset);
     columns.set(f.name, col);
   }
+  if (layout.pose) poseColumns(columns, layout.pose);
   return { count: width * height, get: (name) => columns.get(name) };
 }
 
@@ -275,24 +276,38 @@ function unpackFloat32(
   return { count: n, points, dropped };
 }
 
-function transformInPlace(points: Float32Array, count: number, t: Vec3, q: Quaternion): void {
-  const identity = t.x === 0 && t.y === 0 && t.z === 0 && q.x === 0 && q.y === 0 && q.z === 0;
-  if (identity) return;
+/** The rotation matrix (row-major 3×3) of a quaternion, normalised first. */
+function quaternionMatrix(q: Quaternion): number[] {
   const norm = Math.hypot(q.x, q.y, q.z, q.w);
-  const x = q.x / norm,
-    y = q.y / norm,
-    z = q.z / norm,
-    w = q.w / norm;
-  // Rotation matrix of a unit quaternion.
-  const m00 = 1 - 2 * (y * y + z * z),
-    m01 = 2 * (x * y - z * w),
-    m02 = 2 * (x * z + y * w);
-  const m10 = 2 * (x * y + z * w),
-    m11 = 1 - 2 * (x * x + z * z),
-    m12 = 2 * (y * z - x * w);
-  const m20 = 2 * (x * z - y * w),
-    m21 = 2 * (y * z + x * w),
-    m22 = 1 - 2 * (x * x + y * y);
+  const [x, y, z, w] = [q.x / norm, q.y / norm, q.z / norm, q.w / norm];
+  return [
+    1 - 2 * (y * y + z * z),
+    2 * (x * y - z * w),
+    2 * (x * z + y * w),
+    2 * (x * y + z * w),
+    1 - 2 * (x * x + z * z),
+    2 * (y * z - x * w),
+    2 * (x * z - y * w),
+    2 * (y * z + x * w),
+    1 - 2 * (x * x + y * y),
+  ];
+}
+
+const isIdentity = (t: Vec3, q: Quaternion): boolean => t.x === 0 && t.y === 0 && t.z === 0 && q.x === 0 && q.y === 0 && q.z === 0;
+
+function transformInPlace(points: Float32Array, count: number, t: Vec3, q: Quaternion): void {
+  if (isIdentity(t, q)) return;
+  const [m00, m01, m02, m10, m11, m12, m20, m21, m22] = quaternionMatrix(q) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   for (let i = 0; i < count; i++) {
     const o = i * POINT_STRIDE;
     const px = points[o],
@@ -301,5 +316,19 @@ function transformInPlace(points: Float32Array, count: number, t: Vec3, q: Quate
     points[o] = m00 * px + m01 * py + m02 * pz + t.x;
     points[o + 1] = m10 * px + m11 * py + m12 * pz + t.y;
     points[o + 2] = m20 * px + m21 * py + m22 * pz + t.z;
+  }
+}
+
+/** x, y, z columns moved by the cloud's pose (a radar cloud read by field name). */
+function poseColumns(columns: Map<string, Float64Array>, pose: NonNullable<PackedLayout["pose"]>): void {
+  const [x, y, z] = [columns.get("x"), columns.get("y"), columns.get("z")];
+  if (!x || !y || isIdentity(pose.position, pose.orientation)) return;
+  const m = quaternionMatrix(pose.orientation);
+  const t = pose.position;
+  for (let i = 0; i < x.length; i++) {
+    const [px, py, pz] = [x[i]!, y[i]!, z?.[i] ?? 0];
+    x[i] = m[0]! * px + m[1]! * py + m[2]! * pz + t.x;
+    y[i] = m[3]! * px + m[4]! * py + m[5]! * pz + t.y;
+    if (z) z[i] = m[6]! * px + m[7]! * py + m[8]! * pz + t.z;
   }
 }
