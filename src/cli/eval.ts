@@ -27,6 +27,7 @@ import { parseBackendChoice, selectBackend } from "../runtime/selectBackend";
 import { FileReadable } from "../sources/mcap/FileReadable";
 import { inspectRecording } from "../sources/mcap/inspectRecording";
 import { withContentRoles } from "../replay/contentRoles";
+import { loadConfig } from "../config/loadConfig";
 import type { CliContext, CommandRegistrar } from "./context";
 import { parseRecordCap, withRecordCapFlag, type RecordCapFlag } from "./recordFlags";
 import { withInferenceFlags, withModelChoiceFlag, type ModelChoiceFlag } from "./sharedFlags";
@@ -47,6 +48,7 @@ type EvalFlags = RecordCapFlag &
     evidenceCache: boolean;
     explain?: boolean;
     perFrame?: boolean;
+    config?: string;
   };
 
 function parsePipelines(list: string | undefined, hasLearned: boolean): EvalPipeline[] {
@@ -77,6 +79,7 @@ async function learnedHead(flags: EvalFlags, ctx: CliContext): Promise<LearnedFu
 }
 
 async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, head: FusionHead | undefined): Promise<void> {
+  const config = flags.config === undefined ? {} : await loadConfig(flags.config);
   const pipelines = parsePipelines(flags.pipelines ?? "fused", head !== undefined);
   const maxRecordBytes = parseRecordCap(flags);
   const entries: EvalResultEntry[] = [];
@@ -87,9 +90,16 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
     const source = await FileReadable.open(file, { maxRecordBytes });
     try {
       // A point cloud's role as its first message's fields say (a radar cloud), as replay plans it.
-      const plan = planPipeline(await withContentRoles(await inspectRecording(source, { classify: VENDOR_CLASSIFY }), source, undefined));
+      const inspection = await inspectRecording(source, { classify: VENDOR_CLASSIFY, mapping: config.topics });
+      const plan = planPipeline(await withContentRoles(inspection, source, config.topics), { config });
       ctx.stderr(`eval ${file} (${condition}): encoders once, then ${pipelines.join(", ")}\n`);
-      const captured = await captureEncodedTicks(source, plan, { models: modelsOf(flags) });
+      const captured = await captureEncodedTicks(source, plan, {
+        models: modelsOf(flags),
+        decode: {
+          mapping: config.topics ?? {},
+          ...(config.groundTruth?.classes ? { groundTruthClasses: config.groundTruth.classes } : {}),
+        },
+      });
       if (captured.groundTruth.length === 0)
         throw new BadInputError({ where: file, what: "no ground truth (avfusion.GroundTruth) to evaluate against", code: "usage" });
       if (flags.perFrame) {
@@ -178,6 +188,7 @@ async function run(files: string[], flags: EvalFlags, ctx: CliContext): Promise<
   for (const [flag, on] of [
     ["--per-frame", flags.perFrame],
     ["--explain", flags.explain],
+    ["--config", flags.config !== undefined],
   ] as const)
     if (on && loaded !== undefined)
       throw new BadInputError({ where: flag, what: "works on recordings, not --suite", expected: `eval FILE... ${flag}`, code: "usage" });
@@ -219,6 +230,7 @@ export const registerEval: CommandRegistrar = (program: Command, ctx: CliContext
       "auto",
     )
     .option("--condition <name>", "condition label for every file (default: the file name)")
+    .option("--config <file>", "YAML/JSON config: topics (e.g. an annotation topic as role: groundTruth), groundTruth.classes (files only)")
     .option("--explain", "add the loss budget: AP per class at each stage, from raw detections to the scene (files only)")
     .option("--per-frame", "score each frame on its own evidence, with no tracking (recordings of single annotated frames; files only)");
   withRecordCapFlag(withModelChoiceFlag(withInferenceFlags(command))).action((files: string[], flags: EvalFlags) => run(files, flags, ctx));

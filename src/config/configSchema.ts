@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TopicMapping } from "./topicMapping";
+import { OBJECT_CLASSES, type ObjectClass } from "../types";
 
 /** Per-sensor time-alignment overrides; anything left out keeps the value planned from the recording. */
 const sensorSyncOverride = z
@@ -41,6 +42,15 @@ export const avfusionConfigSchema = z
      * PATH (`--model KIND=…` wins); for `camera`, the card of the detector for real cameras.
      */
     models: z.partialRecord(z.enum(["camera", "lidar", "radar", "audio"]), z.string().min(1)).optional(),
+    /**
+     * Ground truth from annotations (a `foxglove.SceneUpdate` topic mapped to `role: groundTruth`):
+     * the class map, label (a metadata `category`, `class`… or the entity id's first word; dotted
+     * labels match by their longest listed prefix) → our class, over the built-in nuScenes map.
+     */
+    groundTruth: z
+      .object({ classes: z.record(z.string().min(1), z.enum(OBJECT_CLASSES as [ObjectClass, ...ObjectClass[]])).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -63,6 +63,9 @@ export const ROS2_SCHEMAS: Readonly<Record<string, TopicRole>> = {
  */
 const LIDAR_OR_RADAR_ROS2 = new Set(["sensor_msgs/msg/PointCloud2"]);
 
+/** Annotations as boxes (nuScenes-to-MCAP converters): ground truth when mapped (src/decode/sceneUpdateTruth.ts). */
+export const ANNOTATION_SCHEMA = "foxglove.SceneUpdate";
+
 /**
  * Raw vendor packet schemas (ROS 2). Their decoders live in src/decode/vendor/; until one is passed
  * to `classifyTopic` / `createDecoder` as available, these topics are reported unsupported.
@@ -156,6 +159,14 @@ function classifySchema(info: TopicInfo, options: ClassifyOptions): TopicClassif
     if (options.vendorSchemas?.has(name)) return { role, supported: true };
     return { role, supported: false, reason: "raw vendor packets: decoder not available" };
   }
+  if (role == null && (family === "protobuf" || family === "json") && name === ANNOTATION_SCHEMA)
+    // Boxes are drawn by many tools (our own --out among them): ground truth only when the config says so.
+    return {
+      role: null,
+      supported: false,
+      roles: ["groundTruth"],
+      reason: `${ANNOTATION_SCHEMA}: read as ground truth only with role: groundTruth in the config's topics`,
+    };
   if (role == null) {
     const what = info.schemaName === "" ? `(no schema, encoding "${info.messageEncoding}")` : info.schemaName;
     const enc = family === "unknown" && info.schemaEncoding !== "" ? ` with schema encoding "${info.schemaEncoding}"` : "";
@@ -323,9 +334,12 @@ export function resolveSensor(topic: string, classify: TopicClassification, mapp
   if (override === undefined) return base;
   if (override === "ignore" || override.ignore === true) return { ...base, ignored: true };
   checkRole(topic, classify, override.role);
+  // A schema read only in a role the mapping gives (annotations as ground truth) is supported then.
+  const enabled = classify.role === null && override.role !== undefined && (classify.roles ?? []).includes(override.role);
   return {
     ...base,
     sensorId: override.sensorId ?? base.sensorId,
     role: override.role ?? base.role,
+    ...(enabled ? { supported: true } : {}),
   };
 }

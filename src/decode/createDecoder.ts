@@ -1,4 +1,4 @@
-import type { DecodedMessage, SensorMessage, TopicRole } from "../types";
+import type { DecodedMessage, ObjectClass, SensorMessage, TopicRole } from "../types";
 import { AVFUSION_DECODERS } from "./avfusion";
 import { type DecodeContext, type Fields } from "./common";
 import { BadInputError } from "../types/errors";
@@ -6,9 +6,11 @@ import { FOXGLOVE_DECODERS } from "./foxgloveProtobuf";
 import { roleFromContent } from "./contentRole";
 import { protobufReader } from "./protobufReader";
 import { pointCloudRadar } from "./foxgloveProtobuf";
+import { DEFAULT_ANNOTATION_CLASSES, sceneUpdateGroundTruth } from "./sceneUpdateTruth";
 import { createRos2Reader, ros2Converter, type Ros2Reader } from "./ros2";
 import type { AudioFormats } from "./ros2Audio";
 import {
+  ANNOTATION_SCHEMA,
   classifyTopic,
   normalizeRosName,
   resolveSensor,
@@ -51,6 +53,11 @@ export type DecoderOptions = {
    * our own registry (proto/) when true (default). The recording's descriptor wins when present.
    */
   registryFallback?: boolean;
+  /**
+   * For annotation topics read as ground truth (`foxglove.SceneUpdate` with `role: groundTruth`):
+   * label → our class, over `DEFAULT_ANNOTATION_CLASSES` (nuScenes' categories, plain class names).
+   */
+  groundTruthClasses?: Readonly<Record<string, ObjectClass>>;
 };
 
 export type DecodeResult = { messages: DecodedMessage[] } | { skipped: string } | { error: string };
@@ -133,6 +140,8 @@ type ChannelSetup = {
   vendor: VendorDecoders | undefined;
   /** DecoderOptions.registryFallback. */
   fallback: boolean;
+  /** DecoderOptions.groundTruthClasses. */
+  groundTruthClasses: Readonly<Record<string, ObjectClass>>;
 };
 
 const unsupported = (msg: SensorMessage): ChannelState => ({
@@ -148,10 +157,11 @@ const unsupported = (msg: SensorMessage): ChannelState => ({
  */
 function channelState(msg: SensorMessage, cls: TopicClassification, resolved: ResolvedSensor, setup: ChannelSetup): ChannelState {
   if (resolved.ignored) return { kind: "skip", reason: "ignored by the topic mapping", schemaData: msg.schemaData };
-  if (!cls.supported) return { kind: "skip", reason: cls.reason ?? `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
+  if (!resolved.supported)
+    return { kind: "skip", reason: cls.reason ?? `unsupported schema ${msg.schemaName}`, schemaData: msg.schemaData };
   try {
-    if (msg.schemaEncoding === "protobuf") return schemaDecoder(msg, resolved, () => protobufReader(msg, setup.fallback));
-    if (msg.messageEncoding === "json") return schemaDecoder(msg, resolved, () => readJson);
+    if (msg.schemaEncoding === "protobuf") return schemaDecoder(msg, resolved, () => protobufReader(msg, setup.fallback), setup);
+    if (msg.messageEncoding === "json") return schemaDecoder(msg, resolved, () => readJson, setup);
     const name = normalizeRosName(msg.schemaName);
     const text = new TextDecoder().decode(msg.schemaData);
     if (text.trim() === "")
@@ -179,7 +189,22 @@ function channelState(msg: SensorMessage, cls: TopicClassification, resolved: Re
  * A Foxglove or avfusion schema (protobuf or JSON). The reader is made only for a schema we can
  * convert, so an unknown schema is skipped even when its descriptor would not compile.
  */
-function schemaDecoder(msg: SensorMessage, resolved: ResolvedSensor, reader: () => (data: Uint8Array) => Fields): ChannelState {
+function schemaDecoder(
+  msg: SensorMessage,
+  resolved: ResolvedSensor,
+  reader: () => (data: Uint8Array) => Fields,
+  setup: ChannelSetup,
+): ChannelState {
+  if (msg.schemaName === ANNOTATION_SCHEMA && resolved.role === "groundTruth") {
+    const classes = { ...DEFAULT_ANNOTATION_CLASSES, ...setup.groundTruthClasses };
+    return {
+      kind: "decode",
+      schemaData: msg.schemaData,
+      sensorId: resolved.sensorId,
+      read: reader(),
+      convert: (o, _m, ctx) => sceneUpdateGroundTruth(o, ctx, classes),
+    };
+  }
   // A point cloud whose topic plays radar (by its fields or the mapping) is read as radar returns.
   const radarCloud =
     msg.schemaName === "foxglove.PointCloud" && resolved.role === "radar"
@@ -232,6 +257,7 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     vendorSchemas: new Set(options.vendor?.schemas ?? []),
     vendor: options.vendor,
     fallback: options.registryFallback ?? true,
+    groundTruthClasses: options.groundTruthClasses ?? {},
   };
   const channels = new Map<string, ChannelState>();
   const stats: DecodeStats = { decoded: 0, skipped: 0, errors: 0, droppedValues: 0, byTopic: new Map() };

@@ -7,11 +7,38 @@ import {
   StampedHistory,
   type ClockTick,
   type DecodedMessage,
+  type GroundTruthFrame,
   type SensorFrame,
   type SensorMessage,
   type SyncedBundle,
 } from "../types";
 import type { CalibrationStore, FrameEntry, PipelineOptions, PipelinePlan } from "./types";
+import { groundTruthInEgo } from "./groundTruthInEgo";
+
+/**
+ * Ground truth to its listener in the ego frame: frames in another frame (annotations in `map`)
+ * wait, at most 64 of them, until /tf joins their frame to the ego frame, then go out in order.
+ */
+function groundTruthRelay(calibration: CalibrationStore, emit: (g: GroundTruthFrame) => void) {
+  const pending: GroundTruthFrame[] = [];
+  const flush = (): void => {
+    while (pending.length > 0) {
+      const moved = groundTruthInEgo(pending[0]!, calibration.at.transforms);
+      if (!moved) return;
+      pending.shift();
+      emit(moved);
+    }
+  };
+  return {
+    add(g: GroundTruthFrame): void {
+      if (!g.inFrame && pending.length === 0) return emit(g);
+      pending.push(g);
+      if (pending.length > 64) pending.shift();
+      flush();
+    },
+    retry: flush,
+  };
+}
 
 /** The simulator's ground-truth schema (proto/avfusion). */
 const GROUND_TRUTH_SCHEMA = "avfusion.GroundTruth";
@@ -41,14 +68,16 @@ export function decodeAndAlign(plan: PipelinePlan, options: PipelineOptions) {
   // Ground truth is decoded only for a listener: it costs as much to decode as a radar scan
   // (bench/pipelineOverhead.ts), and nothing downstream of the aligner reads it.
   const wanted = options.onGroundTruth ? () => true : (m: SensorMessage) => m.schemaName !== GROUND_TRUTH_SCHEMA;
+  const truth = groundTruthRelay(calibration, (g) => options.onGroundTruth?.(g));
   const keepSideChannels = (m: FrameEntry): void => {
     if (m.kind === "transform") {
       calibration.transforms.set(m.childFrameId, m);
       calibration.at.transforms.add(m.childFrameId, m);
+      truth.retry();
     } else if (m.kind === "cameraCalibration") {
       calibration.cameras.set(m.frameId, m);
       calibration.at.cameras.add(m.frameId, m);
-    } else if (m.kind === "groundTruth") options.onGroundTruth?.(m);
+    } else if (m.kind === "groundTruth" && options.onGroundTruth) truth.add(m);
   };
   const align = (entries: Observable<FrameEntry>): Observable<SyncedBundle> =>
     entries.pipe(

@@ -163,6 +163,12 @@ export type GroundTruthFrame = {
   sirenActive: boolean;
   sirenBearingRad: number;
   egoSpeedMps: number;
+  /**
+   * Set for ground truth read from annotations (a `foxglove.SceneUpdate` topic): the objects are
+   * in `frameId` (e.g. `map`), and the pipeline moves them into the ego frame through /tf. Absent:
+   * the objects are in the ego frame already, as `avfusion.GroundTruth` defines them.
+   */
+  inFrame?: true;
 };
 
 /** Everything a decoder may produce. */
