@@ -115,6 +115,16 @@ describe("sensorIdFromTopic", () => {
     ["radar-front", "radar_front"],
     ["/", "root"],
     ["/camera/camera_info", "camera"],
+    // nuScenes-to-MCAP: six cameras, each its own sensor, its calibration beside it.
+    ["/CAM_FRONT/image_rect_compressed", "CAM_FRONT"],
+    ["/CAM_BACK_LEFT/image_rect_compressed", "CAM_BACK_LEFT"],
+    ["/CAM_FRONT/camera_info", "CAM_FRONT"],
+    ["/LIDAR_TOP", "LIDAR_TOP"],
+    ["/RADAR_FRONT_LEFT", "RADAR_FRONT_LEFT"],
+    // Autoware and other drivers' processing suffixes.
+    ["/sensing/lidar/top/pointcloud_raw", "lidar_top"],
+    ["/sensing/lidar/left/pointcloud_raw_ex", "lidar_left"],
+    ["/sensing/camera/front/image_raw/compressed", "camera_front"],
   ])("%s → %s", (topic, id) => {
     expect(sensorIdFromTopic(topic)).toBe(id);
   });

@@ -282,6 +282,15 @@ const GENERIC_SEGMENTS = new Set([
   "tf_static",
 ]);
 
+/**
+ * Data segments with processing suffixes, as converters and drivers name them:
+ * `image_rect_compressed` (nuScenes-to-MCAP), `pointcloud_raw_ex` (Autoware), `points_filtered`.
+ */
+const GENERIC_DATA =
+  /^(image|points|pointcloud|point_cloud|cloud)(_(raw|rect|color|mono|compressed|ex|filtered|downsampled|concatenated))+$/;
+
+const isGeneric = (segment: string): boolean => GENERIC_SEGMENTS.has(segment) || GENERIC_DATA.test(segment);
+
 /** Segments that say where a sensor sits; on their own they are ambiguous (`front` of what?). */
 const PLACEMENT = /^(front|rear|back|left|right|top|bottom|center|centre|side)(_[a-z0-9]+)*$/;
 
@@ -291,11 +300,12 @@ const PLACEMENT = /^(front|rear|back|left|right|top|bottom|center|centre|side)(_
  * take the last segment, prefix the one before it when the last only names a placement
  * (`/sensing/radar/front_center/nebula_packets` → `radar_front_center`), and replace characters
  * other than letters, digits and `_` by `_`. `/sensors/cam_front/image` → `cam_front`;
- * `/velodyne_packets` → `velodyne_packets`; `/` → `root`.
+ * `/CAM_FRONT_LEFT/image_rect_compressed` → `CAM_FRONT_LEFT`; `/sensing/lidar/top/pointcloud_raw`
+ * → `lidar_top`; `/velodyne_packets` → `velodyne_packets`; `/` → `root`.
  */
 export function sensorIdFromTopic(topic: string): string {
   const segs = topic.split("/").filter((s) => s.length > 0);
-  while (segs.length > 1 && GENERIC_SEGMENTS.has(segs[segs.length - 1].toLowerCase())) segs.pop();
+  while (segs.length > 1 && isGeneric(segs[segs.length - 1].toLowerCase())) segs.pop();
   if (segs.length === 0) return "root";
   let id = segs[segs.length - 1];
   if (segs.length > 1 && PLACEMENT.test(id.toLowerCase())) id = `${segs[segs.length - 2]}_${id}`;
