@@ -1,4 +1,4 @@
-import { POINT_STRIDE as SHARED_POINT_STRIDE, type Quaternion, type Vec3 } from "../types";
+import { normalized, POINT_STRIDE as SHARED_POINT_STRIDE, rotationMatrix, type Quaternion, type Vec3 } from "../types";
 import { BadInputError } from "../types/errors";
 
 // A module-local copy: CommonJS re-exports are property getters, too slow for per-point loops.
@@ -277,21 +277,7 @@ function unpackFloat32(
 }
 
 /** The rotation matrix (row-major 3×3) of a quaternion, normalised first. */
-function quaternionMatrix(q: Quaternion): number[] {
-  const norm = Math.hypot(q.x, q.y, q.z, q.w);
-  const [x, y, z, w] = [q.x / norm, q.y / norm, q.z / norm, q.w / norm];
-  return [
-    1 - 2 * (y * y + z * z),
-    2 * (x * y - z * w),
-    2 * (x * z + y * w),
-    2 * (x * y + z * w),
-    1 - 2 * (x * x + z * z),
-    2 * (y * z - x * w),
-    2 * (x * z - y * w),
-    2 * (y * z + x * w),
-    1 - 2 * (x * x + y * y),
-  ];
-}
+const quaternionMatrix = (q: Quaternion): number[] => rotationMatrix(normalized(q));
 
 const isIdentity = (t: Vec3, q: Quaternion): boolean => t.x === 0 && t.y === 0 && t.z === 0 && q.x === 0 && q.y === 0 && q.z === 0;
 

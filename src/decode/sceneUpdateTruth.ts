@@ -1,5 +1,5 @@
 import type { GroundTruthFrame, GroundTruthObject, ObjectClass } from "../types";
-import { OBJECT_CLASSES } from "../types";
+import { OBJECT_CLASSES, yawOf } from "../types";
 import { arrayField, asFields, type DecodeContext, type Fields, quatField, stampOf, strField, vec3Field } from "./common";
 
 /*
@@ -105,7 +105,7 @@ export function sceneUpdateGroundTruth(o: Fields, ctx: DecodeContext, classes: R
       classification,
       position: vec3Field(pose, "position", `${w}.cubes[0].pose`),
       size: vec3Field(cube, "size", `${w}.cubes[0]`),
-      yawRad: Math.atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z)),
+      yawRad: yawOf(q),
       velocity: { x: 0, y: 0, z: 0 },
       sirenOn: false,
       visibility: {},

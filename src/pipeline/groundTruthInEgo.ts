@@ -1,4 +1,13 @@
-import type { FrameTransform, GroundTruthFrame, Nanos, StampedHistory, Vec3 } from "../types";
+import {
+  normalized,
+  rotate,
+  rotationMatrix,
+  type FrameTransform,
+  type GroundTruthFrame,
+  type Nanos,
+  type StampedHistory,
+  type Vec3,
+} from "../types";
 
 /*
  * Ground truth given in another frame (annotations in `map`, as nuScenes-to-MCAP converters write
@@ -11,30 +20,8 @@ type Rigid = { R: number[]; t: Vec3 };
 const IDENTITY: Rigid = { R: [1, 0, 0, 0, 1, 0, 0, 0, 1], t: { x: 0, y: 0, z: 0 } };
 
 function rigidOf(t: FrameTransform): Rigid {
-  const { x, y, z, w } = t.rotation;
-  const n = Math.hypot(x, y, z, w) || 1;
-  const [qx, qy, qz, qw] = [x / n, y / n, z / n, w / n];
-  return {
-    R: [
-      1 - 2 * (qy * qy + qz * qz),
-      2 * (qx * qy - qz * qw),
-      2 * (qx * qz + qy * qw),
-      2 * (qx * qy + qz * qw),
-      1 - 2 * (qx * qx + qz * qz),
-      2 * (qy * qz - qx * qw),
-      2 * (qx * qz - qy * qw),
-      2 * (qy * qz + qx * qw),
-      1 - 2 * (qx * qx + qy * qy),
-    ],
-    t: t.translation,
-  };
+  return { R: rotationMatrix(normalized(t.rotation)), t: t.translation };
 }
-
-const rotate = (R: readonly number[], v: Vec3): Vec3 => ({
-  x: R[0]! * v.x + R[1]! * v.y + R[2]! * v.z,
-  y: R[3]! * v.x + R[4]! * v.y + R[5]! * v.z,
-  z: R[6]! * v.x + R[7]! * v.y + R[8]! * v.z,
-});
 
 /** a ∘ b: first b, then a. */
 function compose(a: Rigid, b: Rigid): Rigid {

@@ -9,3 +9,4 @@ export * from "./packets";
 export * from "./tracked";
 export * from "./errors";
 export * from "./stampedHistory";
+export * from "./rotation";

@@ -1,4 +1,4 @@
-import type { FrameTransform, Quaternion, Vec3 } from "../../types";
+import { rotate, type FrameTransform, type Quaternion, type Vec3 } from "../../types";
 
 /**
  * Where a sensor sits on the ego vehicle: the rigid transform ego ← sensor (the `/tf`
@@ -28,29 +28,7 @@ export function checkExtrinsics(e: Extrinsics, where: string): Extrinsics {
   return { translation: { ...t }, rotation: { x: q.x / n, y: q.y / n, z: q.z / n, w: q.w / n } };
 }
 
-/** Row-major 3×3 rotation matrix of a unit quaternion. */
-export function rotationMatrix(q: Quaternion): number[] {
-  const { x, y, z, w } = q;
-  return [
-    1 - 2 * (y * y + z * z),
-    2 * (x * y - z * w),
-    2 * (x * z + y * w),
-    2 * (x * y + z * w),
-    1 - 2 * (x * x + z * z),
-    2 * (y * z - x * w),
-    2 * (x * z - y * w),
-    2 * (y * z + x * w),
-    1 - 2 * (x * x + y * y),
-  ];
-}
-
-export function rotate(R: readonly number[], v: Vec3): Vec3 {
-  return {
-    x: R[0]! * v.x + R[1]! * v.y + R[2]! * v.z,
-    y: R[3]! * v.x + R[4]! * v.y + R[5]! * v.z,
-    z: R[6]! * v.x + R[7]! * v.y + R[8]! * v.z,
-  };
-}
+export { rotate, rotationMatrix, yawOf } from "../../types";
 
 export function transformPoint(R: readonly number[], t: Vec3, p: Vec3): Vec3 {
   const r = rotate(R, p);
@@ -64,9 +42,4 @@ export function rotateCovariance(R: readonly number[], C: readonly number[]): nu
   const out = new Array<number>(9).fill(0);
   for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) out[i * 3 + j]! += RC[i * 3 + k]! * R[j * 3 + k]!;
   return out;
-}
-
-/** Yaw (rad, about +z) of a rotation, for turning sensor-frame headings and bearings into ego ones. */
-export function yawOf(q: Quaternion): number {
-  return Math.atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z));
 }
