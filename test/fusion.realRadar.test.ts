@@ -30,7 +30,8 @@ type YamlDetection = {
   raw_positive_predictive_value: number;
 };
 
-maybe("fusion on real ARS548 radar output", () => {
+// Read inside the tests, not in the describe body: jest runs a skipped describe's body too.
+function readScan() {
   const detYaml = parse(fs.readFileSync(path.join(dir, "1708578204_202447652_detection.yaml"), "utf8"));
   const objYaml = parse(fs.readFileSync(path.join(dir, "1708578204_199326753_object.yaml"), "utf8"));
   const mount = { x: detYaml.origin_pos.x, y: detYaml.origin_pos.y, z: detYaml.origin_pos.z, yawRad: detYaml.origin_yaw };
@@ -63,8 +64,12 @@ maybe("fusion on real ARS548 radar output", () => {
     encoder: { name: "nebula-yaml", modelVersion: "0", backend: "none" },
     timingMs: {},
   });
+  return { detYaml, objYaml, stamp, detections, evidence };
+}
 
+maybe("fusion on real ARS548 radar output", () => {
   it("accepts every valid real detection and keeps its range rate in the provenance", () => {
+    const { stamp, detections, evidence } = readScan();
     // The ARS548 sees up to 300 m; keep all of it.
     const tracker = new MultiSensorTracker({ maxRangeM: 400 });
     const bundle: EvidenceBundle = { stamp, tick: 0, evidence: [evidence("ars548_detections", detections)], sync: [] };
@@ -80,6 +85,7 @@ maybe("fusion on real ARS548 radar output", () => {
   });
 
   it("clusters object-list tracks with the detections they came from", () => {
+    const { stamp, detections, evidence, objYaml } = readScan();
     type YamlObject = {
       position: { x: number; y: number; z: number };
       position_std: { x: number; y: number; z: number };
