@@ -75,15 +75,23 @@ export function onlyModality(encoded: EncodedTick, kind: SensorKind): EncodedTic
   return { ...encoded, evidence: { ...encoded.evidence, evidence: encoded.evidence.evidence.filter((e) => e.kind === kind) } };
 }
 
+/** The tick without `kind`'s evidence: the fusion as if that modality were absent (leave one out). */
+export function withoutModality(encoded: EncodedTick, kind: SensorKind): EncodedTick {
+  return { ...encoded, evidence: { ...encoded.evidence, evidence: encoded.evidence.evidence.filter((e) => e.kind !== kind) } };
+}
+
 export type FuseCachedOptions = Omit<FusionStageOptions, "fusionHead"> & {
   fusionHead?: FusionHead | undefined;
   /** Feed the tracker only this modality's evidence (single-sensor ablations). */
   only?: SensorKind | undefined;
+  /** Leave this modality's evidence out (leave-one-sensor-out ablations). */
+  without?: SensorKind | undefined;
 };
 
 /** The cached ticks through a fresh fusion stage (tracker + head + scene): one scene per tick. */
 export function fuseCached(plan: PipelinePlan, ticks: readonly CachedTick[], options: FuseCachedOptions = {}): SceneState[] {
-  const { only, fusionHead, ...rest } = options;
+  const { only, without, fusionHead, ...rest } = options;
   const fuse = createFusionStage(plan, { ...rest, ...(fusionHead ? { fusionHead } : {}) });
-  return ticks.map((t) => fuse(only ? onlyModality(t.encoded, only) : t.encoded, t.decode).scene);
+  const select = (e: EncodedTick): EncodedTick => (only ? onlyModality(e, only) : without ? withoutModality(e, without) : e);
+  return ticks.map((t) => fuse(select(t.encoded), t.decode).scene);
 }

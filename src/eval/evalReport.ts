@@ -9,10 +9,27 @@ import { markdownTable } from "./markdownTable";
 /**
  * `fused`: the full pipeline (tracker + learned head when one is shipped); `tracker`: the tracker
  * without a head; `naive`: the tracker with the score-averaging head; camera/lidar/radar: the
- * tracker fed that modality only.
+ * tracker fed that modality only; no-camera/no-lidar/no-radar: `fused` with that modality's
+ * evidence left out (leave one sensor out: removing a sensor must never make fusion better).
  */
-export type EvalPipeline = "fused" | "tracker" | "naive" | "camera" | "lidar" | "radar";
-export const EVAL_PIPELINES: readonly EvalPipeline[] = ["fused", "tracker", "naive", "camera", "lidar", "radar"];
+export type EvalPipeline = "fused" | "tracker" | "naive" | "camera" | "lidar" | "radar" | "no-camera" | "no-lidar" | "no-radar";
+export const EVAL_PIPELINES: readonly EvalPipeline[] = [
+  "fused",
+  "tracker",
+  "naive",
+  "camera",
+  "lidar",
+  "radar",
+  "no-camera",
+  "no-lidar",
+  "no-radar",
+];
+/** The leave-one-sensor-out pipelines and the modality each leaves out. */
+export const LEAVE_ONE_OUT: Readonly<Record<string, "camera" | "lidar" | "radar">> = {
+  "no-camera": "camera",
+  "no-lidar": "lidar",
+  "no-radar": "radar",
+};
 
 /** One recording × pipeline. */
 export type EvalResultEntry = {
@@ -35,6 +52,11 @@ export type EvalResultEntry = {
   /** GT frames scored, and those that had no scene state within the stamp tolerance. */
   frames: number;
   framesWithoutScene: number;
+  /**
+   * mAP on frame-block resamples of this run (bootstrap.ts), for the suite's intervals; the same
+   * draws for every pipeline of the run. Absent where not computed.
+   */
+  mAPReplicates?: number[];
 };
 
 export type SirenSummary = {

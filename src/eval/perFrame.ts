@@ -9,8 +9,8 @@
 import type { FusionHead } from "../fusion/fusionHead";
 import { createFusionStage, type PipelinePlan } from "../pipeline";
 import type { GroundTruthFrame, SensorKind } from "../types";
-import { onlyModality, type CachedTick } from "./cachedFusion";
-import type { EvalPipeline } from "./evalReport";
+import { onlyModality, withoutModality, type CachedTick } from "./cachedFusion";
+import { LEAVE_ONE_OUT, type EvalPipeline } from "./evalReport";
 import { evaluateBoxes, type SceneDetectionMetrics } from "./evaluateScenes";
 import { gtBoxes, pairTicks, sampleFrames, trackBox, type Sample } from "./lossBudget";
 import type { EvalBox } from "./types";
@@ -32,7 +32,8 @@ export function perFrameMetrics(
 ): SceneDetectionMetrics {
   const { pipeline } = options;
   const only = SINGLE.includes(pipeline) ? (pipeline as SensorKind) : undefined;
-  const head = pipeline === "fused" ? options.learnedHead : pipeline === "naive" ? options.naiveHead : undefined;
+  const without = LEAVE_ONE_OUT[pipeline];
+  const head = pipeline === "fused" || without ? options.learnedHead : pipeline === "naive" ? options.naiveHead : undefined;
   const samples: Sample[] = [];
   const pred: EvalBox[] = [];
   let withoutTick = 0;
@@ -45,7 +46,7 @@ export function perFrameMetrics(
     }
     const t = ticks[tick]!;
     const fuse = createFusionStage(plan, head ? { fusionHead: head } : {});
-    const r = fuse(only ? onlyModality(t.encoded, only) : t.encoded, t.decode);
+    const r = fuse(only ? onlyModality(t.encoded, only) : without ? withoutModality(t.encoded, without) : t.encoded, t.decode);
     for (const track of r.tracked.tracks) {
       const box = trackBox(track, token);
       if (box && [...box.translation, ...box.velocity, box.score].every(Number.isFinite)) pred.push(box);

@@ -22,7 +22,8 @@ import { inspectRecording } from "../sources/mcap/inspectRecording";
 import type { SceneState, SensorKind } from "../types";
 import { BadInputError } from "../types/errors";
 import { captureEncodedTicks, fuseCached, type CachedTick, type CapturedRun } from "./cachedFusion";
-import { resultEntry, type EvalPipeline, type EvalResultEntry } from "./evalReport";
+import { LEAVE_ONE_OUT, resultEntry, type EvalPipeline, type EvalResultEntry } from "./evalReport";
+import { mAPReplicates, seedOf } from "./bootstrap";
 import { evaluateScenes } from "./evaluateScenes";
 import { evaluateSiren, type SirenMetrics } from "./evaluateSiren";
 import { applyCondition, CLEAR, driveName, expandSuite, parseSuite, recoveryRun, type SuiteDefinition, type SuiteRun } from "./suite";
@@ -208,13 +209,18 @@ export function fuseForPipelines(plan: PipelinePlan, ticks: readonly CachedTick[
     if (pipeline === "fused") out.set(pipeline, fuseCached(plan, ticks, { fusionHead: p.learnedHead }));
     else if (pipeline === "tracker") out.set(pipeline, fuseCached(plan, ticks));
     else if (pipeline === "naive") out.set(pipeline, fuseCached(plan, ticks, { fusionHead: p.naiveHead }));
-    else out.set(pipeline, fuseCached(plan, ticks, { only: pipeline }));
+    else if (LEAVE_ONE_OUT[pipeline])
+      out.set(pipeline, fuseCached(plan, ticks, { fusionHead: p.learnedHead, without: LEAVE_ONE_OUT[pipeline] }));
+    else out.set(pipeline, fuseCached(plan, ticks, { only: pipeline as SensorKind }));
   }
   return out;
 }
 
 export function defaultPipelines(hasLearnedHead: boolean): EvalPipeline[] {
-  return hasLearnedHead ? ["fused", "tracker", "naive", "camera", "lidar", "radar"] : ["fused", "naive", "camera", "lidar", "radar"];
+  const loo: EvalPipeline[] = ["no-camera", "no-lidar", "no-radar"];
+  return hasLearnedHead
+    ? ["fused", "tracker", "naive", "camera", "lidar", "radar", ...loo]
+    : ["fused", "naive", "camera", "lidar", "radar", ...loo];
 }
 
 /** A suite run's encoded recording: the plan it was fused with and the captured ticks. */
@@ -279,10 +285,12 @@ function scoreRun(run: SuiteRun, { plan, captured }: CapturedSuiteRun, tickHz: n
   if (captured.groundTruth.length === 0)
     throw new BadInputError({ where: `${run.drive} @ ${run.condition.name}`, what: "the recording has no ground truth" });
   const scenes = fuseForPipelines(plan, captured.ticks, options);
+  // Every pipeline of this run is scored on the same frame draws (same seed, same frames): paired.
+  const seed = seedOf(`${run.drive}@${run.condition.name}`);
   for (const [pipeline, s] of scenes) {
-    out.entries.push(
-      resultEntry({ recording: run.drive, condition: run.condition.name, pipeline }, evaluateScenes(captured.groundTruth, s)),
-    );
+    const entry = resultEntry({ recording: run.drive, condition: run.condition.name, pipeline }, evaluateScenes(captured.groundTruth, s));
+    entry.mAPReplicates = mAPReplicates(captured.groundTruth, s, seed);
+    out.entries.push(entry);
   }
   const fused = scenes.get("fused") ?? scenes.get("tracker") ?? scenes.values().next().value ?? captured.scenes;
   if (scenes.has("fused")) out.sirens.push(evaluateSiren(captured.groundTruth, fused));

@@ -4,99 +4,28 @@
  * measurements of the sensor-missing and recovery drives, and the issue 6 targets with pass/fail.
  * Pure: no IO, no clock.
  */
-import type { Nanos, SceneState, SensorKind } from "../types";
+import type { CadenceMeasure, MissingMeasure, RecoveryMeasure } from "./suiteHealth";
 import {
   buildEvalReport,
   EVAL_PIPELINES,
+  LEAVE_ONE_OUT,
   type EvalPipeline,
   type EvalResultEntry,
   type RobustnessRow,
   type SirenSummary,
 } from "./evalReport";
+import { differenceText, intervalSection, meanInterval, pairedDifference, type Interval } from "./intervals";
 import type { SirenMetrics } from "./evaluateSiren";
 import { markdownTable } from "./markdownTable";
 
-const msBetween = (a: Nanos, b: Nanos): number => Number(b - a) / 1e6;
-
-/** Scene cadence of one run: scene states emitted against the drive's length × tick rate. */
-export type CadenceMeasure = { scenes: number; expectedScenes: number; ratio: number };
-
-export function sceneCadence(scenes: readonly SceneState[], durationS: number, tickHz: number): CadenceMeasure {
-  const expectedScenes = Math.round(durationS * tickHz);
-  return { scenes: scenes.length, expectedScenes, ratio: expectedScenes > 0 ? scenes.length / expectedScenes : 0 };
-}
-
-/** How a sensor missing from the start of a drive is reported. */
-export type MissingMeasure = {
-  kind: SensorKind;
-  /** Stamp of the first scene reporting it MISSING, minus the drive start (ms); null if never. */
-  firstMissingMs: number | null;
-  /** First scene's stamp minus the drive start (ms). */
-  firstSceneMs: number | null;
-  /** Share of the scenes that report it MISSING. */
-  missingShare: number;
-  /** Its statuses over the run, in order of first appearance. */
-  statuses: string[];
-};
-
-export function missingSensorMeasure(scenes: readonly SceneState[], kind: SensorKind, start: Nanos): MissingMeasure {
-  let firstMissingMs: number | null = null;
-  let missing = 0;
-  const statuses: string[] = [];
-  for (const s of scenes) {
-    const h = s.health.sensors.find((x) => x.kind === kind);
-    const status = h?.status ?? "absent";
-    if (!statuses.includes(status)) statuses.push(status);
-    if (status === "MISSING") {
-      missing++;
-      if (firstMissingMs === null) firstMissingMs = msBetween(start, s.stamp);
-    }
-  }
-  return {
-    kind,
-    firstMissingMs,
-    firstSceneMs: scenes.length ? msBetween(start, scenes[0]!.stamp) : null,
-    missingShare: scenes.length ? missing / scenes.length : 0,
-    statuses,
-  };
-}
-
-/** One outage of the recovery drive: when the health noticed it and when the sensor was re-admitted. */
-export type RecoveryMeasure = {
-  kind: SensorKind;
-  fromS: number;
-  toS: number;
-  /** First scene after `fromS` with the sensor not OK, minus fromS (ms); null if never. */
-  detectedAfterMs: number | null;
-  /** Its status then. */
-  detectedStatus: string | null;
-  /** First scene after `toS` with the sensor OK and included, minus toS (ms); null if never. */
-  readmittedAfterMs: number | null;
-};
-
-export function recoveryMeasure(
-  scenes: readonly SceneState[],
-  kind: SensorKind,
-  start: Nanos,
-  fromS: number,
-  toS: number,
-): RecoveryMeasure {
-  const from = start + BigInt(Math.round(fromS * 1e9));
-  const to = start + BigInt(Math.round(toS * 1e9));
-  let detectedAfterMs: number | null = null;
-  let detectedStatus: string | null = null;
-  let readmittedAfterMs: number | null = null;
-  for (const s of scenes) {
-    const h = s.health.sensors.find((x) => x.kind === kind);
-    if (!h) continue;
-    if (detectedAfterMs === null && s.stamp >= from && s.stamp < to && h.status !== "OK") {
-      detectedAfterMs = msBetween(from, s.stamp);
-      detectedStatus = h.status;
-    }
-    if (readmittedAfterMs === null && s.stamp >= to && h.status === "OK" && h.included) readmittedAfterMs = msBetween(to, s.stamp);
-  }
-  return { kind, fromS, toS, detectedAfterMs, detectedStatus, readmittedAfterMs };
-}
+export {
+  missingSensorMeasure,
+  recoveryMeasure,
+  sceneCadence,
+  type CadenceMeasure,
+  type MissingMeasure,
+  type RecoveryMeasure,
+} from "./suiteHealth";
 
 /** Mean over the drives of one condition × pipeline. */
 export type AggregateEntry = {
@@ -108,6 +37,8 @@ export type AggregateEntry = {
   apByClass: Record<string, number | null>;
   ate: number | null;
   ave: number | null;
+  /** 95 % two-stage bootstrap interval of `mAP` (drives, then frame blocks; bootstrap.ts); null without replicates. */
+  mAPInterval: Interval | null;
 };
 
 function mean(xs: readonly (number | null | undefined)[]): number | null {
@@ -137,6 +68,7 @@ export function aggregateResults(entries: readonly EvalResultEntry[], withAll = 
         apByClass,
         ate: mean(these.map((e) => e.ate)),
         ave: mean(these.map((e) => e.ave)),
+        mAPInterval: meanInterval(these, `${condition} ${pipeline}`),
       });
     }
   }
@@ -178,6 +110,7 @@ const SINGLE: readonly EvalPipeline[] = ["camera", "lidar", "radar"];
 
 /** The aggregate of one condition × pipeline, and the clean condition's over the drives that also ran in `condition` (paired). */
 type TargetData = {
+  entries: readonly EvalResultEntry[];
   get: (condition: string, pipeline: EvalPipeline) => AggregateEntry | undefined;
   cleanFor: (condition: string, pipeline: EvalPipeline) => AggregateEntry | undefined;
   conditions: string[];
@@ -198,6 +131,7 @@ export function checkTargets(
   const aggregate = aggregateResults(entries, false);
   const clean = options.cleanCondition;
   const data: TargetData = {
+    entries,
     get: (condition, pipeline) => aggregate.find((a) => a.condition === condition && a.pipeline === pipeline),
     cleanFor: (condition, pipeline) => {
       const drives = new Set(entries.filter((e) => e.condition === condition).map((e) => e.recording));
@@ -211,6 +145,7 @@ export function checkTargets(
   };
   return [
     ...fusedBeatsSingleSensors(data),
+    ...leaveOneOut(data),
     ...data.conditions.filter((x) => /^fog-50m$/.test(x)).map((c) => fogCarAp(data, c)),
     ...data.conditions.filter((x) => /-missing$/.test(x)).flatMap((c) => sensorMissing(data, c, health, options.deadlineMs)),
     ...recovery.map(readmitted),
@@ -218,7 +153,7 @@ export function checkTargets(
 }
 
 /** Per condition: the fused mAP against the best single-sensor pipeline (strictly better in the clean condition). */
-function fusedBeatsSingleSensors({ get, conditions, clean }: TargetData): TargetCheck[] {
+function fusedBeatsSingleSensors({ entries, get, conditions, clean }: TargetData): TargetCheck[] {
   const out: TargetCheck[] = [];
   for (const c of conditions) {
     const fused = get(c, "fused")?.mAP ?? null;
@@ -232,8 +167,33 @@ function fusedBeatsSingleSensors({ get, conditions, clean }: TargetData): Target
       value: fused,
       threshold: best.v,
       pass: strict ? fused > best.v : fused >= best.v,
-      detail: `fused ${fused.toFixed(4)} vs ${best.p} ${best.v.toFixed(4)}`,
+      detail: `fused ${fused.toFixed(4)} vs ${best.p} ${best.v.toFixed(4)}${differenceText(`fused − ${best.p}`, pairedDifference(entries, c, "fused", best.p))}`,
     });
+  }
+  return out;
+}
+
+/**
+ * Leave one sensor out, per condition: fused without a modality must not score above fused with it
+ * (where it does, that sensor's evidence is harmful there). Skipped where the sensor is missing anyway.
+ */
+function leaveOneOut({ entries, get, conditions }: TargetData): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  for (const c of conditions) {
+    const fused = get(c, "fused")?.mAP ?? null;
+    if (fused === null) continue;
+    for (const [pipeline, kind] of Object.entries(LEAVE_ONE_OUT) as [EvalPipeline, string][]) {
+      const without = get(c, pipeline)?.mAP ?? null;
+      if (without === null || c === `${kind}-missing`) continue;
+      out.push({
+        target: `removing the ${kind} does not improve fused mAP`,
+        condition: c,
+        value: without,
+        threshold: fused,
+        pass: without <= fused,
+        detail: `fused ${fused.toFixed(4)}, without ${kind} ${without.toFixed(4)}${differenceText(`fused − without ${kind}`, pairedDifference(entries, c, "fused", pipeline))}`,
+      });
+    }
   }
   return out;
 }
@@ -359,6 +319,7 @@ export function formatSuiteMarkdown(r: SuiteReport): string {
       ]),
     ),
   );
+  out.push(...intervalSection(r, pipelines, conditions));
   const conds = [...new Set(r.robustness.rows.map((x) => x.condition))];
   out.push(`\n\n### Robustness: mAP in condition / mAP in ${r.robustness.cleanCondition}\n`);
   out.push(

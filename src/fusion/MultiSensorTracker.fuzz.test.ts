@@ -1,3 +1,4 @@
+import { HONEST_SENSORS } from "./syntheticEvidence";
 import fc from "fast-check";
 import { isPositiveDefinite } from "./kalman";
 import { MultiSensorTracker } from "./MultiSensorTracker";
@@ -42,7 +43,7 @@ describe("MultiSensorTracker under arbitrary input", () => {
         fc.option(fc.record({ speedMps: wild, yawRateRadps: wild }), { nil: undefined }),
         fc.array(wild, { minLength: 2, maxLength: 2 }),
         (ticks, ego, qualities) => {
-          const tracker = new MultiSensorTracker();
+          const tracker = new MultiSensorTracker(HONEST_SENSORS);
           ticks.forEach((perSensor, k) => {
             const stamp = BigInt(k) * 100_000_000n;
             const evidence: SensorEvidence[] = perSensor.map((detections, s) => ({
@@ -92,7 +93,7 @@ describe("MultiSensorTracker under arbitrary input", () => {
     );
     fc.assert(
       fc.property(fc.array(fc.array(shaped, { maxLength: 5 }), { minLength: 1, maxLength: 5 }), (ticks) => {
-        const tracker = new MultiSensorTracker();
+        const tracker = new MultiSensorTracker(HONEST_SENSORS);
         ticks.forEach((detections, k) => {
           const stamp = BigInt(k) * 100_000_000n;
           const ev = {

@@ -1,6 +1,6 @@
 import { secToNs, type Detection, type EvidenceBundle, type SensorEvidence } from "../types";
 import { MultiSensorTracker } from "./MultiSensorTracker";
-import { advance, observe, seededRandom, type SimSensor, type SimTarget } from "./syntheticEvidence";
+import { advance, HONEST_SENSORS, observe, seededRandom, type SimSensor, type SimTarget } from "./syntheticEvidence";
 import type { FusedTrack, TrackedObjects } from "../types/tracked";
 
 const DT = 0.1;
@@ -66,7 +66,7 @@ const nearest = (o: TrackedObjects, x: number, y: number): FusedTrack =>
 describe("MultiSensorTracker", () => {
   it("tracks a constant-velocity target: one stable id, right velocity, converging covariance", () => {
     // A target that truly does not accelerate: a low process noise lets the velocity settle.
-    const tracker = new MultiSensorTracker({ accelerationNoise: 0.5 });
+    const tracker = new MultiSensorTracker({ ...HONEST_SENSORS, accelerationNoise: 0.5 });
     const target: SimTarget = { x: 20, y: 5, vx: 6, vy: -1.5, cls: "car" };
     const outs = run(tracker, [target], [lidar()], 100, 1);
     const ids = new Set(outs.flatMap((o) => o.tracks.map((t) => t.id)));
@@ -101,7 +101,7 @@ describe("MultiSensorTracker", () => {
 
   it("keeps ids of two targets crossing each other", () => {
     for (let seed = 1; seed <= 10; seed++) {
-      const tracker = new MultiSensorTracker();
+      const tracker = new MultiSensorTracker(HONEST_SENSORS);
       // They meet at (30, 0) at t = 3 s, at right angles.
       const a: SimTarget = { x: 30 - 18, y: 0, vx: 6, vy: 0, cls: "car" };
       const b: SimTarget = { x: 30, y: -18, vx: 0, vy: 6, cls: "car" };
@@ -122,8 +122,8 @@ describe("MultiSensorTracker", () => {
 
   it("gets the velocity of a radar-only target from its range rate", () => {
     const target = (): SimTarget => ({ x: 60, y: 8, vx: -12, vy: -1.6, cls: "car" });
-    const withDoppler = run(new MultiSensorTracker(), [target()], [radar()], 3, 3);
-    const withoutDoppler = run(new MultiSensorTracker(), [target()], [radar({ rangeRateStdMps: undefined })], 3, 3);
+    const withDoppler = run(new MultiSensorTracker(HONEST_SENSORS), [target()], [radar()], 3, 3);
+    const withoutDoppler = run(new MultiSensorTracker(HONEST_SENSORS), [target()], [radar({ rangeRateStdMps: undefined })], 3, 3);
     // Moving straight at the sensor: the range rate is the whole velocity.
     const v = withDoppler[0]!.tracks[0]!.velocity;
     expect(Math.abs(v.x + 12)).toBeLessThan(0.5);
@@ -134,7 +134,7 @@ describe("MultiSensorTracker", () => {
   });
 
   it("uses ego speed so that a parked car has zero over-ground velocity", () => {
-    const tracker = new MultiSensorTracker();
+    const tracker = new MultiSensorTracker(HONEST_SENSORS);
     const rng = seededRandom(4);
     const ego = { speedMps: 15, yawRateRadps: 0 };
     const outs: TrackedObjects[] = [];
@@ -153,7 +153,7 @@ describe("MultiSensorTracker", () => {
   });
 
   it("compensates ego turning: a static object stays put in the world", () => {
-    const tracker = new MultiSensorTracker({ accelerationNoise: 0.5 });
+    const tracker = new MultiSensorTracker({ ...HONEST_SENSORS, accelerationNoise: 0.5 });
     const rng = seededRandom(5);
     const speed = 10;
     const omega = 0.2;
@@ -178,7 +178,7 @@ describe("MultiSensorTracker", () => {
   });
 
   it("raises existence with detections and lowers it when they stop, then deletes the track", () => {
-    const tracker = new MultiSensorTracker();
+    const tracker = new MultiSensorTracker(HONEST_SENSORS);
     const target: SimTarget = { x: 25, y: 0, vx: 0, vy: 0, cls: "car" };
     const seen = run(tracker, [target], [lidar()], 10, 6);
     const rising = seen.map((o) => o.tracks[0]!.existence);
@@ -195,7 +195,7 @@ describe("MultiSensorTracker", () => {
 
   it("decays existence more slowly when the sensor is blinded or absent than when it sees nothing", () => {
     const after = (sensor: SimSensor | undefined): number => {
-      const tracker = new MultiSensorTracker();
+      const tracker = new MultiSensorTracker(HONEST_SENSORS);
       const target: SimTarget = { x: 25, y: 0, vx: 0, vy: 0, cls: "car" };
       run(tracker, [target], [lidar()], 10, 8);
       const outs = run(tracker, [target], sensor === undefined ? [] : [sensor], 3, 9, 10);
@@ -210,7 +210,7 @@ describe("MultiSensorTracker", () => {
   });
 
   it("keeps tracks through a sensor dropout and re-admits the sensor to the same tracks", () => {
-    const tracker = new MultiSensorTracker();
+    const tracker = new MultiSensorTracker(HONEST_SENSORS);
     const targets: SimTarget[] = [
       { x: 25, y: 2, vx: 4, vy: 0, cls: "car" },
       { x: 40, y: -5, vx: -2, vy: 0.5, cls: "car" },
@@ -246,7 +246,7 @@ describe("MultiSensorTracker", () => {
   });
 
   it("keeps existence up in fog from the healthy sensors while the camera's quality drops", () => {
-    const tracker = new MultiSensorTracker();
+    const tracker = new MultiSensorTracker(HONEST_SENSORS);
     const targets: SimTarget[] = [{ x: 30, y: 0, vx: 3, vy: 0, cls: "car" }];
     run(tracker, targets, [lidar(), radar(), camera()], 10, 17);
     // Fog: the camera barely sees (p_D 0.1) but says so (quality 0.1); the LiDAR thins out too.
@@ -260,7 +260,7 @@ describe("MultiSensorTracker", () => {
     );
     for (const o of foggy) expect(o.tracks.find((t) => t.status === "confirmed")!.existence).toBeGreaterThan(0.9);
     // Had the camera claimed full quality while seeing nothing, its misses would drag existence down.
-    const overconfident = new MultiSensorTracker();
+    const overconfident = new MultiSensorTracker(HONEST_SENSORS);
     const targets2: SimTarget[] = [{ x: 30, y: 0, vx: 3, vy: 0, cls: "car" }];
     run(overconfident, targets2, [lidar(), radar(), camera()], 10, 17);
     const dragged = run(
@@ -277,7 +277,7 @@ describe("MultiSensorTracker", () => {
   });
 
   it("does not confirm tracks from clutter, but confirms the real object among it", () => {
-    const tracker = new MultiSensorTracker();
+    const tracker = new MultiSensorTracker(HONEST_SENSORS);
     const sensors = [
       lidar({ detectionProbability: 0.9, clutterPerTick: 5 }),
       radar({ detectionProbability: 0.8, clutterPerTick: 8 }),
@@ -299,7 +299,7 @@ describe("MultiSensorTracker", () => {
   });
 
   it("fuses the same object from four sensors into one track with all four in its provenance", () => {
-    const tracker = new MultiSensorTracker();
+    const tracker = new MultiSensorTracker(HONEST_SENSORS);
     const targets: SimTarget[] = [
       { x: 20, y: 0, vx: 2, vy: 0, cls: "car" },
       { x: 40, y: 10, vx: -3, vy: 0, cls: "truck" },
@@ -322,7 +322,7 @@ describe("MultiSensorTracker", () => {
   });
 
   it("fuses class evidence over time: stable under one contrary frame, blind to class-less and blinded sensors", () => {
-    const tracker = new MultiSensorTracker();
+    const tracker = new MultiSensorTracker(HONEST_SENSORS);
     const det = (cls: Partial<Record<"pedestrian" | "car", number>>): Detection => ({
       position: { x: 12, y: 2, z: 0 },
       positionCovariance: [0.1, 0, 0, 0.1],
@@ -365,7 +365,7 @@ describe("MultiSensorTracker", () => {
   });
 
   it("smooths size and yaw, treating a box 180° off as the same axis", () => {
-    const tracker = new MultiSensorTracker();
+    const tracker = new MultiSensorTracker(HONEST_SENSORS);
     const at = (k: number, yawRad: number, length: number): EvidenceBundle => ({
       stamp: secToNs(k * DT),
       tick: k,
@@ -402,7 +402,7 @@ describe("MultiSensorTracker", () => {
   });
 
   it("rejects NaN and malformed detections with a count and a one-line reason, keeps the rest", () => {
-    const tracker = new MultiSensorTracker();
+    const tracker = new MultiSensorTracker(HONEST_SENSORS);
     const good: Detection = { position: { x: 10, y: 1, z: 0 }, positionCovariance: [0.1, 0, 0, 0.1], classProbabilities: {}, score: 0.9 };
     const detections: Detection[] = [
       good,
@@ -439,7 +439,7 @@ describe("MultiSensorTracker", () => {
   });
 
   it("skips malformed evidence whole, with a reason, and keeps the other sensors", () => {
-    const tracker = new MultiSensorTracker();
+    const tracker = new MultiSensorTracker(HONEST_SENSORS);
     const good = observe([{ x: 10, y: 0, vx: 0, vy: 0, cls: "car" }], [lidar()], 0.1, 1, seededRandom(1));
     const broken = { ...good.evidence[0]!, sensorId: "cam_front", kind: "camera" as const, stamp: 100 as unknown as bigint };
     const out = tracker.step({ ...good, evidence: [good.evidence[0]!, broken] });
@@ -451,7 +451,7 @@ describe("MultiSensorTracker", () => {
   });
 
   it("ignores misses from a sensor whose field of view does not cover the track", () => {
-    const tracker = new MultiSensorTracker();
+    const tracker = new MultiSensorTracker(HONEST_SENSORS);
     const target: SimTarget = { x: -20, y: 0, vx: 0, vy: 0, cls: "car" };
     run(tracker, [target], [lidar()], 5, 12);
     const before = tracker.step(observe([target], [lidar()], 0.5, 5, seededRandom(1))).tracks[0]!.existence;
@@ -464,7 +464,7 @@ describe("MultiSensorTracker", () => {
   it("is deterministic: the same input gives the same output", () => {
     const make = () =>
       run(
-        new MultiSensorTracker(),
+        new MultiSensorTracker(HONEST_SENSORS),
         [{ x: 20, y: 2, vx: 1, vy: 0, cls: "car" }],
         [lidar({ clutterPerTick: 4 }), radar({ clutterPerTick: 4 })],
         50,
@@ -476,10 +476,39 @@ describe("MultiSensorTracker", () => {
   });
 
   it("rejects a tick stamp that goes backwards", () => {
-    const tracker = new MultiSensorTracker();
+    const tracker = new MultiSensorTracker(HONEST_SENSORS);
     tracker.step({ stamp: 2_000_000_000n, tick: 1, evidence: [], sync: [] });
     expect(() => tracker.step({ stamp: 1_000_000_000n, tick: 2, evidence: [], sync: [] })).toThrow(
       "fusion: tick 2 stamp 1000000000 ns is before the previous tick's 2000000000 ns",
     );
+  });
+
+  it("confirms what a degraded sensor still sees: its detections weigh quality^detectionQualityExponent, its misses pd × quality", () => {
+    // A LiDAR in thick fog reads quality 0.005 yet still detects a near car every sweep.
+    const fogged = lidar({ quality: 0.005 });
+    const near = (): SimTarget => ({ x: 15, y: 1, vx: 0, vy: 0, cls: "car" });
+    const weighFully = run(new MultiSensorTracker({ ...HONEST_SENSORS, detectionQualityExponent: 0.25 }), [near()], [fogged], 10, 21);
+    const scaleAway = run(new MultiSensorTracker({ ...HONEST_SENSORS, detectionQualityExponent: 1 }), [near()], [fogged], 10, 21);
+    expect(confirmed(weighFully.at(-1)!)).toHaveLength(1);
+    expect(confirmed(scaleAway.at(-1)!)).toHaveLength(0);
+    // A blinded sensor (quality 0) still counts for nothing, whatever the exponent.
+    const blind = run(
+      new MultiSensorTracker({ ...HONEST_SENSORS, detectionQualityExponent: 0.25 }),
+      [near()],
+      [lidar({ quality: 0 })],
+      10,
+      21,
+    );
+    expect(confirmed(blind.at(-1)!)).toHaveLength(0);
+  });
+
+  it("scales each kind's stated covariances by its calibration factor", () => {
+    const target = (): SimTarget => ({ x: 30, y: 2, vx: 0, vy: 0, cls: "car" });
+    const cov = (scale: number): number => {
+      const t = new MultiSensorTracker({ ...HONEST_SENSORS, sensors: { lidar: { positionCovarianceScale: scale } } });
+      return trace2(run(t, [target()], [lidar()], 1, 5)[0]!.tracks[0]!);
+    };
+    // A new track's covariance is its first measurement's: 4× the variance, 4× the trace.
+    expect(cov(4) / cov(1)).toBeCloseTo(4, 6);
   });
 });

@@ -69,7 +69,10 @@ export class MultiSensorTracker {
     const ego = egoStepOf(bundle, cfg, reject);
     const evidence = trackedEvidence(bundle, this.trackedKinds, reject);
     const perSensor = new Map<string, SensorFusionDiagnostics>();
-    const valid = evidence.map((ev) => measurementsOf(ev, perSensor, reject));
+    const valid = evidence.map((ev) => {
+      const model = cfg.sensors[ev.kind];
+      return measurementsOf(ev, perSensor, reject, { position: model.positionCovarianceScale, velocity: model.velocityCovarianceScale });
+    });
     this.rejectedTotal += diag.rejectedDetections;
     diag.rejectedTotal = this.rejectedTotal;
 

@@ -2,7 +2,7 @@ import type { SensorMeasurementRecord } from "../types/tracked";
 import { combine, discount } from "./classBelief";
 import { H_POSITION, H_VELOCITY, update, type EgoStep } from "./kalman";
 import type { Measurement } from "./toMeasurement";
-import { wrapAngle, type Track } from "./track";
+import { detectionWeight, wrapAngle, type Track } from "./track";
 import type { TrackerConfig } from "./trackerConfig";
 
 /** Range-rate innovations beyond this χ² (1 dof, p ≈ 0.9999) are treated as Doppler outliers. */
@@ -85,7 +85,10 @@ function updateRangeRate(track: Track, m: Measurement, speed: number, omega: num
 function updateClassAndShape(track: Track, m: Measurement, cfg: TrackerConfig): void {
   // Class belief: forget a little (mass back to `unknown`), then combine with the detection's
   // class evidence discounted by the frame quality (Dempster's rule, see classBelief.ts).
-  track.classes = combine(discount(track.classes, 1 - cfg.classForgetting), discount(m.classes, cfg.classEvidenceWeight * m.quality));
+  track.classes = combine(
+    discount(track.classes, 1 - cfg.classForgetting),
+    discount(m.classes, cfg.classEvidenceWeight * detectionWeight(m.quality, cfg)),
+  );
   const w = cfg.sizeSmoothing * Math.max(m.quality, 1e-3);
   if (m.size !== undefined) {
     track.size =

@@ -1,7 +1,7 @@
 import type { Nanos } from "../types";
 import type { CandidateRefinement, FusionCandidate, FusionHead } from "./fusionHead";
 import { MultiSensorTracker } from "./MultiSensorTracker";
-import { advance, observe, seededRandom, type SimSensor, type SimTarget } from "./syntheticEvidence";
+import { advance, HONEST_SENSORS, observe, seededRandom, type SimSensor, type SimTarget } from "./syntheticEvidence";
 
 const sensor = (sensorId: string, kind: SimSensor["kind"], pd: number): SimSensor => ({
   sensorId,
@@ -27,7 +27,7 @@ class RecordingHead implements FusionHead {
 describe("fusion head hook", () => {
   it("shows each track with every sensor's outcome and the tracker's own existence", () => {
     const head = new RecordingHead(() => undefined);
-    const tracker = new MultiSensorTracker({}, head);
+    const tracker = new MultiSensorTracker(HONEST_SENSORS, head);
     const target: SimTarget = { x: 20, y: 0, vx: 0, vy: 0, cls: "car" };
     const rng = seededRandom(1);
     const first = tracker.step(observe([target], [sensor("lidar", "lidar", 1), sensor("radar", "radar", 0)], 0, 0, rng));
@@ -46,7 +46,7 @@ describe("fusion head hook", () => {
 
   it("lets the head set existence and class; malformed answers are ignored and counted", () => {
     let answer: CandidateRefinement = { existence: 0.5, classProbabilities: { truck: 0.9 } };
-    const tracker = new MultiSensorTracker({}, new RecordingHead(() => answer));
+    const tracker = new MultiSensorTracker(HONEST_SENSORS, new RecordingHead(() => answer));
     const target: SimTarget = { x: 20, y: 0, vx: 0, vy: 0, cls: "car" };
     const rng = seededRandom(2);
     const lidar = [sensor("lidar", "lidar", 1)];
@@ -65,7 +65,7 @@ describe("fusion head hook", () => {
   });
 
   it("has no head diagnostics without a head", () => {
-    const out = new MultiSensorTracker().step(observe([], [], 0, 0, seededRandom(3)));
+    const out = new MultiSensorTracker(HONEST_SENSORS).step(observe([], [], 0, 0, seededRandom(3)));
     expect(out.diagnostics.headInvalid).toBeUndefined();
   });
 });
@@ -74,7 +74,7 @@ describe("fusion head position refinement", () => {
   const lidarOnly = [sensor("lidar", "lidar", 1)];
   const setup = (answer: (c: FusionCandidate) => CandidateRefinement | undefined) => {
     const head = new RecordingHead(answer);
-    return { head, tracker: new MultiSensorTracker({}, head) };
+    return { head, tracker: new MultiSensorTracker(HONEST_SENSORS, head) };
   };
 
   it("shows the candidate's stamp, its position at the tick, hits and age", () => {
@@ -101,7 +101,7 @@ describe("fusion head position refinement", () => {
   it("applies a refined position as a pseudo-measurement weighted by its variance", () => {
     let variance = 0.01;
     const { tracker } = setup((c) => ({ position: { x: c.tickPosition.x + 0.5, y: c.tickPosition.y, varianceM2: variance } }));
-    const plain = new MultiSensorTracker();
+    const plain = new MultiSensorTracker(HONEST_SENSORS);
     const target: SimTarget = { x: 20, y: 0, vx: 0, vy: 0, cls: "car" };
     const a = tracker.step(observe([target], lidarOnly, 0, 0, seededRandom(5)));
     const b = plain.step(observe([target], lidarOnly, 0, 0, seededRandom(5)));
@@ -124,7 +124,7 @@ describe("fusion head position refinement", () => {
     ];
     for (const p of answers) {
       const { tracker } = setup(() => ({ position: p as CandidateRefinement["position"] }));
-      const plain = new MultiSensorTracker();
+      const plain = new MultiSensorTracker(HONEST_SENSORS);
       const target: SimTarget = { x: 20, y: 0, vx: 0, vy: 0, cls: "car" };
       const a = tracker.step(observe([target], lidarOnly, 0, 0, seededRandom(6)));
       const b = plain.step(observe([target], lidarOnly, 0, 0, seededRandom(6)));
@@ -134,7 +134,7 @@ describe("fusion head position refinement", () => {
     const far = setup((c) => ({ position: { x: c.tickPosition.x + 30, y: c.tickPosition.y, varianceM2: 0.01 } })).tracker;
     const target: SimTarget = { x: 20, y: 0, vx: 0, vy: 0, cls: "car" };
     const a = far.step(observe([target], lidarOnly, 0, 0, seededRandom(6)));
-    const b = new MultiSensorTracker().step(observe([target], lidarOnly, 0, 0, seededRandom(6)));
+    const b = new MultiSensorTracker(HONEST_SENSORS).step(observe([target], lidarOnly, 0, 0, seededRandom(6)));
     expect(a.diagnostics.headInvalid).toBe(0);
     expect(a.tracks[0]!.position).toEqual(b.tracks[0]!.position);
   });

@@ -1,6 +1,6 @@
 import { MultiSensorTracker } from "./MultiSensorTracker";
 import { H_POSITION, H_VELOCITY, isPositiveDefinite, mahalanobis2, mul, mulTransposeB, predict, update, type KalmanState } from "./kalman";
-import { gaussian, observe, seededRandom, type SimTarget } from "./syntheticEvidence";
+import { gaussian, observe, seededRandom, type SimTarget, HONEST_SENSORS } from "./syntheticEvidence";
 
 const diag = (...d: number[]): Float64Array => {
   const n = d.length;
@@ -123,7 +123,7 @@ describe("kalman", () => {
   });
 
   it("keeps a tracked object's reported covariances positive definite over 10k ticks", () => {
-    const tracker = new MultiSensorTracker();
+    const tracker = new MultiSensorTracker(HONEST_SENSORS);
     const rng = seededRandom(43);
     const target: SimTarget = { x: 30, y: 0, vx: 0, vy: 0, cls: "car" };
     const ids = new Set<number>();

@@ -14,6 +14,19 @@ import {
  * range rate). Not a sensor simulator (that is src/sim/); just enough to exercise fusion.
  */
 
+/**
+ * The tracker settings for these synthetic sensors: their stated covariances are the noise they
+ * draw (no calibration scale), and a detection weighs its frame's quality in full.
+ */
+export const HONEST_SENSORS = {
+  detectionQualityExponent: 1,
+  sensors: {
+    camera: { positionCovarianceScale: 1, velocityCovarianceScale: 1 },
+    lidar: { positionCovarianceScale: 1, velocityCovarianceScale: 1 },
+    radar: { positionCovarianceScale: 1, velocityCovarianceScale: 1 },
+  },
+} as const;
+
 /** Mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

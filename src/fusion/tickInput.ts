@@ -74,7 +74,12 @@ function evidenceProblem(e: SensorEvidence): string | undefined {
 }
 
 /** One sensor's valid detections as measurements; the invalid ones are counted on its diagnostics row (created on first use). */
-export function measurementsOf(ev: SensorEvidence, perSensor: Map<string, SensorFusionDiagnostics>, reject: Reject): Measurement[] {
+export function measurementsOf(
+  ev: SensorEvidence,
+  perSensor: Map<string, SensorFusionDiagnostics>,
+  reject: Reject,
+  scale: { position: number; velocity: number } = { position: 1, velocity: 1 },
+): Measurement[] {
   const quality = clampedQuality(ev);
   const d: SensorFusionDiagnostics = perSensor.get(ev.sensorId) ?? {
     sensorId: ev.sensorId,
@@ -89,6 +94,10 @@ export function measurementsOf(ev: SensorEvidence, perSensor: Map<string, Sensor
   ev.detections.forEach((det, i) => {
     const r = toMeasurement(det, i, ev.sensorId, ev.kind, ev.stamp, quality);
     if (r.ok) {
+      // The encoder's stated covariances, calibrated (trackerConfig: positionCovarianceScale, velocityCovarianceScale).
+      const m = r.measurement;
+      if (scale.position !== 1) m.R = m.R.map((v) => v * scale.position);
+      if (scale.velocity !== 1 && m.velocity) m.velocity.R = m.velocity.R.map((v) => v * scale.velocity);
       ms.push(r.measurement);
     } else {
       d.rejected++;

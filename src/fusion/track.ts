@@ -34,6 +34,11 @@ export function clampedQuality(ev: Pick<SensorEvidence, "quality">): number {
   return Number.isFinite(ev.quality) ? Math.min(1, Math.max(0, ev.quality)) : 0;
 }
 
+/** How much a detection from a frame of this quality counts, 0..1 (quality^detectionQualityExponent). */
+export function detectionWeight(quality: number, cfg: Pick<TrackerConfig, "detectionQualityExponent">): number {
+  return cfg.detectionQualityExponent === 1 ? quality : quality ** cfg.detectionQualityExponent;
+}
+
 /** An existence probability kept off 0 (the odds recursion would stick there) and below the configured cap. */
 export function clampExistence(p: number, cfg: Pick<TrackerConfig, "maxExistence">): number {
   return Math.min(cfg.maxExistence, Math.max(1e-9, p));

@@ -8,7 +8,7 @@ import { z } from "zod";
 const probability = (def: number, what: string) => z.number().min(0).max(1).default(def).describe(what);
 
 /** Per sensor kind: how often it detects a present object, and how often clutter lands in a gate. */
-const sensorModel = (pd: number, pfa: number) =>
+const sensorModel = (pd: number, pfa: number, pcs = 1, vcs = 1) =>
   z
     .object({
       detectionProbability: probability(pd, "P(detect | object present, sensor covers it, quality 1), 0..1"),
@@ -18,6 +18,20 @@ const sensorModel = (pd: number, pfa: number) =>
         .max(1)
         .default(pfa)
         .describe("P(a clutter detection falls in a track's gate) per tick, 1e-6..1"),
+      positionCovarianceScale: z
+        .number()
+        .min(0.01)
+        .max(100)
+        .default(pcs)
+        .describe(
+          "factor on the x,y covariance the encoder states, so that its residuals against the truth are consistent (normalised innovation squared ≈ χ²(2)), 0.01..100",
+        ),
+      velocityCovarianceScale: z
+        .number()
+        .min(0.01)
+        .max(10_000)
+        .default(vcs)
+        .describe("factor on the velocity covariance the encoder states, for the same consistency, 0.01..10000"),
     })
     .prefault({});
 
@@ -93,6 +107,10 @@ export const trackerConfigSchema = z
       0.7,
       "a detection's class masses are discounted to this × frame quality before fusion, so one frame cannot settle a class, 0..1",
     ),
+    detectionQualityExponent: probability(
+      0.25,
+      "a detection weighs (frame quality)^this in existence and class updates: 1 = a low-quality frame's detections count as little as its misses, 0 = fully (a sensor in fog makes fewer detections, true and false alike); misses always weigh detectionProbability × quality, 0..1",
+    ),
     classForgetting: probability(0.02, "per update, this fraction of the track's class belief returns to `unknown`, 0..1"),
     minClassProbability: probability(0.4, "the reported class is the most probable one if it reaches this, else `unknown`, 0..1"),
     sizeSmoothing: probability(0.3, "weight of a new size / yaw measurement in the running estimate, 0..1"),
@@ -116,9 +134,11 @@ export const trackerConfigSchema = z
       .describe("sensor kinds whose detections are tracked (audio carries no position)"),
     sensors: z
       .object({
-        camera: sensorModel(0.85, 0.05),
-        lidar: sensorModel(0.9, 0.05),
-        radar: sensorModel(0.8, 0.1),
+        // Covariance scales: the median NIS of each shipped encoder's detections against the truth
+        // over χ²(2)'s median (eval/covarianceConsistency.ts; docs/fusion.md has the measurement).
+        camera: sensorModel(0.85, 0.05, 1.2),
+        lidar: sensorModel(0.9, 0.05, 0.2),
+        radar: sensorModel(0.8, 0.1, 2, 37),
         audio: sensorModel(0, 0.5),
       })
       .prefault({}),

@@ -2,7 +2,7 @@ import { nsToSec, type FieldOfView, type Nanos, type SensorEvidence } from "../t
 import type { CandidateSensor } from "./fusionHead";
 import { candidateSensor } from "./headRefinement";
 import type { Measurement } from "./toMeasurement";
-import { clampedQuality, clampExistence, type Track } from "./track";
+import { clampedQuality, clampExistence, detectionWeight, type Track } from "./track";
 import type { TrackerConfig } from "./trackerConfig";
 
 /**
@@ -29,7 +29,10 @@ export function updateExistence(
     let lr: number;
     let outcome: CandidateSensor["outcome"];
     if (m !== undefined) {
-      lr = 1 + m.score * pd * (1 / model.falseAlarmProbability - 1);
+      // A degraded frame's misses say little (pd × quality); what its detections say is set
+      // apart by detectionQualityExponent, since fog thins true and false detections alike.
+      const pdHit = model.detectionProbability * detectionWeight(quality, cfg);
+      lr = 1 + m.score * pdHit * (1 / model.falseAlarmProbability - 1);
       outcome = "detected";
     } else if (covers(ev, track.state.x[0]!, track.state.x[1]!, cfg.maxRangeM)) {
       lr = 1 - pd;
