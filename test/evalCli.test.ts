@@ -102,7 +102,7 @@ describe("avfusion eval --suite", () => {
     expect(r.err).not.toMatch(/internal error/);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);
-    const pipelines = ["fused", "naive", "camera", "lidar", "radar"];
+    const pipelines = ["fused", "naive", "camera", "lidar", "radar", "no-camera", "no-lidar", "no-radar"];
     expect(report.fusedHead).toBe("tracker");
     // One entry per recording × condition × pipeline, in the issue's shape.
     expect(report.results.map((e: { condition: string; pipeline: string }) => `${e.condition}/${e.pipeline}`)).toEqual(
@@ -124,6 +124,14 @@ describe("avfusion eval --suite", () => {
     expect(report.aggregate.map((a: { condition: string }) => a.condition)).toEqual(
       expect.arrayContaining(["clear", "lidar-missing", "all"]),
     );
+    // Leave one sensor out: in lidar-missing, fused without the LiDAR is fused.
+    expect(at("lidar-missing", "no-lidar").mAP).toBe(at("lidar-missing", "fused").mAP);
+    // Every run has its frame replicates; every mean its 95 % interval, around it.
+    for (const e of report.results) expect(e.mAPReplicates.length).toBeGreaterThan(0);
+    for (const a of report.aggregate.filter((x: { mAP: number | null }) => x.mAP !== null)) {
+      expect(a.mAPInterval.low).toBeLessThanOrEqual(a.mAP + 1e-9);
+      expect(a.mAPInterval.high).toBeGreaterThanOrEqual(a.mAP - 1e-9);
+    }
     expect(Object.keys(report.siren)).toEqual(expect.arrayContaining(["precision", "recall", "medianBearingErrorDeg"]));
     const ratio = report.robustness.rows.find(
       (x: { pipeline: string; condition: string }) => x.pipeline === "lidar" && x.condition === "lidar-missing",

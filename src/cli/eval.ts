@@ -14,6 +14,7 @@ import {
 } from "../eval/evalReport";
 import { evaluateScenes } from "../eval/evaluateScenes";
 import { evaluateSiren, type SirenMetrics } from "../eval/evaluateSiren";
+import { mAPReplicates, seedOf } from "../eval/bootstrap";
 import { defaultPipelines, fuseForPipelines, loadSuite, runSuite } from "../eval/runSuite";
 import { lossBudget, type LossBudget } from "../eval/lossBudget";
 import { perFrameMetrics } from "../eval/perFrame";
@@ -113,8 +114,11 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
           );
       } else {
         const scenes = fuseForPipelines(plan, captured.ticks, { pipelines, learnedHead: head, naiveHead: createNaiveFusionHead() });
+        const seed = seedOf(`${file}@${condition}`);
         for (const [pipeline, s] of scenes) {
-          entries.push(resultEntry({ recording: file, condition, pipeline }, evaluateScenes(captured.groundTruth, s)));
+          const entry = resultEntry({ recording: file, condition, pipeline }, evaluateScenes(captured.groundTruth, s));
+          entry.mAPReplicates = mAPReplicates(captured.groundTruth, s, seed);
+          entries.push(entry);
           if (pipeline === "fused") sirens.push(evaluateSiren(captured.groundTruth, s));
         }
       }

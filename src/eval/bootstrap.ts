@@ -69,7 +69,7 @@ export function percentileInterval(values: readonly number[], level = 0.95): { l
 /**
  * The two-stage bootstrap interval of the mean over drives: each resample draws as many drives as
  * there are, with replacement, and one frame replicate of each drawn drive (a drive without
- * replicates contributes its point value). `replicates[d]` and `points[d]` belong to drive d.
+ * replicates contributes its point value; replicates are centred on their drive's point value). `replicates[d]` and `points[d]` belong to drive d.
  */
 export function twoStageInterval(
   points: readonly number[],
@@ -79,13 +79,16 @@ export function twoStageInterval(
   const n = points.length;
   if (n === 0) return { low: NaN, high: NaN };
   const rand = seededRandom(options.seed ?? 1);
+  // AP on a resample that repeats frames is biased (upwards, mostly): each drive's replicates are
+  // centred on its point value, so they carry the spread of the frames and not that bias.
+  const shift = replicates.map((reps, d) => (reps.length ? points[d]! - reps.reduce((a, b) => a + b, 0) / reps.length : 0));
   const means: number[] = [];
   for (let b = 0; b < (options.resamples ?? 2000); b++) {
     let sum = 0;
     for (let k = 0; k < n; k++) {
       const d = Math.floor(rand() * n);
       const reps = replicates[d] ?? [];
-      sum += reps.length ? reps[Math.floor(rand() * reps.length)]! : points[d]!;
+      sum += reps.length ? reps[Math.floor(rand() * reps.length)]! + shift[d]! : points[d]!;
     }
     means.push(sum / n);
   }

@@ -2,6 +2,7 @@
  * The `avfusion eval --json` shape, robustness ratios and Markdown tables. JSON has no NaN:
  * undefined values (no class evaluated, no alarm raised, ...) become null.
  */
+import { twoStageInterval } from "./bootstrap";
 import type { SceneDetectionMetrics } from "./evaluateScenes";
 import { mergeSirenMetrics, type SirenMetrics } from "./evaluateSiren";
 import { markdownTable } from "./markdownTable";
@@ -204,7 +205,7 @@ export function formatEvalMarkdown(report: EvalReport): string {
   const out: string[] = [];
   out.push("### Detection (nuScenes-style, centre distance 0.5/1/2/4 m)\n");
   out.push(detectionTable(report.results));
-  out.push("\n\n### Ablation (mAP / NDS)\n");
+  out.push("\n\n### Ablation (mAP [95 % interval over 1-s frame blocks] / NDS)\n");
   out.push(ablationTable(report.results));
   const { rows, metric, cleanCondition } = report.robustness;
   if (rows.length) {
@@ -257,11 +258,18 @@ function ablationTable(results: readonly EvalResultEntry[]): string {
         condition,
         ...pipelines.map((p) => {
           const e = results.find((r) => r.recording === recording && r.condition === condition && r.pipeline === p);
-          return e ? `${fmt(e.mAP)} / ${fmt(e.nds)}` : "–";
+          return e ? `${fmt(e.mAP)}${frameInterval(e)} / ${fmt(e.nds)}` : "–";
         }),
       ];
     }),
   );
+}
+
+/** ` [0.35, 0.45]`: the run's 95 % interval over its frame-block draws; nothing without them. */
+function frameInterval(e: EvalResultEntry): string {
+  if (e.mAP === null || !e.mAPReplicates?.length) return "";
+  const i = twoStageInterval([e.mAP], [e.mAPReplicates]);
+  return ` [${i.low.toFixed(3)}, ${i.high.toFixed(3)}]`;
 }
 
 function robustnessTable(rows: readonly RobustnessRow[]): string {
