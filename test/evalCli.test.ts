@@ -52,8 +52,13 @@ describe("avfusion eval", () => {
     ]);
     // The budget's last stage is the report's own figure for the pipeline.
     expect(fused.stages[5].mAP).toBe(report.results.find((e: { pipeline: string }) => e.pipeline === "fused").mAP);
+    // And whether each encoder's covariances are honest, per kind, against the truth.
+    const kinds = report.covarianceConsistency.map((r: { kind: string }) => r.kind).sort();
+    expect(kinds).toEqual(["camera", "lidar", "radar"]);
+    for (const r of report.covarianceConsistency) expect(r.position.scale).toBeGreaterThan(0);
     const md = await cli("eval", DEFAULT, "--explain", "--pipelines", "fused");
     expect(md.out).toContain("## Loss budget (`eval --explain`)");
+    expect(md.out).toMatch(/## Covariance consistency[\s\S]*\| lidar \| \d+ \| [\d.]+ \|/);
     expect(md.out).toMatch(/### default — lidar\n\n\| {2}\| detections@capture \| detections@tick \| tracks \| confirmed \| scene \|/);
     const perFrame = await cli("eval", "--suite", "--per-frame");
     expect(perFrame.err.trim()).toBe("avfusion: --per-frame: works on recordings, not --suite, expected eval FILE... --per-frame");

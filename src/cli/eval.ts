@@ -15,6 +15,8 @@ import {
 import { evaluateScenes } from "../eval/evaluateScenes";
 import { evaluateSiren, type SirenMetrics } from "../eval/evaluateSiren";
 import { mAPReplicates, seedOf } from "../eval/bootstrap";
+import { covarianceConsistency, formatConsistencyMarkdown } from "../eval/covarianceConsistency";
+import { parseTrackerConfig } from "../fusion/trackerConfig";
 import { defaultPipelines, fuseForPipelines, loadSuite, runSuite } from "../eval/runSuite";
 import { lossBudget, type LossBudget } from "../eval/lossBudget";
 import { perFrameMetrics } from "../eval/perFrame";
@@ -33,6 +35,7 @@ import type { CliContext, CommandRegistrar } from "./context";
 import { parseRecordCap, withRecordCapFlag, type RecordCapFlag } from "./recordFlags";
 import { withInferenceFlags, withModelChoiceFlag, type ModelChoiceFlag } from "./sharedFlags";
 import { resolveModelChoices } from "../runtime/modelChoices";
+import type { SensorKind } from "../types";
 import { BadInputError } from "../types/errors";
 
 type EvalFlags = RecordCapFlag &
@@ -86,6 +89,7 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
   const entries: EvalResultEntry[] = [];
   const sirens: SirenMetrics[] = [];
   const budgets: LossBudget[] = [];
+  const consistencyRuns: Parameters<typeof covarianceConsistency>[0][number][] = [];
   for (const file of files) {
     const condition = flags.condition ?? basename(file).replace(/\.mcap$/, "");
     const source = await FileReadable.open(file, { maxRecordBytes });
@@ -122,19 +126,32 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
           if (pipeline === "fused") sirens.push(evaluateSiren(captured.groundTruth, s));
         }
       }
-      if (flags.explain) budgets.push(...lossBudget(plan, captured.ticks, captured.groundTruth, { recording: file, condition, head }));
+      if (flags.explain) {
+        budgets.push(...lossBudget(plan, captured.ticks, captured.groundTruth, { recording: file, condition, head }));
+        consistencyRuns.push({ evidence: captured.ticks.map((t) => t.encoded.evidence.evidence), groundTruth: captured.groundTruth });
+      }
     } finally {
       await source.close();
     }
   }
   const evalReport = buildEvalReport(entries, sirens);
   // --explain adds the loss budget: a `lossBudget` array in the JSON, a section after the tables.
-  const report = flags.explain ? { ...evalReport, lossBudget: budgets } : evalReport;
+  const consistency = flags.explain ? covarianceConsistency(consistencyRuns) : [];
+  const report = flags.explain ? { ...evalReport, lossBudget: budgets, covarianceConsistency: consistency } : evalReport;
   const markdown = flags.explain
-    ? `${formatEvalMarkdown(evalReport)}\n\n${formatLossBudgetMarkdown(budgets)}`
+    ? `${formatEvalMarkdown(evalReport)}\n\n${formatLossBudgetMarkdown(budgets)}\n\n${formatConsistencyMarkdown(consistency, appliedScales())}`
     : formatEvalMarkdown(evalReport);
   ctx.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${markdown}\n`);
   writeReport(flags.report, report, markdown);
+}
+
+/** The covariance scales the tracker applies by default, per kind. */
+function appliedScales(): Partial<Record<SensorKind, { position: number; velocity: number }>> {
+  const { sensors } = parseTrackerConfig({});
+  const out: Partial<Record<SensorKind, { position: number; velocity: number }>> = {};
+  for (const kind of ["camera", "lidar", "radar"] as const)
+    out[kind] = { position: sensors[kind].positionCovarianceScale, velocity: sensors[kind].velocityCovarianceScale };
+  return out;
 }
 
 /** The models of a run: the folder, and `--model` choices per kind. */

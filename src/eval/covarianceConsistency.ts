@@ -122,3 +122,27 @@ export function covarianceConsistency(
       };
     });
 }
+
+const num = (x: number | undefined, d = 2): string => (x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d));
+
+/** The `eval --explain` section: per kind, the measured scales beside what the tracker applies. */
+export function formatConsistencyMarkdown(
+  rows: readonly ConsistencyRow[],
+  applied: Partial<Record<SensorKind, { position: number; velocity: number }>>,
+): string {
+  const lines = [
+    "## Covariance consistency (`eval --explain`)",
+    "",
+    "Each detection against the nearest true object (within 4 m, ground truth within 20 ms of its capture): median normalised squared error over χ²(2)'s median. A scale near 1 is an honest covariance; the tracker's `sensors.<kind>.positionCovarianceScale` / `velocityCovarianceScale` are meant to be these numbers for the rig.",
+    "",
+    "| kind | paired | position scale | median error (m) | median stated σ (m) | velocity scale | median error (m/s) | median stated σ (m/s) | applied (position / velocity) |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const r of rows) {
+    const a = applied[r.kind];
+    lines.push(
+      `| ${r.kind} | ${r.paired} | ${num(r.position?.scale)} | ${num(r.position?.medianErrorM)} | ${num(r.position?.medianStatedStdM)} | ${num(r.velocity?.scale)} | ${num(r.velocity?.medianErrorMps)} | ${num(r.velocity?.medianStatedStdMps)} | ${a ? `${a.position} / ${a.velocity}` : "–"} |`,
+    );
+  }
+  return lines.join("\n");
+}
