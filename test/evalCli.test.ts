@@ -13,6 +13,29 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe("avfusion eval", () => {
+  it("takes the tracker's settings from --config (validated at start-up, one line)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "avfusion-eval-tracker-"));
+    try {
+      const honest = join(dir, "honest.yaml");
+      // The radar's stated velocity taken at its word, as for a radar whose covariances are honest.
+      writeFileSync(honest, "tracker:\n  sensors:\n    radar: { velocityCovarianceScale: 1 }\n");
+      const bad = join(dir, "bad.yaml");
+      writeFileSync(bad, "tracker:\n  sensors:\n    radar: { velocityCovarianceScale: 0 }\n");
+      const mAP = async (...extra: string[]): Promise<number> => {
+        const r = await cli("eval", DEFAULT, "--json", "--pipelines", "radar", ...extra);
+        expect(r.code).toBe(0);
+        return JSON.parse(r.out).results[0].mAP as number;
+      };
+      expect(await mAP("--config", honest)).not.toBe(await mAP());
+      const r = await cli("eval", DEFAULT, "--config", bad);
+      expect(r.code).toBe(2);
+      const last = r.err.trim().split("\n").at(-1)!;
+      expect(last).toMatch(/^avfusion: config: tracker\.sensors\.radar\.velocityCovarianceScale: .*0\.01/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("reports detection metrics per pipeline and siren metrics in the documented JSON shape", async () => {
     const dir = mkdtempSync(join(tmpdir(), "avfusion-eval-"));
     const r = await cli("eval", DEFAULT, "--json", "--pipelines", "fused,radar", "--report", dir);

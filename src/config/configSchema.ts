@@ -35,6 +35,12 @@ export const avfusionConfigSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Tracker settings (`trackerConfigSchema` in src/fusion/trackerConfig.ts, e.g.
+     * `sensors.radar.velocityCovarianceScale: 1` for a radar whose covariances are honest);
+     * validated when the pipeline is planned, where the tracker's schema is known.
+     */
+    tracker: z.record(z.string(), z.unknown()).optional(),
     /** Per sensor id, alignment overrides. */
     sensors: z.record(z.string().min(1), sensorSyncOverride).optional(),
     /**

@@ -38,7 +38,7 @@ export type FusionStage = (encoded: EncodedTick, decode?: Iterable<DecodeCounts>
 export function createFusionStage(
   plan: PipelinePlan,
   options: FusionStageOptions = {},
-  tracker: TrackerConfig = parseTrackerConfig(options.tracker ?? {}),
+  tracker: TrackerConfig = parseTrackerConfig(options.tracker ?? plan.tracker ?? {}),
 ): FusionStage {
   const fusion = new MultiSensorTracker(tracker, options.fusionHead);
   const assembler = new SceneAssembler(sceneConfigForPlan(plan, options.scene));

@@ -50,7 +50,7 @@ function createEncoderErrorCounts() {
  */
 export function createScenePipelineFromFeed(feed: MessageFeed, plan: PipelinePlan, options: ScenePipelineOptions): ScenePipelineRun {
   // Parsed once, here: a bad tracker config fails at start-up, not on the first tick.
-  const tracker = parseTrackerConfig(options.tracker ?? {});
+  const tracker = parseTrackerConfig(options.tracker ?? plan.tracker ?? {});
   const { withFrames, decodeStats, calibration } = decodeAndAlign(plan, options);
   const { encoders, encode } = encodersFor(plan, calibration, options);
   const pacer = createTickPacer(feed.mode, options.maxTicksInFlight ?? 4);

@@ -1,3 +1,4 @@
+import { parseTrackerConfig, type TrackerConfigInput } from "../fusion/trackerConfig";
 import { planAlignByDeadline, type AlignByDeadlineOptions } from "../sync/alignByDeadlineSchema";
 import { BadInputError, SENSOR_KINDS, type SensorKind } from "../types";
 import type { CatalogueTopic, PipelinePlan, PipelineSensor, PlanOptions, TopicCatalogue } from "./types";
@@ -103,6 +104,19 @@ export function planPipeline(catalogue: TopicCatalogue, options: PlanOptions = {
       code: "config",
     });
   }
-  // The aligner's cross-field checks run here, once: a bad config fails before anything runs.
-  return { sensors, sync, aligner: planAlignByDeadline(sync), unused };
+  // The aligner's and the tracker's checks run here, once: a bad config fails before anything runs.
+  const plan: PipelinePlan = { sensors, sync, aligner: planAlignByDeadline(sync), unused };
+  const tracker = options.config?.tracker;
+  if (tracker !== undefined) {
+    try {
+      parseTrackerConfig(tracker);
+    } catch (err) {
+      // One line naming the field: "config: tracker.sensors.radar.velocityCovarianceScale: Too small: …".
+      const what =
+        err instanceof Error ? err.message.replace(/^invalid tracker config: /, "").replace(/fusion\.tracker\./g, "tracker.") : String(err);
+      throw new BadInputError({ where: "config", what, code: "config" });
+    }
+    plan.tracker = tracker as TrackerConfigInput;
+  }
+  return plan;
 }

@@ -61,6 +61,8 @@ export type PipelinePlan = {
   aligner: AlignByDeadlinePlan;
   /** Topics the pipeline will not use, with why (unsupported schema, encoding, ...). */
   unused: { topic: string; reason: string }[];
+  /** The config file's tracker settings, validated at planning; the fusion stage's default. */
+  tracker?: TrackerConfigInput;
 };
 
 export type PlanOptions = {
