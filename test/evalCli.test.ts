@@ -27,6 +27,9 @@ describe("avfusion eval", () => {
         return JSON.parse(r.out).results[0].mAP as number;
       };
       expect(await mAP("--config", honest)).not.toBe(await mAP());
+      // --explain shows the scales in force: the config's radar velocity 1 over the default position 2.
+      const explained = await cli("eval", DEFAULT, "--config", honest, "--explain", "--pipelines", "radar");
+      expect(explained.out).toMatch(/\| radar \|[^\n]*\| 2 \/ 1 \|\n/);
       const r = await cli("eval", DEFAULT, "--config", bad);
       expect(r.code).toBe(2);
       const last = r.err.trim().split("\n").at(-1)!;

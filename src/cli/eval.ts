@@ -12,9 +12,8 @@ import {
   type EvalPipeline,
   type EvalResultEntry,
 } from "../eval/evalReport";
-import { evaluateScenes } from "../eval/evaluateScenes";
 import { evaluateSiren, type SirenMetrics } from "../eval/evaluateSiren";
-import { mAPReplicates, seedOf } from "../eval/bootstrap";
+import { scoreWithReplicates, seedOf } from "../eval/bootstrap";
 import { covarianceConsistency, formatConsistencyMarkdown } from "../eval/covarianceConsistency";
 import { parseTrackerConfig } from "../fusion/trackerConfig";
 import { defaultPipelines, fuseForPipelines, loadSuite, runSuite } from "../eval/runSuite";
@@ -120,8 +119,9 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
         const scenes = fuseForPipelines(plan, captured.ticks, { pipelines, learnedHead: head, naiveHead: createNaiveFusionHead() });
         const seed = seedOf(`${file}@${condition}`);
         for (const [pipeline, s] of scenes) {
-          const entry = resultEntry({ recording: file, condition, pipeline }, evaluateScenes(captured.groundTruth, s));
-          entry.mAPReplicates = mAPReplicates(captured.groundTruth, s, seed);
+          const { metrics, replicates } = scoreWithReplicates(captured.groundTruth, s, seed);
+          const entry = resultEntry({ recording: file, condition, pipeline }, metrics);
+          entry.mAPReplicates = replicates;
           entries.push(entry);
           if (pipeline === "fused") sirens.push(evaluateSiren(captured.groundTruth, s));
         }
@@ -139,15 +139,15 @@ async function evalFiles(files: string[], flags: EvalFlags, ctx: CliContext, hea
   const consistency = flags.explain ? covarianceConsistency(consistencyRuns) : [];
   const report = flags.explain ? { ...evalReport, lossBudget: budgets, covarianceConsistency: consistency } : evalReport;
   const markdown = flags.explain
-    ? `${formatEvalMarkdown(evalReport)}\n\n${formatLossBudgetMarkdown(budgets)}\n\n${formatConsistencyMarkdown(consistency, appliedScales())}`
+    ? `${formatEvalMarkdown(evalReport)}\n\n${formatLossBudgetMarkdown(budgets)}\n\n${formatConsistencyMarkdown(consistency, appliedScales(config.tracker))}`
     : formatEvalMarkdown(evalReport);
   ctx.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${markdown}\n`);
   writeReport(flags.report, report, markdown);
 }
 
-/** The covariance scales the tracker applies by default, per kind. */
-function appliedScales(): Partial<Record<SensorKind, { position: number; velocity: number }>> {
-  const { sensors } = parseTrackerConfig({});
+/** The covariance scales the tracker applies, per kind: the config file's, over the defaults. */
+function appliedScales(tracker: unknown): Partial<Record<SensorKind, { position: number; velocity: number }>> {
+  const { sensors } = parseTrackerConfig(tracker ?? {});
   const out: Partial<Record<SensorKind, { position: number; velocity: number }>> = {};
   for (const kind of ["camera", "lidar", "radar"] as const)
     out[kind] = { position: sensors[kind].positionCovarianceScale, velocity: sensors[kind].velocityCovarianceScale };

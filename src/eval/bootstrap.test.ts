@@ -1,6 +1,7 @@
 import { seededRandom } from "../fusion/syntheticEvidence";
-import { frameBlockDraws, mAPReplicates, percentileInterval, twoStageInterval } from "./bootstrap";
+import { frameBlockDraws, percentileInterval, scoreWithReplicates, twoStageInterval } from "./bootstrap";
 import type { EvalResultEntry } from "./evalReport";
+import { evaluateScenes } from "./evaluateScenes";
 import { pairedDifference } from "./intervals";
 import { gtFrame, gtObject, MS, sceneObject, sceneState } from "./testing/fixtures";
 
@@ -101,7 +102,9 @@ describe("pairedDifference", () => {
   });
 });
 
-describe("mAPReplicates", () => {
+describe("scoreWithReplicates", () => {
+  const mAPReplicates = (...args: Parameters<typeof scoreWithReplicates>): number[] => scoreWithReplicates(...args).replicates;
+
   const frames = Array.from({ length: 30 }, (_, i) =>
     gtFrame(BigInt(i) * 100n * MS, [gtObject("car", 10 + i * 0.1, 2), gtObject("pedestrian", 8, -3)]),
   );
@@ -131,5 +134,7 @@ describe("mAPReplicates", () => {
     const reps = mAPReplicates(frames, partial, 5);
     expect(Math.max(...reps)).toBeGreaterThan(Math.min(...reps));
     expect(mAPReplicates(frames, partial, 5)).toEqual(reps);
+    // The run's own metrics are evaluateScenes' (the boxes are paired once for both).
+    expect(scoreWithReplicates(frames, partial, 5).metrics).toEqual(evaluateScenes(frames, partial));
   });
 });

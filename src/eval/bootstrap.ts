@@ -12,7 +12,7 @@
 
 import { seededRandom } from "../fusion/syntheticEvidence";
 import type { GroundTruthFrame, SceneState } from "../types";
-import { evaluateBoxes, sceneBoxes, type SceneEvalOptions } from "./evaluateScenes";
+import { evaluateBoxes, sceneBoxes, type SceneDetectionMetrics, type SceneEvalOptions } from "./evaluateScenes";
 
 /** Frame-block resamples per run: enough for a 95 % interval of a mean over several drives. */
 export const FRAME_RESAMPLES = 100;
@@ -130,6 +130,11 @@ export function byFrame<B extends Sampled>(boxes: readonly B[]): Map<string, B[]
 export function frameNames(...groups: readonly ReadonlyMap<string, unknown>[]): string[] {
   const names = new Set<string>();
   for (const g of groups) for (const k of g.keys()) names.add(k);
+  return inTimeOrder(names);
+}
+
+/** Frame names in time order when they are nanosecond stamps, else in string order. */
+function inTimeOrder(names: ReadonlySet<string>): string[] {
   const numeric = [...names].every((n) => /^\d+$/.test(n));
   return [...names].sort(numeric ? (a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0) : undefined);
 }
@@ -154,23 +159,25 @@ export function frameReplicates<B extends Sampled>(
 }
 
 /**
- * One run's mAP on `FRAME_RESAMPLES` frame-block draws of its ground-truth frames, with the class
- * set of the whole run (a class that a draw happens to miss still counts), rounded to 1e-4.
+ * One run scored as `evaluateScenes` scores it, and its mAP on `FRAME_RESAMPLES` frame-block draws
+ * of its ground-truth frames (the boxes are paired once for both), with the class set of the whole
+ * run (a class that a draw happens to miss still counts), rounded to 1e-4.
  */
-export function mAPReplicates(
+export function scoreWithReplicates(
   groundTruth: readonly GroundTruthFrame[],
   scenes: readonly SceneState[],
   seed: number,
   options: SceneEvalOptions = {},
-): number[] {
+): { metrics: SceneDetectionMetrics; replicates: number[] } {
   const { gt, pred, frames } = sceneBoxes(groundTruth, scenes, options);
-  const classes = evaluateBoxes(gt, pred, frames, options).classes;
-  if (classes.length === 0) return [];
-  const names = [...new Set(groundTruth.map((f) => String(f.stamp)))];
-  return frameReplicates(gt, pred, (g, p) => Math.round(evaluateBoxes(g, p, frames, { ...options, classes }).mAP * 1e4) / 1e4, {
+  const metrics = evaluateBoxes(gt, pred, frames, options);
+  const classes = metrics.classes;
+  if (classes.length === 0) return { metrics, replicates: [] };
+  const replicates = frameReplicates(gt, pred, (g, p) => Math.round(evaluateBoxes(g, p, frames, { ...options, classes }).mAP * 1e4) / 1e4, {
     seed,
     resamples: FRAME_RESAMPLES,
     blockFrames: BLOCK_FRAMES,
-    frames: frameNames(new Map(names.map((n) => [n, true]))),
+    frames: inTimeOrder(new Set(groundTruth.map((f) => String(f.stamp)))),
   });
+  return { metrics, replicates };
 }

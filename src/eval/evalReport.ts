@@ -25,6 +25,8 @@ export const EVAL_PIPELINES: readonly EvalPipeline[] = [
   "no-lidar",
   "no-radar",
 ];
+/** The single-sensor pipelines: the tracker fed one modality's evidence. */
+export const SINGLE_SENSOR_PIPELINES: readonly EvalPipeline[] = ["camera", "lidar", "radar"];
 /** The leave-one-sensor-out pipelines and the modality each leaves out. */
 export const LEAVE_ONE_OUT: Readonly<Record<string, "camera" | "lidar" | "radar">> = {
   "no-camera": "camera",

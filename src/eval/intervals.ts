@@ -3,13 +3,11 @@
  * replicates), paired differences between pipelines, and their Markdown.
  */
 import { BLOCK_FRAMES, seedOf, twoStageInterval } from "./bootstrap";
-import type { EvalPipeline, EvalResultEntry } from "./evalReport";
+import { SINGLE_SENSOR_PIPELINES, type EvalPipeline, type EvalResultEntry } from "./evalReport";
 import { markdownTable } from "./markdownTable";
 
 /** What the interval section reads of an aggregate row (suiteReport's AggregateEntry). */
 type AggregateRow = { condition: string; pipeline: EvalPipeline; mAP: number | null; mAPInterval: Interval | null };
-
-const SINGLE: readonly EvalPipeline[] = ["camera", "lidar", "radar"];
 
 export type Interval = { low: number; high: number };
 
@@ -69,6 +67,16 @@ export function intervalText(i: Interval | null, withSign = false): string {
   return withSign ? `[${signed(i.low)}, ${signed(i.high)}]` : `[${i.low.toFixed(3)}, ${i.high.toFixed(3)}]`;
 }
 
+/** The single-sensor row with the highest mAP (the first on a tie); undefined when none has one. */
+export function bestSingleSensor<R extends AggregateRow>(row: (pipeline: EvalPipeline) => R | undefined): R | undefined {
+  let best: R | undefined;
+  for (const p of SINGLE_SENSOR_PIPELINES) {
+    const a = row(p);
+    if (a !== undefined && a.mAP !== null && (best === undefined || a.mAP > best.mAP!)) best = a;
+  }
+  return best;
+}
+
 /** The mAP intervals per condition × pipeline, and fused − best single sensor paired; nothing without replicates. */
 export function intervalSection(
   r: { aggregate: readonly AggregateRow[]; results: readonly EvalResultEntry[] },
@@ -77,10 +85,7 @@ export function intervalSection(
 ): string[] {
   if (!r.aggregate.some((a) => a.mAPInterval !== null)) return [];
   const rows = conditions.map((c) => {
-    const singles = SINGLE.map((p) => r.aggregate.find((x) => x.condition === c && x.pipeline === p)).filter(
-      (a): a is AggregateRow => a !== undefined && a.mAP !== null,
-    );
-    const best = singles.length ? singles.reduce((a, b) => (b.mAP! > a.mAP! ? b : a)) : undefined;
+    const best = bestSingleSensor((p) => r.aggregate.find((x) => x.condition === c && x.pipeline === p));
     const d = c !== "all" && best ? pairedDifference(r.results, c, "fused", best.pipeline) : null;
     return [
       c,

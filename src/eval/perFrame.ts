@@ -10,7 +10,7 @@ import type { FusionHead } from "../fusion/fusionHead";
 import { createFusionStage, type PipelinePlan } from "../pipeline";
 import type { GroundTruthFrame, SensorKind } from "../types";
 import { onlyModality, withoutModality, type CachedTick } from "./cachedFusion";
-import { LEAVE_ONE_OUT, type EvalPipeline } from "./evalReport";
+import { LEAVE_ONE_OUT, SINGLE_SENSOR_PIPELINES, type EvalPipeline } from "./evalReport";
 import { evaluateBoxes, type SceneDetectionMetrics } from "./evaluateScenes";
 import { gtBoxes, pairTicks, sampleFrames, trackBox, type Sample } from "./lossBudget";
 import type { EvalBox } from "./types";
@@ -22,8 +22,6 @@ export type PerFrameOptions = {
   maxStampDeltaMs?: number;
 };
 
-const SINGLE: readonly EvalPipeline[] = ["camera", "lidar", "radar"];
-
 export function perFrameMetrics(
   plan: PipelinePlan,
   ticks: readonly CachedTick[],
@@ -31,7 +29,7 @@ export function perFrameMetrics(
   options: PerFrameOptions,
 ): SceneDetectionMetrics {
   const { pipeline } = options;
-  const only = SINGLE.includes(pipeline) ? (pipeline as SensorKind) : undefined;
+  const only = SINGLE_SENSOR_PIPELINES.includes(pipeline) ? (pipeline as SensorKind) : undefined;
   const without = LEAVE_ONE_OUT[pipeline];
   const head = pipeline === "fused" || without ? options.learnedHead : pipeline === "naive" ? options.naiveHead : undefined;
   const samples: Sample[] = [];

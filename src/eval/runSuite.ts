@@ -23,8 +23,7 @@ import type { SceneState, SensorKind } from "../types";
 import { BadInputError } from "../types/errors";
 import { captureEncodedTicks, fuseCached, type CachedTick, type CapturedRun } from "./cachedFusion";
 import { LEAVE_ONE_OUT, resultEntry, type EvalPipeline, type EvalResultEntry } from "./evalReport";
-import { mAPReplicates, seedOf } from "./bootstrap";
-import { evaluateScenes } from "./evaluateScenes";
+import { scoreWithReplicates, seedOf } from "./bootstrap";
 import { evaluateSiren, type SirenMetrics } from "./evaluateSiren";
 import { applyCondition, CLEAR, driveName, expandSuite, parseSuite, recoveryRun, type SuiteDefinition, type SuiteRun } from "./suite";
 import {
@@ -288,8 +287,9 @@ function scoreRun(run: SuiteRun, { plan, captured }: CapturedSuiteRun, tickHz: n
   // Every pipeline of this run is scored on the same frame draws (same seed, same frames): paired.
   const seed = seedOf(`${run.drive}@${run.condition.name}`);
   for (const [pipeline, s] of scenes) {
-    const entry = resultEntry({ recording: run.drive, condition: run.condition.name, pipeline }, evaluateScenes(captured.groundTruth, s));
-    entry.mAPReplicates = mAPReplicates(captured.groundTruth, s, seed);
+    const { metrics, replicates } = scoreWithReplicates(captured.groundTruth, s, seed);
+    const entry = resultEntry({ recording: run.drive, condition: run.condition.name, pipeline }, metrics);
+    entry.mAPReplicates = replicates;
     out.entries.push(entry);
   }
   const fused = scenes.get("fused") ?? scenes.get("tracker") ?? scenes.values().next().value ?? captured.scenes;

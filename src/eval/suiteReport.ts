@@ -14,7 +14,7 @@ import {
   type RobustnessRow,
   type SirenSummary,
 } from "./evalReport";
-import { differenceText, intervalSection, meanInterval, pairedDifference, type Interval } from "./intervals";
+import { bestSingleSensor, differenceText, intervalSection, meanInterval, pairedDifference, type Interval } from "./intervals";
 import type { SirenMetrics } from "./evaluateSiren";
 import { markdownTable } from "./markdownTable";
 
@@ -106,8 +106,6 @@ export type SuiteReport = {
   targets: TargetCheck[];
 };
 
-const SINGLE: readonly EvalPipeline[] = ["camera", "lidar", "radar"];
-
 /** The aggregate of one condition × pipeline, and the clean condition's over the drives that also ran in `condition` (paired). */
 type TargetData = {
   entries: readonly EvalResultEntry[];
@@ -157,9 +155,9 @@ function fusedBeatsSingleSensors({ entries, get, conditions, clean }: TargetData
   const out: TargetCheck[] = [];
   for (const c of conditions) {
     const fused = get(c, "fused")?.mAP ?? null;
-    const singles = SINGLE.map((p) => ({ p, v: get(c, p)?.mAP ?? null })).filter((x): x is { p: EvalPipeline; v: number } => x.v !== null);
-    if (fused === null || !singles.length) continue;
-    const best = singles.reduce((a, b) => (b.v > a.v ? b : a));
+    const row = bestSingleSensor((p) => get(c, p));
+    if (fused === null || row === undefined) continue;
+    const best = { p: row.pipeline, v: row.mAP! };
     const strict = c === clean;
     out.push({
       target: strict ? "fused mAP > best single sensor (clear)" : "fused mAP >= best single sensor",

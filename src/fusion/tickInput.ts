@@ -95,9 +95,10 @@ export function measurementsOf(
     const r = toMeasurement(det, i, ev.sensorId, ev.kind, ev.stamp, quality);
     if (r.ok) {
       // The encoder's stated covariances, calibrated (trackerConfig: positionCovarianceScale, velocityCovarianceScale).
+      // Both matrices are fresh per measurement (toMeasurement), so they are scaled in place.
       const m = r.measurement;
-      if (scale.position !== 1) m.R = m.R.map((v) => v * scale.position);
-      if (scale.velocity !== 1 && m.velocity) m.velocity.R = m.velocity.R.map((v) => v * scale.velocity);
+      if (scale.position !== 1) for (let k = 0; k < m.R.length; k++) m.R[k]! *= scale.position;
+      if (scale.velocity !== 1 && m.velocity) for (let k = 0; k < m.velocity.R.length; k++) m.velocity.R[k]! *= scale.velocity;
       ms.push(r.measurement);
     } else {
       d.rejected++;
