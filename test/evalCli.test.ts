@@ -1,16 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { main } from "../src/cli/main";
+import { cli } from "./runCli";
 
 const DEFAULT = resolve(__dirname, "../recordings/default.mcap");
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(["node", "avfusion", ...args], { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-  return { code, out, err };
-}
 
 describe("avfusion eval", () => {
   it("takes the tracker's settings from --config (validated at start-up, one line)", async () => {
